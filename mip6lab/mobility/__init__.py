@@ -1,0 +1,1 @@
+"""mip6lab.mobility"""

@@ -1,0 +1,102 @@
+"""Traces: what the protocol code decided, recorded as plain data.
+
+Widgets, notebooks and tests all read the same records (aioquic's qlog idea, stamped with simulated
+time). Two kinds of record:
+
+* :class:`AlgorithmRun` - one run of the host sending algorithm (white paper Figure 35) or receiving
+  algorithm (Figure 36) for one packet: the numbered steps visited, each with its decision and the
+  inputs it looked at, and the result.
+* :class:`TraceEvent` - any other notable decision ("DAD failed", "binding created", "BU discarded:
+  bad authenticator"), with a category and free-form details.
+
+A :class:`Trace` can be switched off (``enabled = False``) for benchmarks; recording then costs one
+attribute check.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Step:
+    """One numbered step of an algorithm: what was checked, what was found, where it went next."""
+
+    number: int
+    name: str
+    decision: str = ""
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class AlgorithmRun:
+    """A run of the sending ("send") or receiving ("receive") algorithm on one node."""
+
+    id: int
+    algorithm: str
+    node: str
+    time: float
+    packet: Any  # the IPv6 value as the algorithm first saw it
+    steps: list[Step] = field(default_factory=list)
+    result: str = ""
+    output: Any = None  # the packet as sent (send) or as delivered upward (receive)
+
+    @property
+    def step_numbers(self) -> list[int]:
+        return [s.number for s in self.steps]
+
+    def step(self, number: int, name: str, decision: str = "", **inputs: Any) -> None:
+        self.steps.append(Step(number, name, decision, inputs))
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEvent:
+    time: float
+    node: str
+    category: str  # "nd", "dad", "slaac", "route", "icmp", "tcp", "binding", "rr", "ha", "esp", ...
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class Trace:
+    """The shared, append-only record of a simulation run."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.runs: list[AlgorithmRun] = []
+        self.events: list[TraceEvent] = []
+        self._ids = itertools.count(1)
+
+    def start_run(self, algorithm: str, node: str, time: float, packet: Any) -> AlgorithmRun | None:
+        """Open a run record; returns None when tracing is off (callers guard with ``if run:``)."""
+        if not self.enabled:
+            return None
+        run = AlgorithmRun(next(self._ids), algorithm, node, time, packet)
+        self.runs.append(run)
+        return run
+
+    def event(self, time: float, node: str, category: str, message: str, **details: Any) -> None:
+        if self.enabled:
+            self.events.append(TraceEvent(time, node, category, message, details))
+
+    def runs_for(self, node: str | None = None, algorithm: str | None = None) -> list[AlgorithmRun]:
+        return [
+            r
+            for r in self.runs
+            if (node is None or r.node == node) and (algorithm is None or r.algorithm == algorithm)
+        ]
+
+    def events_for(self, node: str | None = None, category: str | None = None) -> list[TraceEvent]:
+        return [
+            e
+            for e in self.events
+            if (node is None or e.node == node) and (category is None or e.category == category)
+        ]
+
+    def run_by_id(self, run_id: int) -> AlgorithmRun | None:
+        for r in self.runs:
+            if r.id == run_id:
+                return r
+        return None
