@@ -1,0 +1,126 @@
+"""Simulated links: an Ethernet-like multi-access segment, or a point-to-point link.
+
+A link knows which interfaces are attached to it and decides, for one transmitted frame, (1) whether
+the frame is lost and (2) which interfaces receive it. It does not schedule anything: the
+:class:`~mip6lab.net.world.World` asks it and carries out the delivery after ``delay``.
+
+MAC filtering is what a NIC does, so the link does it:
+
+* ``ff:ff:ff:ff:ff:ff`` reaches every other attached interface;
+* a group address (I/G bit set, e.g. ``33:33:xx:xx:xx:xx`` for IPv6 multicast, RFC 2464 §7) reaches the
+  interfaces whose ``accepts(mac)`` is true - the node knows which groups it joined (solicited-node,
+  all-nodes, all-routers ...);
+* a unicast address reaches the attached interface(s) with that MAC.
+
+A frame is never delivered back to the interface that sent it. A point-to-point link is the same
+thing with at most two ends (frames still carry Ethernet headers and are MAC-filtered).
+
+Loss is deterministic: a frame is lost with probability ``loss`` drawn from the link's own random
+generator, derived from the scenario seed and the link's name (``Simulator.child_rng("link/<name>")``).
+The generator is consulted once per transmitted frame whenever ``loss > 0`` - also for frames a
+scripted drop removes - so scripting one drop does not change which other frames the model loses.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any, Literal
+
+BROADCAST = "ff:ff:ff:ff:ff:ff"
+
+
+class LinkError(Exception):
+    """A misuse of a link (third end on a point-to-point link, attaching twice, ...)."""
+
+
+class Link:
+    """One link. ``ends`` maps ``(node name, ifname)`` to ``(node, iface)`` in attachment order."""
+
+    def __init__(
+        self,
+        name: str,
+        kind: Literal["ethernet", "p2p"] = "ethernet",
+        delay: float = 0.001,
+        loss: float = 0.0,
+        mtu: int = 1500,
+        rng: random.Random | None = None,
+    ) -> None:
+        if kind not in ("ethernet", "p2p"):
+            raise LinkError(f"unknown link kind {kind!r} (ethernet or p2p)")
+        if delay < 0:
+            raise LinkError(f"negative link delay {delay}")
+        if not 0.0 <= loss <= 1.0:
+            raise LinkError(f"loss must be a probability, got {loss}")
+        self.name = name
+        self.kind = kind
+        self.delay = float(delay)
+        self.loss = float(loss)
+        self.mtu = mtu
+        # The World replaces this with Simulator.child_rng(f"link/{name}"); a lone Link uses seed 0.
+        self.rng = rng if rng is not None else random.Random(f"0/link/{name}")
+        self.drop_filter: Callable[[bytes], bool] | None = None
+        self._drop_next: list[list[Any]] = []  # [remaining count, predicate or None]
+        self.ends: dict[tuple[str, str], tuple[Any, Any]] = {}
+        self.frames_sent = 0
+        self.frames_dropped = 0
+
+    def __repr__(self) -> str:
+        ends = ", ".join(f"{n}:{i}" for n, i in self.ends)
+        return f"<Link {self.name} {self.kind} delay={self.delay} loss={self.loss} [{ends}]>"
+
+    # ------------------------------------------------------------------------------ membership
+    def attach(self, node: Any, ifname: str) -> None:
+        key = (node.name, ifname)
+        if key in self.ends:
+            raise LinkError(f"{node.name}:{ifname} is already attached to {self.name}")
+        if self.kind == "p2p" and len(self.ends) >= 2:
+            raise LinkError(f"point-to-point link {self.name} already has two ends")
+        self.ends[key] = (node, node.interfaces[ifname])
+
+    def detach(self, node_name: str, ifname: str) -> None:
+        if self.ends.pop((node_name, ifname), None) is None:
+            raise LinkError(f"{node_name}:{ifname} is not attached to {self.name}")
+
+    def is_attached(self, node_name: str, ifname: str) -> bool:
+        return (node_name, ifname) in self.ends
+
+    # ------------------------------------------------------------------------------ loss
+    def drop_next(self, n: int = 1, predicate: Callable[[bytes], bool] | None = None) -> None:
+        """Drop the next ``n`` frames (for which ``predicate`` is true, if given)."""
+        if n > 0:
+            self._drop_next.append([n, predicate])
+
+    def drop_decision(self, frame: bytes) -> str:
+        """Why ``frame`` is lost ("loss", "filter") or "" if it is not. Call once per frame."""
+        lost = self.loss > 0.0 and self.rng.random() < self.loss
+        if self._drop_next:
+            for entry in self._drop_next:
+                pred = entry[1]
+                if pred is None or pred(frame):
+                    entry[0] -= 1
+                    if entry[0] <= 0:
+                        self._drop_next.remove(entry)
+                    return "filter"
+        if self.drop_filter is not None and self.drop_filter(frame):
+            return "filter"
+        return "loss" if lost else ""
+
+    # ------------------------------------------------------------------------------ filtering
+    def receivers(self, dst_mac: str, group: bool, sender: tuple[str, str] | None) -> list[tuple[Any, str]]:
+        """``(node, ifname)`` of every attached interface that accepts a frame to ``dst_mac``,
+        excluding the ``sender`` end. ``group`` is the I/G bit of the destination address."""
+        out = []
+        if not group:
+            for key, (node, iface) in self.ends.items():
+                if iface.mac == dst_mac and key != sender:
+                    out.append((node, key[1]))
+        elif dst_mac == BROADCAST:
+            for key, (node, _iface) in self.ends.items():
+                if key != sender:
+                    out.append((node, key[1]))
+        else:
+            for key, (node, iface) in self.ends.items():
+                if key != sender and iface.accepts(dst_mac):
+                    out.append((node, key[1]))
+        return out
