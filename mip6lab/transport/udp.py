@@ -1,0 +1,124 @@
+"""UDP sockets (RFC 768) over a node's :class:`~mip6lab.ipv6.upper.UpperLayerHost`, sans-IO.
+
+UDP has no connection, so a node that moves without Mobile IPv6 does not "lose" anything at the
+sender: datagrams simply stop arriving (they go to an address the node no longer has). With Mobile
+IPv6 the socket keeps the home address and datagrams keep flowing after a short gap. The stream
+application in :mod:`mip6lab.transport.apps` counts exactly that.
+
+A datagram to a port with no socket is answered with ICMPv6 Destination Unreachable, code 4 (port
+unreachable), as the white paper's receiving algorithm step 11 says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mip6lab.ipv6.upper import Delivery, UpperLayerHost
+from mip6lab.wire.icmp import DEST_UNREACH, DU_PORT_UNREACHABLE
+from mip6lab.wire.ip import Addr
+from mip6lab.wire.transport import UDP
+
+IPPROTO_UDP = 17
+EPHEMERAL_PORTS = (49152, 65535)
+
+DatagramHandler = Callable[[Addr, int, bytes], None]  # (source address, source port, data)
+
+
+class UDPError(Exception):
+    """Misuse of a UDP socket (port in use, socket closed, no source address)."""
+
+
+class UDPSocket:
+    """A bound UDP port. ``addr`` None means "any of the node's addresses"."""
+
+    def __init__(self, layer: UDPLayer, port: int, addr: Addr | None, on_datagram: DatagramHandler | None):
+        self.layer = layer
+        self.port = port
+        self.addr = addr
+        self.on_datagram = on_datagram
+        self.open = True
+        self.datagrams_sent = 0
+        self.datagrams_received = 0
+        self.send_failures = 0  # datagrams the node could not send (no route, no source address)
+
+    def __repr__(self) -> str:
+        return f"<UDPSocket [{self.addr or '::'}]:{self.port}>"
+
+    def sendto(self, data: bytes, dst: Addr, dport: int, src: Addr | None = None) -> bool:
+        """Send one datagram; False if the node could not send it now (it is then simply lost)."""
+        if not self.open:
+            raise UDPError("socket is closed")
+        host = self.layer.host
+        if src is None:
+            src = self.addr if self.addr is not None else host.source_address_for(dst)
+        self.datagrams_sent += 1
+        if src is None or not host.has_address(src):
+            self.send_failures += 1
+            host.trace.event(host.now, host.name, "udp", f"cannot send to [{dst}]:{dport}: no source address")
+            return False
+        ok = host.send_upper(UDP(self.port, dport, bytes(data)), dst, src)
+        if not ok:
+            self.send_failures += 1
+        return ok
+
+    def close(self) -> None:
+        self.open = False
+        self.layer._sockets.pop((self.addr, self.port), None)
+
+
+class UDPLayer:
+    """UDP for one node: the port table and the demultiplexing of arriving datagrams."""
+
+    def __init__(self, host: UpperLayerHost) -> None:
+        self.host = host
+        self._sockets: dict[tuple[Addr | None, int], UDPSocket] = {}
+        self.port_unreachable_sent = 0
+        host.register_upper(IPPROTO_UDP, self._on_delivery)
+
+    def bind(
+        self, port: int, on_datagram: DatagramHandler | None = None, addr: Addr | None = None
+    ) -> UDPSocket:
+        """Open a socket on ``port`` (0 picks an ephemeral port). ``on_datagram(src, sport, data)``."""
+        if port == 0:
+            port = self._ephemeral_port()
+        if (addr, port) in self._sockets:
+            raise UDPError(f"UDP port {port} already bound")
+        sock = UDPSocket(self, port, addr, on_datagram)
+        self._sockets[(addr, port)] = sock
+        return sock
+
+    @property
+    def sockets(self) -> list[UDPSocket]:
+        return list(self._sockets.values())
+
+    def _ephemeral_port(self) -> int:
+        lo, hi = EPHEMERAL_PORTS
+        for _ in range(1000):
+            port = self.host.rng.randint(lo, hi)
+            if not any(p == port for _, p in self._sockets):
+                return port
+        raise UDPError("no free ephemeral port")
+
+    def _on_delivery(self, d: Delivery) -> None:
+        dgram = d.payload
+        if not isinstance(dgram, UDP):
+            return
+        sock = self._sockets.get((d.dst, dgram.dport)) or self._sockets.get((None, dgram.dport))
+        if sock is None:
+            host = self.host
+            host.trace.event(
+                host.now,
+                host.name,
+                "udp",
+                f"no socket on port {dgram.dport}: ICMPv6 port unreachable",
+                src=str(d.src),
+                dport=dgram.dport,
+            )
+            icmp_error = getattr(host, "icmp_error", None)
+            if icmp_error is not None:
+                self.port_unreachable_sent += 1
+                icmp_error(d.packet, DEST_UNREACH, DU_PORT_UNREACHABLE)
+            return
+        sock.datagrams_received += 1
+        if sock.on_datagram is not None:
+            sock.on_datagram(d.src, dgram.sport, dgram.data)
