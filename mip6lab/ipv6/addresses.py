@@ -1,0 +1,151 @@
+"""The address table of a node: which IPv6 addresses each interface holds, and in which state.
+
+RFC 4862 §5.5.4 gives every autoconfigured address a *preferred* and a *valid* lifetime: while
+preferred it is used freely; once deprecated it still receives but new communication avoids it;
+when the valid lifetime ends it is gone. Before any of that it is *tentative* - held back until
+Duplicate Address Detection (:mod:`mip6lab.ipv6.dad`) says nobody else on the link owns it.
+Lifetimes are absolute times on the simulated clock (``math.inf`` = forever).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import Enum
+from ipaddress import IPv6Address, IPv6Network
+
+from mip6lab.wire.ip import Addr
+
+ALL_NODES = IPv6Address("ff02::1")
+ALL_ROUTERS = IPv6Address("ff02::2")
+UNSPECIFIED = IPv6Address("::")
+LINK_LOCAL_PREFIX = IPv6Network("fe80::/64")
+
+
+class AddrState(Enum):
+    TENTATIVE = "tentative"  # DAD running: not used as a source, packets to it are not accepted
+    PREFERRED = "preferred"
+    DEPRECATED = "deprecated"  # preferred lifetime over: still valid, avoided for new traffic
+    DUPLICATE = "duplicate"  # DAD found another owner: never used (RFC 4862 §5.4.5)
+
+
+class Origin(Enum):
+    LINK_LOCAL = "link-local"  # formed from the MAC when the interface comes up
+    MANUAL = "manual"
+    SLAAC = "slaac"  # stateless autoconfiguration from a Router Advertisement prefix
+
+
+@dataclass(slots=True)
+class AddressEntry:
+    addr: Addr
+    prefix_len: int
+    ifname: str
+    state: AddrState = AddrState.TENTATIVE
+    origin: Origin = Origin.MANUAL
+    preferred_until: float = math.inf
+    valid_until: float = math.inf
+
+    @property
+    def network(self) -> IPv6Network:
+        return IPv6Network(f"{self.addr}/{self.prefix_len}", strict=False)
+
+    @property
+    def usable(self) -> bool:
+        """Assigned to the interface in the RFC 4862 sense (may receive, may be a source)."""
+        return self.state in (AddrState.PREFERRED, AddrState.DEPRECATED)
+
+    def remaining_valid(self, now: float) -> float:
+        return self.valid_until - now
+
+
+class AddressTable:
+    """All addresses of a node, in the order they were added (which keeps choices deterministic)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, Addr], AddressEntry] = {}
+
+    def add(self, entry: AddressEntry) -> AddressEntry:
+        self._entries[(entry.ifname, entry.addr)] = entry
+        return entry
+
+    def remove(self, ifname: str, addr: Addr) -> AddressEntry | None:
+        return self._entries.pop((ifname, addr), None)
+
+    def get(self, ifname: str, addr: Addr) -> AddressEntry | None:
+        return self._entries.get((ifname, addr))
+
+    def find(self, addr: Addr) -> AddressEntry | None:
+        """The entry for ``addr`` on any interface."""
+        for e in self._entries.values():
+            if e.addr == addr:
+                return e
+        return None
+
+    def for_interface(self, ifname: str) -> list[AddressEntry]:
+        return [e for e in self._entries.values() if e.ifname == ifname]
+
+    def all(self) -> list[AddressEntry]:
+        return list(self._entries.values())
+
+    def is_assigned(self, addr: Addr) -> bool:
+        e = self.find(addr)
+        return e is not None and e.usable
+
+    def link_local(self, ifname: str) -> AddressEntry | None:
+        for e in self.for_interface(ifname):
+            if e.addr.is_link_local:
+                return e
+        return None
+
+    def with_prefix(self, ifname: str, network: IPv6Network) -> list[AddressEntry]:
+        return [e for e in self.for_interface(ifname) if e.addr in network]
+
+    def update_lifetimes(self, now: float) -> tuple[list[AddressEntry], list[AddressEntry]]:
+        """Apply the clock: preferred lifetime over -> DEPRECATED, valid over -> removed.
+        Returns (deprecated now, removed now)."""
+        deprecated, removed = [], []
+        for key, e in list(self._entries.items()):
+            if e.valid_until <= now:
+                del self._entries[key]
+                removed.append(e)
+            elif e.state == AddrState.PREFERRED and e.preferred_until <= now:
+                e.state = AddrState.DEPRECATED
+                deprecated.append(e)
+        return deprecated, removed
+
+    def next_deadline(self, ifname: str, addr: Addr) -> float:
+        """When this address next changes state by itself (for the lifetime timer)."""
+        e = self._entries.get((ifname, addr))
+        if e is None:
+            return math.inf
+        if e.state == AddrState.PREFERRED and e.preferred_until < e.valid_until:
+            return e.preferred_until
+        return e.valid_until
+
+
+# --------------------------------------------------------------------------- address arithmetic
+def interface_id_from_mac(mac: str) -> int:
+    """Modified EUI-64 interface identifier (RFC 4291 App. A): insert ff:fe, flip the U/L bit."""
+    b = bytes(int(x, 16) for x in mac.split(":"))
+    eui = bytes([b[0] ^ 0x02]) + b[1:3] + b"\xff\xfe" + b[3:6]
+    return int.from_bytes(eui, "big")
+
+
+def address_from_prefix(prefix: Addr | IPv6Network, iid: int, prefix_len: int = 64) -> Addr:
+    net = prefix if isinstance(prefix, IPv6Network) else IPv6Network(f"{prefix}/{prefix_len}", strict=False)
+    return IPv6Address(int(net.network_address) | (iid & ((1 << (128 - net.prefixlen)) - 1)))
+
+
+def link_local_from_mac(mac: str) -> Addr:
+    return address_from_prefix(LINK_LOCAL_PREFIX, interface_id_from_mac(mac))
+
+
+def solicited_node(addr: Addr) -> Addr:
+    """ff02::1:ffXX:XXXX - the group a node joins for each of its addresses (RFC 4291 §2.7.1)."""
+    return IPv6Address(int(IPv6Address("ff02::1:ff00:0")) | (int(addr) & 0xFFFFFF))
+
+
+def multicast_mac(addr: Addr) -> str:
+    """33:33 + the low 32 bits of the group (RFC 2464 §7)."""
+    low = addr.packed[12:]
+    return "33:33:" + ":".join(f"{x:02x}" for x in low)

@@ -1,0 +1,67 @@
+"""The destination cache (sending algorithm steps 1-5, 15).
+
+It remembers, per destination, the next hop and interface the routing table chose, so that the
+next packet skips the route lookup. For Mobile IPv6 an entry can also point at a binding cache
+entry: the destination is a mobile node away from home, and packets go to its care-of address
+with a Type 2 Routing header (white paper step 3-4). The pointer is whatever object the mobility
+code keeps (it needs ``home_address`` and ``care_of_address``).
+
+The cache is emptied whenever the routing table changes, or an interface goes down or changes
+link - correct, and simpler than working out which entries a change affects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mip6lab.ipv6.routing import Route
+from mip6lab.wire.ip import Addr
+
+
+@dataclass(slots=True)
+class DestinationEntry:
+    dst: Addr
+    next_hop: Addr
+    ifname: str
+    route: Route | None = None  # the route it came from (None: assumed on-link, step 14)
+    binding: Any = None  # pointer to a binding cache entry (mobility), step 3
+    pmtu: int | None = None
+
+
+class DestinationCache:
+    def __init__(self) -> None:
+        self.entries: dict[Addr, DestinationEntry] = {}
+        self.routes_version = -1
+
+    def lookup(self, dst: Addr) -> DestinationEntry | None:
+        return self.entries.get(dst)
+
+    def update(self, dst: Addr, next_hop: Addr, ifname: str, route: Route | None) -> DestinationEntry:
+        """Step 15: remember the route's answer for ``dst`` (keeping a binding pointer if any)."""
+        old = self.entries.get(dst)
+        e = DestinationEntry(dst, next_hop, ifname, route, old.binding if old else None)
+        self.entries[dst] = e
+        return e
+
+    def set_binding(self, dst: Addr, binding: Any) -> None:
+        e = self.entries.get(dst)
+        if e is not None:
+            e.binding = binding
+
+    def invalidate(self, ifname: str | None = None, next_hop: Addr | None = None) -> int:
+        """Drop entries using ``ifname`` and/or ``next_hop`` (both None: everything)."""
+        gone = [
+            d
+            for d, e in self.entries.items()
+            if (ifname is None or e.ifname == ifname) and (next_hop is None or e.next_hop == next_hop)
+        ]
+        for d in gone:
+            del self.entries[d]
+        return len(gone)
+
+    def sync(self, routes_version: int) -> None:
+        """Flush when the routing table changed since the entries were made."""
+        if routes_version != self.routes_version:
+            self.entries.clear()
+            self.routes_version = routes_version

@@ -1,0 +1,62 @@
+"""A network interface: a MAC address, the multicast groups it listens to, and its link state.
+
+``accepts(dst_mac)`` is the Ethernet receive filter: the interface's own unicast MAC, broadcast,
+and the 33:33:xx:xx:xx:xx address of every IPv6 group it joined (RFC 2464 §7). Joining the
+solicited-node group of an address before DAD is what lets a duplicate's NS reach us.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mip6lab.ipv6 import constants as C
+from mip6lab.ipv6.addresses import ALL_NODES, multicast_mac
+from mip6lab.wire.ip import Addr
+
+if TYPE_CHECKING:
+    from mip6lab.ipv6.neighbor_cache import NeighborCache
+
+BROADCAST_MAC = "ff:ff:ff:ff:ff:ff"
+
+
+class Interface:
+    def __init__(self, name: str, mac: str) -> None:
+        self.name = name
+        self.mac = mac.lower()
+        self.attached = False  # carrier: set by handle_link_change
+        self.mtu = C.ETHERNET_MTU
+        self.cur_hop_limit = C.CUR_HOP_LIMIT
+        self.groups: dict[Addr, int] = {}  # IPv6 group -> reference count (insertion-ordered)
+        self._macs: dict[str, int] = {}
+        self.neighbors: NeighborCache  # set by the node
+        self.join(ALL_NODES)
+
+    def join(self, group: Addr) -> None:
+        self.groups[group] = self.groups.get(group, 0) + 1
+        mac = multicast_mac(group)
+        self._macs[mac] = self._macs.get(mac, 0) + 1
+
+    def leave(self, group: Addr) -> None:
+        n = self.groups.get(group, 0)
+        if n <= 0:
+            return
+        mac = multicast_mac(group)
+        if n == 1:
+            del self.groups[group]
+        else:
+            self.groups[group] = n - 1
+        if self._macs.get(mac, 0) <= 1:
+            self._macs.pop(mac, None)
+        else:
+            self._macs[mac] -= 1
+
+    def in_group(self, group: Addr) -> bool:
+        return group in self.groups
+
+    def accepts(self, dst_mac: str) -> bool:
+        dst_mac = dst_mac.lower()
+        return dst_mac == self.mac or dst_mac == BROADCAST_MAC or dst_mac in self._macs
+
+    def __repr__(self) -> str:
+        state = "up" if self.attached else "down"
+        return f"Interface({self.name!r}, {self.mac}, {state})"

@@ -1,0 +1,122 @@
+"""The routing table (sending algorithm steps 13-14).
+
+Lookup is longest-prefix match, then lowest metric, then - because the white paper leaves the
+choice among equal routes to "IPv6" - a deterministic tie-break: a route whose next hop is known
+to be reachable first (RFC 4861 §6.3.6 prefers reachable default routers), then the route added
+first. A route with ``next_hop=None`` is *on-link*: the destination itself is the next hop.
+
+Routes learned from Router Advertisements carry an expiry time; the node removes them when the
+router or prefix lifetime runs out.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from ipaddress import IPv6Network
+
+from mip6lab.wire.ip import Addr
+
+
+class RouteOrigin(Enum):
+    CONNECTED = "connected"  # the prefix of a manually configured address
+    MANUAL = "manual"
+    RA_PREFIX = "ra-prefix"  # on-link prefix from a Prefix Information option with L=1
+    RA_DEFAULT = "ra-default"  # default router from a Router Advertisement
+    LINK_LOCAL = "link-local"
+
+
+@dataclass(slots=True)
+class Route:
+    prefix: IPv6Network
+    next_hop: Addr | None  # None: on-link
+    ifname: str
+    metric: int = 0
+    origin: RouteOrigin = RouteOrigin.MANUAL
+    expires: float = math.inf
+    seq: int = field(default=0, compare=False)  # insertion order, the last tie-break
+
+    @property
+    def on_link(self) -> bool:
+        return self.next_hop is None
+
+    def __str__(self) -> str:
+        via = "on-link" if self.next_hop is None else f"via {self.next_hop}"
+        return f"{self.prefix} {via} dev {self.ifname} metric {self.metric}"
+
+
+class RoutingTable:
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+        self._seq = itertools.count()
+        self.version = 0  # bumped on every change; the destination cache watches it
+
+    def add(
+        self,
+        prefix: IPv6Network | str,
+        next_hop: Addr | None,
+        ifname: str,
+        metric: int = 0,
+        origin: RouteOrigin = RouteOrigin.MANUAL,
+        expires: float = math.inf,
+    ) -> Route:
+        """Add a route, or update the one with the same prefix, next hop and interface."""
+        prefix = IPv6Network(prefix) if isinstance(prefix, str) else prefix
+        for r in self.routes:
+            if r.prefix == prefix and r.next_hop == next_hop and r.ifname == ifname:
+                r.metric, r.origin, r.expires = metric, origin, expires
+                self.version += 1
+                return r
+        r = Route(prefix, next_hop, ifname, metric, origin, expires, next(self._seq))
+        self.routes.append(r)
+        self.version += 1
+        return r
+
+    def remove(self, route: Route) -> None:
+        if route in self.routes:
+            self.routes.remove(route)
+            self.version += 1
+
+    def remove_where(self, pred: Callable[[Route], bool]) -> list[Route]:
+        gone = [r for r in self.routes if pred(r)]
+        if gone:
+            self.routes = [r for r in self.routes if not pred(r)]
+            self.version += 1
+        return gone
+
+    def find(self, prefix: IPv6Network, next_hop: Addr | None, ifname: str) -> Route | None:
+        for r in self.routes:
+            if r.prefix == prefix and r.next_hop == next_hop and r.ifname == ifname:
+                return r
+        return None
+
+    def candidates(self, dst: Addr, usable: Callable[[Route], bool] | None = None) -> list[Route]:
+        """Every matching route, best first."""
+        return sorted(
+            (r for r in self.routes if dst in r.prefix and (usable is None or usable(r))),
+            key=lambda r: (-r.prefix.prefixlen, r.metric, r.seq),
+        )
+
+    def lookup(
+        self,
+        dst: Addr,
+        usable: Callable[[Route], bool] | None = None,
+        reachable: Callable[[Route], bool] | None = None,
+    ) -> Route | None:
+        """Step 13: longest match, then lowest metric; among equals prefer ``reachable`` next hops."""
+        cands = self.candidates(dst, usable)
+        if not cands:
+            return None
+        top = (cands[0].prefix.prefixlen, cands[0].metric)
+        best = [r for r in cands if (r.prefix.prefixlen, r.metric) == top]
+        if reachable is not None and len(best) > 1:
+            for r in best:
+                if reachable(r):
+                    return r
+        return best[0]
+
+    def expired(self, now: float) -> list[Route]:
+        return self.remove_where(lambda r: r.expires <= now)
