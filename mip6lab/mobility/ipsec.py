@@ -1,0 +1,299 @@
+"""IPsec between the mobile node and its home agent: SAD + SPD with manual keying (RFC 3776, RFC 4877).
+
+RFC 6275 §5.1 makes ESP protection of the home-registration signalling mandatory. With manual keying
+(RFC 3776 §4, RFC 4877 §4.4) a mobile node and its home agent share four SAs:
+
+==========  =========  =========  ==========================================================
+SA          mode       direction  protects (selector: src -> dst, protocol/message type)
+==========  =========  =========  ==========================================================
+spi_base+1  transport  MN -> HA   BU (HoA -> HA, MH 5); Mobile Prefix Solicitation (ICMPv6 146)
+spi_base+2  transport  HA -> MN   BA (HA -> HoA, MH 6); Mobile Prefix Advertisement (ICMPv6 147)
+spi_base+3  tunnel     MN -> HA   HoTI in the reverse tunnel (inner HoA -> any CN, MH 1)
+spi_base+4  tunnel     HA -> MN   HoT in the tunnel (inner any CN -> HoA, MH 3)
+==========  =========  =========  ==========================================================
+
+Selectors use the *home address*, as RFC 3776 §4.1 does: the receiver processes the Home Address
+option (which precedes ESP) before IPsec, and a Type 2 Routing header likewise names the home address.
+Only the SPI identifies the SA of an arriving packet, so the care-of address never has to be known in
+advance (in the SA it is "any", ``None``).
+
+Modes: ``"off"`` (no IPsec: signalling in clear, for the first chapters), ``"null"`` (ESP_NULL +
+HMAC-SHA1-96: protected, still readable in Wireshark), ``"aes"`` (AES-128-CBC + HMAC-SHA1-96).
+
+This module holds tables and look-ups only; the node roles decide to call :meth:`protect`/:meth:`open`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from ipaddress import IPv6Address
+from typing import Literal
+
+from mip6lab.wire.esp import EspError, SecurityAssociation, esp_open, esp_protect
+from mip6lab.wire.icmp import MOBILE_PREFIX_ADVERT, MOBILE_PREFIX_SOLICIT
+from mip6lab.wire.ip import ESP, NH_ICMPV6, NH_MOBILITY, Addr
+from mip6lab.wire.mh import MH_BA, MH_BU, MH_HOT, MH_HOTI
+
+__all__ = [
+    "EspError",
+    "IPsecMode",
+    "SecurityAssociation",
+    "SecurityPolicy",
+    "SecurityPolicyDatabase",
+    "TrafficSelector",
+    "default_spi_base",
+    "manual_key",
+    "manual_sa_pair",
+    "wireshark_esp_sa_table",
+]
+
+IPsecMode = Literal["off", "null", "aes"]
+Direction = Literal["out", "in"]
+
+
+def _addr(a: Addr | str | None) -> Addr | None:
+    return a if a is None or isinstance(a, IPv6Address) else IPv6Address(a)
+
+
+@dataclass(frozen=True, slots=True)
+class TrafficSelector:
+    """Which packets a policy applies to. ``None`` in any field means "any"."""
+
+    src: Addr | None
+    dst: Addr | None
+    protocol: int  # Next Header of the upper layer: 135 (MH) or 58 (ICMPv6)
+    msg_type: int | None = None  # MH Type or ICMPv6 Type
+
+    def matches(self, src: Addr, dst: Addr, protocol: int, msg_type: int | None) -> bool:
+        return (
+            (self.src is None or self.src == src)
+            and (self.dst is None or self.dst == dst)
+            and self.protocol == protocol
+            and (self.msg_type is None or self.msg_type == msg_type)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityPolicy:
+    """An SPD entry: packets matching ``selector`` in ``direction`` must use SA ``spi``."""
+
+    direction: Direction
+    selector: TrafficSelector
+    spi: int
+    tunnel: bool = False  # tunnel mode: the selector applies to the inner packet
+    description: str = ""
+
+
+@dataclass
+class SecurityPolicyDatabase:
+    """One node's SPD and SAD (SAs by SPI), plus the seeded generator that makes the AES IVs."""
+
+    name: str = ""
+    iv_rng: random.Random = field(default_factory=lambda: random.Random(0))
+    policies: list[SecurityPolicy] = field(default_factory=list)
+    _sad: dict[int, SecurityAssociation] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ SAD
+    def add_sa(self, sa: SecurityAssociation) -> None:
+        if sa.spi in self._sad:
+            raise ValueError(f"SPI {sa.spi:#x} already in the SAD of {self.name or 'this node'}")
+        self._sad[sa.spi] = sa
+
+    def sa_for_spi(self, spi: int) -> SecurityAssociation | None:
+        return self._sad.get(spi)
+
+    def sas(self) -> list[SecurityAssociation]:
+        """All SAs, in the order they were added."""
+        return list(self._sad.values())
+
+    # ------------------------------------------------------------------ SPD
+    def add_policy(self, policy: SecurityPolicy) -> None:
+        self.policies.append(policy)
+
+    def _find(
+        self, direction: Direction, src: Addr, dst: Addr, protocol: int, msg_type: int | None, tunnel: bool
+    ) -> SecurityPolicy | None:
+        for p in self.policies:  # first match wins, in insertion order (deterministic)
+            if (
+                p.direction == direction
+                and p.tunnel == tunnel
+                and p.selector.matches(src, dst, protocol, msg_type)
+            ):
+                return p
+        return None
+
+    def outbound(
+        self, src: Addr, dst: Addr, protocol: int, msg_type: int | None = None, *, tunnel: bool = False
+    ) -> SecurityAssociation | None:
+        """The SA to protect an outgoing packet with, or None ("bypass": send in clear)."""
+        p = self._find("out", src, dst, protocol, msg_type, tunnel)
+        return None if p is None else self._sad[p.spi]
+
+    def inbound_policy(
+        self, src: Addr, dst: Addr, protocol: int, msg_type: int | None = None, *, tunnel: bool = False
+    ) -> SecurityPolicy | None:
+        """The policy an arriving packet must satisfy, or None if it may arrive in clear."""
+        return self._find("in", src, dst, protocol, msg_type, tunnel)
+
+    def inbound_ok(
+        self,
+        src: Addr,
+        dst: Addr,
+        protocol: int,
+        msg_type: int | None,
+        via_spi: int | None,
+        *,
+        tunnel: bool = False,
+    ) -> bool:
+        """After decryption: did the packet arrive as policy requires? ``via_spi`` is the SA that
+        opened it (None if it came in clear). A BU that should be protected but is not is dropped."""
+        p = self.inbound_policy(src, dst, protocol, msg_type, tunnel=tunnel)
+        return via_spi is None if p is None else via_spi == p.spi
+
+    # ------------------------------------------------------------------ ESP
+    def protect(self, sa: SecurityAssociation, next_header: int, payload: bytes) -> ESP:
+        return esp_protect(sa, next_header, payload, self.iv_rng)
+
+    def open(self, esp: ESP) -> tuple[SecurityAssociation, int, bytes]:
+        """Find the SA by SPI and open ``esp``; raises :class:`EspError` ("spi" if unknown)."""
+        sa = self._sad.get(esp.spi)
+        if sa is None:
+            raise EspError("spi", f"no SA for SPI {esp.spi:#x}")
+        nh, payload = esp_open(sa, esp)
+        return sa, nh, payload
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self._sad)
+
+
+# --------------------------------------------------------------------------- manual keying
+def default_spi_base(mn_home_address: Addr | str) -> int:
+    """0x1000_0000 + (last 16 bits of the home address << 4): readable and distinct per mobile node.
+    For 2001:db8:1::100 the four SPIs are 0x10001001 .. 0x10001004."""
+    hoa = _addr(mn_home_address)
+    assert hoa is not None
+    return 0x1000_0000 + ((int(hoa) & 0xFFFF) << 4)
+
+
+def manual_key(label: str, spi: int, mn_home_address: Addr, ha_address: Addr, length: int) -> bytes:
+    """A fixed, reproducible key: First(length, SHA-256("mip6lab manual SA|label|SPI|HoA|HA")).
+
+    Teaching keys, not secrets: anyone can recompute them, which is the point (Wireshark decryption).
+    """
+    h = hashlib.sha256(
+        b"mip6lab manual SA|"
+        + label.encode()
+        + b"|"
+        + spi.to_bytes(4, "big")
+        + b"|"
+        + mn_home_address.packed
+        + b"|"
+        + ha_address.packed
+    ).digest()
+    while len(h) < length:
+        h += hashlib.sha256(h).digest()
+    return h[:length]
+
+
+_SA_PLAN: tuple[tuple[int, str, bool, bool, tuple[tuple[int, int], ...]], ...] = (
+    # (spi offset, label, from MN?, tunnel?, ((protocol, type), ...))
+    (1, "MN->HA transport", True, False, ((NH_MOBILITY, MH_BU), (NH_ICMPV6, MOBILE_PREFIX_SOLICIT))),
+    (2, "HA->MN transport", False, False, ((NH_MOBILITY, MH_BA), (NH_ICMPV6, MOBILE_PREFIX_ADVERT))),
+    (3, "MN->HA tunnel", True, True, ((NH_MOBILITY, MH_HOTI),)),
+    (4, "HA->MN tunnel", False, True, ((NH_MOBILITY, MH_HOT),)),
+)
+
+_MSG_NAMES = {
+    (NH_MOBILITY, MH_BU): "BU",
+    (NH_MOBILITY, MH_BA): "BA",
+    (NH_MOBILITY, MH_HOTI): "HoTI",
+    (NH_MOBILITY, MH_HOT): "HoT",
+    (NH_ICMPV6, MOBILE_PREFIX_SOLICIT): "MPS",
+    (NH_ICMPV6, MOBILE_PREFIX_ADVERT): "MPA",
+}
+
+
+def manual_sa_pair(
+    mn_home_address: Addr | str,
+    ha_address: Addr | str,
+    mode: IPsecMode,
+    rng: random.Random,
+    *,
+    spi_base: int | None = None,
+    ha_sad: SecurityPolicyDatabase | None = None,
+) -> tuple[SecurityPolicyDatabase, SecurityPolicyDatabase]:
+    """The mobile node's and the home agent's databases for one MN-HA pair (table in the module doc).
+
+    Keys come from :func:`manual_key` (so both ends agree without any exchange); ``rng`` only seeds
+    the two IV generators. ``mode="off"`` returns empty databases (nothing is protected). Pass the
+    home agent's existing database as ``ha_sad`` to add a second mobile node to it (SPIs from
+    :func:`default_spi_base` differ per home address).
+    """
+    hoa, ha = _addr(mn_home_address), _addr(ha_address)
+    assert hoa is not None and ha is not None
+    mn_db = SecurityPolicyDatabase(name=f"MN {hoa}", iv_rng=random.Random(rng.getrandbits(64)))
+    ha_iv = random.Random(rng.getrandbits(64))
+    ha_db = ha_sad if ha_sad is not None else SecurityPolicyDatabase(name=f"HA {ha}", iv_rng=ha_iv)
+    if mode == "off":
+        return mn_db, ha_db
+    if mode not in ("null", "aes"):
+        raise ValueError(f"unknown IPsec mode {mode!r}")
+    base = default_spi_base(hoa) if spi_base is None else spi_base
+    for offset, label, from_mn, tunnel, messages in _SA_PLAN:
+        spi = base + offset
+        enc_key = manual_key("enc " + label, spi, hoa, ha, 16) if mode == "aes" else b""
+        auth_key = manual_key("auth " + label, spi, hoa, ha, 20)
+        for db in (mn_db, ha_db):
+            db.add_sa(
+                SecurityAssociation(
+                    spi=spi,
+                    src=None if from_mn else ha,  # the MN end is its care-of address: "any"
+                    dst=ha if from_mn else None,
+                    enc="aes-cbc" if mode == "aes" else "null",
+                    enc_key=enc_key,
+                    auth_key=auth_key,
+                    mode="tunnel" if tunnel else "transport",
+                    name=f"{label} ({hoa})",
+                )
+            )
+        for proto, mtype in messages:
+            what = _MSG_NAMES[(proto, mtype)]
+            if tunnel:  # inner packet: HoTI from the home address to any CN; HoT from any CN to it
+                sel = TrafficSelector(hoa if from_mn else None, None if from_mn else hoa, proto, mtype)
+            else:
+                sel = TrafficSelector(hoa if from_mn else ha, ha if from_mn else hoa, proto, mtype)
+            mn_db.add_policy(SecurityPolicy("out" if from_mn else "in", sel, spi, tunnel, what))
+            ha_db.add_policy(SecurityPolicy("in" if from_mn else "out", sel, spi, tunnel, what))
+    return mn_db, ha_db
+
+
+_WS_ENC = {"null": "NULL", "aes-cbc": "AES-CBC [RFC3602]"}
+_WS_AUTH = {"hmac-sha1-96": "HMAC-SHA-1-96 [RFC2404]"}
+
+
+def wireshark_esp_sa_table(sad: SecurityPolicyDatabase | Iterable[SecurityAssociation]) -> list[str]:
+    """Lines for Wireshark's ESP SA table (the ``esp_sa`` UAT file, or ``tshark -o uat:esp_sa:LINE``).
+
+    Columns: protocol, source, destination, SPI, encryption, encryption key, authentication,
+    authentication key. The mobile node end is ``*`` because the outer address is the care-of address.
+    Use with ``-o esp.enable_encryption_decode:TRUE`` (and ``esp.enable_authentication_check:TRUE``).
+    """
+    sas = sad.sas() if isinstance(sad, SecurityPolicyDatabase) else list(sad)
+    lines = []
+    for sa in sas:
+        cols = [
+            "IPv6",
+            "*" if sa.src is None else str(sa.src),
+            "*" if sa.dst is None else str(sa.dst),
+            f"0x{sa.spi:08x}",
+            _WS_ENC[sa.enc],
+            "0x" + sa.enc_key.hex() if sa.enc_key else "",
+            _WS_AUTH[sa.auth],
+            "0x" + sa.auth_key.hex(),
+        ]
+        lines.append(",".join(f'"{c}"' for c in cols))
+    return lines
