@@ -1,0 +1,163 @@
+"""The simulation kernel: ordering, cancel/restart, run(until), step, idle, and misuse errors."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from mip6lab.sim.kernel import SimulationError, Simulator
+
+
+def test_events_run_in_time_order():
+    sim = Simulator()
+    log = []
+    for t in (3.0, 1.0, 2.0, 0.5):
+        sim.schedule(t, lambda t=t: log.append((sim.now, t)))
+    sim.run()
+    assert log == [(0.5, 0.5), (1.0, 1.0), (2.0, 2.0), (3.0, 3.0)]
+
+
+def test_simultaneous_events_by_priority_then_scheduling_order():
+    sim = Simulator()
+    log = []
+    sim.schedule(1.0, log.append, "p0-first")
+    sim.schedule(1.0, log.append, "p5", priority=5)
+    sim.schedule(1.0, log.append, "p-1", priority=-1)
+    sim.schedule(1.0, log.append, "p0-second")
+    sim.schedule(1.0, log.append, "p5-second", priority=5)
+    sim.run()
+    assert log == ["p-1", "p0-first", "p0-second", "p5", "p5-second"]
+
+
+def test_event_scheduled_for_now_during_a_callback_runs_after_the_current_ones():
+    sim = Simulator()
+    log = []
+
+    def first():
+        log.append("first")
+        sim.schedule(sim.now, log.append, "spawned")
+
+    sim.schedule(1.0, first)
+    sim.schedule(1.0, log.append, "second")
+    sim.run()
+    assert log == ["first", "second", "spawned"]
+
+
+def test_cancel_skips_the_event():
+    sim = Simulator()
+    log = []
+    ev = sim.schedule(1.0, log.append, "cancelled")
+    sim.schedule(2.0, log.append, "kept")
+    ev.cancel()
+    assert sim.pending == 1
+    assert sim.peek() == 2.0
+    sim.run()
+    assert log == ["kept"] and sim.events_run == 1
+
+
+def test_restart_is_cancel_plus_reschedule():
+    sim = Simulator()
+    log = []
+    ev = sim.schedule(1.0, log.append, "timer")
+    sim.schedule(0.5, lambda: None)
+    sim.run(until=0.5)
+    ev.cancel()
+    sim.call_later(2.0, log.append, "timer")
+    sim.run()
+    assert log == ["timer"] and sim.now == 2.5
+
+
+def test_run_until_includes_the_boundary_and_sets_the_clock():
+    sim = Simulator()
+    log = []
+    sim.schedule(1.0, log.append, 1)
+    sim.schedule(2.0, log.append, 2)
+    sim.schedule(2.0000001, log.append, 3)
+    sim.run(until=2.0)
+    assert log == [1, 2] and sim.now == 2.0
+    sim.run(until=10.0)
+    assert log == [1, 2, 3] and sim.now == 10.0
+    sim.run(until=10.0)  # running to now is allowed
+    assert sim.now == 10.0
+
+
+def test_run_without_until_stops_at_the_last_event():
+    sim = Simulator()
+    sim.schedule(4.0, lambda: None)
+    sim.run()
+    assert sim.now == 4.0 and sim.peek() is None
+
+
+def test_max_events_stops_early():
+    sim = Simulator()
+    log = []
+    for i in range(5):
+        sim.schedule(float(i), log.append, i)
+    sim.run(max_events=2)
+    assert log == [0, 1] and sim.pending == 3
+
+
+def test_step_runs_exactly_one_event_and_returns_it():
+    sim = Simulator()
+    log = []
+    a = sim.schedule(1.0, log.append, "a", label="A")
+    dead = sim.schedule(1.5, log.append, "dead")
+    sim.schedule(2.0, log.append, "b")
+    dead.cancel()
+    assert sim.step() is a and log == ["a"] and sim.now == 1.0 and a.label == "A"
+    ev = sim.step()
+    assert ev is not None and ev.args == ("b",) and sim.now == 2.0
+    assert sim.step() is None and sim.now == 2.0
+
+
+def test_run_until_idle_and_its_limit():
+    sim = Simulator()
+    ticks = []
+
+    def tick():  # a periodic process never goes idle by itself
+        ticks.append(sim.now)
+        sim.call_later(1.0, tick)
+
+    sim.schedule(0.0, tick)
+    sim.run_until_idle(limit=3.5)
+    assert ticks == [0.0, 1.0, 2.0, 3.0] and sim.now == 3.5
+    sim2 = Simulator()
+    sim2.schedule(7.0, lambda: None)
+    sim2.run_until_idle()
+    assert sim2.now == 7.0 and sim2.pending == 0
+
+
+def test_misuse_raises_simulation_error():
+    sim = Simulator()
+    sim.schedule(5.0, lambda: None)
+    sim.run()
+    with pytest.raises(SimulationError):
+        sim.schedule(4.0, lambda: None)
+    with pytest.raises(SimulationError):
+        sim.schedule(math.nan, lambda: None)
+    with pytest.raises(SimulationError):
+        sim.schedule("6", lambda: None)  # type: ignore[arg-type]
+    with pytest.raises(SimulationError):
+        sim.call_later(-0.1, lambda: None)
+    with pytest.raises(SimulationError):
+        sim.run(until=1.0)
+    with pytest.raises(SimulationError):
+        sim.run(until=math.nan)
+
+
+def test_exceptions_in_callbacks_propagate_and_the_clock_stays_at_the_event():
+    sim = Simulator()
+    sim.schedule(1.0, lambda: 1 / 0)
+    sim.schedule(2.0, lambda: None)
+    with pytest.raises(ZeroDivisionError):
+        sim.run()
+    assert sim.now == 1.0 and sim.pending == 1
+
+
+def test_child_rngs_are_seeded_by_name_and_independent():
+    a, b = Simulator(seed=3), Simulator(seed=3)
+    assert a.child_rng("link/x").random() == b.child_rng("link/x").random()
+    assert a.child_rng("link/x").random() != a.child_rng("link/y").random()
+    assert Simulator(seed=4).child_rng("link/x").random() != a.child_rng("link/x").random()
+    assert [Simulator(seed=9).rng.random() for _ in range(2)] == [Simulator(seed=9).rng.random()] * 2
