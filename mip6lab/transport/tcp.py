@@ -226,6 +226,8 @@ class TCPConnection:
         self._retries = 0  # consecutive timeouts without progress
         self._dupacks = 0
         self._rtx_armed = False
+        self._recover: int | None = None  # SND.NXT when the last timeout struck (loss recovery)
+        self._rtx_next = 0  # how far loss recovery has already resent
         self._ack_owed = False  # an arriving segment needs an ACK that no outgoing segment carried yet
         self._announced = False  # the application has seen the connection (connected / accepted)
         # queues
@@ -417,6 +419,8 @@ class TCPConnection:
         self.timeouts += 1
         self.rto = min(self.rto * 2, RTO_MAX)
         seg = self._flight[0]
+        self._recover = self.snd_nxt
+        self._rtx_next = seg.end
         self._event(
             f"retransmission timeout: resend seq={seg.seq} len={seg.length} "
             f"(retransmission {self._retries}, RTO now {self.rto:g} s)",
@@ -434,6 +438,31 @@ class TCPConnection:
         self._timed = None  # Karn's rule: a retransmitted segment gives no RTT sample
         self.retransmissions += 1
         self._transmit(seg.seq, seg.flags | self._ack_flag(seg), seg.data, seg.options)
+
+    def _after_timeout_ack(self, ack: int) -> None:
+        """The first ACK after a timeout shows the path works again: resend, at once, every segment
+        that was in flight when the timeout struck (go-back-N within our fixed window, as BSD does by
+        pulling SND.NXT back), instead of waiting one backed-off RTO per lost segment. The receiver
+        trims what it already has."""
+        assert self._recover is not None
+        if seq_le(self._recover, ack):
+            self._recover = None
+            return
+        resent = 0
+        for rec in self._flight:
+            if seq_lt(rec.seq, self._rtx_next) or not seq_lt(rec.seq, self._recover):
+                continue
+            self._retransmit(rec)
+            self._rtx_next = rec.end
+            resent += 1
+            if self.state is S.CLOSED:
+                return
+        if resent:
+            self._event(
+                f"ACK {ack} after timeout: resend {resent} more segment(s) up to {self._rtx_next}",
+                ack=ack,
+                resent=resent,
+            )
 
     def _ack_flag(self, seg: _Sent) -> int:
         # everything but our very first SYN (active open) carries an ACK
@@ -663,6 +692,8 @@ class TCPConnection:
                 self._timed = None
             self._retries = 0
             self._dupacks = 0
+            if self._recover is not None:
+                self._after_timeout_ack(ack)
             if self._flight:
                 self._restart_rtx_timer()
             else:
@@ -705,15 +736,14 @@ class TCPConnection:
         if seq == self.rcv_nxt:
             self._deliver(data, fin)
             self._drain_out_of_order()
-        elif data or fin:
-            if seq not in self._ooo:
-                self._ooo[seq] = (data, fin)
-                self.out_of_order += 1
-                self._event(
-                    f"out-of-order segment seq={seq} buffered (RCV.NXT={self.rcv_nxt})",
-                    seq=seq,
-                    rcv_nxt=self.rcv_nxt,
-                )
+        elif (data or fin) and seq not in self._ooo:
+            self._ooo[seq] = (data, fin)
+            self.out_of_order += 1
+            self._event(
+                f"out-of-order segment seq={seq} buffered (RCV.NXT={self.rcv_nxt})",
+                seq=seq,
+                rcv_nxt=self.rcv_nxt,
+            )
         if self.state is not S.CLOSED and self._ack_owed:
             self._send_ack()
 
