@@ -579,7 +579,10 @@ class TCPConnection:
         if seg.flags & RST:
             if seg.seq == self.rcv_nxt:
                 self._event("RST received", seq=seg.seq)
-                self._die("rcv RST", REASON_RESET)
+                # RFC 9293: in CLOSING, LAST-ACK and TIME-WAIT the application has closed and all
+                # data is through, so the connection simply ends; elsewhere it is a reset
+                closing = self.state in (S.CLOSING, S.LAST_ACK, S.TIME_WAIT)
+                self._die("rcv RST", REASON_CLOSED if closing else REASON_RESET)
             else:
                 self._event("RST in window but not at RCV.NXT: challenge ACK (RFC 5961)", seq=seg.seq)
                 self._send_ack()

@@ -98,7 +98,8 @@ class FakeHost:
 
 
 class FakeNet:
-    """Fixed one-way ``delay``; ``drop(sent) -> bool`` and ``duplicate(sent) -> bool`` hooks."""
+    """Fixed one-way ``delay``; ``drop(sent) -> bool``, ``duplicate(sent) -> bool`` and
+    ``extra_delay(sent) -> float`` hooks."""
 
     def __init__(self, seed: int = 1, delay: float = 0.05) -> None:
         self.sim = Simulator(seed)
@@ -108,6 +109,7 @@ class FakeNet:
         self.log: list[Sent] = []
         self.drop: Callable[[Sent], bool] | None = None
         self.duplicate: Callable[[Sent], bool] | None = None
+        self.extra_delay: Callable[[Sent], float] | None = None  # reorders packets
 
     def host(self, name: str, *addrs: str) -> FakeHost:
         h = FakeHost(self, name, *addrs)
@@ -121,8 +123,9 @@ class FakeNet:
             s.dropped = True
             return
         copies = 2 if self.duplicate is not None and self.duplicate(s) else 1
+        delay = self.delay + (self.extra_delay(s) if self.extra_delay is not None else 0.0)
         for _ in range(copies):
-            self.sim.call_later(self.delay, self._arrive, src, dst, payload)
+            self.sim.call_later(delay, self._arrive, src, dst, payload)
 
     def _arrive(self, src: IPv6Address, dst: IPv6Address, payload: Any) -> None:
         for h in self.hosts:

@@ -1,0 +1,69 @@
+"""UDP sockets on two fake hosts."""
+
+from __future__ import annotations
+
+from ipaddress import IPv6Address
+
+import pytest
+from transport_fakes import A, B, FakeHost, FakeNet
+
+from mip6lab.transport.udp import EPHEMERAL_PORTS, UDPError, UDPLayer
+from mip6lab.wire.icmp import DEST_UNREACH, DU_PORT_UNREACHABLE
+from mip6lab.wire.transport import UDP
+
+
+def test_sendto_delivers_source_port_and_data(pair: tuple[FakeNet, FakeHost, FakeHost]) -> None:
+    net, a, b = pair
+    ua, ub = UDPLayer(a), UDPLayer(b)
+    got: list[tuple[IPv6Address, int, bytes]] = []
+    server = ub.bind(5000, lambda src, sport, data: got.append((src, sport, data)))
+    client = ua.bind(6000)
+    assert client.sendto(b"hello", B, 5000)
+    net.sim.run()
+    assert got == [(A, 6000, b"hello")]
+    assert net.log[0].payload == UDP(6000, 5000, b"hello")
+    assert (client.datagrams_sent, server.datagrams_received) == (1, 1)
+
+
+def test_no_socket_gives_port_unreachable(pair: tuple[FakeNet, FakeHost, FakeHost]) -> None:
+    net, a, b = pair
+    ua, ub = UDPLayer(a), UDPLayer(b)
+    ua.bind(6000).sendto(b"anyone?", B, 5001)
+    net.sim.run()
+    assert len(b.icmp_errors) == 1
+    packet, type_, code = b.icmp_errors[0]
+    assert (type_, code) == (DEST_UNREACH, DU_PORT_UNREACHABLE) == (1, 4)
+    assert packet.payload == UDP(6000, 5001, b"anyone?") and packet.src == A
+    assert ub.port_unreachable_sent == 1
+    assert any("port unreachable" in e.message for e in net.trace.events_for("b", "udp"))
+
+
+def test_no_socket_without_icmp_error_support(pair: tuple[FakeNet, FakeHost, FakeHost]) -> None:
+    net, a, b = pair
+    b.icmp_error = None  # type: ignore[assignment,method-assign]  # a node without the hook yet
+    ua, ub = UDPLayer(a), UDPLayer(b)
+    ua.bind(6000).sendto(b"x", B, 5001)
+    net.sim.run()
+    assert ub.port_unreachable_sent == 0
+
+
+def test_ports(pair: tuple[FakeNet, FakeHost, FakeHost]) -> None:
+    _net, a, _b = pair
+    ua = UDPLayer(a)
+    ua.bind(7000)
+    with pytest.raises(UDPError):
+        ua.bind(7000)
+    eph = ua.bind(0)
+    assert EPHEMERAL_PORTS[0] <= eph.port <= EPHEMERAL_PORTS[1]
+    eph.close()
+    with pytest.raises(UDPError):
+        eph.sendto(b"x", B, 1)
+    assert [s.port for s in ua.sockets] == [7000]
+
+
+def test_sendto_fails_without_source_address(pair: tuple[FakeNet, FakeHost, FakeHost]) -> None:
+    net, a, _b = pair
+    sock = UDPLayer(a).bind(7000, addr=A)
+    a.addresses = [IPv6Address("2001:db8:3::a")]  # the bound address is gone
+    assert not sock.sendto(b"x", B, 1)
+    assert sock.send_failures == 1 and net.log == []
