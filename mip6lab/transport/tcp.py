@@ -559,9 +559,16 @@ class TCPConnection:
             return
         if self.state is S.CLOSED:
             return
-        # a retransmitted SYN while we wait for the ACK of our SYN,ACK: our SYN,ACK was lost
-        if self.state is S.SYN_RECEIVED and seg.flags & SYN and not seg.flags & ACK and seg.seq == self.irs:
-            if self._flight:
+        if self.state is S.SYN_RECEIVED and seg.flags & SYN and seg.seq == self.irs:
+            if seg.flags & ACK and seq_lt(self.snd_una, seg.ack) and seq_le(seg.ack, self.snd_nxt):
+                # simultaneous open: the peer's SYN,ACK acknowledges our SYN (RFC 9293 Figure 8)
+                self._process_ack(seg)
+                self._transition("rcv ACK of SYN")
+                self._send_ack()
+                if self.state is not S.CLOSED:
+                    self._established()
+            elif self._flight:
+                # a retransmitted SYN: our SYN,ACK was lost, send it again now
                 self._event("duplicate SYN: resend SYN,ACK")
                 self._retransmit(self._flight[0])
             return

@@ -529,3 +529,42 @@ def test_random_loss_duplication_reordering_still_delivers_everything(seed: int,
     assert bytes(setup.server_data) == up and bytes(setup.client_data) == down
     assert setup.closed["client"][1] == REASON_CLOSED and setup.closed["server"][1] == REASON_CLOSED
     assert setup.ta.connections == [] and setup.tb.connections == []
+
+
+def test_simultaneous_open(pair: tuple[FakeNet, FakeHost, FakeHost]) -> None:
+    net, a, b = pair
+    ta, tb = TCPLayer(a), TCPLayer(b)
+    ca = ta.connect(B, 5000, sport=6000, iss=100)
+    cb = tb.connect(A, 6000, sport=5000, iss=900)
+    run(net, 1.0)
+    assert segs(net) == [
+        (0.0, "S", 100, 0, 0),
+        (0.0, "S", 900, 0, 0),
+        (0.05, "SA", 900, 101, 0),
+        (0.05, "SA", 100, 901, 0),
+        (0.1, "A", 101, 901, 0),
+        (0.1, "A", 901, 101, 0),
+    ]
+    for conn in (ca, cb):
+        assert [h[2] for h in conn.history] == [S.SYN_SENT, S.SYN_RECEIVED, S.ESTABLISHED]
+    ca.send(b"hi")
+    run(net, 2.0)
+    assert cb.bytes_received == 2
+
+
+def test_lost_syn_ack_is_resent_on_duplicate_syn(pair: tuple[FakeNet, FakeHost, FakeHost]) -> None:
+    net, a, b = pair
+    st = Setup(net, a, b)
+    net.extra_delay = lambda s: 0.5 if s.time == 0.0 else 0.0  # the first SYN is slow...
+    net.drop = lambda s: s.src == B and s.time == 0.55  # ...and the SYN,ACK answering it is lost
+    c = st.connect()
+    run(net, 3.0)
+    assert segs(net) == [
+        (0.0, "S", 1000, 0, 0),
+        (0.55, "SA", 5000, 1001, 0),
+        (1.0, "S", 1000, 0, 0),
+        (1.05, "SA", 5000, 1001, 0),  # answered at once, not at the server's own RTO (1.55)
+        (1.1, "A", 1001, 5001, 0),
+    ]
+    assert c.state is S.ESTABLISHED and st.server.state is S.ESTABLISHED
+    assert st.server.retransmissions == 1
