@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 from ipaddress import IPv6Address, IPv6Network
 
+from mip6lab.wire.codec import mac_for_multicast, solicited_node_multicast
 from mip6lab.wire.ip import Addr
 
 ALL_NODES = IPv6Address("ff02::1")
@@ -140,12 +141,6 @@ def link_local_from_mac(mac: str) -> Addr:
     return address_from_prefix(LINK_LOCAL_PREFIX, interface_id_from_mac(mac))
 
 
-def solicited_node(addr: Addr) -> Addr:
-    """ff02::1:ffXX:XXXX - the group a node joins for each of its addresses (RFC 4291 §2.7.1)."""
-    return IPv6Address(int(IPv6Address("ff02::1:ff00:0")) | (int(addr) & 0xFFFFFF))
-
-
-def multicast_mac(addr: Addr) -> str:
-    """33:33 + the low 32 bits of the group (RFC 2464 §7)."""
-    low = addr.packed[12:]
-    return "33:33:" + ":".join(f"{x:02x}" for x in low)
+# RFC 4291 §2.7.1 and RFC 2464 §7 live in the codec (the one module that knows bytes).
+solicited_node = solicited_node_multicast
+multicast_mac = mac_for_multicast

@@ -1,0 +1,921 @@
+"""IPv6 hosts and routers as sans-IO nodes (RFC 8200, 4861, 4862, 4443).
+
+:class:`IPv6Node` is a host: interfaces with link-local addresses, Duplicate Address Detection,
+router discovery and SLAAC, the neighbor cache with NUD, a routing table and destination cache,
+ICMPv6 errors and echo, and the two algorithms of the white paper - every packet it originates
+runs :func:`mip6lab.ipv6.sending.send` (Figure 35), every packet it receives runs
+:func:`mip6lab.ipv6.receiving.receive` (Figure 36). Both are attributes (``send_algorithm``,
+``receive_algorithm``) so a reader can plug in their own.
+
+:class:`Router` adds forwarding between interfaces (hop limit, Time Exceeded, Destination
+Unreachable) and Router Advertisements (:mod:`mip6lab.ipv6.router_adv`).
+
+Mobility plugs in through ``node.mobility`` (:mod:`mip6lab.ipv6.mobility_hooks`), upper layers
+through ``register_upper`` / ``send_upper`` (:mod:`mip6lab.ipv6.upper`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Hashable
+from dataclasses import replace
+from ipaddress import IPv6Address, IPv6Network
+from random import Random
+from typing import Any
+
+from mip6lab.ipv6 import constants as C
+from mip6lab.ipv6 import receiving, router_discovery, sending
+from mip6lab.ipv6.addresses import (
+    ALL_NODES,
+    ALL_ROUTERS,
+    UNSPECIFIED,
+    AddressEntry,
+    AddressTable,
+    AddrState,
+    Origin,
+    link_local_from_mac,
+    multicast_mac,
+    solicited_node,
+)
+from mip6lab.ipv6.dad import DadCallback, DuplicateAddressDetector
+from mip6lab.ipv6.dest_cache import DestinationCache
+from mip6lab.ipv6.icmp import TokenBucket, error_allowed, error_name, make_error
+from mip6lab.ipv6.interface import Interface
+from mip6lab.ipv6.mobility_hooks import MobilityHooks
+from mip6lab.ipv6.neighbor_cache import NeighborCache, NeighborEntry, NudState
+from mip6lab.ipv6.router_adv import RAConfig, RouterAdvertiser, build_ra, prefix_option
+from mip6lab.ipv6.router_discovery import RouterSolicitor
+from mip6lab.ipv6.routing import Route, RouteOrigin, RoutingTable
+from mip6lab.ipv6.sending import NO_RUN
+from mip6lab.ipv6.upper import Delivery, UpperHandler
+from mip6lab.sansio import Action, SansIONode, Transmit
+from mip6lab.trace import Trace
+from mip6lab.wire import icmp as I
+from mip6lab.wire.codec import DecodeError, decode_frame, encode_frame, encode_ipv6, upper_checksum_ok
+from mip6lab.wire.ip import NH_TCP, NH_UDP, Addr, Ethernet, IPv6
+from mip6lab.wire.transport import ACK, FIN, RST, SYN, TCP
+
+ND_TYPES = (
+    I.RouterSolicitation,
+    I.RouterAdvertisement,
+    I.NeighborSolicitation,
+    I.NeighborAdvertisement,
+)
+
+LinkChangeListener = Callable[[str, bool], None]
+RAListener = Callable[[str, Addr, I.RouterAdvertisement], None]
+
+
+def _addr(a: Addr | str) -> Addr:
+    return a if isinstance(a, IPv6Address) else IPv6Address(a)
+
+
+def _option(options: tuple, kind: type) -> Any:
+    for o in options:
+        if isinstance(o, kind):
+            return o
+    return None
+
+
+class IPv6Node(SansIONode):
+    """An IPv6 host (a :class:`Router` when ``is_router``)."""
+
+    is_router = False
+
+    def __init__(self, name: str, rng: Random | None = None, trace: Trace | None = None) -> None:
+        super().__init__(name)
+        self.rng = rng if rng is not None else Random(name)
+        self.trace = trace if trace is not None else Trace()
+        self.interfaces: dict[str, Interface] = {}
+        self.addresses = AddressTable()
+        self.routes = RoutingTable()
+        self.dest_cache = DestinationCache()
+        self.mobility: MobilityHooks | None = None
+        self.upper: dict[int, list[UpperHandler]] = {}
+        self.send_algorithm: Callable[[IPv6Node, IPv6], bool] = sending.send
+        self.receive_algorithm: Callable[..., Any] = receiving.receive
+        self.autoconfigure = not self.is_router  # SLAAC from RAs (RFC 4862 §5.5)
+        self.icmp_limiter = TokenBucket()
+        self.current_run: Any = None  # the receive run whose upper layer is running (step 11)
+        self.link_change_listeners: list[LinkChangeListener] = []
+        self.ra_listeners: list[RAListener] = []
+        self.dad_listeners: list[DadCallback] = []
+        self.echo_replies: list[tuple[float, Addr, int, int]] = []  # (time, from, ident, seq)
+        self.proxies: dict[tuple[str, Addr], bool] = {}  # proxy ND (a home agent's home addresses)
+        self._solicitors: dict[str, RouterSolicitor] = {}
+        self._una_left: dict[tuple[str, Addr], int] = {}
+        self.dad = DuplicateAddressDetector(
+            self.rng,
+            send_probe=self._send_dad_probe,
+            set_timer=self.set_timer,
+            cancel_timer=self.cancel_timer,
+            on_result=self._dad_result,
+        )
+        for kind, handler in (
+            ("nud", self._nud_timer),
+            ("dad", self._dad_timer),
+            ("rs", self._rs_timer),
+            ("expiry", self._expiry_timer),
+            ("una", self._una_timer),
+        ):
+            self.register_timer_handler(kind, handler)
+
+    # ================================================================= configuration
+    def add_interface(self, name: str, mac: str) -> Interface:
+        """A new interface, down until ``handle_link_change(attached=True)``; its link-local address
+        (fe80::/64 + EUI-64 from ``mac``) is tentative and DAD runs when the link comes up."""
+        iface = Interface(name, mac)
+        iface.neighbors = NeighborCache(
+            name,
+            self.rng,
+            send_ns=self._send_ns,
+            set_timer=self.set_timer,
+            cancel_timer=self.cancel_timer,
+            on_resolved=self._nud_resolved,
+            on_failure=self._nud_failed,
+            on_event=lambda msg, **d: self.trace_event("nud", f"{name}: {msg}", ifname=name, **d),
+        )
+        self.interfaces[name] = iface
+        if self.is_router:
+            iface.join(ALL_ROUTERS)
+        ll = link_local_from_mac(iface.mac)
+        self.assign(AddressEntry(ll, 64, name, AddrState.TENTATIVE, Origin.LINK_LOCAL))
+        self.routes.add(IPv6Network("fe80::/64"), None, name, 256, RouteOrigin.LINK_LOCAL)
+        return iface
+
+    def add_address(
+        self,
+        ifname: str,
+        addr: Addr | str,
+        prefix_len: int = 64,
+        *,
+        preferred_lifetime: float = math.inf,
+        valid_lifetime: float = math.inf,
+        dad: bool = True,
+        on_link: bool = True,
+    ) -> AddressEntry:
+        """Configure an address by hand. With ``dad`` it is tentative until DAD passes (when the
+        interface is up); ``on_link`` adds an on-link route for its prefix."""
+        a = _addr(addr)
+        now = self.now
+        entry = AddressEntry(
+            a,
+            prefix_len,
+            ifname,
+            AddrState.TENTATIVE if dad else AddrState.PREFERRED,
+            Origin.LINK_LOCAL if a.is_link_local else Origin.MANUAL,
+            now + preferred_lifetime,
+            now + valid_lifetime,
+        )
+        self.assign(entry)
+        if on_link and prefix_len < 128 and not a.is_link_local:
+            self.routes.add(entry.network, None, ifname, 0, RouteOrigin.CONNECTED)
+        self.schedule_expiry()
+        return entry
+
+    def assign(self, entry: AddressEntry) -> AddressEntry:
+        """Put ``entry`` in the address table, join its solicited-node group, start DAD if due."""
+        self.addresses.add(entry)
+        iface = self.interfaces[entry.ifname]
+        iface.join(solicited_node(entry.addr))
+        if entry.state == AddrState.TENTATIVE and iface.attached:
+            self.dad.start(entry.ifname, entry.addr, self.now, delay_first=False)
+        self.schedule_expiry()
+        return entry
+
+    def remove_address(self, ifname: str, addr: Addr | str) -> AddressEntry | None:
+        a = _addr(addr)
+        e = self.addresses.remove(ifname, a)
+        if e is not None:
+            self.dad.cancel(ifname, a)
+            self.interfaces[ifname].leave(solicited_node(a))
+            self.routes.remove_where(
+                lambda r: (
+                    r.origin == RouteOrigin.CONNECTED
+                    and r.prefix == e.network
+                    and r.ifname == ifname
+                    and not any(x.network == e.network for x in self.addresses.for_interface(ifname))
+                )
+            )
+            self.trace_event("addr", f"{a} removed from {ifname}", address=a)
+        return e
+
+    def add_route(
+        self, prefix: Addr | str, prefix_len: int, next_hop: Addr | str | None, ifname: str, metric: int = 0
+    ) -> Route:
+        net = IPv6Network(f"{prefix}/{prefix_len}", strict=False)
+        return self.routes.add(
+            net, _addr(next_hop) if next_hop is not None else None, ifname, metric, RouteOrigin.MANUAL
+        )
+
+    # ================================================================= entry points
+    def handle_frame(self, now: float, ifname: str, frame: bytes) -> list[Action]:
+        """A frame arrived on ``ifname``: Ethernet filter, decode, ND short path or Figure 36."""
+        self.now = now
+        iface = self.interfaces.get(ifname)
+        if iface is None or not iface.attached:
+            return self.drain()
+        try:
+            eth = decode_frame(frame)
+        except DecodeError as e:
+            self.trace_event(
+                "decode", f"{ifname}: undecodable frame discarded: {e}", ifname=ifname, error=str(e)
+            )
+            return self.drain()
+        if not iface.accepts(eth.dst) or not isinstance(eth.payload, IPv6):
+            return self.drain()
+        pkt = eth.payload
+        if isinstance(pkt.payload, ND_TYPES) and not pkt.ext:
+            self._nd_input(ifname, eth, pkt)
+        elif isinstance(pkt.payload, I.UnknownICMPv6) and pkt.payload.type == I.REDIRECT:
+            self.trace_event("nd", f"{ifname}: Redirect from {pkt.src} ignored")
+        else:
+            self.receive_algorithm(self, pkt, ifname, link_multicast=bool(int(eth.dst[:2], 16) & 1))
+        return self.drain()
+
+    def handle_link_change(self, now: float, ifname: str, attached: bool) -> list[Action]:
+        """Media change. Up: forget the old link's neighbors and routers, redo DAD for the
+        link-local (and any tentative) address, solicit routers (hosts) or advertise (routers).
+        Down: stop. Either way ``on_link_change`` tells movement detection."""
+        self.now = now
+        iface = self.interfaces.get(ifname)
+        if iface is None:
+            return self.drain()
+        iface.attached = attached
+        for e in iface.neighbors.clear():
+            for _packet, run, _steps in e.queue:
+                run.result = "discarded: link changed during address resolution"
+        gone = self.routes.remove_where(
+            lambda r: r.ifname == ifname and r.origin in (RouteOrigin.RA_DEFAULT, RouteOrigin.RA_PREFIX)
+        )
+        for r in gone:
+            self.trace_event("nd", f"{ifname}: forgot {r} (link change)")
+        self.dest_cache.invalidate()
+        for e in self.addresses.for_interface(ifname):
+            self.dad.cancel(ifname, e.addr)
+        if attached:
+            for e in self.addresses.for_interface(ifname):
+                if e.origin == Origin.LINK_LOCAL and e.state != AddrState.DUPLICATE:
+                    e.state = AddrState.TENTATIVE
+                if e.state == AddrState.TENTATIVE:
+                    self.dad.start(ifname, e.addr, now, delay_first=True)
+            self._link_up(ifname)
+        else:
+            self._link_down(ifname)
+        self.on_link_change(ifname, attached)
+        return self.drain()
+
+    def _link_up(self, ifname: str) -> None:
+        if not self.is_router:
+            self.start_router_solicitation(ifname)
+
+    def _link_down(self, ifname: str) -> None:
+        self.stop_router_solicitation(ifname)
+
+    def on_link_change(self, ifname: str, attached: bool) -> None:
+        """Hook for movement detection (RFC 6275 §11.5.1): mobility hooks, then listeners."""
+        self.trace_event("link", f"{ifname} {'up' if attached else 'down'}", ifname=ifname, attached=attached)
+        if self.mobility is not None:
+            self.mobility.on_link_change(ifname, attached)
+        for cb in list(self.link_change_listeners):
+            cb(ifname, attached)
+
+    # ================================================================= upper-layer contract
+    def register_upper(self, nh: int, handler: UpperHandler) -> None:
+        """Deliver packets with Next Header ``nh`` to ``handler`` (several may share one value)."""
+        self.upper.setdefault(nh, []).append(handler)
+
+    def send_upper(self, payload: Any, dst: Addr, src: Addr | None = None, hlim: int | None = None) -> bool:
+        """Originate ``payload`` to ``dst``: source selection, then the sending algorithm.
+        True if sent or queued for address resolution."""
+        dst = _addr(dst)
+        if dst.is_multicast:
+            return self._send_multicast(payload, dst, src, hlim)
+        if src is None:
+            src = self.source_address_for(dst)
+            if src is None:
+                self.trace_event("send", f"no source address for {dst}: not sent", destination=dst)
+                return False
+        return self.send_packet(
+            IPv6(_addr(src), dst, payload, hlim=hlim if hlim is not None else self._hop_limit())
+        )
+
+    def send_packet(self, packet: IPv6) -> bool:
+        """Run the sending algorithm (Figure 35) for a fully built unicast/anycast packet."""
+        return self.send_algorithm(self, packet)
+
+    def source_address_for(self, dst: Addr) -> Addr | None:
+        """RFC 6724, in short: same scope, a mobile node's home address (rule 4), the outgoing
+        interface (rule 5), preferred over deprecated (rule 3), longest matching prefix (rule 8)."""
+        dst = _addr(dst)
+        route = self.routes.lookup(dst, usable=self.route_usable)
+        out = route.ifname if route else None
+        if dst.is_link_local or (dst.is_multicast and (dst.packed[1] & 0x0F) <= 2):
+            names = [out] if out else [n for n, i in self.interfaces.items() if i.attached]
+            for n in names:
+                ll = self.addresses.link_local(n)
+                if ll is not None and ll.usable:
+                    return ll.addr
+            return None
+        hooks = self.mobility
+        if hooks is not None and hooks.is_mobile_node() and hooks.home_address is not None:
+            return hooks.home_address
+        cands = [e for e in self.addresses.all() if e.usable and not e.addr.is_link_local]
+        if not cands:
+            return None
+
+        def rank(e: AddressEntry) -> tuple:
+            common = 128 - (int(e.addr) ^ int(dst)).bit_length()
+            return (e.ifname != out, e.state != AddrState.PREFERRED, -common)
+
+        return min(cands, key=rank).addr
+
+    def has_address(self, addr: Addr) -> bool:
+        a = _addr(addr)
+        hooks = self.mobility
+        return self.addresses.is_assigned(a) or (hooks is not None and hooks.home_address == a)
+
+    def is_local_destination(self, dst: Addr) -> bool:
+        """Receiving step 1: an address assigned to one of our interfaces (weak host model)."""
+        return self.has_address(dst)
+
+    def confirm_reachable(self, addr: Addr, ifname: str | None = None) -> None:
+        """Upper-layer reachability hint for NUD (e.g. TCP got an ACK for new data)."""
+        for n, iface in self.interfaces.items():
+            if ifname is None or n == ifname:
+                iface.neighbors.confirm_reachable(_addr(addr), self.now)
+
+    def ping(self, dst: Addr | str, ident: int = 0, seq: int = 0, data: bytes = b"") -> bool:
+        return self.send_upper(I.EchoRequest(ident, seq, data), _addr(dst))
+
+    # ================================================================= ICMPv6
+    def icmp_error(
+        self,
+        packet: IPv6,
+        icmp_type: int,
+        code: int,
+        pointer: int = 0,
+        *,
+        mtu: int = 0,
+        link_multicast: bool = False,
+        option_type: int | None = None,
+    ) -> bool:
+        """Send an ICMPv6 error about ``packet`` back to its source, within RFC 4443 §2.4's rules."""
+        name = error_name(icmp_type, code)
+        if self.current_run is not None and icmp_type == I.DEST_UNREACH and code == I.DU_PORT_UNREACHABLE:
+            self.report_no_listener("ICMPv6 port unreachable")
+        ok, why = error_allowed(
+            packet, icmp_type, code, link_multicast=link_multicast, option_type=option_type
+        )
+        if not ok:
+            self.trace_event("icmp", f"{name} not sent to {packet.src}: {why}")
+            return False
+        if not self.icmp_limiter.take(self.now):
+            self.trace_event("icmp", f"{name} not sent to {packet.src}: rate limited")
+            return False
+        msg = make_error(icmp_type, code, encode_ipv6(packet), pointer=pointer, mtu=mtu)
+        src = packet.dst if self.addresses.is_assigned(packet.dst) else self.source_address_for(packet.src)
+        if src is None:
+            self.trace_event("icmp", f"{name} not sent to {packet.src}: no source address")
+            return False
+        self.trace_event(
+            "icmp", f"sending {name} to {packet.src}", type=icmp_type, code=code, pointer=pointer
+        )
+        return self.send_packet(IPv6(src, packet.src, msg, hlim=self._hop_limit()))
+
+    def report_no_listener(self, result: str) -> None:
+        """Called by a transport during delivery: no application on the port (receiving step 11)."""
+        run = self.current_run
+        if run is not None and not run.result:
+            run.step(11, "check the destination port", f"no listener: {result}")
+            run.result = result
+
+    def icmp_input(self, d: Delivery, run: Any) -> None:
+        """Receiving step 10 for ICMPv6 (ND messages never get here)."""
+        m = d.payload
+        if isinstance(m, I.EchoRequest):
+            src = d.dst if not d.dst.is_multicast else self.source_address_for(d.src)
+            run.result = "ICMPv6 echo reply sent"
+            if src is not None:
+                self.send_packet(
+                    IPv6(src, d.src, I.EchoReply(m.ident, m.seq, m.data), hlim=self._hop_limit())
+                )
+            return
+        if isinstance(m, I.EchoReply):
+            self.echo_replies.append((self.now, d.src, m.ident, m.seq))
+        self.dispatch(self.upper.get(58, []), d, run)
+        if not run.result:
+            run.result = f"delivered to ICMPv6 ({type(m).__name__})"
+
+    def dispatch(self, handlers: list[UpperHandler], d: Delivery, run: Any) -> None:
+        prev, self.current_run = self.current_run, (run if run is not NO_RUN else None)
+        try:
+            for h in list(handlers):
+                h(d)
+        finally:
+            self.current_run = prev
+
+    def no_transport(self, d: Delivery, nh: int, run: Any) -> None:
+        """No transport registered for UDP/TCP: answer as if no port had a listener (step 11)."""
+        prev, self.current_run = self.current_run, (run if run is not NO_RUN else None)
+        try:
+            if nh == NH_UDP:
+                self.icmp_error(d.packet, I.DEST_UNREACH, I.DU_PORT_UNREACHABLE)
+            elif nh == NH_TCP:
+                t: TCP = d.payload
+                if t.flags & RST:
+                    self.report_no_listener("discarded: reset for no connection")
+                    return
+                if t.flags & ACK:
+                    rst = TCP(t.dport, t.sport, seq=t.ack, flags=RST)
+                else:
+                    n = len(t.data) + (1 if t.flags & SYN else 0) + (1 if t.flags & FIN else 0)
+                    rst = TCP(t.dport, t.sport, seq=0, ack=(t.seq + n) & 0xFFFFFFFF, flags=RST | ACK)
+                self.report_no_listener("TCP reset sent")
+                self.send_upper(rst, d.src, src=d.dst)
+        finally:
+            self.current_run = prev
+
+    # ================================================================= forwarding (routers)
+    def forward(self, packet: IPv6, in_ifname: str, run: Any, *, link_multicast: bool = False) -> None:
+        run.result = "discarded: not for us"
+
+    # ================================================================= link-layer output
+    def transmit(self, ifname: str, mac: str, packet: IPv6, trace_id: int = 0) -> bool:
+        iface = self.interfaces[ifname]
+        if not iface.attached:
+            return False
+        frame = encode_frame(Ethernet(mac, iface.mac, packet))
+        if len(frame) - 14 > iface.mtu:
+            self.trace_event(
+                "send", f"{ifname}: {len(frame) - 14}-octet packet exceeds MTU {iface.mtu}: dropped"
+            )
+            return False
+        self._emit(Transmit(ifname, frame, trace_id))
+        return True
+
+    def send_on_link(
+        self, ifname: str, dst: Addr, dst_mac: str, src: Addr, msg: Any, hlim: int = C.ND_HOP_LIMIT
+    ) -> bool:
+        """The short path: a packet to a known link-layer address on a named interface (ND
+        messages, multicast) - no routing, no address resolution, no algorithm run."""
+        return self.transmit(ifname, dst_mac, IPv6(src, dst, msg, hlim=hlim))
+
+    def _send_multicast(self, payload: Any, dst: Addr, src: Addr | None, hlim: int | None) -> bool:
+        for n, iface in self.interfaces.items():
+            if iface.attached:
+                s = src or self.source_address_for(dst) or UNSPECIFIED
+                return self.send_on_link(
+                    n, dst, multicast_mac(dst), s, payload, hlim if hlim is not None else 1
+                )
+        return False
+
+    def _hop_limit(self) -> int:
+        for iface in self.interfaces.values():
+            if iface.attached:
+                return iface.cur_hop_limit
+        return C.CUR_HOP_LIMIT
+
+    # ================================================================= routing helpers
+    def route_usable(self, route: Route) -> bool:
+        iface = self.interfaces.get(route.ifname)
+        return iface is not None and iface.attached
+
+    def next_hop_reachable(self, route: Route) -> bool:
+        if route.next_hop is None:
+            return True
+        st = self.interfaces[route.ifname].neighbors.state_of(route.next_hop)
+        return st is not None and st != NudState.INCOMPLETE
+
+    # ================================================================= neighbor discovery
+    def _nd_input(self, ifname: str, eth: Ethernet, pkt: IPv6) -> None:
+        m = pkt.payload
+        if pkt.hlim != C.ND_HOP_LIMIT or not upper_checksum_ok(pkt):
+            self.trace_event(
+                "nd", f"{ifname}: invalid {type(m).__name__} from {pkt.src} discarded (hop limit/checksum)"
+            )
+            return
+        if isinstance(m, I.NeighborSolicitation):
+            self._ns_input(ifname, eth, pkt, m)
+        elif isinstance(m, I.NeighborAdvertisement):
+            self._na_input(ifname, pkt, m)
+        elif isinstance(m, I.RouterAdvertisement):
+            if not pkt.src.is_link_local:
+                return
+            sll = _option(m.options, I.SourceLinkLayerAddress)
+            iface = self.interfaces[ifname]
+            if sll is not None:
+                iface.neighbors.learned(pkt.src, sll.mac, self.now, is_router=True)
+            if not self.is_router:
+                router_discovery.process_ra(self, ifname, pkt.src, m)
+            for cb in list(self.ra_listeners):
+                cb(ifname, pkt.src, m)
+        elif isinstance(m, I.RouterSolicitation):
+            self._rs_input(ifname, pkt, m)
+
+    def _ns_input(self, ifname: str, eth: Ethernet, pkt: IPv6, m: I.NeighborSolicitation) -> None:
+        iface = self.interfaces[ifname]
+        target = m.target
+        entry = self.addresses.get(ifname, target)
+        proxied = (ifname, target) in self.proxies
+        from_dad = pkt.src.is_unspecified
+        if entry is not None and entry.state == AddrState.TENTATIVE:
+            if from_dad and self.dad.conflict(ifname, target):
+                self.trace_event(
+                    "dad", f"{ifname}: NS from :: for tentative {target}: someone else is checking it"
+                )
+            return  # §5.4.3: a solicitation from a unicast source for a tentative address is ignored
+        if not ((entry is not None and entry.usable) or proxied):
+            return
+        sll = _option(m.options, I.SourceLinkLayerAddress)
+        if not from_dad and sll is not None:
+            iface.neighbors.learned(pkt.src, sll.mac, self.now)
+        if from_dad:
+            dst, mac = ALL_NODES, multicast_mac(ALL_NODES)
+        else:
+            dst, mac = pkt.src, (sll.mac if sll is not None else eth.src)
+        src = target if not proxied else self._interface_source(ifname)
+        na = I.NeighborAdvertisement(
+            target,
+            R=self.is_router and not proxied,
+            S=not from_dad,
+            O=True,
+            options=(I.TargetLinkLayerAddress(iface.mac),),
+        )
+        if src is not None:
+            self.send_on_link(ifname, dst, mac, src, na)
+
+    def _na_input(self, ifname: str, pkt: IPv6, m: I.NeighborAdvertisement) -> None:
+        iface = self.interfaces[ifname]
+        target = m.target
+        entry = self.addresses.get(ifname, target)
+        if entry is not None:
+            if self.dad.conflict(ifname, target):
+                self.trace_event("dad", f"{ifname}: NA for tentative {target} from {pkt.src}")
+            elif entry.usable:
+                self.trace_event(
+                    "dad", f"{ifname}: another node advertises our address {target}", address=target
+                )
+            return
+        if self.dad.running(ifname, target):  # proxy DAD (an address we do not hold yet)
+            self.dad.conflict(ifname, target)
+            return
+        tll = _option(m.options, I.TargetLinkLayerAddress)
+        before = iface.neighbors.get(target)
+        was_router = before.is_router if before else False
+        e = iface.neighbors.advertisement(
+            target, tll.mac if tll else None, self.now, solicited=m.S, override=m.O, router=m.R
+        )
+        if e is not None and was_router and not e.is_router:
+            # §7.2.5: a router that stopped being one leaves the default router list.
+            self.routes.remove_where(lambda r: r.next_hop == target and r.origin == RouteOrigin.RA_DEFAULT)
+
+    def _rs_input(self, ifname: str, pkt: IPv6, m: I.RouterSolicitation) -> None:
+        pass  # hosts ignore solicitations (§6.2.6 is for routers)
+
+    def _interface_source(self, ifname: str) -> Addr | None:
+        ll = self.addresses.link_local(ifname)
+        if ll is not None and ll.usable:
+            return ll.addr
+        for e in self.addresses.for_interface(ifname):
+            if e.usable:
+                return e.addr
+        return None
+
+    def _send_ns(self, ifname: str, target: Addr, mac: str | None) -> None:
+        """Address resolution (multicast, ``mac`` None) or a NUD probe (unicast)."""
+        src = self._interface_source(ifname)
+        if src is None:
+            self.trace_event("nd", f"{ifname}: no usable address to solicit {target} from")
+            return
+        iface = self.interfaces[ifname]
+        ns = I.NeighborSolicitation(target, options=(I.SourceLinkLayerAddress(iface.mac),))
+        if mac is None:
+            group = solicited_node(target)
+            self.send_on_link(ifname, group, multicast_mac(group), src, ns)
+        else:
+            self.send_on_link(ifname, target, mac, src, ns)
+
+    def _nud_timer(self, key: Hashable) -> None:
+        _, ifname, addr = key  # type: ignore[misc]
+        iface = self.interfaces.get(ifname)
+        if iface is not None:
+            iface.neighbors.timer_expired(addr, self.now)
+
+    def _nud_resolved(self, entry: NeighborEntry, queued: list[Any]) -> None:
+        for packet, run, steps in queued:
+            self.transmit(entry.ifname, entry.mac or "", packet, run.id)
+            if steps:
+                run.step(
+                    19,
+                    "send using the link-layer address",
+                    f"address resolution succeeded: to {entry.mac}",
+                    mac=entry.mac,
+                    interface=entry.ifname,
+                )
+                run.result = "sent after address resolution"
+            else:
+                run.result = "forwarded after address resolution"
+
+    def _nud_failed(self, entry: NeighborEntry, queued: list[Any]) -> None:
+        self.dest_cache.invalidate(next_hop=entry.addr)
+        for packet, run, steps in queued:
+            if steps:
+                run.step(18, "address resolution", f"failed: no answer from {entry.addr}")
+            run.result = "address resolution failed"
+            if self.addresses.is_assigned(packet.src) or self.has_address(packet.src):
+                self.trace_event(
+                    "nd", f"address resolution for {entry.addr} failed: packet to {packet.dst} dropped"
+                )
+            else:
+                self.icmp_error(packet, I.DEST_UNREACH, I.DU_ADDRESS_UNREACHABLE)
+
+    # ---------------------------------------------------------------- DAD
+    def start_dad(self, ifname: str, addr: Addr | str, callback: DadCallback | None = None) -> None:
+        """DAD for an address this node does not hold (e.g. a home agent checking a mobile node's
+        home address before the first Binding Acknowledgement, RFC 6275 §10.4.1)."""
+        a = _addr(addr)
+        self.interfaces[ifname].join(solicited_node(a))
+
+        def done(ifn: str, ad: Addr, unique: bool) -> None:
+            self.interfaces[ifn].leave(solicited_node(ad))
+            if callback is not None:
+                callback(ifn, ad, unique)
+
+        self.dad.start(ifname, a, self.now, delay_first=False, callback=done)
+
+    def _send_dad_probe(self, ifname: str, addr: Addr) -> None:
+        group = solicited_node(addr)
+        self.send_on_link(ifname, group, multicast_mac(group), UNSPECIFIED, I.NeighborSolicitation(addr))
+        self.trace_event("dad", f"{ifname}: DAD probe for {addr}", address=addr)
+
+    def _dad_timer(self, key: Hashable) -> None:
+        _, ifname, addr = key  # type: ignore[misc]
+        self.dad.timer_expired(ifname, addr, self.now)
+
+    def _dad_result(self, ifname: str, addr: Addr, unique: bool) -> None:
+        e = self.addresses.get(ifname, addr)
+        if e is not None:
+            if unique:
+                e.state = AddrState.PREFERRED if e.preferred_until > self.now else AddrState.DEPRECATED
+                self.trace_event("dad", f"{ifname}: {addr} is unique: assigned", address=addr, unique=True)
+            else:
+                e.state = AddrState.DUPLICATE
+                self.interfaces[ifname].leave(solicited_node(addr))
+                self.trace_event(
+                    "dad", f"{ifname}: DAD failed: {addr} is a duplicate", address=addr, unique=False
+                )
+        for cb in list(self.dad_listeners):
+            cb(ifname, addr, unique)
+
+    # ---------------------------------------------------------------- router solicitation
+    def start_router_solicitation(self, ifname: str) -> None:
+        sol = self._solicitors.setdefault(ifname, RouterSolicitor(self.rng))
+        self.set_timer(("rs", ifname), sol.start(self.now))
+
+    def stop_router_solicitation(self, ifname: str) -> None:
+        sol = self._solicitors.get(ifname)
+        if sol is not None and sol.active:
+            sol.stop()
+            self.cancel_timer(("rs", ifname))
+
+    def _rs_timer(self, key: Hashable) -> None:
+        ifname = key[1]  # type: ignore[index]
+        sol = self._solicitors.get(ifname)
+        if sol is None:
+            return
+        send, nxt = sol.fire(self.now)
+        if send:
+            iface = self.interfaces[ifname]
+            ll = self.addresses.link_local(ifname)
+            if ll is not None and ll.usable:
+                src, opts = ll.addr, (I.SourceLinkLayerAddress(iface.mac),)
+            else:
+                src, opts = UNSPECIFIED, ()  # §6.3.7: no SLLA option from ::
+            self.send_on_link(
+                ifname, ALL_ROUTERS, multicast_mac(ALL_ROUTERS), src, I.RouterSolicitation(opts)
+            )
+            self.trace_event("nd", f"{ifname}: Router Solicitation {sol.sent} from {src}")
+        if nxt is not None:
+            self.set_timer(key, nxt)
+
+    # ---------------------------------------------------------------- unsolicited NA, proxy ND
+    def send_unsolicited_na(
+        self, ifname: str, target: Addr | str, count: int = C.MAX_NEIGHBOR_ADVERTISEMENT
+    ) -> None:
+        """Multicast ``count`` unsolicited NAs (O=1) for ``target``, RetransTimer apart (§7.2.6)."""
+        t = _addr(target)
+        self._una_left[(ifname, t)] = count
+        self._una_timer(("una", ifname, t))
+
+    def _una_timer(self, key: Hashable) -> None:
+        _, ifname, target = key  # type: ignore[misc]
+        left = self._una_left.get((ifname, target), 0)
+        iface = self.interfaces.get(ifname)
+        src = self._interface_source(ifname)
+        if left <= 0 or iface is None or src is None:
+            self._una_left.pop((ifname, target), None)
+            return
+        proxied = (ifname, target) in self.proxies
+        na = I.NeighborAdvertisement(
+            target,
+            R=self.is_router and not proxied,
+            S=False,
+            O=True,
+            options=(I.TargetLinkLayerAddress(iface.mac),),
+        )
+        self.send_on_link(ifname, ALL_NODES, multicast_mac(ALL_NODES), src, na)
+        self._una_left[(ifname, target)] = left - 1
+        if left > 1:
+            self.set_timer(key, self.now + iface.neighbors.retrans_timer)
+
+    def add_proxy(self, ifname: str, addr: Addr | str, announce: bool = True) -> None:
+        """Answer Neighbor Solicitations for ``addr`` with our MAC (a home agent defending a home
+        address, RFC 6275 §10.4.1); ``announce`` multicasts unsolicited NAs first."""
+        a = _addr(addr)
+        if (ifname, a) not in self.proxies:
+            self.proxies[(ifname, a)] = True
+            self.interfaces[ifname].join(solicited_node(a))
+        if announce:
+            self.send_unsolicited_na(ifname, a)
+
+    def remove_proxy(self, ifname: str, addr: Addr | str) -> None:
+        a = _addr(addr)
+        if self.proxies.pop((ifname, a), None):
+            self.interfaces[ifname].leave(solicited_node(a))
+            self._una_left.pop((ifname, a), None)
+
+    # ---------------------------------------------------------------- lifetimes
+    def schedule_expiry(self) -> None:
+        """One timer for the next address or route lifetime event."""
+        times = [self.addresses.next_deadline(e.ifname, e.addr) for e in self.addresses.all()]
+        times += [r.expires for r in self.routes.routes]
+        nxt = min((t for t in times if t > self.now - 1e-9), default=math.inf)
+        if math.isinf(nxt):
+            self.cancel_timer(("expiry",))
+        elif self.timers.get(("expiry",)) != nxt:
+            self.set_timer(("expiry",), nxt)
+
+    def _expiry_timer(self, key: Hashable) -> None:
+        deprecated, removed = self.addresses.update_lifetimes(self.now)
+        for e in deprecated:
+            self.trace_event("addr", f"{e.addr} deprecated (preferred lifetime over)", address=e.addr)
+        for e in removed:
+            self.dad.cancel(e.ifname, e.addr)
+            self.interfaces[e.ifname].leave(solicited_node(e.addr))
+            self.trace_event("addr", f"{e.addr} removed (valid lifetime over)", address=e.addr)
+        for r in self.routes.expired(self.now):
+            self.trace_event("route", f"{r} expired")
+        self.schedule_expiry()
+
+    # ---------------------------------------------------------------- trace
+    def trace_event(self, category: str, message: str, **details: Any) -> None:
+        self.trace.event(self.now, self.name, category, message, **details)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, {list(self.interfaces)})"
+
+
+class Router(IPv6Node):
+    """An IPv6 router: forwards between interfaces and sends Router Advertisements."""
+
+    is_router = True
+
+    def __init__(self, name: str, rng: Random | None = None, trace: Trace | None = None) -> None:
+        super().__init__(name, rng, trace)
+        self.ra_configs: dict[str, RAConfig] = {}
+        self._advertisers: dict[str, RouterAdvertiser] = {}
+        self._ra_reply_to: dict[tuple[str, Addr], str] = {}
+        self.register_timer_handler("ra", self._ra_timer)
+        self.register_timer_handler("ra-reply", self._ra_reply_timer)
+
+    # ---------------------------------------------------------------- RA configuration
+    def configure_ra(
+        self,
+        ifname: str,
+        prefixes: list[Any] | tuple[Any, ...] = (),
+        *,
+        H: bool = False,
+        adv_interval: bool = True,
+        min_interval: float | None = None,
+        max_interval: float = C.MAX_RTR_ADV_INTERVAL,
+        router_lifetime: int | None = None,
+        mtu: int | None = None,
+        ha_preference: int | None = None,
+        ha_lifetime: int | None = None,
+        min_delay_between_ras: float | None = None,
+        enabled: bool = True,
+        **extra: Any,
+    ) -> RAConfig:
+        """Advertise on ``ifname``. ``prefixes``: "2001:db8:1::/64" strings (L=1, A=1) or
+        ``PrefixInformation`` values (e.g. with R=1 and the home agent's address)."""
+        cfg = RAConfig(
+            [prefix_option(p) for p in prefixes],
+            H=H,
+            adv_interval=adv_interval,
+            min_interval=min_interval,
+            max_interval=max_interval,
+            router_lifetime=router_lifetime,
+            mtu=mtu,
+            ha_preference=ha_preference,
+            ha_lifetime=ha_lifetime,
+            min_delay_between_ras=min_delay_between_ras,
+            enabled=enabled,
+            **extra,
+        )
+        self.ra_configs[ifname] = cfg
+        self._advertisers[ifname] = RouterAdvertiser(cfg, self.rng)
+        if self.interfaces[ifname].attached:
+            self._start_advertising(ifname)
+        return cfg
+
+    def _start_advertising(self, ifname: str) -> None:
+        cfg = self.ra_configs.get(ifname)
+        if cfg is None or not cfg.enabled:
+            return
+        self.set_timer(("ra", ifname), self._advertisers[ifname].start(self.now))
+
+    def _link_up(self, ifname: str) -> None:
+        self._start_advertising(ifname)
+
+    def _link_down(self, ifname: str) -> None:
+        self.cancel_timer(("ra", ifname))
+
+    def _dad_result(self, ifname: str, addr: Addr, unique: bool) -> None:
+        super()._dad_result(ifname, addr, unique)
+        key = ("ra", ifname)
+        if unique and addr.is_link_local and self.timers.get(key, -1.0) > self.now:
+            self.set_timer(key, self.now)  # the link-local source now exists: advertise at once
+
+    def _ra_timer(self, key: Hashable) -> None:
+        ifname = key[1]  # type: ignore[index]
+        cfg = self.ra_configs.get(ifname)
+        iface = self.interfaces[ifname]
+        if cfg is None or not cfg.enabled or not iface.attached:
+            return
+        ll = self.addresses.link_local(ifname)
+        if ll is None or not ll.usable:
+            self.set_timer(key, self.now + iface.neighbors.retrans_timer)  # §6.2.2 needs a link-local source
+            return
+        self.send_on_link(ifname, ALL_NODES, multicast_mac(ALL_NODES), ll.addr, build_ra(cfg, iface.mac))
+        self.set_timer(key, self._advertisers[ifname].multicast_sent(self.now))
+
+    def _rs_input(self, ifname: str, pkt: IPv6, m: I.RouterSolicitation) -> None:
+        cfg = self.ra_configs.get(ifname)
+        sll = _option(m.options, I.SourceLinkLayerAddress)
+        if pkt.src.is_unspecified and sll is not None:
+            return  # §6.1.1: invalid
+        iface = self.interfaces[ifname]
+        if not pkt.src.is_unspecified and sll is not None:
+            iface.neighbors.learned(pkt.src, sll.mac, self.now, is_router=False)
+        if cfg is None or not cfg.enabled:
+            return
+        adv = self._advertisers[ifname]
+        unicast = not pkt.src.is_unspecified and sll is not None
+        at, reschedule = adv.solicited(self.now, multicast=not unicast)
+        if unicast:
+            self._ra_reply_to[(ifname, pkt.src)] = sll.mac
+            self.set_timer(("ra-reply", ifname, pkt.src), at)
+        elif reschedule:
+            self.set_timer(("ra", ifname), at)
+
+    def _ra_reply_timer(self, key: Hashable) -> None:
+        _, ifname, dst = key  # type: ignore[misc]
+        mac = self._ra_reply_to.pop((ifname, dst), None)
+        cfg = self.ra_configs.get(ifname)
+        ll = self.addresses.link_local(ifname)
+        if mac is None or cfg is None or ll is None or not ll.usable:
+            return
+        self.send_on_link(ifname, dst, mac, ll.addr, build_ra(cfg, self.interfaces[ifname].mac))
+
+    # ---------------------------------------------------------------- forwarding
+    def forward(self, packet: IPv6, in_ifname: str, run: Any, *, link_multicast: bool = False) -> None:
+        """RFC 8200 forwarding: scope, hop limit, route, MTU, then steps 16-19 of the sending side."""
+        dst = packet.dst
+        if link_multicast or packet.src.is_multicast or packet.src.is_unspecified or dst.is_link_local:
+            run.result = "discarded: not forwardable (link-scoped or multicast)"
+            return
+        if packet.hlim <= 1:
+            self.icmp_error(packet, I.TIME_EXCEEDED, I.TE_HOP_LIMIT)
+            run.result = "ICMPv6 time exceeded"
+            return
+        route = self.routes.lookup(dst, usable=self.route_usable, reachable=self.next_hop_reachable)
+        if route is None:
+            self.icmp_error(packet, I.DEST_UNREACH, I.DU_NO_ROUTE)
+            run.result = "ICMPv6 destination unreachable: no route"
+            return
+        if packet.src.is_link_local and route.ifname != in_ifname:
+            self.icmp_error(packet, I.DEST_UNREACH, I.DU_BEYOND_SCOPE)
+            run.result = "ICMPv6 destination unreachable: beyond scope of source address"
+            return
+        out = replace(packet, hlim=packet.hlim - 1)
+        size = len(encode_ipv6(out))
+        mtu = self.interfaces[route.ifname].mtu
+        if size > mtu:
+            self.icmp_error(packet, I.PACKET_TOO_BIG, 0, mtu=mtu)
+            run.result = "ICMPv6 packet too big"
+            return
+        next_hop = route.next_hop if route.next_hop is not None else dst
+        if run is not NO_RUN and run.steps:
+            run.steps[-1].inputs.update(route=route, next_hop=next_hop, interface=route.ifname)
+        sending.resolve_and_send(self, out, next_hop, route.ifname, run, steps=False)

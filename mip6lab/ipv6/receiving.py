@@ -1,0 +1,390 @@
+"""The Mobile IPv6 host receiving algorithm: white paper Figure 36, steps 1-12.
+
+Every packet a node receives goes through :func:`receive`, except Neighbor Discovery messages
+(RS, RA, NS, NA, Redirect), which ``IPv6Node`` handles on a short path: they are link-scoped,
+carry no extension headers, and must be checked for hop limit 255 before anything else.
+
+The steps as implemented (the mobility ones ask ``node.mobility``; see
+:mod:`mip6lab.ipv6.mobility_hooks`):
+
+1. destination assigned to us (or a group we joined)? If not: a home agent may intercept it,
+   a router forwards it, a host silently discards it.
+2. Type 2 Routing header -> logical destination = its home address. A node without mobility
+   does not know routing type 2: Parameter Problem code 0 (RFC 8200 §4.4).
+3. tunneled from our home agent? 4. Home Test? 5. sender Mobile IPv6-capable?
+   6. correspondent registration initiated? 7. strip the outer header (and ESP).
+8. Home Address option -> logical source = the home address. A node without mobility does not
+   know option 201: its high bits 11 mean discard + Parameter Problem code 2 (RFC 8200 §4.2).
+9. the remaining extension headers in order, then the upper-layer checksum (wrong: silently
+   discarded), then the protocol for the Next Header (none: Parameter Problem code 1).
+10. not TCP/UDP: pass to the protocol (ICMPv6 echo is answered here).
+11. TCP/UDP: the transport checks the port; with no listener it calls ``node.icmp_error``
+    (UDP: Port Unreachable) or ``node.report_no_listener`` (TCP: reset), recorded as step 11.
+12. a listener exists: delivered.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mip6lab.ipv6.sending import NO_RUN
+from mip6lab.ipv6.upper import Delivery
+from mip6lab.wire import icmp as I
+from mip6lab.wire.codec import encode_ipv6, upper_checksum_ok
+from mip6lab.wire.ip import (
+    ESP,
+    NH_ESP,
+    NH_ICMPV6,
+    NH_IPV6,
+    NH_MOBILITY,
+    NH_NONE,
+    NH_TCP,
+    NH_UDP,
+    DestinationOptions,
+    Fragment,
+    HomeAddressOption,
+    HopByHopOptions,
+    IPv6,
+    Pad1,
+    PadN,
+    RawPayload,
+    RoutingHeader,
+    RoutingType2,
+    UnknownOption,
+)
+from mip6lab.wire.mh import MobilityHeader
+from mip6lab.wire.transport import TCP, UDP
+
+if TYPE_CHECKING:
+    from mip6lab.ipv6.node import IPv6Node
+
+PROTOCOL_NAMES = {
+    NH_TCP: "TCP",
+    NH_UDP: "UDP",
+    NH_ICMPV6: "ICMPv6",
+    NH_MOBILITY: "Mobility Header",
+    NH_IPV6: "IPv6",
+    NH_ESP: "ESP",
+}
+MAX_NESTING = 3  # IPv6-in-IPv6 decapsulations per received frame
+
+
+def next_header_of(payload: Any) -> int:
+    if isinstance(payload, TCP):
+        return NH_TCP
+    if isinstance(payload, UDP):
+        return NH_UDP
+    if isinstance(payload, MobilityHeader):
+        return NH_MOBILITY
+    if isinstance(payload, IPv6):
+        return NH_IPV6
+    if isinstance(payload, ESP):
+        return NH_ESP
+    if isinstance(payload, RawPayload):
+        return payload.nh
+    return NH_ICMPV6
+
+
+def ext_offset(packet: IPv6, index: int) -> int:
+    """Octet offset of extension header ``index`` (== len(ext): of the upper-layer header)."""
+    head = IPv6(packet.src, packet.dst, RawPayload(NH_NONE), packet.ext[:index])
+    return len(encode_ipv6(head))
+
+
+def option_size(o: Any) -> int:
+    if isinstance(o, Pad1):
+        return 1
+    if isinstance(o, HomeAddressOption):
+        return 18
+    return 2 + len(getattr(o, "data", b""))
+
+
+def option_pointer(packet: IPv6, index: int, opt: Any) -> int:
+    header = packet.ext[index]
+    pos = ext_offset(packet, index) + 2
+    for o in header.options:  # type: ignore[union-attr]
+        if o is opt:
+            return pos
+        pos += option_size(o)
+    return pos
+
+
+def next_header_pointer(packet: IPv6) -> int:
+    """Where the Next Header field naming the upper layer sits (RFC 4443 §3.4 pointer)."""
+    return 6 if not packet.ext else ext_offset(packet, len(packet.ext) - 1)
+
+
+def receive(
+    node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool = False, depth: int = 0
+) -> Any:
+    """Run Figure 36 for ``packet`` received on ``ifname``. Returns the run record (or a stand-in)."""
+    run: Any = node.trace.start_run("receive", node.name, node.now, packet) or NO_RUN
+    hooks = node.mobility
+    iface = node.interfaces[ifname]
+
+    # Step 1
+    dst = packet.dst
+    ours = iface.in_group(dst) if dst.is_multicast else node.is_local_destination(dst)
+    if not ours:
+        if hooks is not None and hooks.intercept(packet, ifname):
+            run.step(
+                1,
+                "destination assigned to a local interface?",
+                "no: intercepted for a binding (home agent)",
+                destination=dst,
+            )
+            run.result = "intercepted by the home agent"
+            return run
+        if node.is_router and not dst.is_multicast:
+            run.step(1, "destination assigned to a local interface?", "no: router forwards", destination=dst)
+            node.forward(packet, ifname, run, link_multicast=link_multicast)
+            return run
+        run.step(1, "destination assigned to a local interface?", "no: silently discard", destination=dst)
+        run.result = "discarded: not for us"
+        return run
+    run.step(1, "destination assigned to a local interface?", "yes", destination=dst)
+
+    # Step 2
+    logical_dst = dst
+    rh2 = packet.routing_type2
+    if rh2 is None or rh2.segments_left == 0:
+        run.step(2, "Type 2 Routing header present?", "no" if rh2 is None else "Segments Left 0: ignored")
+    elif hooks is None:
+        idx = packet.ext.index(rh2)
+        run.step(
+            2, "Type 2 Routing header present?", "yes, but routing type 2 is not supported (no mobility)"
+        )
+        node.icmp_error(
+            packet,
+            I.PARAM_PROBLEM,
+            I.PP_ERRONEOUS_HEADER,
+            ext_offset(packet, idx) + 2,
+            link_multicast=link_multicast,
+        )
+        return _result(run, "ICMPv6 parameter problem: unsupported routing type")
+    else:
+        home = hooks.process_type2_routing(packet, rh2)
+        if home is None:
+            run.step(
+                2, "Type 2 Routing header present?", "yes: rejected, discarded", home_address=rh2.home_address
+            )
+            return _result(run, "discarded: Type 2 Routing header rejected")
+        logical_dst = home
+        run.step(2, "Type 2 Routing header present?", f"yes: destination is now {home}", home_address=home)
+
+    # Steps 3-7
+    tunneled, outer = False, None
+    if not isinstance(packet.payload, IPv6):
+        run.step(3, "tunneled from the home agent?", "no -> step 8")
+    elif hooks is None or not hooks.tunneled_from_home_agent(packet):
+        run.step(
+            3,
+            "tunneled from the home agent?",
+            "no -> step 8" if hooks else "not applicable (no mobility) -> step 8",
+        )
+    else:
+        run.step(3, "tunneled from the home agent?", "yes", home_agent=packet.src)
+        inner = hooks.strip_tunnel(packet)
+        if inner is None:
+            run.step(7, "strip the outer header, process ESP", "inner packet rejected")
+            return _result(run, "discarded: tunneled packet rejected")
+        if hooks.process_home_test(inner):
+            run.step(4, "Home Test message?", "yes: processed")
+            return _result(run, "Home Test processed")
+        run.step(4, "Home Test message?", "no")
+        sender = inner.src
+        capable = hooks.is_mipv6_capable(sender)
+        run.step(
+            5,
+            "sender Mobile IPv6-capable?",
+            {True: "yes", None: "not determined (assumed capable)", False: "no -> step 7"}[capable],
+            sender=sender,
+        )
+        if capable is not False:
+            started = hooks.registration_initiated(sender)
+            if not started:
+                hooks.initiate_registration(sender)
+            run.step(
+                6,
+                "correspondent registration initiated?",
+                "yes" if started else "no: initiated now",
+                initiated=started,
+            )
+        run.step(
+            7,
+            "strip the outer header, process ESP",
+            f"inner {inner.src} -> {inner.dst}",
+            outer_src=packet.src,
+            outer_dst=packet.dst,
+        )
+        outer, packet, tunneled = packet, inner, True
+        logical_dst = inner.dst
+
+    # Step 8
+    logical_src = packet.src
+    hao = packet.home_address_option
+    if hao is None:
+        run.step(8, "Home Address option present?", "no")
+    elif hooks is None:
+        run.step(
+            8,
+            "Home Address option present?",
+            "yes, but not supported (no mobility): option type 201 -> discard + ICMP",
+        )
+        idx, opt = _find_option(packet, hao)
+        if not packet.dst.is_multicast:
+            node.icmp_error(
+                packet,
+                I.PARAM_PROBLEM,
+                I.PP_UNRECOGNIZED_OPTION,
+                option_pointer(packet, idx, opt),
+                link_multicast=link_multicast,
+            )
+        return _result(run, "ICMPv6 parameter problem: unrecognized option")
+    else:
+        home = hooks.process_home_address_option(packet, hao)
+        if home is None:
+            run.step(
+                8, "Home Address option present?", "yes: rejected, discarded", home_address=hao.home_address
+            )
+            return _result(run, "discarded: Home Address option rejected")
+        logical_src = home
+        run.step(8, "Home Address option present?", f"yes: source is now {home}", home_address=home)
+
+    # Step 9: remaining extension headers in order, checksum, protocol.
+    for idx, h in enumerate(packet.ext):
+        if isinstance(h, (HopByHopOptions, DestinationOptions)):
+            for opt in h.options:
+                if isinstance(opt, (Pad1, PadN)) or (
+                    isinstance(opt, HomeAddressOption) and isinstance(h, DestinationOptions)
+                ):
+                    continue
+                otype = opt.otype if isinstance(opt, UnknownOption) else 201
+                action = otype >> 6
+                if action == 0:
+                    continue
+                run.step(
+                    9, "process extension headers", f"unrecognized option type {otype}: action {action:02b}"
+                )
+                if action == 2 or (action == 3 and not packet.dst.is_multicast):
+                    node.icmp_error(
+                        packet,
+                        I.PARAM_PROBLEM,
+                        I.PP_UNRECOGNIZED_OPTION,
+                        option_pointer(packet, idx, opt),
+                        link_multicast=link_multicast,
+                        option_type=otype,
+                    )
+                    return _result(run, "ICMPv6 parameter problem: unrecognized option")
+                return _result(run, "discarded: unrecognized option")
+        elif isinstance(h, RoutingHeader) and h.segments_left != 0:
+            run.step(9, "process extension headers", f"routing type {h.routing_type} not supported")
+            node.icmp_error(
+                packet,
+                I.PARAM_PROBLEM,
+                I.PP_ERRONEOUS_HEADER,
+                ext_offset(packet, idx) + 2,
+                link_multicast=link_multicast,
+            )
+            return _result(run, "ICMPv6 parameter problem: unsupported routing type")
+        elif isinstance(h, Fragment) and (h.offset or h.more):
+            run.step(9, "process extension headers", "fragment: reassembly not supported")
+            return _result(run, "discarded: fragment (no reassembly)")
+    payload = packet.payload
+    nh = next_header_of(payload)
+    headers = [type(h).__name__ for h in packet.ext if not isinstance(h, RoutingType2)]
+    if nh == NH_NONE:
+        run.step(
+            9,
+            "process extension headers and Next Header",
+            "No Next Header: nothing to deliver",
+            headers=headers,
+        )
+        return _result(run, "discarded: no next header")
+    if not upper_checksum_ok(packet):
+        run.step(
+            9,
+            "process extension headers and Next Header",
+            f"{PROTOCOL_NAMES.get(nh, nh)} checksum wrong: silently discarded",
+            headers=headers,
+        )
+        return _result(run, "discarded: bad checksum")
+    handlers = node.upper.get(nh, [])
+    builtin = nh in (NH_ICMPV6, NH_IPV6, NH_TCP, NH_UDP)
+    if not handlers and not builtin:
+        run.step(
+            9,
+            "process extension headers and Next Header",
+            f"no protocol for Next Header {nh}",
+            headers=headers,
+            next_header=nh,
+        )
+        node.icmp_error(
+            packet,
+            I.PARAM_PROBLEM,
+            I.PP_UNRECOGNIZED_NEXT_HEADER,
+            next_header_pointer(packet),
+            link_multicast=link_multicast,
+        )
+        return _result(run, "ICMPv6 parameter problem: unrecognized Next Header")
+    name = PROTOCOL_NAMES.get(nh, str(nh))
+    run.step(
+        9,
+        "process extension headers and Next Header",
+        f"Next Header {nh}: {name}",
+        headers=headers,
+        next_header=nh,
+    )
+
+    delivery = Delivery(logical_src, logical_dst, payload, packet, ifname, tunneled, outer)
+    run.output = delivery
+
+    # Steps 10-12
+    if nh in (NH_TCP, NH_UDP):
+        run.step(
+            11,
+            "check the destination port",
+            f"{name} port {payload.dport}: handed to {name}",
+            port=payload.dport,
+        )  # type: ignore[union-attr]
+        if not handlers:
+            node.no_transport(delivery, nh, run)
+            return run
+        node.dispatch(handlers, delivery, run)
+        if not run.result:
+            run.step(12, "application exists: process the contents", f"delivered to {name}")
+            run.result = f"delivered to {name}"
+        return run
+    if nh == NH_ICMPV6:
+        run.step(10, "pass the PDU to its protocol", "ICMPv6")
+        node.icmp_input(delivery, run)
+        return run
+    if nh == NH_IPV6 and not handlers:
+        run.step(
+            10, "pass the PDU to its protocol", "IPv6-in-IPv6: decapsulated (RFC 2473), inner packet received"
+        )
+        run.result = "decapsulated"
+        if depth >= MAX_NESTING:
+            run.result = "discarded: too many nested tunnels"
+            return run
+        node.receive_algorithm(node, payload, ifname, link_multicast=False, depth=depth + 1)
+        return run
+    run.step(10, "pass the PDU to its protocol", name)
+    node.dispatch(handlers, delivery, run)
+    if not run.result:
+        run.result = f"delivered to {name}"
+    return run
+
+
+def _find_option(packet: IPv6, opt: Any) -> tuple[int, Any]:
+    for i, h in enumerate(packet.ext):
+        if isinstance(h, DestinationOptions):
+            for o in h.options:
+                if o is opt or o == opt:
+                    return i, o
+    return 0, opt
+
+
+def _result(run: Any, result: str) -> Any:
+    run.result = result
+    return run

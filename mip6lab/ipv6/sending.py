@@ -1,0 +1,319 @@
+"""The Mobile IPv6 host sending algorithm: white paper Figure 35, steps 1-19.
+
+Every unicast or anycast packet a node originates goes through :func:`send` (multicast and
+Neighbor Discovery messages take the short path in ``IPv6Node.send_on_link``: they name their
+interface and link-layer address themselves, and address resolution cannot depend on itself).
+
+Each run is recorded as a ``mip6lab.trace.AlgorithmRun`` with the white paper's step numbers.
+How the steps connect (the figure's arrows, which the numbered text only implies):
+
+* 1 -> 2 -> 3 when the destination cache has an entry; 1 -> 2 -> 13 -> 14 -> 15 -> 3 when not
+  (after the destination cache is updated the figure goes back to "does the entry contain a
+  pointer to a binding cache entry?": the mobility checks apply to a first packet too);
+* 3 -> 4 (pointer: care-of address + Type 2 Routing header) or 3 -> 5 (next hop from the entry);
+* 6 -> 16 for the outer packet of a reverse tunnel; 7 -> 16 unless a mobile node away from home
+  sends from its home address; 8 -> 9 -> 16 (route optimization) or 8 -> 10 (-> 11) -> 12 -> 1
+  (reverse tunnel: the outer packet runs the algorithm again, in the same run);
+* 16 -> 17 -> 19 (link-layer address known) or 16 -> 18 (address resolution; the packet waits,
+  and 19 is recorded in the same run when resolution succeeds).
+
+The mobility steps ask ``node.mobility`` (see :mod:`mip6lab.ipv6.mobility_hooks`); for a plain
+node they are recorded as checked and not applicable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from mip6lab.ipv6.dest_cache import DestinationEntry
+from mip6lab.ipv6.neighbor_cache import NudState
+from mip6lab.trace import AlgorithmRun
+from mip6lab.wire.ip import (
+    Addr,
+    DestinationOptions,
+    ExtHeader,
+    HomeAddressOption,
+    HopByHopOptions,
+    IPv6,
+    RoutingHeader,
+    RoutingType2,
+)
+from mip6lab.wire.mh import MobilityHeader
+
+if TYPE_CHECKING:
+    from mip6lab.ipv6.node import IPv6Node
+
+
+class _NoRun:
+    """Stands in for the run record when tracing is off."""
+
+    id = 0
+    result = ""
+
+    def step(self, *a: Any, **k: Any) -> None:
+        pass
+
+
+NO_RUN: Any = _NoRun()
+
+
+def insert_ext(ext: tuple[ExtHeader, ...], header: ExtHeader) -> tuple[ExtHeader, ...]:
+    """Put a Type 2 Routing header after Hop-by-Hop Options, and a Destination Options header with
+    the Home Address option after any routing header (RFC 6275 §6.3, §6.4; RFC 8200 §4.1 order)."""
+    skip: tuple[type, ...] = (HopByHopOptions,)
+    if isinstance(header, DestinationOptions):
+        skip = (HopByHopOptions, RoutingType2, RoutingHeader)
+    i = 0
+    while i < len(ext) and isinstance(ext[i], skip):
+        i += 1
+    return ext[:i] + (header,) + ext[i:]
+
+
+def route_to(node: IPv6Node, dst: Addr, run: Any) -> DestinationEntry | None:
+    """Steps 13-15: routing table -> next hop and interface -> destination cache."""
+    route = node.routes.lookup(dst, usable=node.route_usable, reachable=node.next_hop_reachable)
+    run.step(
+        13,
+        "check the routing table for the longest matching route with the lowest metric",
+        f"route {route}" if route else "no matching route",
+        destination=dst,
+        route=route,
+    )
+    if route is not None:
+        next_hop = route.next_hop if route.next_hop is not None else dst
+        ifname = route.ifname
+        decision = "on-link: next hop is the destination" if route.next_hop is None else f"via {next_hop}"
+    else:
+        # "If no route is found, IPv6 assumes that the destination is directly reachable" - but
+        # only when the node has exactly one way to guess the interface (RFC 4861 §5.2 dropped
+        # this rule for global destinations; we keep it for the single-interface link-local case).
+        up = [i for i in node.interfaces.values() if i.attached]
+        if dst.is_link_local and len(up) == 1:
+            next_hop, ifname = dst, up[0].name
+            decision = "no route: assumed on-link on the only interface"
+        else:
+            run.step(14, "determine next-hop address and interface", "no route: cannot send")
+            return None
+    run.step(14, "determine next-hop address and interface", decision, next_hop=next_hop, interface=ifname)
+    entry = node.dest_cache.update(dst, next_hop, ifname, route)
+    run.step(15, "update the destination cache", f"{dst} -> {next_hop} on {ifname}", entry=entry)
+    return entry
+
+
+def send(node: IPv6Node, packet: IPv6) -> bool:
+    """Run Figure 35 for ``packet``. True if it was sent or is waiting for address resolution."""
+    run: Any = node.trace.start_run("send", node.name, node.now, packet) or NO_RUN
+    hooks = node.mobility
+    tunneled = False
+    node.dest_cache.sync(node.routes.version)
+    while True:
+        dst = packet.dst
+        entry = node.dest_cache.lookup(dst)
+        run.step(
+            1,
+            "check the destination cache",
+            "entry found" if entry else "no entry",
+            destination=dst,
+            entry=entry,
+        )
+        if entry is None:
+            run.step(2, "entry found in destination cache?", "no -> step 13")
+            entry = route_to(node, dst, run)
+            if entry is None:
+                return _finish(run, packet, "discarded: no route to destination", False)
+        else:
+            run.step(2, "entry found in destination cache?", "yes -> step 3")
+
+        # Step 3: a pointer to a binding cache entry (the destination is a mobile node away from home).
+        binding = None
+        if hooks is None:
+            run.step(
+                3,
+                "destination cache entry points to a binding cache entry?",
+                "no binding cache pointer (no mobility)",
+            )
+        elif isinstance(packet.payload, MobilityHeader):
+            run.step(
+                3,
+                "destination cache entry points to a binding cache entry?",
+                "Mobility Header bypasses the binding cache (RFC 6275 §6.1)",
+            )
+        elif packet.routing_type2 is not None or tunneled:
+            run.step(
+                3,
+                "destination cache entry points to a binding cache entry?",
+                "not for this packet (already routed)",
+            )
+        else:
+            binding = hooks.binding_cache_lookup(dst)
+            entry.binding = binding
+            run.step(
+                3,
+                "destination cache entry points to a binding cache entry?",
+                "pointer to binding cache entry" if binding is not None else "no binding cache pointer",
+                binding=binding,
+            )
+
+        if binding is not None:
+            coa = binding.care_of_address
+            packet = replace(packet, dst=coa, ext=insert_ext(packet.ext, RoutingType2(dst)))
+            coa_entry = node.dest_cache.lookup(coa) or route_to(node, coa, run)
+            if coa_entry is None:
+                return _finish(run, packet, "discarded: no route to care-of address", False)
+            run.step(
+                4,
+                "send to the care-of address with a Type 2 Routing header",
+                f"destination {coa}, home address {dst} in the Type 2 Routing header",
+                care_of_address=coa,
+                home_address=dst,
+                next_hop=coa_entry.next_hop,
+                interface=coa_entry.ifname,
+            )
+            next_hop, ifname = coa_entry.next_hop, coa_entry.ifname
+            use = getattr(binding, "note_use", None)
+            if use is not None:
+                use(node.now)
+        else:
+            next_hop, ifname = entry.next_hop, entry.ifname
+            run.step(
+                5,
+                "next hop from the destination cache entry",
+                f"{next_hop} on {ifname}",
+                next_hop=next_hop,
+                interface=ifname,
+            )
+
+        # Step 6: the outer packet of a reverse tunnel goes straight to the neighbor cache.
+        if tunneled:
+            run.step(6, "packet tunneled to the home agent?", "yes -> step 16")
+            break
+        run.step(6, "packet tunneled to the home agent?", "no")
+
+        # Step 7: only a mobile node away from home, sending from its home address, goes on.
+        if hooks is None or not hooks.is_mobile_node():
+            run.step(7, "sending host is a mobile node at home?", "not a mobile node -> step 16")
+            break
+        if not hooks.away_from_home():
+            run.step(7, "sending host is a mobile node at home?", "mobile node at home -> step 16")
+            break
+        home = hooks.home_address
+        if packet.src != home:
+            run.step(
+                7,
+                "sending host is a mobile node at home?",
+                "away, but not sending from the home address -> step 16",
+                source=packet.src,
+            )
+            break
+        run.step(7, "sending host is a mobile node at home?", "away from home -> step 8")
+
+        # Step 8: the binding update list.
+        is_mh = isinstance(packet.payload, MobilityHeader)
+        bul = None
+        if is_mh:
+            run.step(
+                8,
+                "binding update list entry for the destination?",
+                "Mobility Header from the home address: reverse tunnel (RFC 6275 §6.1)",
+            )
+        else:
+            bul = hooks.bul_lookup(dst)
+            run.step(
+                8,
+                "binding update list entry for the destination?",
+                "found" if bul is not None else "not found",
+                entry=bul,
+            )
+        if bul is not None:
+            coa = hooks.care_of_address
+            packet = replace(
+                packet, src=coa, ext=insert_ext(packet.ext, DestinationOptions((HomeAddressOption(home),)))
+            )
+            run.step(
+                9,
+                "route optimization: care-of address source + Home Address option",
+                f"source {coa}, home address {home}",
+                care_of_address=coa,
+                home_address=home,
+            )
+            break
+
+        if not is_mh:
+            capable = hooks.is_mipv6_capable(dst)
+            run.step(
+                10,
+                "destination Mobile IPv6-capable?",
+                {True: "yes", None: "not determined (assumed capable)", False: "no -> step 12"}[capable],
+                capable=capable,
+            )
+            if capable is not False:
+                started = hooks.registration_initiated(dst)
+                if not started:
+                    hooks.initiate_registration(dst)
+                run.step(
+                    11,
+                    "correspondent registration initiated?",
+                    "yes" if started else "no: initiated now",
+                    initiated=started,
+                )
+        outer = hooks.tunnel_to_home_agent(packet)
+        if outer is None:
+            run.step(12, "reverse tunnel to the home agent", "no home agent: cannot tunnel")
+            return _finish(run, packet, "discarded: no home agent to tunnel to", False)
+        run.step(
+            12,
+            "reverse tunnel to the home agent",
+            f"encapsulated {outer.src} -> {outer.dst}; go to step 1",
+            home_agent=outer.dst,
+            care_of_address=outer.src,
+        )
+        packet = outer
+        tunneled = True
+
+    return resolve_and_send(node, packet, next_hop, ifname, run)
+
+
+def resolve_and_send(
+    node: IPv6Node, packet: IPv6, next_hop: Addr, ifname: str, run: Any, *, steps: bool = True
+) -> bool:
+    """Steps 16-19: the neighbor cache, address resolution if needed, and the frame.
+
+    ``steps=False`` for forwarded packets (a router's forwarding is not Figure 35; its run is the
+    receiving one): the same logic, recorded only in the run's result.
+    """
+    rec = run.step if steps else NO_RUN.step
+    iface = node.interfaces.get(ifname)
+    if iface is None or not iface.attached:
+        rec(16, "check the neighbor cache", f"interface {ifname} is down")
+        return _finish(run, packet, f"discarded: interface {ifname} down", False)
+    nc = iface.neighbors
+    e = nc.get(next_hop)
+    rec(
+        16,
+        "check the neighbor cache",
+        f"{e.state.value}" if e else "no entry",
+        next_hop=next_hop,
+        state=e.state if e else None,
+    )
+    if e is not None and e.state != NudState.INCOMPLETE:
+        nc.resolve(next_hop, packet, node.now)  # STALE -> DELAY starts NUD
+        rec(17, "link-layer address from the neighbor cache", e.mac, mac=e.mac, state=e.state)
+        node.transmit(ifname, e.mac or "", packet, run.id)
+        rec(19, "send using the link-layer address", f"to {e.mac} on {ifname}", mac=e.mac, interface=ifname)
+        return _finish(run, packet, "sent" if steps else "forwarded", True)
+    nc.resolve(next_hop, (packet, run, steps), node.now)
+    rec(
+        18,
+        "address resolution",
+        "neighbor solicitation sent, packet queued" if e is None else "resolution in progress, packet queued",
+        next_hop=next_hop,
+    )
+    return _finish(run, packet, "queued for address resolution", True)
+
+
+def _finish(run: Any, packet: IPv6, result: str, ok: bool) -> bool:
+    run.result = result
+    if isinstance(run, AlgorithmRun) and ok:
+        run.output = packet
+    return ok
