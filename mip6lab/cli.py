@@ -1,0 +1,147 @@
+"""The ``mip6lab`` command: list scenarios, run one headless, open the workbook, benchmark.
+
+Every user error ends in one clear line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class UserError(Exception):
+    """Bad input from the person at the keyboard: printed as one line."""
+
+
+def _time(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a time in seconds: {text!r}") from None
+    if math.isnan(value) or math.isinf(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"time must be a finite number of seconds >= 0, not {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed must be an integer, not {text!r}") from None
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, no usage dump
+        raise UserError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="mip6lab", description="Mobile IPv6 (RFC 6275) teaching lab")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("scenarios", help="list the named scenarios, one per line")
+    r = sub.add_parser("run", help="run a scenario headless and print its messages")
+    r.add_argument("name")
+    r.add_argument("--seed", type=_seed, default=0)
+    r.add_argument("--until", type=_time, default=None, help="simulated seconds (default: the scenario's)")
+    r.add_argument("--pcap", default=None, help="write a pcapng capture (one interface per link)")
+    r.add_argument(
+        "--esp",
+        choices=("off", "null", "aes"),
+        default="null",
+        help="ESP protection of MN-HA signalling (default null: integrity only, readable)",
+    )
+    r.add_argument("--all", action="store_true", help="also list Neighbor Discovery and other plumbing")
+    lab = sub.add_parser("lab", help="open the workbook in JupyterLab")
+    lab.add_argument("--no-browser", action="store_true")
+    lab.add_argument("--port", type=int, default=None)
+    b = sub.add_parser("bench", help="measure simulator and codec speed against scapy")
+    b.add_argument("--seconds", type=_time, default=20.0, help="simulated seconds of steady traffic")
+    return p
+
+
+def cmd_scenarios() -> int:
+    from mip6lab.scenarios import SCENARIOS
+
+    for s in SCENARIOS.values():
+        print(f"{s.name}  {s.description}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from mip6lab.lab import Lab, LabError
+
+    try:
+        lab = Lab(args.name, seed=args.seed, esp=args.esp)
+        lab.run(until=args.until if args.until is not None else lab.scenario.duration)
+    except LabError as e:
+        raise UserError(str(e)) from None
+    for row in lab.messages(signalling_only=not args.all):
+        print(row.line())
+    if args.pcap:
+        try:
+            lab.save_pcap(args.pcap)
+        except OSError as e:
+            raise UserError(f"cannot write {args.pcap}: {e.strerror or e}") from None
+        print(f"wrote {len(lab.capture)} frames to {args.pcap}")
+    return 0
+
+
+def workbook_dir() -> Path:
+    """The notebooks folder of a source checkout (the workbook is not shipped inside the wheel)."""
+    here = Path(__file__).resolve().parent.parent
+    for cand in (Path.cwd() / "notebooks", here / "notebooks"):
+        if cand.is_dir():
+            return cand
+    raise UserError("cannot find the notebooks/ folder: run `mip6lab lab` from the mip6lab checkout")
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    nb = workbook_dir()
+    jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or shutil.which("jupyter")
+    if jupyter is None:
+        raise UserError("JupyterLab is not installed in this environment (pip install jupyterlab)")
+    cmd = [jupyter, "lab", f"--notebook-dir={nb.parent}", "notebooks/00-start-here.ipynb"]
+    if args.no_browser:
+        cmd.append("--no-browser")
+    if args.port:
+        cmd.append(f"--port={args.port}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    return subprocess.call(cmd, cwd=nb.parent)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from mip6lab.bench import main as bench_main
+
+    return bench_main(seconds=args.seconds)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "scenarios":
+            return cmd_scenarios()
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "lab":
+            return cmd_lab(args)
+        if args.command == "bench":
+            return cmd_bench(args)
+        raise UserError(f"unknown command {args.command!r}")
+    except UserError as e:
+        print(f"mip6lab: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

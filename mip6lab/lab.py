@@ -1,0 +1,360 @@
+"""``Lab``: the small public API that notebooks, exercises, widgets and the CLI are written against.
+
+A Lab builds a scenario's topology into running nodes on a :class:`~mip6lab.net.world.World`,
+schedules the scenario's script, and offers a handful of verbs: run, step, move an interface, ping,
+start traffic, read captures, traces and node state, save a capture, inject raw frames. Every user
+mistake (unknown node, link or scenario, a bad time) raises :class:`LabError` with one clear line.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from ipaddress import IPv6Address
+from pathlib import Path
+from typing import Any
+
+from mip6lab.ipv6.node import IPv6Node, Router
+from mip6lab.net.capture import Capture, CaptureRecord
+from mip6lab.net.world import World
+from mip6lab.scenarios import SCENARIOS, Scenario
+from mip6lab.topology import NodeSpec, Topology
+from mip6lab.trace import Trace
+from mip6lab.transport import StreamReceiver, StreamSender, TCPLayer, UDPLayer
+
+
+class LabError(ValueError):
+    """A mistake in how the lab was asked to do something; the message is one readable line."""
+
+
+# Frames that are plumbing rather than the protocol story (hidden from `messages()` by default).
+PLUMBING = {"RS", "RA", "NS", "NA", "DAD NS"}
+
+FAST_RA = {"min_interval": 1.0, "max_interval": 3.0, "min_delay_between_ras": 0.03}
+"""RA timing on links a mobile node visits. RFC 6275 §7.5 allows down to 0.03-0.07 s; 1-3 s keeps
+captures readable while movement detection still works within seconds (RS on attach is immediate)."""
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    """One frame of the capture as a readable line (what `mip6lab run` prints)."""
+
+    index: int
+    time: float
+    link: str
+    sender: str
+    receivers: tuple[str, ...]
+    name: str
+    summary: str
+    dropped: bool
+
+    def line(self) -> str:
+        to = ",".join(self.receivers) if self.receivers else "-"
+        lost = "  [lost]" if self.dropped else ""
+        return f"{self.time:10.4f}  {self.link:<9} {self.sender:>5} -> {to:<8} {self.summary}{lost}"
+
+
+def _mac(node_index: int, if_index: int) -> str:
+    return f"02:00:00:00:{node_index + 1:02x}:{if_index + 1:02x}"
+
+
+NodeFactory = Callable[["Lab", NodeSpec], IPv6Node]
+
+
+def _plain_node(lab: Lab, spec: NodeSpec) -> IPv6Node:
+    cls = Router if spec.role in ("router", "home-agent") else IPv6Node
+    return cls(spec.name, lab.world.sim.child_rng(f"node/{spec.name}"), lab.trace)
+
+
+ROLE_FACTORIES: dict[str, NodeFactory] = {}
+"""role -> factory for scenarios with mobility. Filled by mip6lab.mobility when it is imported;
+roles missing here (and every role when a scenario has ``mobility=False``) get plain IPv6 nodes."""
+
+
+class Lab:
+    """A running scenario. ``Lab("ping")`` builds Figure 1 and schedules the scenario's script."""
+
+    def __init__(
+        self,
+        scenario: str | Scenario = "ping",
+        *,
+        seed: int = 0,
+        esp: str = "null",
+        trace: bool = True,
+        topology: Topology | None = None,
+    ) -> None:
+        if isinstance(scenario, str):
+            if scenario not in SCENARIOS:
+                known = ", ".join(SCENARIOS)
+                raise LabError(f"unknown scenario {scenario!r} (known: {known})")
+            scenario = SCENARIOS[scenario]
+        if esp not in ("off", "null", "aes"):
+            raise LabError(f"esp must be 'off', 'null' or 'aes', not {esp!r}")
+        if not isinstance(seed, int):
+            raise LabError(f"seed must be an integer, not {seed!r}")
+        self.scenario = scenario
+        self.seed = seed
+        self.esp = esp
+        self.topology = topology if topology is not None else scenario.topology()
+        self.trace = Trace(enabled=trace)
+        self.world = World(seed=seed, trace=self.trace)
+        self.nodes: dict[str, IPv6Node] = {}
+        self.apps: dict[str, Any] = {}
+        self._tcp: dict[str, TCPLayer] = {}
+        self._udp: dict[str, UDPLayer] = {}
+        self._build()
+        scenario.setup(self)
+
+    # ================================================================ building
+    def _build(self) -> None:
+        t = self.topology
+        for lk in t.links.values():
+            self.world.add_link(lk.name, kind=lk.kind, delay=lk.delay)
+        routes = t.static_routes()
+        for n_index, spec in enumerate(t.nodes.values()):
+            factory = ROLE_FACTORIES.get(spec.role) if self.scenario.mobility else None
+            node = (factory or _plain_node)(self, spec)
+            for if_index, ifs in enumerate(t.interfaces_of(spec.name)):
+                node.add_interface(ifs.ifname, _mac(n_index, if_index))
+                if ifs.iid is not None:
+                    node.add_address(ifs.ifname, t.links[ifs.link].prefix[ifs.iid], 64)
+            if isinstance(node, Router):
+                for prefix, next_hop, ifname in routes.get(spec.name, []):
+                    node.add_route(prefix.network_address, prefix.prefixlen, next_hop, ifname)
+                for ifs in t.interfaces_of(spec.name):
+                    lk = t.links[ifs.link]
+                    if lk.kind == "ethernet":
+                        timing = FAST_RA if lk.fast_ra else {}
+                        node.configure_ra(ifs.ifname, [str(lk.prefix)], **timing)
+            self.nodes[spec.name] = node
+            self.world.add_node(node)
+        for ifs in t.interfaces:
+            self.world.attach(ifs.node, ifs.ifname, ifs.link)
+
+    # ================================================================ lookups
+    def node(self, name: str) -> IPv6Node:
+        try:
+            return self.nodes[name]
+        except KeyError:
+            raise LabError(f"unknown node {name!r} (nodes: {', '.join(self.nodes)})") from None
+
+    def _check_link(self, link: str) -> None:
+        if link not in self.world.links:
+            raise LabError(f"unknown link {link!r} (links: {', '.join(self.world.links)})")
+
+    def address_of(self, name: str) -> IPv6Address:
+        """The address other nodes use for ``name``: a mobile node's home address, else its first
+        preferred global address."""
+        node = self.node(name)
+        hooks = node.mobility
+        if hooks is not None and hooks.home_address is not None:
+            return hooks.home_address
+        for e in node.addresses.all():
+            if e.usable and not e.addr.is_link_local and not e.addr.is_multicast:
+                return e.addr
+        raise LabError(f"{name} has no global address yet (run the lab a little first)")
+
+    @property
+    def now(self) -> float:
+        return self.world.now
+
+    @property
+    def capture(self) -> Capture:
+        return self.world.capture
+
+    # ================================================================ time
+    def _check_time(self, t: Any, what: str) -> float:
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or math.isnan(t) or math.isinf(t):
+            raise LabError(f"{what} must be a finite number of seconds, not {t!r}")
+        return float(t)
+
+    def run(self, until: float | None = None) -> None:
+        """Run to simulated time ``until`` (default: the scenario's duration)."""
+        end = self.scenario.duration if until is None else self._check_time(until, "until")
+        if end < self.now:
+            raise LabError(f"cannot run until {end} s: the lab is already at {self.now:g} s")
+        self.world.run(until=end)
+
+    def run_for(self, seconds: float) -> None:
+        s = self._check_time(seconds, "seconds")
+        if s < 0:
+            raise LabError(f"cannot run for a negative time ({s} s)")
+        self.world.run(until=self.now + s)
+
+    def step(self) -> str | None:
+        """Run one event; a description of it, or None when nothing is left."""
+        return self.world.step()
+
+    def at(self, time: float, fn: Callable[[], Any]) -> None:
+        """Schedule ``fn()`` at simulated time ``time`` (how scenario scripts say "then ...")."""
+        t = self._check_time(time, "time")
+        if t < self.now:
+            raise LabError(f"time {t} s is in the past (now {self.now:g} s)")
+        self.world.at(t, fn)
+
+    # ================================================================ actions
+    def move(self, node: str, link: str, ifname: str = "eth0") -> None:
+        """Detach ``node``'s interface and attach it to ``link`` (a link-layer media change)."""
+        n = self.node(node)
+        self._check_link(link)
+        if ifname not in n.interfaces:
+            raise LabError(f"{node} has no interface {ifname!r} (has: {', '.join(n.interfaces)})")
+        if self.world.link_of(node, ifname) == link:
+            raise LabError(f"{node} {ifname} is already on {link}")
+        self.world.move(node, ifname, link)
+
+    def where(self, node: str, ifname: str = "eth0") -> str | None:
+        self.node(node)
+        return self.world.link_of(node, ifname)
+
+    def inject(self, link: str, frame: bytes) -> None:
+        """Put raw frame bytes on ``link`` as if some attacker's card sent them."""
+        self._check_link(link)
+        if not isinstance(frame, (bytes, bytearray)):
+            raise LabError("a frame must be bytes")
+        self.world.inject(link, bytes(frame))
+
+    def ping(self, src: str, dst: str | IPv6Address, count: int = 1, interval: float = 1.0) -> None:
+        """Send ``count`` Echo Requests from ``src`` to ``dst`` (a node name or an address)."""
+        node = self.node(src)
+        target = dst if isinstance(dst, IPv6Address) else self.address_of(dst)
+        for i in range(count):
+            self.world.at(
+                self.now + i * interval,
+                lambda n, i=i: n.ping(target, ident=0x6D36, seq=i + 1),
+                node_name=node.name,
+            )
+
+    def tcp(self, name: str) -> TCPLayer:
+        if name not in self._tcp:
+            self._tcp[name] = TCPLayer(self.node(name))
+        return self._tcp[name]
+
+    def udp(self, name: str) -> UDPLayer:
+        if name not in self._udp:
+            self._udp[name] = UDPLayer(self.node(name))
+        return self._udp[name]
+
+    def tcp_stream(
+        self,
+        src: str,
+        dst: str,
+        *,
+        rate: float = 10.0,
+        chunk: int = 200,
+        duration: float | None = None,
+        port: int = 40080,
+        name: str = "stream",
+    ) -> tuple[StreamSender, StreamReceiver]:
+        """A steady stream of numbered chunks over TCP from ``src`` to ``dst`` (with counters)."""
+        rx = StreamReceiver(self.tcp(dst), port, chunk=chunk, name=f"{name}-rx")
+        count = None if duration is None else max(1, int(rate * duration))
+        tx = StreamSender(
+            self.tcp(src), self.address_of(dst), port, rate=rate, chunk=chunk, count=count, name=f"{name}-tx"
+        )
+        self.apps[f"{name}-tx"], self.apps[f"{name}-rx"] = tx, rx
+        self.world.perform(self.node(src), self.node(src).drain())
+        self.world.perform(self.node(dst), self.node(dst).drain())
+        return tx, rx
+
+    def udp_flood(
+        self,
+        src: str,
+        dst: str,
+        *,
+        rate: float = 100.0,
+        size: int = 200,
+        duration: float = 1.0,
+        port: int = 40002,
+        name: str = "udp",
+    ) -> tuple[StreamSender, StreamReceiver]:
+        """Steady UDP datagrams (for the benchmark and loss experiments)."""
+        rx = StreamReceiver(self.udp(dst), port, chunk=size, name=f"{name}-rx")
+        tx = StreamSender(
+            self.udp(src),
+            self.address_of(dst),
+            port,
+            rate=rate,
+            chunk=size,
+            count=max(1, int(rate * duration)),
+            name=f"{name}-tx",
+        )
+        self.apps[f"{name}-tx"], self.apps[f"{name}-rx"] = tx, rx
+        self.world.perform(self.node(src), self.node(src).drain())
+        self.world.perform(self.node(dst), self.node(dst).drain())
+        return tx, rx
+
+    # ================================================================ reading
+    def messages(
+        self, *, signalling_only: bool = False, link: str | None = None, node: str | None = None
+    ) -> list[MessageRow]:
+        """The capture as readable rows, in time order. ``signalling_only`` hides Neighbor
+        Discovery (RS, RA, NS, NA)."""
+        from mip6lab.wire.summary import name as packet_name
+        from mip6lab.wire.summary import summary
+
+        if link is not None:
+            self._check_link(link)
+        if node is not None:
+            self.node(node)
+        rows = []
+        for r in self.capture.filter(link=link, node=node):
+            frame = r.decoded
+            if frame is None:
+                nm, text = "?", f"undecodable frame ({len(r.frame)} bytes)"
+            else:
+                nm, text = packet_name(frame), summary(frame)
+            if signalling_only and nm in PLUMBING:
+                continue
+            rows.append(
+                MessageRow(r.index, r.time, r.link, r.sender, tuple(r.receivers), nm, text, r.dropped)
+            )
+        return rows
+
+    def records(self) -> list[CaptureRecord]:
+        return list(self.capture)
+
+    def save_pcap(self, path: str | Path, per_link: bool = False) -> list[str]:
+        """Write the capture: one pcapng file with an interface per link, or one pcap per link."""
+        p = Path(path)
+        if per_link:
+            p.mkdir(parents=True, exist_ok=True)
+            return self.capture.write_pcap_per_link(str(p))
+        return [self.capture.write_pcapng(str(p))]
+
+    def state(self, name: str) -> dict[str, Any]:
+        """A plain-data snapshot of a node for tables: addresses, neighbors, routes, mobility."""
+        n = self.node(name)
+        snap: dict[str, Any] = {
+            "name": name,
+            "links": {i: self.world.link_of(name, i) for i in n.interfaces},
+            "addresses": [
+                {
+                    "interface": e.ifname,
+                    "address": str(e.addr),
+                    "prefix_len": e.prefix_len,
+                    "state": e.state.name,
+                    "origin": e.origin.name,
+                }
+                for e in n.addresses.all()
+            ],
+            "neighbors": [
+                {"interface": ifn, "address": str(ent.addr), "mac": ent.mac or "", "state": ent.state.name}
+                for ifn, iface in n.interfaces.items()
+                for ent in iface.neighbors.entries.values()
+            ],
+            "routes": [
+                {
+                    "prefix": str(r.prefix),
+                    "next_hop": str(r.next_hop) if r.next_hop else "on-link",
+                    "interface": r.ifname,
+                    "metric": r.metric,
+                }
+                for r in n.routes.routes
+            ],
+        }
+        hooks = n.mobility
+        if hooks is not None and hasattr(hooks, "snapshot"):
+            snap["mobility"] = hooks.snapshot()
+        return snap

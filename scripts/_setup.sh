@@ -1,0 +1,22 @@
+# Shared by scripts/lab and scripts/test: make .venv with mip6lab installed (sourced, not run).
+# Idempotent: a second run only checks that everything is there.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+apt_updated=0
+apt_install() {  # apt_install PKG... : Debian packages, installed only when missing
+  if [ $apt_updated -eq 0 ]; then $SUDO apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@"
+}
+
+PY=${PYTHON:-python3}
+if ! command -v "$PY" >/dev/null; then apt_install python3 python3-venv python3-pip; fi
+if [ ! -x .venv/bin/python ]; then
+  if ! "$PY" -m venv .venv 2>/dev/null; then
+    rm -rf .venv; apt_install python3-venv; "$PY" -m venv .venv
+  fi
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e ".[${MIP6LAB_EXTRAS:-test}]"
