@@ -80,9 +80,7 @@ def traffic_rate(seconds: float = 20.0) -> tuple[float, int, float]:
 def main(seconds: float = 20.0) -> int:
     print("mip6lab benchmark (wall-clock rates on this machine)")
     hop_rate, hops, wall = traffic_rate(seconds)
-    print(
-        f"  simulator: {hop_rate:12,.0f} packet-hops/s  ({hops} hops of steady UDP across Figure 1 in {wall:.2f} s)"
-    )
+    print(f"  simulator: {hop_rate:12,.0f} packet-hops/s  ({hops} hops of steady UDP across Figure 1 in {wall:.2f} s)")
     c = codec_rate()
     print(f"  codec:     {c:12,.0f} encode+decode/s of one 200-byte UDP frame")
     s = scapy_rate()

@@ -127,6 +127,9 @@ class Lab:
                     if lk.kind == "ethernet":
                         timing = FAST_RA if lk.fast_ra else {}
                         node.configure_ra(ifs.ifname, [str(lk.prefix)], **timing)
+            configure = getattr(node, "lab_configure", None)
+            if configure is not None:  # a role's own set-up (home agent RA flags, mobile node's home, ...)
+                configure(self, spec)
             self.nodes[spec.name] = node
             self.world.add_node(node)
         for ifs in t.interfaces:
@@ -307,9 +310,7 @@ class Lab:
                 nm, text = packet_name(frame), summary(frame)
             if signalling_only and nm in PLUMBING:
                 continue
-            rows.append(
-                MessageRow(r.index, r.time, r.link, r.sender, tuple(r.receivers), nm, text, r.dropped)
-            )
+            rows.append(MessageRow(r.index, r.time, r.link, r.sender, tuple(r.receivers), nm, text, r.dropped))
         return rows
 
     def records(self) -> list[CaptureRecord]:
@@ -358,3 +359,7 @@ class Lab:
         if hooks is not None and hasattr(hooks, "snapshot"):
             snap["mobility"] = hooks.snapshot()
         return snap
+
+
+# Scenarios with Mobile IPv6 get the role classes; importing registers them in ROLE_FACTORIES.
+from mip6lab.mobility import roles as _roles  # noqa: E402,F401

@@ -97,9 +97,7 @@ class Topology:
             self.pos[name] = pos
         return spec
 
-    def connect(
-        self, node: str, link: str, ifname: str | None = None, iid: int | None = None
-    ) -> InterfaceSpec:
+    def connect(self, node: str, link: str, ifname: str | None = None, iid: int | None = None) -> InterfaceSpec:
         if node not in self.nodes:
             raise TopologyError(f"unknown node {node!r}")
         if link not in self.links:
@@ -134,9 +132,7 @@ class Topology:
         for n in self.nodes.values():
             g.add_node(("node", n.name), kind="node", role=n.role, label=n.label)
         for lk in self.links.values():
-            g.add_node(
-                ("link", lk.name), kind="link", link_kind=lk.kind, prefix=str(lk.prefix), label=lk.label
-            )
+            g.add_node(("link", lk.name), kind="link", link_kind=lk.kind, prefix=str(lk.prefix), label=lk.label)
         for i in self.interfaces:
             g.add_edge(("node", i.node), ("link", i.link), ifname=i.ifname)
         return g
