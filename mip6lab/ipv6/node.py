@@ -218,9 +218,7 @@ class IPv6Node(SansIONode):
         try:
             eth = decode_frame(frame)
         except DecodeError as e:
-            self.trace_event(
-                "decode", f"{ifname}: undecodable frame discarded: {e}", ifname=ifname, error=str(e)
-            )
+            self.trace_event("decode", f"{ifname}: undecodable frame discarded: {e}", ifname=ifname, error=str(e))
             return self.drain()
         if not iface.accepts(eth.dst) or not isinstance(eth.payload, IPv6):
             return self.drain()
@@ -296,9 +294,7 @@ class IPv6Node(SansIONode):
             if src is None:
                 self.trace_event("send", f"no source address for {dst}: not sent", destination=dst)
                 return False
-        return self.send_packet(
-            IPv6(_addr(src), dst, payload, hlim=hlim if hlim is not None else self._hop_limit())
-        )
+        return self.send_packet(IPv6(_addr(src), dst, payload, hlim=hlim if hlim is not None else self._hop_limit()))
 
     def send_packet(self, packet: IPv6) -> bool:
         """Run the sending algorithm (Figure 35) for a fully built unicast/anycast packet."""
@@ -364,9 +360,7 @@ class IPv6Node(SansIONode):
         name = error_name(icmp_type, code)
         if self.current_run is not None and icmp_type == I.DEST_UNREACH and code == I.DU_PORT_UNREACHABLE:
             self.report_no_listener("ICMPv6 port unreachable")
-        ok, why = error_allowed(
-            packet, icmp_type, code, link_multicast=link_multicast, option_type=option_type
-        )
+        ok, why = error_allowed(packet, icmp_type, code, link_multicast=link_multicast, option_type=option_type)
         if not ok:
             self.trace_event("icmp", f"{name} not sent to {packet.src}: {why}")
             return False
@@ -378,9 +372,7 @@ class IPv6Node(SansIONode):
         if src is None:
             self.trace_event("icmp", f"{name} not sent to {packet.src}: no source address")
             return False
-        self.trace_event(
-            "icmp", f"sending {name} to {packet.src}", type=icmp_type, code=code, pointer=pointer
-        )
+        self.trace_event("icmp", f"sending {name} to {packet.src}", type=icmp_type, code=code, pointer=pointer)
         return self.send_packet(IPv6(src, packet.src, msg, hlim=self._hop_limit()))
 
     def report_no_listener(self, result: str) -> None:
@@ -397,9 +389,7 @@ class IPv6Node(SansIONode):
             src = d.dst if not d.dst.is_multicast else self.source_address_for(d.src)
             run.result = "ICMPv6 echo reply sent"
             if src is not None:
-                self.send_packet(
-                    IPv6(src, d.src, I.EchoReply(m.ident, m.seq, m.data), hlim=self._hop_limit())
-                )
+                self.send_packet(IPv6(src, d.src, I.EchoReply(m.ident, m.seq, m.data), hlim=self._hop_limit()))
             return
         if isinstance(m, I.EchoReply):
             self.echo_replies.append((self.now, d.src, m.ident, m.seq))
@@ -447,9 +437,7 @@ class IPv6Node(SansIONode):
             return False
         frame = encode_frame(Ethernet(mac, iface.mac, packet))
         if len(frame) - 14 > iface.mtu:
-            self.trace_event(
-                "send", f"{ifname}: {len(frame) - 14}-octet packet exceeds MTU {iface.mtu}: dropped"
-            )
+            self.trace_event("send", f"{ifname}: {len(frame) - 14}-octet packet exceeds MTU {iface.mtu}: dropped")
             return False
         self._emit(Transmit(ifname, frame, trace_id))
         return True
@@ -465,9 +453,7 @@ class IPv6Node(SansIONode):
         for n, iface in self.interfaces.items():
             if iface.attached:
                 s = src or self.source_address_for(dst) or UNSPECIFIED
-                return self.send_on_link(
-                    n, dst, multicast_mac(dst), s, payload, hlim if hlim is not None else 1
-                )
+                return self.send_on_link(n, dst, multicast_mac(dst), s, payload, hlim if hlim is not None else 1)
         return False
 
     def _hop_limit(self) -> int:
@@ -521,9 +507,7 @@ class IPv6Node(SansIONode):
         from_dad = pkt.src.is_unspecified
         if entry is not None and entry.state == AddrState.TENTATIVE:
             if from_dad and self.dad.conflict(ifname, target):
-                self.trace_event(
-                    "dad", f"{ifname}: NS from :: for tentative {target}: someone else is checking it"
-                )
+                self.trace_event("dad", f"{ifname}: NS from :: for tentative {target}: someone else is checking it")
             return  # §5.4.3: a solicitation from a unicast source for a tentative address is ignored
         if not ((entry is not None and entry.usable) or proxied):
             return
@@ -553,9 +537,7 @@ class IPv6Node(SansIONode):
             if self.dad.conflict(ifname, target):
                 self.trace_event("dad", f"{ifname}: NA for tentative {target} from {pkt.src}")
             elif entry.usable:
-                self.trace_event(
-                    "dad", f"{ifname}: another node advertises our address {target}", address=target
-                )
+                self.trace_event("dad", f"{ifname}: another node advertises our address {target}", address=target)
             return
         if self.dad.running(ifname, target):  # proxy DAD (an address we do not hold yet)
             self.dad.conflict(ifname, target)
@@ -624,9 +606,7 @@ class IPv6Node(SansIONode):
                 run.step(18, "address resolution", f"failed: no answer from {entry.addr}")
             run.result = "address resolution failed"
             if self.addresses.is_assigned(packet.src) or self.has_address(packet.src):
-                self.trace_event(
-                    "nd", f"address resolution for {entry.addr} failed: packet to {packet.dst} dropped"
-                )
+                self.trace_event("nd", f"address resolution for {entry.addr} failed: packet to {packet.dst} dropped")
             else:
                 self.icmp_error(packet, I.DEST_UNREACH, I.DU_ADDRESS_UNREACHABLE)
 
@@ -662,9 +642,8 @@ class IPv6Node(SansIONode):
             else:
                 e.state = AddrState.DUPLICATE
                 self.interfaces[ifname].leave(solicited_node(addr))
-                self.trace_event(
-                    "dad", f"{ifname}: DAD failed: {addr} is a duplicate", address=addr, unique=False
-                )
+                self.trace_event("dad", f"{ifname}: DAD failed: {addr} is a duplicate", address=addr, unique=False)
+        self.schedule_expiry()
         for cb in list(self.dad_listeners):
             cb(ifname, addr, unique)
 
@@ -692,17 +671,13 @@ class IPv6Node(SansIONode):
                 src, opts = ll.addr, (I.SourceLinkLayerAddress(iface.mac),)
             else:
                 src, opts = UNSPECIFIED, ()  # §6.3.7: no SLLA option from ::
-            self.send_on_link(
-                ifname, ALL_ROUTERS, multicast_mac(ALL_ROUTERS), src, I.RouterSolicitation(opts)
-            )
+            self.send_on_link(ifname, ALL_ROUTERS, multicast_mac(ALL_ROUTERS), src, I.RouterSolicitation(opts))
             self.trace_event("nd", f"{ifname}: Router Solicitation {sol.sent} from {src}")
         if nxt is not None:
             self.set_timer(key, nxt)
 
     # ---------------------------------------------------------------- unsolicited NA, proxy ND
-    def send_unsolicited_na(
-        self, ifname: str, target: Addr | str, count: int = C.MAX_NEIGHBOR_ADVERTISEMENT
-    ) -> None:
+    def send_unsolicited_na(self, ifname: str, target: Addr | str, count: int = C.MAX_NEIGHBOR_ADVERTISEMENT) -> None:
         """Multicast ``count`` unsolicited NAs (O=1) for ``target``, RetransTimer apart (§7.2.6)."""
         t = _addr(target)
         self._una_left[(ifname, t)] = count

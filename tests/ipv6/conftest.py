@@ -75,3 +75,22 @@ def two_router_topology(net: Net) -> tuple[IPv6Node, Router, Router, IPv6Node]:
     net.attach(r2, "eth1", "L3")
     net.attach(h2, "eth0", "L3")
     return h1, r1, r2, h2
+
+
+def sent_payloads(net: Net, node: str, kind: type, link: str | None = None) -> list:
+    """(time, IPv6 packet) of every captured frame sent by ``node`` whose payload is a ``kind``."""
+    out = []
+    for r in net.world.capture.filter(link=link):
+        if r.sender != node:
+            continue
+        eth = r.decoded
+        if eth is not None and not isinstance(eth.payload, bytes) and isinstance(eth.payload.payload, kind):
+            out.append((r.time, eth.payload, eth))
+    return out
+
+
+def collect_icmp(node: IPv6Node) -> list:
+    """Register an ICMPv6 upper handler that records every Delivery."""
+    got: list = []
+    node.register_upper(58, got.append)
+    return got
