@@ -140,9 +140,7 @@ def test_wire_notes_vectors() -> None:
     bu = M.BindingUpdate(1, 150, A=True, H=True)
     b = encode_ipv6(IPv6(COA, HA, M.MobilityHeader(bu), (HAO,)))
     assert _mh_checksum(b) == 0xA158
-    explicit = IPv6(
-        COA, HA, M.MobilityHeader(bu), (DestinationOptions((PadN(b"\0\0"), HomeAddressOption(HOA))),)
-    )
+    explicit = IPv6(COA, HA, M.MobilityHeader(bu), (DestinationOptions((PadN(b"\0\0"), HomeAddressOption(HOA))),))
     assert encode_ipv6(explicit) == b  # explicit padding does not change our checksum (it does scapy's)
 
     for cn, seq, auth, want in [
@@ -150,9 +148,7 @@ def test_wire_notes_vectors() -> None:
         (CN, 1000, "22477cbb326798b52aea47b1", 0xF8B2),
     ]:
         opts = (M.NonceIndices(7, 9), M.BindingAuthorizationData(bytes.fromhex(auth)))
-        b = encode_ipv6(
-            IPv6(COA, cn, M.MobilityHeader(M.BindingUpdate(seq, 100, A=True, options=opts)), (HAO,))
-        )
+        b = encode_ipv6(IPv6(COA, cn, M.MobilityHeader(M.BindingUpdate(seq, 100, A=True, options=opts)), (HAO,)))
         assert _mh_checksum(b) == want
 
 
@@ -207,6 +203,4 @@ def test_any_corrupted_checksum_detected(data: bytes, case: str, delta: int) -> 
     wrong = (good.payload.checksum + 1 + delta % 0xFFFE) & 0xFFFF  # type: ignore[union-attr]
     if {wrong, good.payload.checksum} == {0, 0xFFFF} or wrong == 0:  # type: ignore[union-attr]
         return  # equivalent one's complement representation / zero: covered elsewhere
-    assert not upper_checksum_ok(
-        dataclasses.replace(good, payload=dataclasses.replace(good.payload, checksum=wrong))
-    )
+    assert not upper_checksum_ok(dataclasses.replace(good, payload=dataclasses.replace(good.payload, checksum=wrong)))

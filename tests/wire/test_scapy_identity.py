@@ -100,11 +100,7 @@ def test_every_icmp_message_identical(m: object, where: str) -> None:
 @given(frames)
 def test_frames_identical_to_scapy(frame) -> None:  # type: ignore[no-untyped-def]
     pkt = frame.payload
-    ref = (
-        frame
-        if not scapy_checksum_unreliable(pkt)
-        else dataclasses.replace(frame, payload=_with_our_checksums(pkt))
-    )
+    ref = frame if not scapy_checksum_unreliable(pkt) else dataclasses.replace(frame, payload=_with_our_checksums(pkt))
     assert encode_frame(frame) == raw(to_scapy(ref))
 
 

@@ -84,9 +84,7 @@ def test_messages_read_like_wireshark() -> None:
     assert ra.startswith("RA H-flag prefixes=2001:db8:1::/64 R")
     assert "adv-interval=3000ms" in ra and "HA-info pref=-5 lifetime=1800s" in ra
     assert summary(KINDS["DU"]) == "ICMPv6 Destination Unreachable (address unreachable)"
-    assert summary(KINDS["BA"]).startswith(
-        "BA seq=1 status=0 (Binding Update accepted) lifetime=600s refresh=300s"
-    )
+    assert summary(KINDS["BA"]).startswith("BA seq=1 status=0 (Binding Update accepted) lifetime=600s refresh=300s")
     assert summary(KINDS["BA"]).endswith("[RH2 2001:db8:1::100]")
     assert "NonceIndices=7/9" in summary(KINDS["BU-CN"]) and "BAD=000102" in summary(KINDS["BU-CN"])
     assert summary(KINDS["BE"]).startswith("BE status=1 (unknown binding for Home Address option)")

@@ -44,9 +44,7 @@ KINDS: dict[str, IPv6] = {
         COA,
         CN,
         M.MobilityHeader(
-            M.BindingUpdate(
-                2, 100, options=(M.NonceIndices(7, 9), M.BindingAuthorizationData(bytes(range(12))))
-            )
+            M.BindingUpdate(2, 100, options=(M.NonceIndices(7, 9), M.BindingAuthorizationData(bytes(range(12)))))
         ),
         (HAO,),
     ),
@@ -99,9 +97,7 @@ KINDS: dict[str, IPv6] = {
         COA,
         I.NeighborAdvertisement(HA, R=True, S=True, options=(I.TargetLinkLayerAddress("00:00:5e:00:53:03"),)),
     ),
-    "HAAD-Req": IPv6(
-        COA, IPv6Address("2001:db8:1:0:fdff:ffff:ffff:fffe"), I.HomeAgentAddressDiscoveryRequest(7)
-    ),
+    "HAAD-Req": IPv6(COA, IPv6Address("2001:db8:1:0:fdff:ffff:ffff:fffe"), I.HomeAgentAddressDiscoveryRequest(7)),
     "HAAD-Rep": IPv6(HA, COA, I.HomeAgentAddressDiscoveryReply(7, (HA, IPv6Address("2001:db8:1::2")))),
     "MPS": IPv6(COA, HA, I.MobilePrefixSolicitation(8), (HAO,)),
     "MPA": IPv6(HA, COA, I.MobilePrefixAdvertisement(8, M=True, options=(PIO,)), (RoutingType2(HOA),)),

@@ -56,9 +56,7 @@ def _bits(n: int) -> st.SearchStrategy[int]:
 
 # --------------------------------------------------------------------------- IPv6 options, ext headers
 hao = st.builds(HomeAddressOption, addrs)
-unknown_ip_option = st.builds(
-    UnknownOption, st.integers(2, 255).filter(lambda t: t != 201), st.binary(max_size=10)
-)
+unknown_ip_option = st.builds(UnknownOption, st.integers(2, 255).filter(lambda t: t != 201), st.binary(max_size=10))
 ip_options_autopad = st.lists(st.one_of(hao, unknown_ip_option), max_size=3).map(tuple)
 ip_options_hao_only = st.just(()) | hao.map(lambda h: (h,))
 
@@ -111,9 +109,7 @@ def ext_headers(exact: bool) -> st.SearchStrategy[tuple]:  # type: ignore[type-a
 nd_option = st.one_of(
     st.builds(I.SourceLinkLayerAddress, macs),
     st.builds(I.TargetLinkLayerAddress, macs),
-    st.builds(
-        I.PrefixInformation, addrs, u8, st.booleans(), st.booleans(), st.booleans(), u32, u32, _bits(5), u32
-    ),
+    st.builds(I.PrefixInformation, addrs, u8, st.booleans(), st.booleans(), st.booleans(), u32, u32, _bits(5), u32),
     st.builds(I.MTUOption, u32, u16),
     st.builds(I.AdvertisementInterval, u32, u16),
     st.builds(I.HomeAgentInformation, s16, u16, u16),
@@ -150,9 +146,7 @@ icmp_message = st.one_of(
         ck,
     ),
     st.builds(I.NeighborSolicitation, addrs, nd_options, u32, ck),
-    st.builds(
-        I.NeighborAdvertisement, addrs, st.booleans(), st.booleans(), st.booleans(), nd_options, _bits(29), ck
-    ),
+    st.builds(I.NeighborAdvertisement, addrs, st.booleans(), st.booleans(), st.booleans(), nd_options, _bits(29), ck),
     st.builds(I.HomeAgentAddressDiscoveryRequest, u16, u16, ck),
     st.builds(I.HomeAgentAddressDiscoveryReply, u16, st.lists(addrs, max_size=3).map(tuple), u16, ck),
     st.builds(I.MobilePrefixSolicitation, u16, u16, ck),
