@@ -40,9 +40,7 @@ class TokenBucket:
 
 def is_error_or_redirect(pkt: IPv6) -> bool:
     p = pkt.payload
-    return isinstance(p, I.ICMP_ERROR_TYPES) or (
-        isinstance(p, I.UnknownICMPv6) and (p.type < 128 or p.type == 137)
-    )
+    return isinstance(p, I.ICMP_ERROR_TYPES) or (isinstance(p, I.UnknownICMPv6) and (p.type < 128 or p.type == 137))
 
 
 def error_allowed(
@@ -70,9 +68,7 @@ def error_allowed(
     return True, ""
 
 
-def make_error(
-    icmp_type: int, code: int, invoking: bytes, *, pointer: int = 0, mtu: int = 0
-) -> I.ICMPv6Message:
+def make_error(icmp_type: int, code: int, invoking: bytes, *, pointer: int = 0, mtu: int = 0) -> I.ICMPv6Message:
     """The error message carrying ``invoking`` truncated to fit the minimum MTU."""
     data = invoking[:MAX_INVOKING]
     if icmp_type == I.DEST_UNREACH:

@@ -114,9 +114,7 @@ def next_header_pointer(packet: IPv6) -> int:
     return 6 if not packet.ext else ext_offset(packet, len(packet.ext) - 1)
 
 
-def receive(
-    node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool = False, depth: int = 0
-) -> Any:
+def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool = False, depth: int = 0) -> Any:
     """Run Figure 36 for ``packet`` received on ``ifname``. Returns the run record (or a stand-in)."""
     run: Any = node.trace.start_run("receive", node.name, node.now, packet) or NO_RUN
     hooks = node.mobility
@@ -151,9 +149,7 @@ def receive(
         run.step(2, "Type 2 Routing header present?", "no" if rh2 is None else "Segments Left 0: ignored")
     elif hooks is None:
         idx = packet.ext.index(rh2)
-        run.step(
-            2, "Type 2 Routing header present?", "yes, but routing type 2 is not supported (no mobility)"
-        )
+        run.step(2, "Type 2 Routing header present?", "yes, but routing type 2 is not supported (no mobility)")
         node.icmp_error(
             packet,
             I.PARAM_PROBLEM,
@@ -165,9 +161,7 @@ def receive(
     else:
         home = hooks.process_type2_routing(packet, rh2)
         if home is None:
-            run.step(
-                2, "Type 2 Routing header present?", "yes: rejected, discarded", home_address=rh2.home_address
-            )
+            run.step(2, "Type 2 Routing header present?", "yes: rejected, discarded", home_address=rh2.home_address)
             return _result(run, "discarded: Type 2 Routing header rejected")
         logical_dst = home
         run.step(2, "Type 2 Routing header present?", f"yes: destination is now {home}", home_address=home)
@@ -244,9 +238,7 @@ def receive(
     else:
         home = hooks.process_home_address_option(packet, hao)
         if home is None:
-            run.step(
-                8, "Home Address option present?", "yes: rejected, discarded", home_address=hao.home_address
-            )
+            run.step(8, "Home Address option present?", "yes: rejected, discarded", home_address=hao.home_address)
             return _result(run, "discarded: Home Address option rejected")
         logical_src = home
         run.step(8, "Home Address option present?", f"yes: source is now {home}", home_address=home)
@@ -263,9 +255,7 @@ def receive(
                 action = otype >> 6
                 if action == 0:
                     continue
-                run.step(
-                    9, "process extension headers", f"unrecognized option type {otype}: action {action:02b}"
-                )
+                run.step(9, "process extension headers", f"unrecognized option type {otype}: action {action:02b}")
                 if action == 2 or (action == 3 and not packet.dst.is_multicast):
                     node.icmp_error(
                         packet,
@@ -360,9 +350,7 @@ def receive(
         node.icmp_input(delivery, run)
         return run
     if nh == NH_IPV6 and not handlers:
-        run.step(
-            10, "pass the PDU to its protocol", "IPv6-in-IPv6: decapsulated (RFC 2473), inner packet received"
-        )
+        run.step(10, "pass the PDU to its protocol", "IPv6-in-IPv6: decapsulated (RFC 2473), inner packet received")
         run.result = "decapsulated"
         if depth >= MAX_NESTING:
             run.result = "discarded: too many nested tunnels"

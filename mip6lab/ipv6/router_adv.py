@@ -51,13 +51,9 @@ class RAConfig:
 
     def __post_init__(self) -> None:
         if self.min_interval is None:
-            self.min_interval = max(
-                C.MIN_MIN_RTR_ADV_INTERVAL_MIPV6, C.MIN_RTR_ADV_INTERVAL_FACTOR * self.max_interval
-            )
+            self.min_interval = max(C.MIN_MIN_RTR_ADV_INTERVAL_MIPV6, C.MIN_RTR_ADV_INTERVAL_FACTOR * self.max_interval)
         if self.max_interval < C.MIN_MAX_RTR_ADV_INTERVAL_MIPV6:
-            raise ValueError(
-                f"MaxRtrAdvInterval {self.max_interval} below {C.MIN_MAX_RTR_ADV_INTERVAL_MIPV6} s"
-            )
+            raise ValueError(f"MaxRtrAdvInterval {self.max_interval} below {C.MIN_MAX_RTR_ADV_INTERVAL_MIPV6} s")
         if not C.MIN_MIN_RTR_ADV_INTERVAL_MIPV6 <= self.min_interval <= 0.75 * self.max_interval + 1e-9:
             raise ValueError(f"MinRtrAdvInterval {self.min_interval} not in [0.03, 0.75 * MaxRtrAdvInterval]")
         if self.router_lifetime is None:
@@ -131,9 +127,9 @@ class RouterAdvertiser:
     def multicast_sent(self, now: float) -> float:
         """A multicast RA went out; returns when the next unsolicited one is due."""
         self.last_multicast = now
+        self.next_multicast = now + self._interval()
         if self.initial_left > 0:
             self.initial_left -= 1
-        self.next_multicast = now + self._interval()
         return self.next_multicast
 
     def solicited(self, now: float, multicast: bool) -> tuple[float, bool]:

@@ -121,9 +121,7 @@ def _prefix(node: IPv6Node, ifname: str, pio: I.PrefixInformation) -> None:
                 node.routes.remove(r)
                 node.trace_event("nd", f"on-link prefix {net} on {ifname} withdrawn", prefix=str(net))
         elif r is None or r.origin == RouteOrigin.RA_PREFIX:
-            node.routes.add(
-                net, None, ifname, 0, RouteOrigin.RA_PREFIX, lifetime_to_time(now, pio.valid_lifetime)
-            )
+            node.routes.add(net, None, ifname, 0, RouteOrigin.RA_PREFIX, lifetime_to_time(now, pio.valid_lifetime))
     if not pio.A or not node.autoconfigure:
         return
     if pio.preferred_lifetime > pio.valid_lifetime:
