@@ -1,0 +1,89 @@
+"""tshark as an independent decoder: read a capture back and report what Wireshark thinks of it.
+
+Used by the tests (every scenario's capture must decode with no malformed packet and no bad checksum)
+and by readers who want Wireshark's view next to mip6lab's. Checksum validation is switched on for
+TCP and UDP (tshark leaves it off by default); ICMPv6 checksums are always validated. tshark does not
+validate the Mobility Header checksum (see wire-notes.md), so mip6lab's own codec checks that.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+CHECKSUM_PREFS = ("-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE")
+
+# A frame is "bad" if tshark marks it malformed, reports an expert error, or a bad checksum.
+BAD_FILTER = (
+    "_ws.malformed || _ws.expert.severity >= error || icmpv6.checksum.status == 0 "
+    "|| tcp.checksum.status == 0 || udp.checksum.status == 0"
+)
+
+
+class TsharkError(RuntimeError):
+    pass
+
+
+def available() -> bool:
+    return shutil.which("tshark") is not None
+
+
+def _run(args: list[str]) -> str:
+    exe = shutil.which("tshark")
+    if exe is None:
+        raise TsharkError("tshark is not installed (Debian: apt-get install tshark)")
+    proc = subprocess.run([exe, *args], capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        raise TsharkError(f"tshark failed ({proc.returncode}): {proc.stderr.strip()[:500]}")
+    return proc.stdout
+
+
+def fields(
+    path: str | Path, names: list[str], display_filter: str | None = None, extra: tuple[str, ...] = ()
+) -> list[dict[str, str]]:
+    """One dict per frame with the requested tshark fields (all occurrences joined by ',')."""
+    args = [
+        "-r",
+        str(path),
+        *CHECKSUM_PREFS,
+        *extra,
+        "-T",
+        "fields",
+        "-E",
+        "separator=\t",
+        "-E",
+        "occurrence=a",
+        "-E",
+        "aggregator=,",
+    ]
+    if display_filter:
+        args += ["-Y", display_filter]
+    for n in names:
+        args += ["-e", n]
+    rows = []
+    for line in _run(args).splitlines():
+        parts = line.split("\t")
+        parts += [""] * (len(names) - len(parts))
+        rows.append(dict(zip(names, parts)))
+    return rows
+
+
+@dataclass
+class CheckResult:
+    frames: int
+    bad: list[dict[str, str]]
+
+    @property
+    def ok(self) -> bool:
+        return self.frames > 0 and not self.bad
+
+
+def check(path: str | Path) -> CheckResult:
+    """Count the frames and list those tshark finds malformed or with a bad checksum."""
+    total = len(fields(path, ["frame.number"]))
+    bad = fields(
+        path, ["frame.number", "frame.interface_name", "_ws.col.Info", "_ws.expert.message"], display_filter=BAD_FILTER
+    )
+    return CheckResult(total, bad)

@@ -1,0 +1,49 @@
+"""The `mip6lab` command: listing, running, errors as one line (no traceback)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from mip6lab.cli import main
+from mip6lab.scenarios import SCENARIOS
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mip6lab.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_scenarios_lists_name_then_description(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["scenarios"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [ln.split()[0] for ln in lines] == list(SCENARIOS)
+    assert all(len(ln.split(None, 1)) == 2 for ln in lines)
+
+
+def test_run_prints_time_ordered_messages_and_writes_pcap(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    pcap = tmp_path / "p.pcapng"
+    assert main(["run", "ping", "--seed", "1", "--until", "8", "--pcap", str(pcap)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    times = [float(ln.split()[0]) for ln in out[:-1]]
+    assert times == sorted(times) and times
+    assert any("Echo Request" in ln for ln in out)
+    assert not any(" RA " in ln or " NS " in ln for ln in out)  # plumbing hidden without --all
+    assert out[-1].startswith("wrote ") and pcap.stat().st_size > 0
+
+
+def test_bad_input_is_one_clear_line() -> None:
+    for args, needle in [
+        (["run", "nope"], "unknown scenario 'nope'"),
+        (["run", "ping", "--until", "-1"], "time must be"),
+        (["run", "ping", "--until", "soon"], "not a time"),
+        (["run", "ping", "--seed", "x"], "seed must be an integer"),
+        (["run", "ping", "--esp", "rot13"], "invalid choice"),
+        (["run", "ping", "--pcap", "/no/such/dir/x.pcapng"], "cannot write"),
+        (["frobnicate"], "invalid choice"),
+    ]:
+        p = run_cli(*args)
+        assert p.returncode == 2, args
+        assert "Traceback" not in p.stderr
+        lines = p.stderr.strip().splitlines()
+        assert len(lines) == 1 and needle in lines[0], (args, p.stderr)
