@@ -579,9 +579,7 @@ def _decode_mob_options(buf: bytes, pos: int, end: int) -> tuple[M.MobilityOptio
         n = buf[pos + 1]
         stop = pos + 2 + n
         if stop > end:
-            raise DecodeError(
-                "MH option", pos + 1, f"option length {n} runs past the end of the Mobility Header"
-            )
+            raise DecodeError("MH option", pos + 1, f"option length {n} runs past the end of the Mobility Header")
         data = buf[pos + 2 : stop]
         if t == 1:
             opts.append(M.MobPadN(data))
@@ -647,9 +645,7 @@ def _decode_mh(buf: bytes, pos: int, end: int) -> M.MobilityHeader:
     if pos + total < end:
         raise DecodeError("MH", pos + total, f"{end - pos - total} octets after the Mobility Header")
     if typ in _MH_MIN_HLEN and hlen < _MH_MIN_HLEN[typ]:
-        raise DecodeError(
-            "MH", pos + 1, f"Header Len {hlen} below the minimum {_MH_MIN_HLEN[typ]} for MH Type {typ}"
-        )
+        raise DecodeError("MH", pos + 1, f"Header Len {hlen} below the minimum {_MH_MIN_HLEN[typ]} for MH Type {typ}")
     b = pos + 6
     m: M.MobilityMessage
     if typ == 5:
@@ -722,9 +718,7 @@ def _decode_tcp(buf: bytes, pos: int, end: int) -> TCP:
         raise DecodeError("TCP", pos + 12, f"Data Offset {off >> 4} below 5")
     if pos + hl > end:
         raise DecodeError("TCP", pos + 12, f"Data Offset {off >> 4} runs past the end of the segment")
-    return TCP(
-        sport, dport, seq, ack, flags, win, buf[pos + hl : end], buf[pos + 20 : pos + hl], urg, off & 0xF, ck
-    )
+    return TCP(sport, dport, seq, ack, flags, win, buf[pos + hl : end], buf[pos + 20 : pos + hl], urg, off & 0xF, ck)
 
 
 # =========================================================================== upper layers
@@ -825,10 +819,7 @@ def encode_ipv6(pkt: IPv6) -> bytes:
     if len(body) > 0xFFFF:
         raise ValueError(f"payload of {len(body)} octets does not fit the 16-bit Payload Length")
     return (
-        _IP6.pack(
-            0x60000000 | (pkt.tc << 20) | pkt.fl, len(body), nh, pkt.hlim, pkt.src.packed, pkt.dst.packed
-        )
-        + body
+        _IP6.pack(0x60000000 | (pkt.tc << 20) | pkt.fl, len(body), nh, pkt.hlim, pkt.src.packed, pkt.dst.packed) + body
     )
 
 
@@ -839,9 +830,7 @@ def _decode_ipv6(buf: bytes, start: int, end: int) -> IPv6:
     if vtf >> 28 != 6:
         raise DecodeError("IPv6", start, f"Version {vtf >> 28}, not 6")
     if start + 40 + plen != end:
-        raise DecodeError(
-            "IPv6", start + 4, f"Payload Length {plen} but {end - start - 40} octets follow the header"
-        )
+        raise DecodeError("IPv6", start + 4, f"Payload Length {plen} but {end - start - 40} octets follow the header")
     pos = start + 40
     ext: list[ExtHeader] = []
     while nh in (NH_HOPOPTS, NH_DSTOPTS, NH_ROUTING, NH_FRAGMENT):

@@ -173,9 +173,7 @@ def _nd_opt(o: I.NDOption) -> Packet:
         return S.ICMPv6NDOptAdvInterval(type=7, len=1, res=o.reserved, advint=o.interval_ms)
     if isinstance(o, I.HomeAgentInformation):
         # scapy's pref is unsigned (gotcha 6): hand it the two's-complement 16-bit pattern.
-        return S.ICMPv6NDOptHAInfo(
-            type=8, len=1, res=o.reserved, pref=o.preference & 0xFFFF, lifetime=o.lifetime
-        )
+        return S.ICMPv6NDOptHAInfo(type=8, len=1, res=o.reserved, pref=o.preference & 0xFFFF, lifetime=o.lifetime)
     if isinstance(o, I.UnknownNDOption):
         data = o.data + bytes(-(len(o.data) + 2) % 8)
         return S.ICMPv6NDOptUnknown(type=o.otype, len=(len(data) + 2) // 8, data=data)
@@ -202,17 +200,13 @@ def _icmp(m: I.ICMPv6Message) -> Packet:
             data=m.data,
         )
     if isinstance(m, I.DestinationUnreachable):
-        p = S.ICMPv6DestUnreach(
-            type=1, code=m.code, cksum=ck, length=m.unused >> 24, unused=m.unused & 0xFFFFFF
-        )
+        p = S.ICMPv6DestUnreach(type=1, code=m.code, cksum=ck, length=m.unused >> 24, unused=m.unused & 0xFFFFFF)
         return p / Raw(m.invoking) if m.invoking else p
     if isinstance(m, I.PacketTooBig):
         p = S.ICMPv6PacketTooBig(type=2, code=0, cksum=ck, mtu=m.mtu)
         return p / Raw(m.invoking) if m.invoking else p
     if isinstance(m, I.TimeExceeded):
-        p = S.ICMPv6TimeExceeded(
-            type=3, code=m.code, cksum=ck, length=m.unused >> 24, unused=m.unused & 0xFFFFFF
-        )
+        p = S.ICMPv6TimeExceeded(type=3, code=m.code, cksum=ck, length=m.unused >> 24, unused=m.unused & 0xFFFFFF)
         return p / Raw(m.invoking) if m.invoking else p
     if isinstance(m, I.ParameterProblem):
         p = S.ICMPv6ParamProblem(type=4, code=m.code, cksum=ck, ptr=m.pointer)
@@ -237,9 +231,7 @@ def _icmp(m: I.ICMPv6Message) -> Packet:
         )
         return _with_options(ra, m.options)
     if isinstance(m, I.NeighborSolicitation):
-        return _with_options(
-            S.ICMPv6ND_NS(type=135, code=0, cksum=ck, res=m.reserved, tgt=str(m.target)), m.options
-        )
+        return _with_options(S.ICMPv6ND_NS(type=135, code=0, cksum=ck, res=m.reserved, tgt=str(m.target)), m.options)
     if isinstance(m, I.NeighborAdvertisement):
         na = S.ICMPv6ND_NA(
             type=136, code=0, cksum=ck, R=int(m.R), S=int(m.S), O=int(m.O), res=m.reserved, tgt=str(m.target)
@@ -286,9 +278,7 @@ def _mob_opt(o: M.MobilityOption) -> Packet:
     if isinstance(o, M.BindingAuthorizationData):
         if len(o.authenticator) != 12:
             raise ValueError("scapy's Binding Authorization Data holds exactly 96 bits")
-        return S.MIP6OptBindingAuthData(
-            otype=5, olen=12, authenticator=int.from_bytes(o.authenticator, "big")
-        )
+        return S.MIP6OptBindingAuthData(otype=5, olen=12, authenticator=int.from_bytes(o.authenticator, "big"))
     if isinstance(o, M.UnknownMobilityOption):
         return S.MIP6OptUnknown(otype=o.otype, olen=len(o.data), odata=o.data)
     raise TypeError(o)

@@ -70,9 +70,7 @@ def _payload_name(p: object) -> str:
     if isinstance(p, M.MobilityHeader):
         t = p.mh_type
         return (
-            M.MH_SHORT.get(t, f"MH type {t}")
-            if not isinstance(p.message, M.UnknownMobilityMessage)
-            else f"MH type {t}"
+            M.MH_SHORT.get(t, f"MH type {t}") if not isinstance(p.message, M.UnknownMobilityMessage) else f"MH type {t}"
         )
     if isinstance(p, TCP):
         return "TCP"
@@ -181,11 +179,7 @@ def _mh_summary(h: M.MobilityHeader) -> str:
 
 
 def _prefixes(opts: tuple[I.NDOption, ...]) -> list[str]:
-    return [
-        f"{o.prefix}/{o.prefix_len}" + (" R" if o.R else "")
-        for o in opts
-        if isinstance(o, I.PrefixInformation)
-    ]
+    return [f"{o.prefix}/{o.prefix_len}" + (" R" if o.R else "") for o in opts if isinstance(o, I.PrefixInformation)]
 
 
 def _nd_extras(opts: tuple[I.NDOption, ...]) -> str:
@@ -234,9 +228,7 @@ def _icmp_summary(m: object) -> str:
     if isinstance(m, I.HomeAgentAddressDiscoveryRequest):
         return f"HAAD Request id={m.identifier}"
     if isinstance(m, I.HomeAgentAddressDiscoveryReply):
-        return f"HAAD Reply id={m.identifier} home-agents=" + (
-            ",".join(str(a) for a in m.addresses) or "none"
-        )
+        return f"HAAD Reply id={m.identifier} home-agents=" + (",".join(str(a) for a in m.addresses) or "none")
     if isinstance(m, I.MobilePrefixSolicitation):
         return f"MPS id={m.identifier}"
     if isinstance(m, I.MobilePrefixAdvertisement):
