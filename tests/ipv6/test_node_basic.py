@@ -17,3 +17,16 @@ def test_slaac_and_ping_across_two_routers(net: Net) -> None:
     net.call(h1, lambda n: n.ping(a2, ident=7, seq=1))
     net.run(12)
     assert [(src, ident, seq) for _, src, ident, seq in h1.echo_replies] == [(a2, 7, 1)]
+
+
+def _frames(seed: int) -> list[bytes]:
+    net = Net(seed)
+    h1, r1, r2, h2 = two_router_topology(net)
+    net.run(5)
+    net.call(h1, lambda n: n.ping(A("2001:db8:3::ff:fe00:2"), 1, 1))
+    net.run(30)
+    return [r.frame for r in net.world.capture]
+
+
+def test_deterministic_frames() -> None:
+    assert _frames(7) == _frames(7)
