@@ -14,7 +14,7 @@ from random import Random
 from typing import Any, Protocol
 
 from mip6lab.trace import Trace
-from mip6lab.wire.ip import IPv6, Addr
+from mip6lab.wire.ip import Addr, IPv6
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,9 +46,9 @@ register(
 register(
     Scenario(
         "tcp-breaks-without-mip6",
-        "no Mobile IPv6: the node moves to a foreign link, its address changes and its TCP connection dies",
+        "no Mobile IPv6: the node moves to a foreign link, its address changes, its TCP connection times out",
         _tcp_breaks,
-        duration=80.0,
+        duration=300.0,
         figures=(1,),
         mobility=False,
     )

@@ -94,9 +94,8 @@ class Simulator:
 
     def run(self, until: float | None = None, max_events: int | None = None) -> None:
         """Run events up to and including time ``until`` (then set the clock to it), or until idle."""
-        if until is not None:
-            if not isinstance(until, (int, float)) or math.isnan(until) or until < self.now:
-                raise SimulationError(f"cannot run until {until!r} (now is {self.now} s)")
+        if until is not None and (not isinstance(until, (int, float)) or math.isnan(until) or until < self.now):
+            raise SimulationError(f"cannot run until {until!r} (now is {self.now} s)")
         n = 0
         while True:
             t = self.peek()
