@@ -874,7 +874,17 @@ class Router(IPv6Node):
             self.icmp_error(packet, I.TIME_EXCEEDED, I.TE_HOP_LIMIT)
             run.result = "ICMPv6 time exceeded"
             return
-        route = self.routes.lookup(dst, usable=self.route_usable, reachable=self.next_hop_reachable)
+        # The destination cache serves forwarding too: one route lookup per destination until the
+        # routing table or an interface changes (both flush it).
+        self.dest_cache.sync(self.routes.version)
+        cached = self.dest_cache.lookup(dst)
+        if cached is not None and cached.route is not None:
+            route = cached.route
+        else:
+            route = self.routes.lookup(dst, usable=self.route_usable, reachable=self.next_hop_reachable)
+            if route is not None:
+                hop = route.next_hop if route.next_hop is not None else dst
+                self.dest_cache.update(dst, hop, route.ifname, route)
         if route is None:
             self.icmp_error(packet, I.DEST_UNREACH, I.DU_NO_ROUTE)
             run.result = "ICMPv6 destination unreachable: no route"

@@ -43,6 +43,11 @@ class Route:
     def on_link(self) -> bool:
         return self.next_hop is None
 
+    def matches(self, dst: Addr) -> bool:
+        """``dst in prefix``, with integer arithmetic (the hot path of every lookup)."""
+        net = self.prefix
+        return (int(dst) & int(net.netmask)) == int(net.network_address)
+
     def __str__(self) -> str:
         via = "on-link" if self.next_hop is None else f"via {self.next_hop}"
         return f"{self.prefix} {via} dev {self.ifname} metric {self.metric}"
@@ -96,7 +101,7 @@ class RoutingTable:
     def candidates(self, dst: Addr, usable: Callable[[Route], bool] | None = None) -> list[Route]:
         """Every matching route, best first."""
         return sorted(
-            (r for r in self.routes if dst in r.prefix and (usable is None or usable(r))),
+            (r for r in self.routes if r.matches(dst) and (usable is None or usable(r))),
             key=lambda r: (-r.prefix.prefixlen, r.metric, r.seq),
         )
 

@@ -20,7 +20,7 @@ class SimulationError(Exception):
     """A misuse of the kernel by its caller (scheduling in the past, a bad time)."""
 
 
-@dataclass(order=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Event:
     """One scheduled callback. ``cancel()`` it and it will be skipped when its time comes."""
 
@@ -43,7 +43,7 @@ class Simulator:
         self.now: float = 0.0
         self.seed = seed
         self.rng = random.Random(seed)
-        self._heap: list[Event] = []
+        self._heap: list[tuple[float, int, int, Event]] = []  # (time, priority, seq, event)
         self._seq = 0
         self.events_run = 0
 
@@ -58,7 +58,7 @@ class Simulator:
             raise SimulationError(f"cannot schedule at {at} s, before now ({self.now} s)")
         self._seq += 1
         ev = Event(float(at), priority, self._seq, callback, args, label)
-        heapq.heappush(self._heap, ev)
+        heapq.heappush(self._heap, (ev.time, priority, self._seq, ev))
         return ev
 
     def call_later(
@@ -76,14 +76,15 @@ class Simulator:
     # ---------------------------------------------------------------- running
     def peek(self) -> float | None:
         """Time of the next live event, or None when idle."""
-        while self._heap and self._heap[0].cancelled:
-            heapq.heappop(self._heap)
-        return self._heap[0].time if self._heap else None
+        heap = self._heap
+        while heap and heap[0][3].cancelled:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
 
     def step(self) -> Event | None:
         """Run exactly one event; return it, or None if nothing is left."""
         while self._heap:
-            ev = heapq.heappop(self._heap)
+            ev = heapq.heappop(self._heap)[3]
             if ev.cancelled:
                 continue
             self.now = ev.time
@@ -114,4 +115,4 @@ class Simulator:
 
     @property
     def pending(self) -> int:
-        return sum(1 for e in self._heap if not e.cancelled)
+        return sum(1 for e in self._heap if not e[3].cancelled)
