@@ -1,0 +1,394 @@
+"""NetworkView: the topology with the mobile node where it is now, controls to move it and run
+the simulation, live tables of each node's mobility state, and the last packets' paths.
+
+A view only: every button calls one Lab verb (``move``, ``run_for``, ``step``) or rebuilds the Lab
+(Reset), then re-reads ``lab.state(...)`` and the capture. A :class:`~mip6lab.lab.LabError` (moving
+to where the node already is, stepping past the end) is shown in the status line; the simulation is
+left as it was, because the Lab checks before it acts.
+
+Speed: the figure is built once per topology (links, routers, labels); a move only updates the
+mobile node's marker and interface line and replaces the path lines, then re-encodes the PNG.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as W
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch
+
+from mip6lab.widgets._util import (
+    KIND_STYLE,
+    ROLE_COLOURS,
+    esc,
+    figure_png,
+    new_figure,
+    render_data,
+    rows_table,
+    section,
+)
+from mip6lab.widgets.model import Message, home_link, messages, movable_nodes
+
+if TYPE_CHECKING:
+    from mip6lab.lab import Lab
+    from mip6lab.topology import Topology
+
+__all__ = ["NetworkView", "TopologyDrawing", "rebuild_lab"]
+
+BAR_HALF = 0.55  # minimum half-width of an Ethernet link bar (drawing units)
+
+
+def rebuild_lab(lab: Lab) -> Lab:
+    """A fresh Lab with the same scenario, seed, ESP mode and topology, at time 0."""
+    from mip6lab.lab import Lab as _Lab
+
+    return _Lab(lab.scenario, seed=lab.seed, esp=lab.esp, trace=lab.trace.enabled, topology=lab.topology)
+
+
+class TopologyDrawing:
+    """The topology on one matplotlib figure, built once; movable nodes and packet paths are
+    the only artists that change."""
+
+    def __init__(self, topology: Topology, width: float = 7.5, height: float = 5.2, dpi: int = 80) -> None:
+        self.topology = topology
+        g = topology.graph()
+        pos = topology.positions()  # fixed for Figure 1; a spring layout runs once for others
+        self.pos: dict[str, tuple[float, float]] = {k[1]: (float(v[0]), float(v[1])) for k, v in pos.items()}
+        self.link_kind = {name: lk.kind for name, lk in topology.links.items()}
+        self.role = {name: n.role for name, n in topology.nodes.items()}
+        self.home = {n: (ifs[0].link if (ifs := topology.interfaces_of(n)) else None) for n in topology.nodes}
+        self.span: dict[str, tuple[float, float]] = {}
+        for name, lk in topology.links.items():
+            x, _ = self.pos[name]
+            xs = [self.pos[i.node][0] for i in topology.attached(name)] or [x]
+            lo, hi = min(xs + [x - BAR_HALF]), max(xs + [x + BAR_HALF])
+            self.span[name] = (lo - 0.15, hi + 0.15) if lk.kind == "ethernet" else (x, x)
+        self.fig = new_figure(width, height, dpi)
+        self.ax = ax = self.fig.add_axes((0.01, 0.01, 0.98, 0.92))
+        ax.set_axis_off()
+        xs = [p[0] for p in self.pos.values()] + [s for sp in self.span.values() for s in sp]
+        ys = [p[1] for p in self.pos.values()]
+        ax.set_xlim(min(xs) - 0.4, max(xs) + 1.3)
+        ax.set_ylim(min(ys) - 0.9, max(ys) + 0.5)
+        self.movable = set(n for n, r in self.role.items() if r == "mobile-node")
+        self.node_art: dict[str, tuple[Any, Any]] = {}
+        self.iface_art: dict[tuple[str, str], Line2D] = {}
+        self.path_art: list[Any] = []
+        for name, lk in topology.links.items():
+            x, y = self.pos[name]
+            if lk.kind == "ethernet":
+                lo, hi = self.span[name]
+                ax.plot([lo, hi], [y, y], color="#333", lw=6, solid_capstyle="butt", zorder=2)
+                ax.text(hi + 0.05, y, f"{lk.label}\n{lk.prefix}", fontsize=7, va="center", ha="left", color="#333")
+            else:
+                ax.plot([x], [y], marker="D", ms=5, color="#999", zorder=2)
+        for i in topology.interfaces:
+            line = Line2D([], [], color="#999", lw=1.2, zorder=1)
+            ax.add_line(line)
+            self.iface_art[(i.node, i.ifname)] = line
+        for name, spec in topology.nodes.items():
+            x, y = self.pos[name]
+            colour = ROLE_COLOURS.get(spec.role, "#1f77b4")
+            (marker,) = ax.plot([x], [y], marker="o", ms=13, color=colour, mec="#222", zorder=5)
+            label = ax.text(x, y - 0.2, spec.label, fontsize=7, ha="center", va="top", zorder=6)
+            self.node_art[name] = (marker, label)
+        self.title = ax.set_title("", fontsize=9)
+        handles = [
+            Line2D([], [], color=KIND_STYLE["plain"][0], ls=KIND_STYLE["plain"][1], lw=2, label="plain IPv6"),
+            Line2D([], [], color=KIND_STYLE["tunnel"][0], ls=KIND_STYLE["tunnel"][1], lw=2, label="tunnelled"),
+            Line2D([], [], color=KIND_STYLE["ro"][0], ls=KIND_STYLE["ro"][1], lw=2, label="route optimized"),
+        ]
+        ax.legend(handles=handles, loc="lower right", fontsize=7, frameon=False)
+        self._g = g
+
+    # ------------------------------------------------------------------ geometry
+    def node_xy(self, node: str, link: str | None) -> tuple[float, float]:
+        """Where to draw ``node`` when its first interface is on ``link``."""
+        if link is None or link == self.home.get(node):
+            return self.pos[node]
+        lx, ly = self.pos[link]
+        others = [self.pos[i.node][1] for i in self.topology.attached(link) if i.node != node]
+        below = not others or sum(others) / len(others) >= ly
+        lo, hi = self.span[link]
+        return (lo + 0.25 + 0.1 * sorted(self.movable).index(node) if node in self.movable else lx), ly + (
+            -0.55 if below else 0.55
+        )
+
+    def attach_xy(self, node_xy: tuple[float, float], link: str) -> tuple[float, float]:
+        lx, ly = self.pos[link]
+        if self.link_kind[link] != "ethernet":
+            return lx, ly
+        lo, hi = self.span[link]
+        return min(max(node_xy[0], lo), hi), ly
+
+    # ------------------------------------------------------------------ updates
+    def update(self, lab: Lab, recent: list[Message]) -> None:
+        """Place nodes and interface lines from the Lab's attachments; draw ``recent`` paths."""
+        where: dict[str, tuple[float, float]] = {}
+        for name in self.topology.nodes:
+            link = lab.world.link_of(name, lab.topology.interfaces_of(name)[0].ifname) if name in lab.nodes else None
+            xy = self.node_xy(name, link)
+            where[name] = xy
+            marker, label = self.node_art[name]
+            marker.set_data([xy[0]], [xy[1]])
+            label.set_position((xy[0], xy[1] - 0.2))
+        for i in self.topology.interfaces:
+            line = self.iface_art[(i.node, i.ifname)]
+            link = lab.world.link_of(i.node, i.ifname)
+            if link is None:
+                line.set_data([], [])
+                continue
+            a = where[i.node]
+            b = self.attach_xy(a, link)
+            line.set_data([a[0], b[0]], [a[1], b[1]])
+        for art in self.path_art:
+            art.remove()
+        self.path_art = []
+        n = len(recent)
+        for k, m in enumerate(recent):
+            colour, style = KIND_STYLE.get(m.info.kind, KIND_STYLE["plain"])
+            off = (k - (n - 1) / 2) * 0.05
+            alpha = 0.35 + 0.65 * (k + 1) / n
+            for r in m.records:
+                if r.sender not in where or r.link not in self.pos:
+                    continue
+                s = where[r.sender]
+                s = (s[0] + off, s[1] + off)
+                mid = self.attach_xy(s, r.link)
+                targets = [where[t] for t in r.receivers if t in where] or [mid]
+                for t in targets:
+                    t = (t[0] + off, t[1] + off)
+                    seg = Line2D(
+                        [s[0], mid[0]], [s[1], mid[1] + off], color=colour, ls=style, lw=2.2, alpha=alpha, zorder=3
+                    )
+                    self.ax.add_line(seg)
+                    arrow = FancyArrowPatch(
+                        (mid[0], mid[1] + off),
+                        t,
+                        arrowstyle="-|>",
+                        mutation_scale=12,
+                        color=colour,
+                        ls=style,
+                        lw=2.2,
+                        alpha=alpha,
+                        zorder=3,
+                        shrinkB=7,
+                    )
+                    self.ax.add_patch(arrow)
+                    self.path_art += [seg, arrow]
+            if m.records and m.first.sender in where:
+                s = where[m.first.sender]
+                txt = self.ax.text(
+                    s[0] + 0.18, s[1] + 0.12 + 0.13 * k, m.name, fontsize=7, color=colour, zorder=7, alpha=alpha
+                )
+                self.path_art.append(txt)
+        self.title.set_text(f"{lab.scenario.name}   t = {lab.now:.3f} s")
+
+    def png(self) -> bytes:
+        return figure_png(self.fig)
+
+
+class NetworkView:
+    """The topology, movement controls and live state tables for a Lab (``display(view)`` shows it)."""
+
+    def __init__(self, lab: Lab, *, paths: int = 4, show_nd: bool = False) -> None:
+        self.lab = lab
+        self._listeners: list[Callable[[Lab], None]] = []
+        self.last_latency = 0.0  # seconds: last action + redraw
+        self.status_text = ""
+        self.drawing = TopologyDrawing(lab.topology)
+        self.image = W.Image(format="png", layout=W.Layout(width="600px"))
+        movers = movable_nodes(lab) or list(lab.nodes)
+        self.node = W.Dropdown(options=movers, value=movers[0], description="Node", layout=W.Layout(width="170px"))
+        links = [n for n, lk in lab.topology.links.items() if lk.kind == "ethernet"]
+        self.link = W.Dropdown(options=links, description="to link", layout=W.Layout(width="200px"))
+        self.move_button = W.Button(description="Move", button_style="primary", tooltip="move the node (media change)")
+        self.home_button = W.Button(description="Home", tooltip="move the node back to its home link")
+        self.run1_button = W.Button(description="Run 1 s")
+        self.run10_button = W.Button(description="Run 10 s")
+        self.step_button = W.Button(description="Step", tooltip="run one simulation event")
+        self.reset_button = W.Button(description="Reset", button_style="warning", tooltip="rebuild the lab at t=0")
+        self.paths = W.IntSlider(value=paths, min=0, max=12, description="Paths", layout=W.Layout(width="220px"))
+        self.show_nd = W.Checkbox(value=show_nd, description="paths of ND too", indent=False)
+        self.status = W.HTML(layout=W.Layout(min_height="1.6em"))
+        self.status.add_class("mip6lab-status")
+        self.tables = W.HTML(layout=W.Layout(width="420px", max_height="620px", overflow="auto"))
+        self.tables.add_class("mip6lab-tables")
+        self.move_button.on_click(lambda _: self.move(self.link.value))
+        self.home_button.on_click(lambda _: self.home())
+        self.run1_button.on_click(lambda _: self.run_for(1.0))
+        self.run10_button.on_click(lambda _: self.run_for(10.0))
+        self.step_button.on_click(lambda _: self.step())
+        self.reset_button.on_click(lambda _: self.reset())
+        self.paths.observe(lambda _: self.refresh(), names="value")
+        self.show_nd.observe(lambda _: self.refresh(), names="value")
+        controls = W.VBox(
+            [
+                W.HBox([self.node, self.link, self.move_button, self.home_button]),
+                W.HBox([self.run1_button, self.run10_button, self.step_button, self.reset_button]),
+                W.HBox([self.paths, self.show_nd]),
+                self.status,
+            ]
+        )
+        self.widget = W.HBox([W.VBox([self.image, controls]), self.tables])
+        self.widget.add_class("mip6lab-network")
+        self._select_other_link()
+        self.refresh()
+        self._set_status(f"t = {lab.now:.3f} s. Pick a link and press Move.")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def on_change(self, callback: Callable[[Lab], None]) -> None:
+        """Call ``callback(lab)`` after every action that changed the simulation (or rebuilt it)."""
+        self._listeners.append(callback)
+
+    # ------------------------------------------------------------------ actions (Lab verbs only)
+    def _act(self, what: str, fn: Callable[[], str]) -> bool:
+        from mip6lab.lab import LabError
+
+        t0 = time.perf_counter()
+        try:
+            done = fn()
+        except LabError as e:
+            self._set_status(f"&#9888; cannot {esc(what)}: {esc(e)} &mdash; nothing changed", error=True)
+            return False
+        self.refresh()
+        for cb in self._listeners:
+            cb(self.lab)
+        self.last_latency = time.perf_counter() - t0
+        self._set_status(f"{esc(done)} &nbsp; (t = {self.lab.now:.3f} s, redraw {self.last_latency * 1000:.0f} ms)")
+        return True
+
+    def move(self, link: str, node: str | None = None) -> bool:
+        """Move ``node`` (default: the selected one) to ``link``; False (and a status message) if the
+        Lab refuses."""
+        who = node or self.node.value
+
+        def go() -> str:
+            self.lab.move(who, link, self._ifname(who))
+            return f"moved {who} to {link}"
+
+        ok = self._act(f"move {who} to {link}", go)
+        if ok:
+            self._select_other_link()
+        return ok
+
+    def home(self) -> bool:
+        who = self.node.value
+        link = home_link(self.lab, who)
+        return self.move(link or "", who)
+
+    def run_for(self, seconds: float) -> bool:
+        def go() -> str:
+            before = len(self.lab.capture)
+            self.lab.run_for(seconds)
+            return f"ran {seconds:g} s: {len(self.lab.capture) - before} new frames"
+
+        return self._act(f"run for {seconds:g} s", go)
+
+    def step(self) -> bool:
+        from mip6lab.lab import LabError
+
+        def go() -> str:
+            what = self.lab.step()
+            if what is None:
+                raise LabError("no events left to run (the simulation has nothing scheduled)")
+            return f"step: {what}"
+
+        return self._act("step", go)
+
+    def reset(self) -> bool:
+        def go() -> str:
+            self.set_lab(rebuild_lab(self.lab), notify=False)
+            return f"reset: {self.lab.scenario.name}, seed {self.lab.seed}, t = 0"
+
+        return self._act("reset", go)
+
+    def set_lab(self, lab: Lab, notify: bool = True) -> None:
+        """Show another Lab (the dashboard's Reset hands the new one to every view)."""
+        self.lab = lab
+        if lab.topology is not self.drawing.topology:
+            self.drawing = TopologyDrawing(lab.topology)
+        self.refresh()
+        if notify:
+            for cb in self._listeners:
+                cb(lab)
+
+    # ------------------------------------------------------------------ reading
+    def _ifname(self, node: str) -> str:
+        ifs = self.lab.topology.interfaces_of(node)
+        return ifs[0].ifname if ifs else "eth0"
+
+    def _select_other_link(self) -> None:
+        here = self.lab.where(self.node.value, self._ifname(self.node.value))
+        options = list(self.link.options)
+        if self.link.value == here and len(options) > 1:
+            self.link.value = next(o for o in options if o != here)
+
+    def _set_status(self, text_html: str, error: bool = False) -> None:
+        colour = "#b00" if error else "#333"
+        self.status.value = f'<span style="color:{colour};font:12px sans-serif">{text_html}</span>'
+        self.status_text = text_html
+
+    def recent_messages(self) -> list[Message]:
+        n = self.paths.value
+        if n <= 0:
+            return []
+        out: list[Message] = []
+        for m in reversed(messages(self.lab)):
+            if m.info.category == "nd" and not self.show_nd.value:
+                continue
+            out.append(m)
+            if len(out) == n:
+                break
+        return out[::-1]
+
+    def refresh(self) -> None:
+        """Re-read the Lab: node places, packet paths, tables."""
+        self.drawing.update(self.lab, self.recent_messages())
+        self.image.value = self.drawing.png()
+        self.tables.value = self.tables_html()
+
+    def tables_html(self) -> str:
+        lab = self.lab
+        parts = [f'<div style="font:bold 13px sans-serif">State at t = {lab.now:.3f} s</div>']
+        order = {"mobile-node": 0, "home-agent": 1, "correspondent": 2}
+        names = sorted(
+            (n for n, s in lab.topology.nodes.items() if s.role in order),
+            key=lambda n: order[lab.topology.nodes[n].role],
+        )
+        for name in names:
+            spec = lab.topology.nodes[name]
+            st = lab.state(name)
+            where = ", ".join(f"{i} on {lk or '(detached)'}" for i, lk in st["links"].items())
+            home = home_link(lab, name)
+            away = spec.role == "mobile-node" and any(lk != home for lk in st["links"].values())
+            tag = (
+                " &mdash; <b>away from home</b>" if away else (" &mdash; at home" if spec.role == "mobile-node" else "")
+            )
+            body = []
+            addrs = rows_table(st["addresses"], ["interface", "address", "prefix_len", "state", "origin"])
+            mob = st.get("mobility")
+            if spec.role == "mobile-node":
+                body.append(section("Addresses", addrs, True, "addresses"))
+            if mob is not None:
+                body.append(section("Mobile IPv6 state", render_data(mob), True, "mobility"))
+            else:
+                body.append(
+                    '<div style="color:#777;font:12px sans-serif">no Mobile IPv6 role in this scenario: no binding '
+                    "cache or binding update list (plain IPv6 node)</div>"
+                )
+                if spec.role != "mobile-node":
+                    body.append(section("Addresses", addrs, False, "addresses"))
+            body.append(section("Neighbor cache", rows_table(st["neighbors"]), False, "neighbors"))
+            body.append(section("Routes", rows_table(st["routes"]), False, "routes"))
+            parts.append(
+                f'<div class="node-{esc(name)}" style="border-left:4px solid {ROLE_COLOURS.get(spec.role, "#999")};'
+                f'padding-left:6px;margin:6px 0"><div style="font:bold 12px sans-serif">{esc(name)} '
+                f"({esc(spec.label)}): {esc(where)}{tag}</div>{''.join(body)}</div>"
+            )
+        return "".join(parts)
