@@ -1,0 +1,153 @@
+"""Movement detection (RFC 6275 §11.5.1) and care-of address formation (§11.5.2).
+
+The node notices it may have moved from three hints, strongest first:
+
+1. a link-layer **media change** (``handle_link_change``): everything learnt about the old link is
+   now doubtful; the plain node forgets routers and sends Router Solicitations;
+2. a Router Advertisement carrying a **new prefix** from a new router -- on a fresh attachment this is
+   the answer to the RS; otherwise it counts only once the current router is presumed lost (several
+   routers may share a link);
+3. **missed advertisements**: with the Advertisement Interval option (§7.3) the node knows the longest
+   gap between a router's RAs; after :data:`MISSED_RA_INTERVALS` of them in silence the router is
+   presumed lost and the node solicits.
+
+Then: an advertised prefix equal to the home prefix means *home*; any other means *foreign*, and the
+care-of address is the SLAAC address the node formed from it, usable once Duplicate Address Detection
+passes. The detector only decides; :class:`~mip6lab.mobility.mobile_node.MobileNode` acts
+(``attached_home``, ``attached_foreign``, ``care_of_address_ready``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from ipaddress import IPv6Network
+from typing import TYPE_CHECKING
+
+from mip6lab.ipv6.addresses import address_from_prefix, interface_id_from_mac
+from mip6lab.wire import icmp as I
+from mip6lab.wire.ip import Addr
+
+if TYPE_CHECKING:
+    from mip6lab.mobility.mobile_node import MobileNode
+
+__all__ = ["MISSED_RA_INTERVALS", "LinkView", "MovementDetector"]
+
+MISSED_RA_INTERVALS = 3  # implementation choice: RAs missed before the router is presumed lost
+
+
+@dataclass
+class LinkView:
+    """What the node knows about the link one interface is attached to now."""
+
+    attached: bool = False
+    attachment: int = 0  # counts attachments (a new link-layer attachment = a new view)
+    prefixes: dict[IPv6Network, Addr] = field(default_factory=dict)  # prefix -> advertising router
+    router: Addr | None = None  # the router whose prefix gave the current care-of address
+    last_ra: float | None = None
+    adv_interval: float | None = None  # seconds, from the Advertisement Interval option
+    router_lost: bool = False
+
+
+class MovementDetector:
+    """Per-interface link view; decides home / foreign / moved."""
+
+    def __init__(self, mn: MobileNode) -> None:
+        self.mn = mn
+        self.views: dict[str, LinkView] = {}
+        mn.register_timer_handler("mn-ra-miss", self._missed_timer)
+
+    def view(self, ifname: str) -> LinkView:
+        return self.views.setdefault(ifname, LinkView())
+
+    # ------------------------------------------------------------------ inputs
+    def on_link_change(self, ifname: str, attached: bool) -> None:
+        v = self.view(ifname)
+        self.mn.cancel_timer(("mn-ra-miss", ifname))
+        v.attached = attached
+        v.prefixes.clear()
+        v.router, v.last_ra, v.adv_interval, v.router_lost = None, None, None, False
+        if attached:
+            v.attachment += 1
+            self.mn.trace_event(
+                "movement",
+                f"{ifname}: link-layer media change: new attachment, waiting for a Router Advertisement",
+                ifname=ifname,
+                hint="media change",
+            )
+        self.mn.attachment_changed(ifname, attached)
+
+    def on_ra(self, ifname: str, src: Addr, ra: I.RouterAdvertisement) -> None:
+        v = self.view(ifname)
+        now = self.mn.now
+        nets = [
+            IPv6Network(f"{o.prefix}/{o.prefix_len}", strict=False)
+            for o in ra.options
+            if isinstance(o, I.PrefixInformation) and (o.A or o.L) and o.valid_lifetime > 0
+        ]
+        if src == v.router or v.router is None:
+            v.last_ra = now
+            adv = next((o for o in ra.options if isinstance(o, I.AdvertisementInterval)), None)
+            if adv is not None and adv.interval_ms > 0:
+                v.adv_interval = adv.interval_ms / 1000
+                self.mn.set_timer(("mn-ra-miss", ifname), now + MISSED_RA_INTERVALS * v.adv_interval)
+        new = [n for n in nets if n not in v.prefixes]
+        for n in nets:
+            v.prefixes[n] = src
+        if not nets:
+            return
+        home = self.mn.home_prefix
+        if home is not None and home in nets:
+            if self.mn.location != "home" or v.router != src:
+                v.router, v.router_lost = src, False
+                self.mn.trace_event(
+                    "movement",
+                    f"{ifname}: RA from {src} advertises the home prefix {home}: attached to the home link",
+                    ifname=ifname,
+                    router=src,
+                    hint="home prefix",
+                )
+                self.mn.attached_home(ifname, src)
+            return
+        current = self.mn.current_foreign_prefix
+        if self.mn.location == "foreign" and current in nets:
+            return  # same link, same prefix (a periodic RA)
+        if self.mn.location == "foreign" and current is not None and not v.router_lost and src != v.router:
+            self.mn.trace_event(
+                "movement",
+                f"{ifname}: RA from another router {src} with {new or nets}: current router still alive, no move",
+                ifname=ifname,
+            )
+            return
+        prefix = next((o for o in nets if o.prefixlen == 64), nets[0])
+        hint = "new prefix after missed RAs" if v.router_lost else "new prefix"
+        v.router, v.router_lost = src, False
+        self.mn.trace_event(
+            "movement",
+            f"{ifname}: RA from {src} advertises {prefix}, not the home prefix: attached to a foreign link",
+            ifname=ifname,
+            router=src,
+            prefix=str(prefix),
+            hint=hint,
+        )
+        self.mn.attached_foreign(ifname, prefix, src)
+
+    def _missed_timer(self, key: Hashable) -> None:
+        ifname = key[1]  # type: ignore[index]
+        v = self.view(ifname)
+        if not v.attached:
+            return
+        v.router_lost = True
+        self.mn.trace_event(
+            "movement",
+            f"{ifname}: no RA from {v.router} for {MISSED_RA_INTERVALS} Advertisement Intervals "
+            f"({v.adv_interval} s): router presumed lost, soliciting",
+            ifname=ifname,
+            hint="missed RAs",
+        )
+        self.mn.start_router_solicitation(ifname)
+
+    # ------------------------------------------------------------------ care-of address
+    def expected_careof_address(self, ifname: str, prefix: IPv6Network) -> Addr:
+        """The SLAAC address formed from ``prefix`` (what the plain node's SLAAC creates)."""
+        return address_from_prefix(prefix, interface_id_from_mac(self.mn.interfaces[ifname].mac))

@@ -1,0 +1,683 @@
+"""The mobile node (RFC 6275 §11; white paper "Mobile IPv6 Processes").
+
+:class:`MobileNode` is an :class:`~mip6lab.ipv6.node.IPv6Node` whose ``mobility`` is a
+:class:`MobileNodeHooks` -- the mobile-node half of the sending (Figure 35) and receiving (Figure 36)
+algorithms. The protocol work is split into small units, one workbook chapter each, that a reader can
+replace:
+
+=============================================  ==============================================================
+``config`` (:mod:`.mn_config`)                  the three ways to know the home link (manual, pseudo-, automatic)
+``movement`` (:mod:`.mn_movement`)              movement detection, home vs foreign, care-of address (§11.5)
+``discovery`` (:mod:`.mn_discovery`)            DHAAD (§11.4.1)
+``prefix_discovery`` (:mod:`.mn_discovery`)     Mobile Prefix Solicitation / Advertisement (§11.4.2-3)
+``home_registration`` (:mod:`.mn_home_registration`)  BU/BA with the home agent, refresh, returning home
+``correspondents`` (:mod:`.mn_correspondents`)  return routability, correspondent BU/BA, route optimization
+``ipsec`` (:mod:`.mn_ipsec`)                    ESP with the home agent as the SPD requires
+``bul``                                          the Binding Update List (:mod:`mip6lab.mobility.bul`)
+=============================================  ==============================================================
+
+This module wires them to the node: Router Advertisements and DAD results in, Mobility Header / ESP /
+ICMPv6 messages in, and the node-level reactions (attached home / foreign, care-of address ready,
+home registration acknowledged, returned home). It also keeps the home address quiet on the home link
+while the home agent still defends it (§11.5.4): no answers to Neighbor Solicitations for it except the
+home agent's, and the home agent's proxy advertisements for our addresses are ignored.
+
+Importing this module registers the role: ``mip6lab.lab.ROLE_FACTORIES["mobile-node"]``.
+"""
+
+from __future__ import annotations
+
+import math
+from ipaddress import IPv6Network
+from random import Random
+from typing import TYPE_CHECKING, Any
+
+from mip6lab import lab as _lab
+from mip6lab.ipv6.addresses import AddrState, Origin, address_from_prefix, interface_id_from_mac, solicited_node
+from mip6lab.ipv6.node import IPv6Node
+from mip6lab.mobility.backoff import RateLimiter
+from mip6lab.mobility.bul import BindingUpdateList, BindingUpdateListEntry
+from mip6lab.mobility.mn_config import HomeAgentSelector, MobileNodeConfig
+from mip6lab.mobility.mn_correspondents import CorrespondentRegistrations
+from mip6lab.mobility.mn_discovery import HomeAgentDiscovery, MobilePrefixDiscovery
+from mip6lab.mobility.mn_home_registration import HomeRegistration
+from mip6lab.mobility.mn_ipsec import EspError, MobileNodeIPsec, safe_decode_opened
+from mip6lab.mobility.mn_movement import MovementDetector
+from mip6lab.mobility.registration import is_unicast_routable
+from mip6lab.trace import Trace
+from mip6lab.wire import icmp as I
+from mip6lab.wire.codec import upper_checksum_ok
+from mip6lab.wire.ip import (
+    ESP,
+    NH_ESP,
+    NH_ICMPV6,
+    NH_IPV6,
+    NH_MOBILITY,
+    Addr,
+    Ethernet,
+    HomeAddressOption,
+    IPv6,
+    RoutingType2,
+)
+from mip6lab.wire.mh import (
+    MH_BE,
+    BindingAcknowledgement,
+    BindingError,
+    BindingRefreshRequest,
+    BindingUpdate,
+    CareofTest,
+    HomeTest,
+    MobilityHeader,
+    UnknownMobilityMessage,
+)
+
+if TYPE_CHECKING:
+    from mip6lab.ipv6.upper import Delivery
+    from mip6lab.lab import Lab
+    from mip6lab.topology import NodeSpec
+
+__all__ = ["MobileNode", "MobileNodeHooks", "make_mobile_node"]
+
+_IID = (1 << 64) - 1
+
+
+class MobileNode(IPv6Node):
+    """An IPv6 host that keeps its home address wherever it attaches."""
+
+    def __init__(
+        self,
+        name: str,
+        rng: Random | None = None,
+        trace: Trace | None = None,
+        *,
+        config: MobileNodeConfig | None = None,
+        esp: str = "off",
+        esp_rng: Random | None = None,
+    ) -> None:
+        super().__init__(name, rng, trace)
+        self.config = config if config is not None else MobileNodeConfig()
+        self.home_prefix: IPv6Network | None = self.config.home_prefix
+        self._home_address: Addr | None = self.config.home_address
+        self.home_agent: Addr | None = self.config.home_agent
+        self.home_address_valid_until: float | None = None  # from a Mobile Prefix Advertisement
+        # "home" | "foreign" | "unknown" (attached, no RA yet) | "detached"
+        self.location = "home" if self.config.method == "manual" else "unknown"
+        self.last_known = self.location
+        self.coa: Addr | None = None
+        self.current_foreign_prefix: IPv6Network | None = None
+        self._pending_coa: Addr | None = None
+        self._awaiting_home_agent = False
+        self.bul = BindingUpdateList()
+        self.ipsec = MobileNodeIPsec(esp, esp_rng if esp_rng is not None else Random(f"esp/{name}"))  # type: ignore[arg-type]
+        self.ha_selector = HomeAgentSelector()
+        self.movement = MovementDetector(self)
+        self.discovery = HomeAgentDiscovery(self)
+        self.prefix_discovery = MobilePrefixDiscovery(self)
+        self.home_registration = HomeRegistration(self)
+        self.correspondents = CorrespondentRegistrations(self)
+        self.be_rate = RateLimiter()
+        self.mobility = MobileNodeHooks(self)
+        self.ra_listeners.append(self._on_ra)
+        self.dad_listeners.append(self._on_dad)
+        self.register_upper(NH_MOBILITY, self._mh_input)
+        self.register_upper(NH_ESP, self._esp_input)
+        self.register_upper(NH_ICMPV6, self._icmp_input)
+
+    # ================================================================= state
+    @property
+    def home_address(self) -> Addr | None:
+        """Manual, or home prefix + the interface's EUI-64 identifier (what SLAAC forms at home)."""
+        if self._home_address is None and self.home_prefix is not None:
+            iface = self.interfaces.get(self.config.interface)
+            if iface is not None:
+                self._home_address = address_from_prefix(self.home_prefix, interface_id_from_mac(iface.mac))
+        return self._home_address
+
+    @property
+    def care_of_address(self) -> Addr | None:
+        return self.coa if self.location == "foreign" else None
+
+    @property
+    def home_agent_address(self) -> Addr | None:
+        return self.home_agent
+
+    def away_from_home(self) -> bool:
+        return self.location == "foreign" or (self.location != "home" and self.last_known == "foreign")
+
+    def hop_limit(self) -> int:
+        return self._hop_limit()
+
+    def lab_configure(self, lab: Lab, spec: NodeSpec) -> None:
+        """A manually configured home address that SLAAC would not form is assigned by hand."""
+        hoa = self.home_address
+        ifname = self.config.interface
+        if hoa is None or ifname not in self.interfaces or self.home_prefix is None:
+            return
+        slaac = address_from_prefix(self.home_prefix, interface_id_from_mac(self.interfaces[ifname].mac))
+        if hoa != slaac and self.addresses.find(hoa) is None:
+            self.add_address(ifname, hoa, self.home_prefix.prefixlen)
+
+    # ================================================================= home link configuration
+    def at_home_now(self, ifname: str | None = None) -> None:
+        """Pseudo-automatic configuration: the user says "this is my home link"."""
+        ifname = ifname or self.config.interface
+        view = self.movement.view(ifname)
+        nets = [n for n in view.prefixes if n.prefixlen == 64]
+        if not nets:
+            self.trace_event("config", "'this is my home link': no prefix heard on this link yet, ignored")
+            return
+        self.home_prefix = nets[0]
+        self._home_address = address_from_prefix(nets[0], interface_id_from_mac(self.interfaces[ifname].mac))
+        self.home_agent = self.ha_selector.best(self.now)
+        self._awaiting_home_agent = self.home_agent is None
+        self.trace_event(
+            "config",
+            f"pseudo-automatic configuration: home prefix {self.home_prefix}, home address {self._home_address}, "
+            f"home agent {self.home_agent or '(waiting for an RA with H=1)'}",
+            home_prefix=str(self.home_prefix),
+            home_address=self._home_address,
+            home_agent=self.home_agent,
+        )
+        self.location = self.last_known = "home"
+        self.coa = None
+        self.current_foreign_prefix = None
+
+    def _automatic(self, ifname: str, src: Addr, ra: I.RouterAdvertisement) -> None:
+        """Automatic configuration: the first link with a home agent becomes home, once a security
+        relationship with the most preferred one exists (manual keys: it does)."""
+        nets = [
+            IPv6Network(f"{o.prefix}/{o.prefix_len}", strict=False)
+            for o in ra.options
+            if isinstance(o, I.PrefixInformation) and o.A and o.prefix_len == 64
+        ]
+        ha = self.ha_selector.best(self.now)
+        if not nets or ha is None:
+            return
+        self.home_prefix = nets[0]
+        self._home_address = address_from_prefix(nets[0], interface_id_from_mac(self.interfaces[ifname].mac))
+        self.home_agent = ha
+        self.ipsec.database(self._home_address, ha)
+        self.trace_event(
+            "config",
+            f"automatic configuration: RA with H=1 from {src}; security relationship with home agent {ha} "
+            f"established ({self.ipsec.mode} ESP, manual keys): home prefix {self.home_prefix}, "
+            f"home address {self._home_address}",
+            home_prefix=str(self.home_prefix),
+            home_address=self._home_address,
+            home_agent=ha,
+        )
+
+    # ================================================================= inputs from the plain node
+    def _on_ra(self, ifname: str, src: Addr, ra: I.RouterAdvertisement) -> None:
+        if ifname != self.config.interface:
+            return
+        is_ha = self.ha_selector.heard(self.now, src, ra)
+        if is_ha and self.config.method == "automatic" and self.home_prefix is None:
+            self._automatic(ifname, src, ra)
+        if is_ha and self._awaiting_home_agent:
+            best = self.ha_selector.best(self.now)
+            if best is not None:
+                self.home_agent, self._awaiting_home_agent = best, False
+                self.trace_event("config", f"home agent chosen from RAs with H=1: {best}", home_agent=best)
+        self._learn_home_agent_mac(ifname, src, ra, is_ha)
+        self.movement.on_ra(ifname, src, ra)
+
+    def _learn_home_agent_mac(self, ifname: str, src: Addr, ra: I.RouterAdvertisement, is_ha: bool) -> None:
+        """White paper, returning home: the home agent's link-layer address comes from the SLLA option
+        of its RA (R-flag prefix = its global address), so no address resolution from a home address
+        or link-local address the home agent may still be defending."""
+        ha = self.home_agent
+        sll = next((o for o in ra.options if isinstance(o, I.SourceLinkLayerAddress)), None)
+        if ha is None or sll is None:
+            return
+        r_addrs = [o.prefix for o in ra.options if isinstance(o, I.PrefixInformation) and o.R]
+        if ha in r_addrs or (is_ha and not r_addrs and len(self.ha_selector.link_locals()) == 1):
+            nbrs = self.interfaces[ifname].neighbors
+            e = nbrs.get(ha)
+            if e is None or e.mac != sll.mac:
+                nbrs.learned(ha, sll.mac, self.now, is_router=True)
+
+    def _on_dad(self, ifname: str, addr: Addr, unique: bool) -> None:
+        if addr != self._pending_coa or self.location != "foreign":
+            return
+        self._pending_coa = None
+        if unique:
+            self.care_of_address_ready(addr)
+        else:
+            self.trace_event("movement", f"care-of address {addr} is a duplicate: cannot register", address=addr)
+
+    # ================================================================= node-level reactions
+    def attachment_changed(self, ifname: str, attached: bool) -> None:
+        if ifname != self.config.interface:
+            return
+        if self.location in ("home", "foreign"):
+            self.last_known = self.location
+        self.location = "unknown" if attached else "detached"
+        self.coa, self._pending_coa = None, None
+        self.ha_selector.clear()
+        self.correspondents.attachment_changed()
+
+    def attached_foreign(self, ifname: str, prefix: IPv6Network, router: Addr) -> None:
+        """§11.5.2: on a foreign link; the care-of address is the SLAAC address of ``prefix``."""
+        self.location = self.last_known = "foreign"
+        self.current_foreign_prefix = prefix
+        self._forget_other_links(ifname, keep=prefix)
+        coa = self.movement.expected_careof_address(ifname, prefix)
+        e = self.addresses.get(ifname, coa)
+        if self.home_prefix is None:
+            self.trace_event("movement", "no home link configured: an ordinary host here")
+            return
+        if e is None:
+            self.trace_event("movement", f"no address formed from {prefix} (not autonomous?): no care-of address")
+            return
+        if e.usable:
+            self.care_of_address_ready(coa)
+        else:
+            self._pending_coa = coa
+            self.trace_event("movement", f"care-of address {coa} tentative: waiting for DAD", address=coa)
+
+    def care_of_address_ready(self, coa: Addr) -> None:
+        self.coa = coa
+        self.trace_event("movement", f"primary care-of address {coa}", care_of_address=coa)
+        if self.home_agent is None:
+            if self.config.discover_home_agent or self.config.method != "manual":
+                self.discovery.start()
+            else:
+                self.trace_event("movement", "no home agent configured")
+            return
+        self.home_registration.register("new care-of address")
+
+    def home_agent_found(self, ha: Addr) -> None:
+        if ha != self.home_agent:
+            self.home_agent = ha
+            self.home_registration.reset(f"new home agent {ha}")
+        self.home_registration.register("home agent discovered")
+
+    def attached_home(self, ifname: str, router: Addr) -> None:
+        """§11.5.4 / Figure 34: back on the home link: de-register with the home agent first."""
+        was = self.last_known if self.location != "home" else "home"
+        self.location = self.last_known = "home"
+        self.coa, self._pending_coa = None, None
+        self.current_foreign_prefix = None
+        self._forget_other_links(ifname, keep=self.home_prefix)
+        if was == "home" and not self.home_registration.registered and self.home_registration.outstanding is None:
+            return
+        self.home_registration.deregister("returned home")
+
+    def deregistration_acknowledged(self, had_binding: bool) -> None:
+        """After the home agent's BA (Figure 34 step 5): announce our home address again."""
+        ifname = self.config.interface
+        hoa = self.home_address
+        if had_binding and hoa is not None and ifname in self.interfaces:
+            iface = self.interfaces[ifname]
+            if not iface.in_group(solicited_node(hoa)):
+                iface.join(solicited_node(hoa))
+            e = self.addresses.find(hoa)
+            if e is None:
+                self.add_address(ifname, hoa, 64, dad=False, on_link=False)
+            elif e.state == AddrState.TENTATIVE:
+                self.dad.cancel(ifname, hoa)
+                e.state = AddrState.PREFERRED
+            self.trace_event("nd", f"unsolicited NA (O=1) to ff02::1 for home address {hoa}", address=hoa)
+            self.send_unsolicited_na(ifname, hoa)
+            ll = self.addresses.link_local(ifname)
+            if self.home_registration.l_flag and ll is not None:
+                self.trace_event("nd", f"unsolicited NA (O=1) for link-local {ll.addr} (L was set)", address=ll.addr)
+                self.send_unsolicited_na(ifname, ll.addr)
+        self.home_registration.l_flag = False
+        self.correspondents.returned_home()
+
+    def home_registration_acknowledged(self) -> None:
+        self.correspondents.home_registration_acknowledged()
+        self.correspondents.care_of_address_registered()
+
+    def refresh_home_address_lifetimes(self, valid: int, preferred: int) -> None:
+        hoa = self.home_address
+        self.home_address_valid_until = math.inf if valid == 0xFFFFFFFF else self.now + valid
+        e = self.addresses.find(hoa) if hoa is not None else None
+        if e is not None:
+            e.valid_until = self.home_address_valid_until
+            e.preferred_until = math.inf if preferred == 0xFFFFFFFF else self.now + preferred
+            self.schedule_expiry()
+        self.trace_event("mpd", f"home address {hoa} lifetimes refreshed (valid {valid} s)", valid=valid)
+
+    def change_home_address(self, prefix: IPv6Network, valid: int, preferred: int) -> None:
+        """Figure 32: a new home prefix -> a new home address, registered anew everywhere."""
+        old = self.home_address
+        if old is None:
+            return
+        new = address_from_prefix(prefix, int(old) & _IID)
+        ifname = self.config.interface
+        self.trace_event("mpd", f"home prefix changed to {prefix}: new home address {new}", old=old, new=new)
+        self.home_registration.reset("home address changed")
+        if self.addresses.find(old) is not None:
+            e = self.addresses.find(old)
+            assert e is not None
+            self.remove_address(e.ifname, old)
+        self.home_prefix, self._home_address = prefix, new
+        self.home_address_valid_until = math.inf if valid == 0xFFFFFFFF else self.now + valid
+        self.add_address(
+            ifname,
+            new,
+            prefix.prefixlen,
+            dad=False,
+            on_link=False,
+            valid_lifetime=math.inf if valid == 0xFFFFFFFF else valid,
+            preferred_lifetime=math.inf if preferred == 0xFFFFFFFF else preferred,
+        )
+        self.correspondents.home_address_changed(old, new)
+        self.home_registration.register("new home address")
+
+    def _forget_other_links(self, ifname: str, keep: IPv6Network | None) -> None:
+        """Addresses autoconfigured on links we left are gone with the link (old care-of addresses)."""
+        hoa = self.home_address
+        for e in self.addresses.for_interface(ifname):
+            if e.origin != Origin.SLAAC or e.addr == hoa or (keep is not None and e.addr in keep):
+                continue
+            self.remove_address(ifname, e.addr)
+
+    # ================================================================= proxy-defended addresses
+    def ha_defends(self, target: Addr) -> bool:
+        """Does the home agent still defend ``target`` (our home address, or link-local with L=1)?"""
+        hr = self.home_registration
+        if not (hr.registered or hr.outstanding_dereg and hr.outstanding is not None):
+            return False
+        if target == self.home_address:
+            return True
+        ll = self.addresses.link_local(self.config.interface)
+        return hr.l_flag and ll is not None and target == ll.addr
+
+    def _from_home_agent(self, src: Addr) -> bool:
+        return src == self.home_agent or src in self.ha_selector.link_locals()
+
+    def _ns_input(self, ifname: str, eth: Ethernet, pkt: IPv6, m: I.NeighborSolicitation) -> None:
+        if self.location == "home" and self.ha_defends(m.target) and not self._from_home_agent(pkt.src):
+            self.trace_event(
+                "nd",
+                f"NS for {m.target} from {pkt.src} not answered: the home agent still defends it (§11.5.4)",
+                target=m.target,
+            )
+            return
+        super()._ns_input(ifname, eth, pkt, m)
+
+    def _na_input(self, ifname: str, pkt: IPv6, m: I.NeighborAdvertisement) -> None:
+        if self.ha_defends(m.target):
+            self.trace_event(
+                "nd",
+                f"NA for our {m.target} from {pkt.src}: the home agent's proxy defence, ignored",
+                target=m.target,
+            )
+            return
+        super()._na_input(ifname, pkt, m)
+
+    # ================================================================= message inputs
+    def _esp_input(self, d: Delivery) -> None:
+        """ESP from the home agent: BA / MPA (transport mode), HoT (tunnel mode, RFC 3776 §4.2)."""
+        hoa, ha = self.home_address, self.home_agent
+        esp = d.payload
+        if hoa is None or ha is None or not isinstance(esp, ESP):
+            self._discard(d, "ESP without a home agent security association")
+            return
+        try:
+            sa, nh, data = self.ipsec.open(hoa, ha, esp)
+        except EspError as e:
+            self._discard(d, f"ESP refused: {e}")
+            return
+        if nh == NH_IPV6:
+            inner = safe_decode_opened(d.src, d.dst, nh, data)
+            if inner is None or inner.dst != hoa or not upper_checksum_ok(inner):
+                self._discard(d, "ESP tunnel: inner packet undecodable or not for our home address")
+                return
+            if not self.ipsec.inbound_ok(hoa, ha, inner, sa.spi, tunnel=True):
+                self._discard(d, "ESP tunnel: SA does not match the policy")
+                return
+            self.trace_event("esp", f"ESP tunnel SPI {sa.spi:#x} opened: inner {inner.src} -> {inner.dst}")
+            msg = inner.payload.message if isinstance(inner.payload, MobilityHeader) else None
+            if isinstance(msg, HomeTest):
+                self.correspondents.on_home_test(inner.src, msg)
+            else:
+                self.receive_algorithm(self, inner, d.ifname, link_multicast=False, depth=1)
+            return
+        pkt = safe_decode_opened(d.src, d.dst, nh, data)
+        if pkt is None or not upper_checksum_ok(pkt):
+            self._discard(d, "ESP: protected message undecodable or bad checksum")
+            return
+        if not self.ipsec.inbound_ok(hoa, ha, pkt, sa.spi):
+            self._discard(d, "ESP: SA does not match the policy for this message")
+            return
+        self.trace_event("esp", f"ESP SPI {sa.spi:#x} opened: {type(pkt.payload).__name__} from {d.src}")
+        p = pkt.payload
+        if isinstance(p, MobilityHeader):
+            self._mobility_message(d, p, protected=True)
+        elif isinstance(p, I.MobilePrefixAdvertisement):
+            self.prefix_discovery.on_advertisement(d.src, p)
+
+    def _discard(self, d: Delivery, why: str) -> None:
+        self.trace_event("mobility", f"packet from {d.src} discarded: {why}")
+        if self.current_run is not None:
+            self.current_run.result = f"discarded: {why}"
+
+    def _mh_input(self, d: Delivery) -> None:
+        if isinstance(d.payload, MobilityHeader):
+            self._mobility_message(d, d.payload, protected=False)
+
+    def _needs_esp(self, d: Delivery, mh: MobilityHeader) -> bool:
+        hoa, ha = self.home_address, self.home_agent
+        if hoa is None or ha is None or d.src != ha:
+            return False
+        return self.ipsec.requires_esp(hoa, ha, IPv6(d.src, d.dst, mh))
+
+    def _mobility_message(self, d: Delivery, mh: MobilityHeader, *, protected: bool) -> None:
+        m = mh.message
+        if not protected and self._needs_esp(d, mh):
+            self._discard(d, f"{type(m).__name__} from the home agent without the ESP its policy requires")
+            return
+        if isinstance(m, BindingAcknowledgement):
+            if d.src == self.home_agent:
+                self.home_registration.on_ba(d.src, m)
+            else:
+                self.correspondents.on_ba(d.src, m)
+        elif isinstance(m, BindingRefreshRequest):
+            if d.src == self.home_agent:
+                self.home_registration.on_brr(d.src)
+            else:
+                self.correspondents.on_brr(d.src)
+        elif isinstance(m, HomeTest):
+            if d.tunneled or self.location == "home":
+                self.correspondents.on_home_test(d.src, m)
+            else:
+                self._discard(d, "Home Test not through the home agent's tunnel")
+        elif isinstance(m, CareofTest):
+            self.correspondents.on_careof_test(d.src, m)
+        elif isinstance(m, BindingError):
+            if m.home_address == self.home_address:
+                self.correspondents.on_binding_error(d.src, m)
+        elif isinstance(m, UnknownMobilityMessage):
+            self._send_binding_error(d.packet.src, d.dst, 2, self.home_address or d.dst, MH_BE)
+        else:
+            self.trace_event("mobility", f"{type(m).__name__} from {d.src}: not a message a mobile node takes")
+
+    def _icmp_input(self, d: Delivery) -> None:
+        m = d.payload
+        if isinstance(m, I.HomeAgentAddressDiscoveryReply):
+            self.discovery.on_reply(d.src, m)
+        elif isinstance(m, I.MobilePrefixAdvertisement):
+            hoa, ha = self.home_address, self.home_agent
+            if hoa is not None and ha is not None and self.ipsec.requires_esp(hoa, ha, IPv6(d.src, d.dst, m)):
+                self._discard(d, "Mobile Prefix Advertisement without ESP")
+                return
+            self.prefix_discovery.on_advertisement(d.src, m)
+        elif isinstance(m, I.ParameterProblem):
+            self.correspondents.on_parameter_problem(m)
+
+    def _send_binding_error(self, to: Addr, src: Addr, status: int, home: Addr, key_type: int) -> None:
+        if not is_unicast_routable(to) or not self.be_rate.try_send(self.now, (to, key_type)):
+            return
+        self.trace_event("binding", f"Binding Error {status} to {to}")
+        self.send_packet(IPv6(src, to, MobilityHeader(BindingError(status, home)), hlim=self.hop_limit()))
+
+    # ================================================================= reading
+    def snapshot(self) -> dict[str, Any]:
+        """Plain data for ``Lab.state``/widgets."""
+
+        def bul_row(e: BindingUpdateListEntry) -> dict[str, Any]:
+            return {
+                "destination": str(e.destination),
+                "home_address": str(e.home_address),
+                "care_of_address": str(e.care_of_address) if e.care_of_address else "",
+                "home_registration": e.home_registration,
+                "lifetime": e.lifetime_sent,
+                "remaining": round(e.remaining(self.now), 3),
+                "seq": e.max_seq_sent,
+                "acknowledged": e.acknowledged,
+                "no_future_updates": e.no_future_updates,
+                "rr": e.rr.state.value,
+            }
+
+        return {
+            "role": "mobile node",
+            "config": self.config.method,
+            "location": self.location,
+            "home_prefix": str(self.home_prefix) if self.home_prefix else "",
+            "home_address": str(self.home_address) if self.home_address else "",
+            "care_of_address": str(self.care_of_address) if self.care_of_address else "",
+            "home_agent": str(self.home_agent) if self.home_agent else "",
+            "registered": self.home_registration.registered,
+            "binding_update_list": [bul_row(e) for e in self.bul],
+        }
+
+
+class MobileNodeHooks:
+    """The mobile node's answers to the mobility steps of Figures 35 and 36 (``node.mobility``)."""
+
+    def __init__(self, mn: MobileNode) -> None:
+        self.mn = mn
+
+    # -- state
+    @property
+    def home_address(self) -> Addr | None:
+        return self.mn.home_address
+
+    @property
+    def care_of_address(self) -> Addr | None:
+        return self.mn.care_of_address
+
+    @property
+    def home_agent_address(self) -> Addr | None:
+        return self.mn.home_agent
+
+    def snapshot(self) -> dict[str, Any]:
+        return self.mn.snapshot()
+
+    # -- sending (Figure 35)
+    def binding_cache_lookup(self, dst: Addr) -> Any:
+        return None  # a mobile node keeps no binding cache (it is no correspondent here)
+
+    def is_mobile_node(self) -> bool:
+        return self.mn.home_address is not None
+
+    def away_from_home(self) -> bool:
+        return self.mn.away_from_home()
+
+    def bul_lookup(self, dst: Addr) -> Any:
+        return self.mn.correspondents.usable_binding(dst)
+
+    def is_mipv6_capable(self, addr: Addr) -> bool | None:
+        return self.mn.correspondents.capable(addr)
+
+    def registration_initiated(self, addr: Addr) -> bool:
+        return self.mn.correspondents.initiated(addr)
+
+    def initiate_registration(self, addr: Addr) -> None:
+        self.mn.correspondents.schedule_start(addr)
+
+    def tunnel_to_home_agent(self, packet: IPv6) -> IPv6 | None:
+        """Step 12 / Figure 16: outer header care-of address -> home agent (ESP for a HoTI)."""
+        mn = self.mn
+        coa, ha, hoa = mn.care_of_address, mn.home_agent, mn.home_address
+        if coa is None or ha is None or hoa is None:
+            return None
+        return IPv6(coa, ha, mn.ipsec.tunnel_payload(hoa, ha, packet), hlim=mn.hop_limit())
+
+    # -- receiving (Figure 36)
+    def intercept(self, packet: IPv6, ifname: str) -> bool:
+        return False
+
+    def process_type2_routing(self, packet: IPv6, rh: RoutingType2) -> Addr | None:
+        """§6.4/§11.3.3: exactly one address, Segments Left 1, our home address, sent to one of our
+        (care-of) addresses, scope not smaller -- else discard (never forwarded)."""
+        mn = self.mn
+        why = ""
+        if rh.segments_left != 1:
+            why = f"Segments Left {rh.segments_left} (must be 1)"
+        elif rh.home_address != mn.home_address:
+            why = f"{rh.home_address} is not our home address"
+        elif not mn.addresses.is_assigned(packet.dst):
+            why = f"destination {packet.dst} is not one of our addresses"
+        elif rh.home_address.is_link_local and not packet.dst.is_link_local:
+            why = "home address scope smaller than the care-of address scope"
+        if why:
+            mn.trace_event("mobility", f"Type 2 Routing header from {packet.src} rejected: {why}")
+            return None
+        return rh.home_address
+
+    def tunneled_from_home_agent(self, packet: IPv6) -> bool:
+        mn = self.mn
+        return (
+            mn.home_agent is not None
+            and packet.src == mn.home_agent
+            and isinstance(packet.payload, IPv6)
+            and mn.addresses.is_assigned(packet.dst)
+        )
+
+    def strip_tunnel(self, packet: IPv6) -> IPv6 | None:
+        inner = packet.payload
+        if not isinstance(inner, IPv6) or inner.dst != self.mn.home_address:
+            self.mn.trace_event("mobility", "tunnelled packet not for our home address: discarded")
+            return None
+        return inner
+
+    def process_home_test(self, inner: IPv6) -> bool:
+        mn = self.mn
+        p = inner.payload
+        if not (isinstance(p, MobilityHeader) and isinstance(p.message, HomeTest)):
+            return False
+        hoa, ha = mn.home_address, mn.home_agent
+        if hoa is not None and ha is not None and mn.ipsec.requires_esp(hoa, ha, inner, tunnel=True):
+            mn.trace_event("rr", f"HoT from {inner.src} tunnelled without the ESP its policy requires: discarded")
+            return True
+        if not upper_checksum_ok(inner):
+            mn.trace_event("rr", f"HoT from {inner.src} with a bad checksum: discarded")
+            return True
+        mn.correspondents.on_home_test(inner.src, p.message)
+        return True
+
+    def process_home_address_option(self, packet: IPv6, hao: HomeAddressOption) -> Addr | None:
+        """A mobile node keeps no binding cache: a Home Address option is answered with Binding Error
+        status 1 (§9.3.1) and the packet dropped; never for a Binding Update (not ours to take)."""
+        mn = self.mn
+        p = packet.payload
+        if isinstance(p, MobilityHeader) and isinstance(p.message, BindingUpdate):
+            return None
+        mn._send_binding_error(packet.src, packet.dst, 1, hao.home_address, 1)
+        return None
+
+    # -- movement detection
+    def on_link_change(self, ifname: str, attached: bool) -> None:
+        self.mn.movement.on_link_change(ifname, attached)
+
+
+def make_mobile_node(lab: Lab, spec: NodeSpec) -> MobileNode:
+    """``ROLE_FACTORIES["mobile-node"]``: configuration from ``spec.options``, ESP mode from the lab."""
+    cfg = MobileNodeConfig.from_options(spec.options)
+    return MobileNode(
+        spec.name,
+        lab.world.sim.child_rng(f"node/{spec.name}"),
+        lab.trace,
+        config=cfg,
+        esp=lab.esp,
+        esp_rng=lab.world.sim.child_rng(f"esp/{spec.name}"),
+    )
+
+
+_lab.ROLE_FACTORIES["mobile-node"] = make_mobile_node
