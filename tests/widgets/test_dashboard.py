@@ -1,0 +1,41 @@
+"""Dashboard: one call, four views on one Lab, wired together."""
+
+from __future__ import annotations
+
+import mip6lab.widgets as widgets
+from mip6lab.widgets.dashboard import TAB_ALGORITHMS
+
+
+def test_dashboard_in_one_call_and_wiring() -> None:
+    d = widgets.dashboard("ping")
+    assert d.lab.now == 10.0
+    assert d.tabs.children == (d.network.widget, d.sequence.widget, d.inspector.widget, d.tracer.widget)
+    bundle = d._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    # sequence chart -> inspector
+    msg = d.sequence.filtered[0]
+    d.sequence.select(msg.index)
+    assert d.inspector.record is msg.first
+    # inspector -> tracer
+    d.inspector.trace_button.click()
+    assert d.tabs.selected_index == TAB_ALGORITHMS and d.tracer.packet.value == msg.first.index
+    assert d.tracer.run is not None and d.tracer.run.node == "mn"
+    # network actions refresh the others
+    n = len(d.lab.capture)
+    d.network.move("foreign1")
+    d.network.run10_button.click()
+    assert len(d.lab.capture) > n
+    assert len(d.inspector.list.options) == len(d.lab.capture)
+    # reset hands the new lab to every view
+    old = d.lab
+    d.network.reset_button.click()
+    assert d.lab is not old and d.lab.now == 0.0
+    assert d.sequence.lab is d.inspector.lab is d.tracer.lab is d.network.lab is d.lab
+    assert d.inspector.list.options == ()
+
+
+def test_dashboard_not_run() -> None:
+    d = widgets.dashboard("tcp-transfer", run=False)
+    assert d.lab.now == 0.0 and d.sequence.filtered == []
+    d2 = widgets.dashboard("ping", run=6.0)
+    assert d2.lab.now == 6.0

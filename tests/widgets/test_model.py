@@ -1,0 +1,80 @@
+"""What the views agree on: packet kinds, message collapsing, ESP opening, runs of a frame."""
+
+from __future__ import annotations
+
+from widget_samples import HA, esp_bu, inject, ro_packet, tunnel_packet
+
+from mip6lab.lab import Lab
+from mip6lab.widgets.model import (
+    classify,
+    find_spds,
+    messages,
+    open_esp,
+    packet_info,
+    receive_runs,
+)
+from mip6lab.wire.mh import BindingUpdate, MobilityHeader
+
+
+def test_kinds_of_hand_made_packets() -> None:
+    assert classify(tunnel_packet()) == "tunnel"
+    assert classify(ro_packet()) == "ro"
+    pkt, _, _ = esp_bu()
+    assert classify(pkt) == "ro"  # BU from the care-of address carries the Home Address option
+
+
+def test_ping_collapses_into_one_message_per_echo(lab: Lab) -> None:
+    msgs = [m for m in messages(lab) if m.info.category == "data"]
+    assert [m.name for m in msgs] == ["Echo Request", "Echo Reply"] * 3
+    req = msgs[0]
+    assert (req.origin, req.receivers) == ("mn", ("cn",))
+    assert req.hops == ["home", "core-ha", "core-rcn", "cn-link"]
+    assert all(m.info.kind == "plain" and not m.info.esp for m in msgs)
+    per_hop = [m for m in messages(lab, collapse=False) if m.info.category == "data"]
+    assert len(per_hop) == 4 * len(msgs)
+
+
+def test_messages_are_updated_incrementally(lab: Lab) -> None:
+    before = len(messages(lab))
+    inject(lab, "home", "ha", "mn", tunnel_packet())
+    lab.run_for(0.1)
+    after = messages(lab)
+    assert len(after) > before
+    tun = next(m for m in after if m.info.kind == "tunnel")
+    assert tun.name == "Echo Request" and tun.origin == "inject" and tun.receivers == ("mn",)
+
+
+def test_esp_is_opened_only_with_the_nodes_keys(lab: Lab) -> None:
+    pkt, _mn_db, ha_db = esp_bu("aes")
+    i = inject(lab, "home", "mn", "ha", pkt)
+    rec = lab.capture[i]
+    assert find_spds(lab) == []
+    info = packet_info(lab, rec)
+    assert info.esp and info.name == "ESP" and not info.decrypted
+    assert open_esp(pkt, []) is None
+
+    lab2 = Lab("ping")
+    lab2.run(1.0)
+    lab2.nodes["ha"].ipsec = ha_db  # a role keeps its SPD in some attribute: found by type
+    assert find_spds(lab2) == [ha_db]
+    i2 = inject(lab2, "home", "mn", "ha", pkt)
+    info2 = packet_info(lab2, lab2.capture[i2])
+    assert info2.esp and info2.decrypted and info2.name == "BU" and info2.category == "signalling"
+    sa = ha_db.sa_for_spi(pkt.payload.spi)
+    before = (sa.replay_top, sa.replay_bitmap)
+    opened = open_esp(pkt, [ha_db])
+    assert opened is not None and opened.encryption == "aes-cbc" and opened.mode == "transport"
+    assert isinstance(opened.packet.payload, MobilityHeader)
+    assert isinstance(opened.packet.payload.message, BindingUpdate) and opened.packet.payload.message.seq == 9
+    assert opened.packet.dst == HA
+    assert (sa.replay_top, sa.replay_bitmap) == before  # opening for display leaves the SA alone
+    assert open_esp(pkt, [ha_db]) is not None  # and can be repeated (no replay refusal)
+
+
+def test_receive_runs_of_a_frame(lab: Lab) -> None:
+    first = next(r for r in lab.capture if r.trace_id and packet_info(lab, r).name == "Echo Request")
+    runs = receive_runs(lab, first)
+    assert [(r.algorithm, r.node) for r in runs] == [("receive", "ha")]
+    last_hop = next(r for r in lab.capture if r.link == "cn-link" and packet_info(lab, r).name == "Echo Request")
+    (cn_run,) = receive_runs(lab, last_hop)
+    assert cn_run.node == "cn" and cn_run.step_numbers == [1, 2, 3, 8, 9, 10]
