@@ -6,7 +6,7 @@ lost Binding Update").
   (white paper "Binding Maintenance"). "Nears" and "active" are local policy: here the request goes
   ``brr_before_expiry`` seconds before expiry (UMIP's CN_BRR_TIME_THRESH is 60 s; never earlier than
   half the lifetime), and "active" means a packet was sent with the entry in the last
-  ``active_window`` seconds (default: the same span).
+  ``active_window`` seconds (default: the same span). Home registrations need no active use.
 * **Expiry.** An entry whose lifetime ran out is deleted; traffic falls back to the home address,
   i.e. to the home agent's tunnel.
 * **NUD-driven loss.** If the router on the mobile node's old link gives up on the old care-of
@@ -103,7 +103,7 @@ class BindingMaintenance:
             if t is None or t > now + 1e-9:
                 continue
             self._brr_handled[e.home_address] = e.updated
-            if self.require_active_use and not e.used_since(now - self.active_window):
+            if self.require_active_use and not e.home_registration and not e.used_since(now - self.active_window):
                 node.trace_event("binding", f"binding for {e.home_address} near expiry but not in active use: no BRR")
                 continue
             e.last_brr_sent = now

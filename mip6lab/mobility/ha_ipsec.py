@@ -1,0 +1,124 @@
+"""The home agent's IPsec databases: which mobile nodes it has security associations with (RFC 6275
+§5.1, RFC 3776/4877 manual keying; :mod:`mip6lab.mobility.ipsec`).
+
+With manual keying both ends compute the same keys from (home address, home agent address, SPI)
+(:func:`~mip6lab.mobility.ipsec.manual_sa_pair`), so the home agent needs only to know *which home
+addresses* it serves. Two ways, both used:
+
+* **From the lab topology** (:func:`mobile_node_home_addresses`): a mobile node forms its home
+  address by SLAAC, i.e. home prefix + the modified EUI-64 of its interface MAC, and the Lab gives
+  each interface a fixed MAC. So the home agent's ``lab_configure`` installs SAs for every
+  mobile-node on the home link before anything runs (Wireshark can be given the table at once).
+* **Lazily, for a home address seen** (:meth:`HomeAgentIPsec.ensure`): the first home-registration
+  packet (ESP or not) for an address on a home prefix installs that address's SAs. A mobile node
+  renumbered by a home prefix change (Figure 32) is covered this way.
+
+In mode ``"off"`` nothing is installed and signalling travels in clear. Otherwise the SPD *requires*
+ESP for the BU, BA, MPS, MPA, HoTI and HoT of every served home address: a Binding Update that
+arrives in clear is discarded (traced).
+
+SPIs come from :func:`~mip6lab.mobility.ipsec.default_spi_base`, which uses the low 16 bits of the
+home address; a renumbered home address keeps its interface identifier and so its SPIs - the old
+address's SAs are then replaced (the old home address cannot be protected any more, which is what
+renumbering means).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING
+
+from mip6lab.ipv6.addresses import address_from_prefix, interface_id_from_mac
+from mip6lab.mobility.ipsec import (
+    IPsecMode,
+    SecurityAssociation,
+    SecurityPolicyDatabase,
+    default_spi_base,
+    manual_sa_pair,
+)
+from mip6lab.wire.codec import encode_ipv6, encode_upper
+from mip6lab.wire.ip import ESP, NH_IPV6, Addr, IPv6
+
+if TYPE_CHECKING:
+    from mip6lab.lab import Lab
+    from mip6lab.topology import LinkSpec
+
+__all__ = ["HomeAgentIPsec", "mobile_node_home_addresses"]
+
+_SA_COUNT = 4  # spi_base + 1 .. + 4 (ipsec.py's table)
+
+
+def mobile_node_home_addresses(lab: Lab, link: LinkSpec) -> list[Addr]:
+    """The SLAAC home addresses of the mobile-node roles attached to ``link`` in the lab topology
+    (home prefix + modified EUI-64 of the interface MAC the Lab assigns)."""
+    from mip6lab import lab as _lab
+
+    t = lab.topology
+    out = []
+    for n_index, spec in enumerate(t.nodes.values()):
+        if spec.role != "mobile-node":
+            continue
+        for if_index, ifs in enumerate(t.interfaces_of(spec.name)):
+            if ifs.link == link.name:
+                mac = _lab._mac(n_index, if_index)  # the Lab's MAC plan (lab._build)
+                out.append(address_from_prefix(link.prefix, interface_id_from_mac(mac)))
+    return out
+
+
+class HomeAgentIPsec:
+    """The home agent's SAD/SPD (one :class:`~mip6lab.mobility.ipsec.SecurityPolicyDatabase`)."""
+
+    def __init__(self, mode: IPsecMode, rng: random.Random, name: str = "HA") -> None:
+        self.mode: IPsecMode = mode
+        self._rng = rng
+        self.db = SecurityPolicyDatabase(name=name, iv_rng=random.Random(rng.getrandbits(64)))
+        self.served: dict[Addr, Addr] = {}  # home address -> home agent address its SAs are keyed with
+
+    @property
+    def enabled(self) -> bool:
+        return self.mode != "off"
+
+    def ensure(self, home_address: Addr, ha_address: Addr) -> bool:
+        """Install the four SAs and their policies for ``home_address`` if missing. True if new."""
+        if not self.enabled or self.served.get(home_address) == ha_address:
+            return False
+        base = default_spi_base(home_address)
+        self._forget({base + i for i in range(1, _SA_COUNT + 1)})
+        manual_sa_pair(home_address, ha_address, self.mode, self._rng, ha_sad=self.db)
+        self.served[home_address] = ha_address
+        return True
+
+    def _forget(self, spis: set[int]) -> None:
+        """Drop SAs and policies using ``spis`` (an older home address with the same SPIs)."""
+        if not any(self.db.sa_for_spi(s) is not None for s in spis):
+            return
+        self.db.policies = [p for p in self.db.policies if p.spi not in spis]
+        sad = self.db._sad  # the module keeps no remove method; manual keying never needed one
+        for s in spis:
+            sad.pop(s, None)
+        self.served = {h: a for h, a in self.served.items() if default_spi_base(h) + 1 not in spis}
+
+    def sa_for_spi(self, spi: int) -> SecurityAssociation | None:
+        return self.db.sa_for_spi(spi)
+
+    def inbound_ok(
+        self, src: Addr, dst: Addr, protocol: int, msg_type: int | None, via_spi: int | None, *, tunnel: bool = False
+    ) -> bool:
+        return self.db.inbound_ok(src, dst, protocol, msg_type, via_spi, tunnel=tunnel)
+
+    def protect_transport(self, src: Addr, dst: Addr, payload: object, msg_type: int) -> object:
+        """``payload`` (MH or ICMPv6 message) protected by ESP if the SPD says so (selector with the
+        logical addresses: home agent -> home address), else unchanged. The upper-layer checksum is
+        computed with the same logical addresses, which are its pseudo-header (§6.1.1)."""
+        nh, octets = encode_upper(payload, src, dst)
+        sa = self.db.outbound(src, dst, nh, msg_type)
+        if sa is None:
+            return payload
+        return self.db.protect(sa, nh, octets)
+
+    def protect_tunnel(self, inner: IPv6, protocol: int, msg_type: int | None) -> ESP | None:
+        """Tunnel-mode ESP around ``inner`` if the SPD has a tunnel policy for it (a HoT to a home address)."""
+        sa = self.db.outbound(inner.src, inner.dst, protocol, msg_type, tunnel=True)
+        if sa is None:
+            return None
+        return self.db.protect(sa, NH_IPV6, encode_ipv6(inner))

@@ -1,0 +1,274 @@
+"""Home registration at the home agent (RFC 6275 §10.3.1, §10.3.2; white paper Figures 20, 21, 28, 34).
+
+:func:`~mip6lab.mobility.registration.check_home_bu` makes the protocol decision, in the RFC's
+order (unicast routable addresses, no Nonce Indices, registration type, sequence number, "am I a
+home agent" -> 131, "is the home address on my home link" -> 132, de-registration without a home
+registration -> 133, lifetime clamp). This unit adds what needs the node:
+
+* **IPsec first** (§10.3.1): the BU must arrive under the ESP SA the SPD names for its home address;
+  one that arrives in clear (or under another SA) is discarded and traced - no BA;
+* **local policy** after the RFC's checks: an administratively prohibited home address -> 129, a
+  full Binding Cache for a new binding -> 130;
+* **DAD before the first BA** (§10.3.1): with no binding yet, the home agent runs real Duplicate
+  Address Detection for the home address (and the link-local address when L=1) on the home link -
+  Neighbor Solicitations from ``::`` - and only then accepts (proxy ND starts, BA 0) or rejects with
+  134. Retransmitted BUs that arrive while DAD runs are ignored (as UMIP does);
+* the **Binding Acknowledgement** (Figure 21): from the address the BU was sent to, to the BU's
+  source with a Type 2 Routing header carrying the home address (none when the mobile node is back
+  home and sends from its home address), with a Binding Refresh Advice option when accepted, inside
+  transport-mode ESP per the SPD. The home agent answers every home BU it does not discard, even
+  with A=0 (rfc6275-digest §1e: TAHI and UMIP do);
+* **de-registration** (lifetime 0 or care-of address = home address): delete the entry, stop proxy
+  ND and leave the solicited-node groups, then answer. When the BU came from the home address on
+  the home link, the home agent learns the mobile node's MAC from that frame, so the BA does not
+  need address resolution for an address the mobile node is still not defending (§11.5.4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mip6lab.mobility.cn_mh import home_address_of, reply_destination
+from mip6lab.mobility.registration import (
+    ACCEPT,
+    DISCARD,
+    FAIL,
+    NEEDS_DAD,
+    REJECT,
+    BUDecision,
+    check_home_bu,
+    finalise_after_dad,
+    link_local_for,
+)
+from mip6lab.wire.ip import NH_MOBILITY, Addr
+from mip6lab.wire.mh import (
+    BA_ADMIN_PROHIBITED,
+    BA_INSUFFICIENT_RESOURCES,
+    MH_BU,
+    BindingAcknowledgement,
+    BindingRefreshAdvice,
+    BindingUpdate,
+)
+
+if TYPE_CHECKING:
+    from mip6lab.ipv6.node import IPv6Node
+    from mip6lab.ipv6.upper import Delivery
+
+__all__ = ["HomeRegistrar", "PendingRegistration"]
+
+CHK_ADMIN = "home address not administratively prohibited (§10.3.1, local policy)"
+CHK_ROOM = "room for a new Binding Cache entry (§10.3.1)"
+
+
+@dataclass
+class PendingRegistration:
+    """A home registration waiting for DAD on its addresses."""
+
+    decision: BUDecision
+    bu: BindingUpdate
+    home_address: Addr
+    source: Addr
+    ha_address: Addr
+    ifname: str
+    waiting: list[Addr] = field(default_factory=list)
+    unique: bool = True
+
+
+class HomeRegistrar:
+    """Home registrations and de-registrations for one home agent."""
+
+    def __init__(
+        self,
+        node: IPv6Node,
+        hooks: Any,
+        *,
+        is_home_agent: bool = True,
+        max_lifetime: float | None = None,
+        refresh_advice_fraction: float | None = 0.5,
+        prohibited: Callable[[Addr, Addr], bool] | None = None,
+    ) -> None:
+        self.node = node
+        self.hooks = hooks  # HomeAgentHooks: cache, ipsec, proxy, home_prefixes(), home_ifname_for(), ...
+        self.is_home_agent = is_home_agent
+        self.max_lifetime = max_lifetime
+        self.refresh_advice_fraction = refresh_advice_fraction
+        self.prohibited_addresses: list[Addr] = []
+        self.prohibited = prohibited
+        self.pending: dict[Addr, PendingRegistration] = {}
+        self.decisions: list[tuple[float, Addr, BUDecision]] = []
+
+    # ------------------------------------------------------------------ policy knobs
+    def is_prohibited(self, home_address: Addr, careof_address: Addr) -> bool:
+        if home_address in self.prohibited_addresses:
+            return True
+        return self.prohibited is not None and self.prohibited(home_address, careof_address)
+
+    # ------------------------------------------------------------------ the BU
+    def home_binding_update(self, d: Delivery, bu: BindingUpdate, via_spi: int | None) -> BUDecision | None:
+        node, hooks = self.node, self.hooks
+        packet = d.packet
+        hoa = home_address_of(packet)
+        src = packet.src
+        ha_addr = d.dst
+        hooks.prefixes.binding_update_seen(hoa, src)  # an unsolicited MPA is answered by any BU
+        if hooks.serves(hoa):
+            hooks.ipsec.ensure(hoa, ha_addr)
+        if not hooks.ipsec.inbound_ok(hoa, ha_addr, NH_MOBILITY, MH_BU, via_spi):
+            node.trace_event(
+                "esp",
+                f"home BU for {hoa} from {src} "
+                + ("not protected by ESP" if via_spi is None else f"under the wrong SA {via_spi:#x}")
+                + " although the SPD requires it: discarded (§10.3.1)",
+                home_address=hoa,
+            )
+            return None
+        if hoa in self.pending:
+            node.trace_event("ha", f"home BU seq {bu.seq} for {hoa}: DAD in progress, ignored", home_address=hoa)
+            return None
+        binding = hooks.cache.lookup_valid(node.now, hoa)
+        decision = check_home_bu(
+            bu,
+            home_address=hoa,
+            source_address=src,
+            binding=binding,
+            is_home_agent=self.is_home_agent,
+            home_prefixes=hooks.home_prefixes(),
+            max_lifetime=self.max_lifetime,
+            prefix_discovery_needed=hooks.prefix_discovery_needed(hoa),
+        )
+        coa = decision.careof_address or src
+        if decision.outcome in (ACCEPT, NEEDS_DAD) and not decision.deregistration:
+            if self.is_prohibited(hoa, coa):
+                decision = self._local_reject(
+                    decision, bu, CHK_ADMIN, BA_ADMIN_PROHIBITED, "administratively prohibited"
+                )
+            elif binding is None and hooks.cache.full:
+                decision = self._local_reject(decision, bu, CHK_ROOM, BA_INSUFFICIENT_RESOURCES, "Binding Cache full")
+        self._record(hoa, bu, decision)
+        if decision.outcome == DISCARD:
+            return decision
+        if decision.outcome == REJECT:
+            self.send_ba(decision, hoa, src, ha_addr)
+            return decision
+        if decision.outcome == NEEDS_DAD:
+            self._start_dad(decision, bu, hoa, src, ha_addr)
+            return decision
+        if decision.deregistration:
+            self._deregister(d, hoa, src)
+        else:
+            assert binding is not None
+            hooks.cache.update(
+                node.now,
+                hoa,
+                care_of_address=coa,
+                lifetime=decision.lifetime_seconds,
+                sequence_number=bu.seq,
+            )
+            node.trace_event(
+                "binding",
+                f"home registration {hoa} -> {coa} refreshed for {decision.lifetime_seconds} s",
+                home_address=hoa,
+                careof_address=coa,
+            )
+            hooks.maintenance.reschedule()
+        self.send_ba(decision, hoa, src, ha_addr)
+        return decision
+
+    def _local_reject(self, decision: BUDecision, bu: BindingUpdate, check: str, status: int, why: str) -> BUDecision:
+        checks = tuple(c for c in decision.checks) + ((check, FAIL),)
+        return BUDecision(REJECT, f"§10.3.1: {why}", checks, status, 0, bu.seq, True, False, decision.careof_address)
+
+    def _record(self, hoa: Addr, bu: BindingUpdate, decision: BUDecision) -> None:
+        self.decisions.append((self.node.now, hoa, decision))
+        self.node.trace_event(
+            "binding",
+            f"home BU seq {bu.seq} for {hoa}: {decision.outcome}"
+            + (f" (status {decision.status})" if decision.status is not None else "")
+            + f": {decision.reason}",
+            home_address=hoa,
+            outcome=decision.outcome,
+            status=decision.status,
+            checks=decision.checks,
+        )
+
+    # ------------------------------------------------------------------ DAD (§10.3.1)
+    def _start_dad(self, decision: BUDecision, bu: BindingUpdate, hoa: Addr, src: Addr, ha_addr: Addr) -> None:
+        node = self.node
+        ifname = self.hooks.home_ifname_for(hoa)
+        p = PendingRegistration(decision, bu, hoa, src, ha_addr, ifname, list(decision.dad_addresses))
+        self.pending[hoa] = p
+        for a in decision.dad_addresses:
+            node.trace_event("ha", f"DAD for {a} on {ifname} before accepting the home registration", address=a)
+            node.start_dad(ifname, a, lambda ifn, addr, unique, hoa=hoa: self._dad_done(hoa, addr, unique))
+
+    def _dad_done(self, hoa: Addr, addr: Addr, unique: bool) -> None:
+        p = self.pending.get(hoa)
+        if p is None or addr not in p.waiting:
+            return
+        p.waiting.remove(addr)
+        p.unique = p.unique and unique
+        if not unique:
+            for other in p.waiting:
+                self.node.dad.cancel(p.ifname, other)
+            p.waiting.clear()
+        if p.waiting:
+            return
+        del self.pending[hoa]
+        final = finalise_after_dad(p.decision, p.unique)
+        self._record(hoa, p.bu, final)
+        if final.outcome == ACCEPT:
+            self._create(p, final)
+        self.send_ba(final, hoa, p.source, p.ha_address)
+
+    def _create(self, p: PendingRegistration, final: BUDecision) -> None:
+        node, hooks = self.node, self.hooks
+        coa = final.careof_address or p.source
+        hooks.cache.create(
+            node.now,
+            p.home_address,
+            coa,
+            final.lifetime_seconds,
+            sequence_number=p.bu.seq,
+            home_registration=True,
+            link_local_compat=p.bu.L,
+        )
+        node.trace_event(
+            "binding",
+            f"home registration {p.home_address} -> {coa} for {final.lifetime_seconds} s",
+            home_address=p.home_address,
+            careof_address=coa,
+        )
+        hooks.proxy.start(p.ifname, self.defended_addresses(p.home_address, p.bu.L))
+        hooks.maintenance.reschedule()
+
+    @staticmethod
+    def defended_addresses(hoa: Addr, link_local: bool) -> tuple[Addr, ...]:
+        return (hoa, link_local_for(hoa)) if link_local else (hoa,)
+
+    # ------------------------------------------------------------------ de-registration (§10.3.2)
+    def _deregister(self, d: Delivery, hoa: Addr, src: Addr) -> None:
+        node, hooks = self.node, self.hooks
+        e = hooks.cache.delete(hoa)
+        ifname = hooks.home_ifname_for(hoa)
+        if e is not None:
+            hooks.binding_removed(e, "de-registered")
+        node.trace_event("binding", f"home registration for {hoa} deleted (de-registration)", home_address=hoa)
+        mac = getattr(node, "last_frame_source", {}).get(d.ifname)
+        if src == hoa and d.ifname == ifname and mac:
+            node.interfaces[ifname].neighbors.learned(hoa, mac, node.now)  # the BA needs no NS (§11.5.4)
+        hooks.maintenance.reschedule()
+
+    # ------------------------------------------------------------------ the BA
+    def send_ba(self, decision: BUDecision, hoa: Addr, src: Addr, ha_addr: Addr) -> bool:
+        assert decision.status is not None and decision.ba_seq is not None
+        options: tuple = ()
+        if decision.status < 128 and decision.lifetime > 0 and self.refresh_advice_fraction is not None:
+            options = (BindingRefreshAdvice(max(1, int(decision.lifetime * self.refresh_advice_fraction))),)
+        ba = BindingAcknowledgement(decision.status, decision.ba_seq, decision.lifetime, options=options)
+        dst, rh_home = reply_destination(src, hoa)
+        self.node.trace_event(
+            "ha", f"BA status {decision.status} seq {decision.ba_seq} to {dst}", status=decision.status, to=dst
+        )
+        return self.hooks.send_to_mobile_node(ha_addr, hoa, dst, ba, rh_home)

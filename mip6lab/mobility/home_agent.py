@@ -1,0 +1,529 @@
+"""The home agent role (RFC 6275 §10; white paper "Home agent", Figures 14-17, 20-21, 24-28, 31-34).
+
+A home agent is a router on the home link (in Figure 1 it is *the* home link's router) that is also
+a correspondent node (§10 builds on §9), plus:
+
+====================================  ===========================================================
+unit (a workbook chapter each)        what it does
+====================================  ===========================================================
+:mod:`.ha_registration`               home registration / de-registration, DAD before the first
+                                      BA, every BA status, Binding Refresh Advice
+:mod:`.ha_proxy`                      proxy ND for registered home addresses (two variants)
+:mod:`.ha_tunnel`                     interception + IPv6-in-IPv6 tunnel to the care-of address,
+                                      reverse tunnel with the care-of address check
+:mod:`.ha_discovery`                  home agents list from RAs (H flag), DHAAD, Mobile Prefix
+                                      Discovery and unsolicited advertisements
+:mod:`.ha_ipsec`                      the SAD/SPD for the mobile nodes it serves (manual keying)
+:mod:`.cn_maintenance`                Binding Refresh Requests before expiry, expiry
+====================================  ===========================================================
+
+The home link's Router Advertisements carry the H flag, a Prefix Information option with the R flag
+holding the home agent's full address (§7.2), the Advertisement Interval option and the Home Agent
+Information option (preference, lifetime); the home agent also receives on the Home-Agents anycast
+address of each home prefix (RFC 2526).
+
+In a Lab the role "home-agent" is built by :func:`make_home_agent`; its ``lab_configure`` finds the
+home link(s) - the Ethernet links where it has a manual address and a mobile node is attached - and
+installs ESP SAs for those mobile nodes (Lab ``esp=`` mode; see :mod:`.ha_ipsec` for how the home
+addresses are known). ``spec.options`` may set ``proxy_nd``, ``is_home_agent``, ``ha_preference``,
+``ha_lifetime``, ``max_bindings``, ``max_lifetime``, ``brr_before_expiry``, ``refresh_advice_fraction``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from ipaddress import IPv6Network
+from random import Random
+from typing import TYPE_CHECKING, Any
+
+from mip6lab import lab as _lab
+from mip6lab.ipv6.addresses import address_from_prefix
+from mip6lab.ipv6.node import Router
+from mip6lab.ipv6.router_adv import prefix_option
+from mip6lab.ipv6.upper import Delivery
+from mip6lab.mobility.binding_cache import BindingCacheEntry
+from mip6lab.mobility.cn_mh import answer_short_mobility_header
+from mip6lab.mobility.correspondent import CorrespondentHooks
+from mip6lab.mobility.ha_discovery import HomeAgentDiscovery, MobilePrefixAgent
+from mip6lab.mobility.ha_ipsec import HomeAgentIPsec, mobile_node_home_addresses
+from mip6lab.mobility.ha_proxy import UNSOLICITED_NA, ProxyND
+from mip6lab.mobility.ha_registration import HomeRegistrar
+from mip6lab.mobility.ha_tunnel import HomeTunnel, inner_selector
+from mip6lab.mobility.ipsec import EspError, IPsecMode
+from mip6lab.mobility.registration import HomePrefix, link_local_for
+from mip6lab.sansio import Action
+from mip6lab.trace import Trace
+from mip6lab.wire import icmp as I
+from mip6lab.wire.codec import DecodeError, decode_ipv6, encode_ipv6, ha_anycast, upper_checksum_ok
+from mip6lab.wire.ip import ESP, NH_ESP, NH_IPV6, Addr, HomeAddressOption, IPv6, RawPayload, RoutingType2
+from mip6lab.wire.mh import BindingRefreshRequest, BindingUpdate, MobilityHeader, MobilityMessage
+
+if TYPE_CHECKING:
+    from mip6lab.topology import NodeSpec
+
+__all__ = [
+    "HomeAgent",
+    "HomeAgentHooks",
+    "HomeLink",
+    "HomePrefixState",
+    "make_home_agent",
+    "renumber_home_link",
+]
+
+
+@dataclass
+class HomePrefixState:
+    """One prefix of a home link's Prefix List, with absolute end times (simulated seconds)."""
+
+    network: IPv6Network
+    valid_until: float = math.inf
+    preferred_until: float = math.inf
+
+
+@dataclass
+class HomeLink:
+    """A link on which this node is a home agent."""
+
+    ifname: str
+    address: Addr  # the home agent's global address on the current prefix
+    prefixes: list[HomePrefixState] = field(default_factory=list)  # current prefix first
+    preference: int = 0
+    lifetime: int | None = None  # Home Agent Lifetime (None: the router lifetime)
+    ra_timing: dict[str, float] = field(default_factory=dict)
+    anycast: list[Addr] = field(default_factory=list)
+
+    @property
+    def current(self) -> HomePrefixState:
+        return self.prefixes[0]
+
+
+class HomeAgentHooks(CorrespondentHooks):
+    """``node.mobility`` for a home agent (composition of the units in the module table)."""
+
+    role = "home-agent"
+
+    def __init__(
+        self,
+        node: Router,
+        *,
+        esp: IPsecMode = "off",
+        proxy_nd: str = UNSOLICITED_NA,
+        is_home_agent: bool = True,
+        ha_preference: int = 0,
+        ha_lifetime: int | None = None,
+        max_bindings: int | None = None,
+        max_lifetime: float | None = None,
+        brr_before_expiry: float | None = 60.0,
+        refresh_advice_fraction: float | None = 0.5,
+    ) -> None:
+        super().__init__(node, max_bindings=max_bindings, brr_before_expiry=brr_before_expiry)
+        self.router = node
+        self.home_links: dict[str, HomeLink] = {}
+        self.ha_preference = ha_preference
+        self.ha_lifetime = ha_lifetime
+        self.ipsec = HomeAgentIPsec(esp, random.Random(node.rng.getrandbits(64)), name=f"HA {node.name}")
+        self.proxy = ProxyND(node, proxy_nd)
+        self.tunnel = HomeTunnel(node, self)
+        self.registrar = HomeRegistrar(
+            node,
+            self,
+            is_home_agent=is_home_agent,
+            max_lifetime=max_lifetime,
+            refresh_advice_fraction=refresh_advice_fraction,
+        )
+        self.discovery = HomeAgentDiscovery(node, self)
+        self.prefixes = MobilePrefixAgent(node, self)
+        node.register_upper(NH_IPV6, self._tunnel_delivery)
+        node.register_upper(NH_ESP, self._esp_delivery)
+
+    # ================================================================ home link configuration
+    def configure_home_link(
+        self,
+        ifname: str,
+        prefix: IPv6Network | str,
+        address: Addr | str | None = None,
+        *,
+        ra_timing: dict[str, float] | None = None,
+        preference: int | None = None,
+        lifetime: int | None = None,
+    ) -> HomeLink:
+        """Act as home agent on ``ifname`` for ``prefix``: address (added if missing), RA with the H
+        flag, R-flag Prefix Information, Advertisement Interval and Home Agent Information options,
+        the Home-Agents anycast address, our own home agents list entry."""
+        node = self.router
+        net = IPv6Network(prefix) if isinstance(prefix, str) else prefix
+        addr = Addr(address) if address is not None else net[1]
+        if node.addresses.get(ifname, addr) is None:
+            node.add_address(ifname, addr, net.prefixlen, dad=False)
+        link = HomeLink(
+            ifname,
+            addr,
+            [HomePrefixState(net)],
+            self.ha_preference if preference is None else preference,
+            self.ha_lifetime if lifetime is None else lifetime,
+            dict(ra_timing or {}),
+            [ha_anycast(net)],
+        )
+        self.home_links[ifname] = link
+        self._configure_ra(link)
+        self.refresh_own_entry(link)
+        node.trace_event("ha", f"home agent on {ifname} for {net} ({addr}), anycast {link.anycast[0]}")
+        return link
+
+    def _configure_ra(self, link: HomeLink) -> None:
+        now = self.node.now
+        pios = []
+        for i, p in enumerate(link.prefixes):
+            valid = _lifetime(p.valid_until, now)
+            preferred = min(_lifetime(p.preferred_until, now), valid)
+            if i == 0:  # §7.2: R flag, the Prefix field holds our full address
+                pios.append(I.PrefixInformation(link.address, p.network.prefixlen, True, True, True, valid, preferred))
+            else:
+                pios.append(prefix_option(p.network, valid=valid, preferred=preferred))
+        self.router.configure_ra(
+            link.ifname,
+            pios,
+            H=True,
+            ha_preference=link.preference,
+            ha_lifetime=link.lifetime,
+            **link.ra_timing,
+        )
+
+    def refresh_own_entry(self, link: HomeLink) -> None:
+        """Our own entry in the home agents list (we never hear our own RAs)."""
+        ll = self.router.addresses.link_local(link.ifname)
+        cfg = self.router.ra_configs.get(link.ifname)
+        if ll is None or cfg is None:
+            return
+        life = link.lifetime if link.lifetime is not None else (cfg.router_lifetime or 0)
+        e = self.discovery.ha_list.lookup(ll.addr)
+        if e is not None and e.global_addresses[:1] != [link.address]:
+            self.discovery.ha_list.remove(ll.addr)
+        self.discovery.ha_list.update_from_ra(self.node.now, ll.addr, [link.address], life or 1, link.preference)
+
+    # ================================================================ prefix queries
+    def _live_prefixes(self) -> list[tuple[HomeLink, HomePrefixState]]:
+        now = self.node.now
+        out = []
+        for link in self.home_links.values():
+            keep = [p for p in link.prefixes if p.valid_until > now]
+            if len(keep) != len(link.prefixes):
+                link.prefixes[:] = keep
+            out.extend((link, p) for p in keep)
+        return out
+
+    def link_of(self, hoa: Addr) -> HomeLink | None:
+        return next((lk for lk, p in self._live_prefixes() if hoa in p.network), None)
+
+    def serves(self, hoa: Addr) -> bool:
+        """Is ``hoa`` on one of our home links' prefixes (a home address we could serve)?"""
+        return self.link_of(hoa) is not None
+
+    def home_prefixes(self) -> list[HomePrefix]:
+        now = self.node.now
+        return [
+            HomePrefix(p.network, None if math.isinf(p.valid_until) else p.valid_until - now)
+            for _, p in self._live_prefixes()
+        ]
+
+    def home_ifname_for(self, hoa: Addr) -> str:
+        link = self.link_of(hoa)
+        return link.ifname if link is not None else next(iter(self.home_links))
+
+    def ha_address_for(self, hoa: Addr) -> Addr:
+        """Our address on the home address's prefix (the old one after renumbering), else the current."""
+        link = self.link_of(hoa) or next(iter(self.home_links.values()))
+        for e in self.router.addresses.for_interface(link.ifname):
+            if not e.addr.is_link_local and e.addr in IPv6Network(f"{hoa}/{e.prefix_len}", strict=False):
+                return e.addr
+        return link.address
+
+    def prefix_discovery_needed(self, hoa: Addr) -> bool:
+        """BA status 1 (§10.3.1): the home address is on a prefix that is being retired."""
+        link = self.link_of(hoa)
+        return link is not None and hoa not in link.current.network
+
+    def prefix_options(self, hoa: Addr) -> list[I.PrefixInformation]:
+        link = self.link_of(hoa) or next(iter(self.home_links.values()))
+        now = self.node.now
+        return [
+            prefix_option(
+                p.network,
+                valid=_lifetime(p.valid_until, now),
+                preferred=min(_lifetime(p.preferred_until, now), _lifetime(p.valid_until, now)),
+            )
+            for p in link.prefixes
+        ]
+
+    def link_for_anycast(self, addr: Addr) -> HomeLink | None:
+        return next((lk for lk in self.home_links.values() if addr in lk.anycast), None)
+
+    def is_anycast(self, addr: Addr) -> bool:
+        return self.link_for_anycast(addr) is not None
+
+    # ================================================================ bindings
+    def binding_for_intercept(self, dst: Addr) -> BindingCacheEntry | None:
+        """The home registration that ``dst`` (a home address, or its link-local twin with L=1) belongs to."""
+        now = self.node.now
+        b = self.cache.lookup_valid(now, dst)
+        if b is not None:
+            return b if b.home_registration else None
+        if dst.is_link_local:
+            for e in self.cache.entries():
+                if e.home_registration and e.link_local_compat and link_local_for(e.home_address) == dst:
+                    return None if e.expired(now) else e
+        return None
+
+    def binding_removed(self, e: BindingCacheEntry, why: str) -> None:
+        """A home registration ended (de-registration, expiry): stop defending and advertising."""
+        if not e.home_registration:
+            return
+        ifname = self.home_ifname_for(e.home_address)
+        self.proxy.stop(ifname, self.registrar.defended_addresses(e.home_address, e.link_local_compat))
+        self.prefixes.stop(e.home_address, why)
+
+    def on_binding_removed(self, e: BindingCacheEntry, why: str) -> None:
+        self.binding_removed(e, why)
+        super().on_binding_removed(e, why)
+
+    def send_binding_refresh_request(self, e: BindingCacheEntry) -> bool:
+        if not e.home_registration:
+            return super().send_binding_refresh_request(e)
+        src = self.ha_address_for(e.home_address)
+        return self.send_to_mobile_node(src, e.home_address, e.care_of_address, BindingRefreshRequest(), e.home_address)
+
+    def send_to_mobile_node(
+        self, src: Addr, hoa: Addr, dst: Addr, message: MobilityMessage | I.ICMPv6Message, rh_home: Addr | None
+    ) -> bool:
+        """A signalling packet to a mobile node (BA, BRR, MPA): to ``dst`` with a Type 2 Routing
+        header carrying ``rh_home`` (unless it is the destination), ESP per the SPD."""
+        payload: Any = message if isinstance(message, I.MobilePrefixAdvertisement) else MobilityHeader(message)
+        proto, mtype = inner_selector(IPv6(src, hoa, payload))
+        protected = self.ipsec.protect_transport(src, hoa, payload, mtype) if self.ipsec.enabled else payload
+        del proto
+        ext = (RoutingType2(rh_home),) if rh_home is not None and rh_home != dst else ()
+        return self.node.send_packet(IPv6(src, dst, protected, ext, hlim=self.node._hop_limit()))  # type: ignore[arg-type]
+
+    # ================================================================ hooks overrides
+    def binding_update(self, d: Delivery, bu: BindingUpdate, via_spi: int | None) -> None:
+        if bu.H:
+            self.registrar.home_binding_update(d, bu, via_spi)
+        else:
+            super().binding_update(d, bu, via_spi)
+
+    def home_address_option_exempt(self, packet: IPv6, hoa: Addr) -> bool:
+        """A packet under IPsec for a home address we could serve needs no binding (§10.3.1: the BU
+        itself, or an MPS, arrives inside ESP and cannot be recognised before decryption)."""
+        return isinstance(packet.payload, ESP) and self.serves(hoa)
+
+    def intercept(self, packet: IPv6, ifname: str) -> bool:
+        return self.tunnel.intercept(packet, ifname)
+
+    # ================================================================ deliveries
+    def _tunnel_delivery(self, d: Delivery) -> None:
+        assert isinstance(d.payload, IPv6)
+        self.tunnel.decapsulate(d, d.payload)
+
+    def _esp_delivery(self, d: Delivery) -> None:
+        """ESP for us: open it (installing a mobile node's SAs on first sight), check policy, and
+        hand the protected Mobility Header / ICMPv6 message / tunnelled packet on."""
+        node = self.node
+        esp = d.payload
+        assert isinstance(esp, ESP)
+        if self.ipsec.sa_for_spi(esp.spi) is None:
+            self._learn_sas_for(d)
+        try:
+            sa, nh, plain = self.ipsec.db.open(esp)
+        except EspError as e:
+            node.trace_event("esp", f"ESP from {d.packet.src} refused: {e}", reason=e.reason)
+            return
+        if nh == NH_IPV6:
+            try:
+                inner = decode_ipv6(plain)
+            except DecodeError as e:
+                node.trace_event("esp", f"ESP tunnel from {d.packet.src}: inner packet undecodable: {e}")
+                return
+            self.tunnel.decapsulate(d, inner, via_spi=sa.spi)
+            return
+        try:
+            logical = decode_ipv6(encode_ipv6(IPv6(d.src, d.dst, RawPayload(nh, plain))))
+        except DecodeError as e:
+            node.trace_event("esp", f"ESP from {d.packet.src}: payload undecodable: {e}")
+            return
+        if not upper_checksum_ok(logical):
+            node.trace_event("esp", f"ESP from {d.packet.src}: upper-layer checksum wrong, discarded")
+            return
+        inner_d = Delivery(d.src, d.dst, logical.payload, d.packet, d.ifname, d.tunneled, d.outer)
+        payload = logical.payload
+        if isinstance(payload, MobilityHeader):
+            if not (isinstance(payload.message, BindingUpdate) and payload.message.H):
+                proto, mtype = inner_selector(logical)
+                if not self.ipsec.inbound_ok(d.src, d.dst, proto, mtype, sa.spi):
+                    node.trace_event("esp", f"{mtype} from {d.src} under SA {sa.spi:#x}: not what the SPD says")
+                    return
+            self.mh_input(inner_d, payload, via_spi=sa.spi)
+        elif isinstance(payload, I.MobilePrefixSolicitation):
+            self.prefixes.solicitation(inner_d, payload, sa.spi)
+        else:
+            node.trace_event("esp", f"ESP from {d.src} carried {type(payload).__name__}: no policy, discarded")
+
+    def _learn_sas_for(self, d: Delivery) -> None:
+        hao: HomeAddressOption | None = d.packet.home_address_option
+        if hao is not None and self.serves(hao.home_address):
+            self.ipsec.ensure(hao.home_address, d.dst)
+            return
+        for e in self.cache.entries():  # tunnel mode: the outer source is a registered care-of address
+            if e.home_registration and e.care_of_address == d.packet.src:
+                self.ipsec.ensure(e.home_address, self.ha_address_for(e.home_address))
+
+    def _icmp_delivery(self, d: Delivery) -> None:
+        m = d.payload
+        if isinstance(m, I.HomeAgentAddressDiscoveryRequest):
+            self.discovery.request(d, m)
+        elif isinstance(m, I.MobilePrefixSolicitation):
+            self.prefixes.solicitation(d, m, None)
+        else:
+            super()._icmp_delivery(d)
+
+    # ================================================================ renumbering (Figure 32)
+    def change_home_prefix(
+        self,
+        new_prefix: IPv6Network | str,
+        *,
+        ifname: str | None = None,
+        old_valid_lifetime: float = 600.0,
+    ) -> Addr:
+        """Renumber a home link: the new prefix becomes the current one (our address on it keeps the
+        interface identifier), the old one is advertised deprecated (preferred lifetime 0) for
+        ``old_valid_lifetime`` seconds, the RA changes at once, and every mobile node registered
+        with an old-prefix home address gets unsolicited Mobile Prefix Advertisements (§10.6.2).
+        Routers elsewhere must learn to route the new prefix to us: see :func:`renumber_home_link`."""
+        node = self.router
+        link = self.home_links[ifname] if ifname is not None else next(iter(self.home_links.values()))
+        net = IPv6Network(new_prefix) if isinstance(new_prefix, str) else new_prefix
+        old = link.current
+        now = node.now
+        iid = int(link.address) & ((1 << (128 - old.network.prefixlen)) - 1)
+        new_addr = address_from_prefix(net, iid)
+        if node.addresses.get(link.ifname, new_addr) is None:
+            node.add_address(link.ifname, new_addr, net.prefixlen, dad=False)
+        old.valid_until = min(old.valid_until, now + old_valid_lifetime)
+        old.preferred_until = now
+        link.prefixes.insert(0, HomePrefixState(net))
+        link.address = new_addr
+        link.anycast.append(ha_anycast(net))
+        self._configure_ra(link)
+        self.refresh_own_entry(link)
+        node.trace_event("ha", f"home prefix of {link.ifname} changed: {old.network} -> {net}; HA address {new_addr}")
+        affected = [
+            e.home_address for e in self.cache.entries() if e.home_registration and e.home_address in old.network
+        ]
+        self.prefixes.prefix_changed(affected)
+        return new_addr
+
+    # ================================================================ display
+    def snapshot(self) -> dict[str, Any]:
+        snap = super().snapshot()
+        snap["home_links"] = [
+            {
+                "interface": lk.ifname,
+                "address": str(lk.address),
+                "prefixes": [str(p.network) for p in lk.prefixes],
+                "anycast": [str(a) for a in lk.anycast],
+            }
+            for lk in self.home_links.values()
+        ]
+        snap["home_agents_list"] = [
+            {
+                "link_local": str(e.link_local_address),
+                "addresses": [str(a) for a in e.global_addresses],
+                "preference": e.preference,
+                "remaining": round(e.remaining(self.node.now), 3),
+            }
+            for e in self.discovery.current_list().ordered()
+        ]
+        snap["proxy_nd"] = [str(a) for (_, a) in self.router.proxies]
+        snap["pending_dad"] = [str(h) for h in self.registrar.pending]
+        return snap
+
+
+def _lifetime(until: float, now: float) -> int:
+    if math.isinf(until):
+        return 0xFFFFFFFF
+    return max(int(until - now), 0)
+
+
+class HomeAgent(Router):
+    """A router with :class:`HomeAgentHooks`. It remembers each interface's last frame source MAC
+    (for the BA of a de-registration from the home link), answers too-short Mobility Headers with
+    Parameter Problem, and receives on its Home-Agents anycast addresses."""
+
+    def __init__(self, name: str, rng: Random | None = None, trace: Trace | None = None, **options: Any) -> None:
+        super().__init__(name, rng, trace)
+        self.last_frame_source: dict[str, str] = {}
+        self.hooks = HomeAgentHooks(self, **options)
+
+    def handle_frame(self, now: float, ifname: str, frame: bytes) -> list[Action]:
+        if len(frame) >= 12:
+            self.last_frame_source[ifname] = frame[6:12].hex(":")
+        if answer_short_mobility_header(self, now, ifname, frame):
+            return self.drain()
+        return super().handle_frame(now, ifname, frame)
+
+    def is_local_destination(self, dst: Addr) -> bool:
+        return super().is_local_destination(dst) or self.hooks.is_anycast(dst)
+
+    def lab_configure(self, lab: _lab.Lab, spec: NodeSpec) -> None:
+        """Home link(s): Ethernet links with our manual address and a mobile node on them (else every
+        Ethernet link with our manual address); RA per §7; ESP SAs for those mobile nodes."""
+        t = lab.topology
+        mine = [i for i in t.interfaces_of(spec.name) if i.iid is not None and t.links[i.link].kind == "ethernet"]
+        with_mn = [i for i in mine if any(t.nodes[j.node].role == "mobile-node" for j in t.attached(i.link))]
+        for ifs in with_mn or mine:
+            lk = t.links[ifs.link]
+            addr = lk.prefix[ifs.iid]  # type: ignore[index]
+            timing = dict(_lab.FAST_RA) if lk.fast_ra else {}
+            self.hooks.configure_home_link(ifs.ifname, lk.prefix, addr, ra_timing=timing)
+            for hoa in mobile_node_home_addresses(lab, lk):
+                if self.hooks.ipsec.ensure(hoa, addr):
+                    self.trace_event("esp", f"SAs installed for mobile node home address {hoa}", home_address=hoa)
+
+
+_HA_OPTIONS = (
+    "proxy_nd",
+    "is_home_agent",
+    "ha_preference",
+    "ha_lifetime",
+    "max_bindings",
+    "max_lifetime",
+    "brr_before_expiry",
+    "refresh_advice_fraction",
+)
+
+
+def make_home_agent(lab: _lab.Lab, spec: NodeSpec) -> HomeAgent:
+    """Lab factory for role "home-agent" (ESP mode from ``lab.esp``)."""
+    opts = {k: spec.options[k] for k in _HA_OPTIONS if k in spec.options}
+    return HomeAgent(spec.name, lab.world.sim.child_rng(f"node/{spec.name}"), lab.trace, esp=lab.esp, **opts)
+
+
+def renumber_home_link(lab: _lab.Lab, ha: str, new_prefix: str, *, old_valid_lifetime: float = 600.0) -> Addr:
+    """The Figure 32 set-up in a Lab: every other router that routes the old home prefix learns the
+    same route for the new one, then the home agent renumbers its home link. Returns its new address."""
+    node = lab.node(ha)
+    assert isinstance(node, HomeAgent)
+    link = next(iter(node.hooks.home_links.values()))
+    old = link.current.network
+    net = IPv6Network(new_prefix)
+    for other in lab.nodes.values():
+        if other is node or not isinstance(other, Router):
+            continue
+        for r in list(other.routes.routes):
+            if r.prefix == old and r.next_hop is not None:
+                other.add_route(net.network_address, net.prefixlen, r.next_hop, r.ifname)
+    return node.hooks.change_home_prefix(net, old_valid_lifetime=old_valid_lifetime)
+
+
+_lab.ROLE_FACTORIES["home-agent"] = make_home_agent
