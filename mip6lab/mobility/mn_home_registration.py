@@ -189,9 +189,9 @@ class HomeRegistration:
         mn = self.mn
         self.seq = next_seq(self.seq)
         pkt = self.build(self.seq, self.outstanding_dereg)
-        msg = self._bu_of(pkt)
         self.outstanding = self.seq
-        self.l_flag = self.l_flag or (msg.L if msg is not None else False)
+        if not self.outstanding_dereg:
+            self.l_flag = self.l_flag or self.link_local_compatible()
         lifetime = 0 if self.outstanding_dereg else self.lifetime_units()
         coa = mn.home_address if self.outstanding_dereg else mn.care_of_address
         assert coa is not None
@@ -207,10 +207,6 @@ class HomeRegistration:
             retransmission=entry.retransmission.pending,
         )
         mn.send_packet(pkt)
-
-    def _bu_of(self, pkt: IPv6) -> BindingUpdate | None:
-        p = pkt.payload
-        return p.message if isinstance(p, MobilityHeader) and isinstance(p.message, BindingUpdate) else None
 
     def _retransmit_timer(self, key: Hashable) -> None:
         if self.outstanding is None and not self._first_pending:

@@ -192,15 +192,15 @@ class MNHarness:
             return p.payload
         return p.payload
 
-    def tunnelled_hotis(self) -> list[HomeTestInit]:
+    def tunnelled_hotis(self, timed: bool = False) -> list[Any]:
         """HoTIs inside ESP tunnel mode (opened with a copy of the home agent's SA)."""
-        out = []
-        for _, p in self.packets():
+        out: list[Any] = []
+        for t, p in self.packets():
             if p.dst == HA and isinstance(p.payload, ESP):
                 msg = self.open_to_ha(p, peek=True)
                 if isinstance(msg, IPv6) and isinstance(msg.payload, MobilityHeader):
                     if isinstance(msg.payload.message, HomeTestInit):
-                        out.append(msg.payload.message)
+                        out.append((t, msg.payload.message) if timed else msg.payload.message)
         return out
 
     def events(self, category: str | None = None) -> list[str]:
@@ -249,9 +249,11 @@ class MNHarness:
     # ------------------------------------------------------------------ playing the correspondent
     def answer_hoti(self, cn: A = CN, *, at_home: bool = False) -> None:
         """HoT for the last HoTI to ``cn`` (through the home agent's tunnel unless at home)."""
-        hotis = [m for _, _, m in self.mh(HomeTestInit)] + self.tunnelled_hotis()
+        hotis = sorted(
+            [(t, m) for t, _, m in self.mh(HomeTestInit)] + self.tunnelled_hotis(timed=True), key=lambda x: x[0]
+        )
         assert hotis, "no HoTI sent"
-        hot = rr.home_test_for(self.cn_secrets, self.now, HOA, hotis[-1])
+        hot = rr.home_test_for(self.cn_secrets, self.now, HOA, hotis[-1][1])
         inner = IPv6(cn, self.mn.home_address or HOA, MobilityHeader(hot))
         if at_home:
             self.deliver(inner)
