@@ -194,3 +194,125 @@ def cn_bench(seed: int = 1, **options: Any) -> tuple[Bench, Any]:
     bench.run(2.0)  # link-local DAD done
     bench.mark()
     return bench, cn.hooks
+
+
+# ------------------------------------------------------------------ the home agent bench
+HA_CORE = A("2001:db8:ff:1::2")
+CORE_PEER_MAC = "02:00:00:00:ee:02"
+HN_MAC = "02:00:00:00:ee:03"
+HA_MAC = "02:00:00:00:01:01"
+HOME_PREFIX = "2001:db8:1::/64"
+
+
+class HaBench(Bench):
+    """Home agent with eth0 on "home" (a fake node "hn" there) and eth1 on "core" (a fake router
+    "peer" there, the way to every other address). ``mn_db`` is the mobile node's SPD/SAD."""
+
+    def __init__(self, esp: str = "off", seed: int = 1, **options: Any) -> None:
+        import random as _random
+
+        from mip6lab.lab import FAST_RA
+        from mip6lab.mobility.home_agent import HomeAgent
+        from mip6lab.mobility.ipsec import manual_sa_pair
+        from mip6lab.net.world import World
+
+        world = World(seed)
+        world.strict = True
+        world.add_link("home")
+        world.add_link("core")
+        ha = HomeAgent("ha", world.sim.child_rng("ha"), world.trace, esp=esp, **options)
+        ha.add_interface("eth0", HA_MAC)
+        ha.add_interface("eth1", "02:00:00:00:01:02")
+        ha.add_address("eth0", HA, 64, dad=False)
+        ha.add_address("eth1", HA_CORE, 64, dad=False)
+        ha.add_route("::", 0, link_local_from_mac(CORE_PEER_MAC), "eth1")
+        world.add_node(ha)
+        ha.hooks.configure_home_link("eth0", HOME_PREFIX, HA, ra_timing=dict(FAST_RA))
+        world.attach("ha", "eth0", "home")
+        world.attach("ha", "eth1", "core")
+        self.world, self.node, self.link, self.ifname = world, ha, "core", "eth1"
+        self.peer = FakePeer("peer", CORE_PEER_MAC)
+        world.add_node(self.peer)
+        world.attach("peer", "eth0", "core")
+        self.hn = FakePeer("hn", HN_MAC)
+        self.hn.answer_ns = False
+        world.add_node(self.hn)
+        world.attach("hn", "eth0", "home")
+        self._mark = 0
+        self.hooks = ha.hooks
+        self.mn_db = None
+        if esp != "off":
+            self.mn_db, _ = manual_sa_pair(HOA, HA, esp, _random.Random(7))  # type: ignore[arg-type]
+            ha.hooks.ipsec.ensure(HOA, HA)
+        self.run(2.0)
+        self.mark()
+
+    def inject(self, pkt: IPv6, *, run: float = 0.05, dst_mac: str | None = None, link: str = "core") -> None:
+        if link == "core":
+            mac, src_mac = dst_mac or "02:00:00:00:01:02", CORE_PEER_MAC
+        else:
+            mac, src_mac = dst_mac or HA_MAC, HN_MAC
+        self.world.inject(link, encode_frame(Ethernet(mac, src_mac, pkt)), sender="peer" if link == "core" else "hn")
+        if run:
+            self.run(run)
+
+    def protect(self, payload: Any, src: A, dst: A, msg_type: int, *, tunnel: bool = False) -> Any:
+        from mip6lab.wire.codec import encode_ipv6
+
+        if self.mn_db is None:
+            return payload
+        if tunnel:
+            sa = self.mn_db.outbound(payload.src, payload.dst, 135, msg_type, tunnel=True)
+            return self.mn_db.protect(sa, 41, encode_ipv6(payload))
+        nh, octets = encode_upper(payload, src, dst)
+        sa = self.mn_db.outbound(src, dst, nh, msg_type)
+        return self.mn_db.protect(sa, nh, octets) if sa is not None else payload
+
+    def open(self, pkt: IPv6, logical_src: A = HA, logical_dst: A = HOA) -> Any:
+        """The payload of a packet from the home agent, ESP opened with the mobile node's keys."""
+        from mip6lab.wire.codec import decode_ipv6, encode_ipv6
+        from mip6lab.wire.ip import ESP, RawPayload
+
+        p = pkt.payload
+        if not isinstance(p, ESP):
+            return p
+        assert self.mn_db is not None
+        _, nh, plain = self.mn_db.open(p)
+        if nh == 41:
+            return decode_ipv6(plain)
+        return decode_ipv6(encode_ipv6(IPv6(logical_src, logical_dst, RawPayload(nh, plain)))).payload
+
+
+def home_bu(
+    bench: HaBench,
+    seq: int,
+    lifetime: int = 100,
+    *,
+    hoa: A = HOA,
+    coa: A = COA,
+    A_: bool = True,
+    L: bool = False,
+    src: A | None = None,
+    options: tuple = (),
+    protect: bool = True,
+) -> IPv6:
+    bu = M.BindingUpdate(seq, lifetime, A=A_, H=True, L=L, options=(*options, M.AlternateCareofAddress(coa)))
+    mh = M.MobilityHeader(bu)
+    payload = bench.protect(mh, hoa, HA, M.MH_BU) if protect else mh
+    src = src or coa
+    ext = (DestinationOptions((HomeAddressOption(hoa),)),) if src != hoa else ()
+    return IPv6(src, HA, payload, ext)
+
+
+def bas(bench: HaBench, link: str | None = None) -> list[tuple[IPv6, M.BindingAcknowledgement]]:
+    from mip6lab.wire.ip import ESP
+
+    out = []
+    for p in bench.sent(link=link):
+        if isinstance(p.payload, ESP) and p.payload.spi & 0xF == 2 or isinstance(p.payload, M.MobilityHeader):
+            rh = p.routing_type2
+            m = bench.open(p, HA, rh.home_address if rh else p.dst)
+            msg = m.message if isinstance(m, M.MobilityHeader) else m
+            if isinstance(msg, M.BindingAcknowledgement):
+                out.append((p, msg))
+    return out
