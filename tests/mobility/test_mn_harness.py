@@ -198,9 +198,9 @@ class MNHarness:
         for t, p in self.packets():
             if p.dst == HA and isinstance(p.payload, ESP):
                 msg = self.open_to_ha(p, peek=True)
-                if isinstance(msg, IPv6) and isinstance(msg.payload, MobilityHeader):
-                    if isinstance(msg.payload.message, HomeTestInit):
-                        out.append((t, msg.payload.message) if timed else msg.payload.message)
+                m = msg.payload.message if isinstance(msg, IPv6) and isinstance(msg.payload, MobilityHeader) else None
+                if isinstance(m, HomeTestInit):
+                    out.append((t, m) if timed else m)
         return out
 
     def events(self, category: str | None = None) -> list[str]:
