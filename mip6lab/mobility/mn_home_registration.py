@@ -31,6 +31,7 @@ from mip6lab.mobility.constants import MAX_LIFETIME_UNITS
 from mip6lab.mobility.seqno import next_seq
 from mip6lab.wire.ip import Addr, DestinationOptions, HomeAddressOption, IPv6
 from mip6lab.wire.mh import (
+    BA_NOT_HOME_AGENT,
     LIFETIME_UNIT,
     MH_BU,
     AlternateCareofAddress,
@@ -258,6 +259,11 @@ class HomeRegistration:
         dereg = self.outstanding_dereg
         if R.STOP_RETRANSMITTING in res.actions:
             self._stop_retransmitting()
+        if dereg and ba.status == BA_NOT_HOME_AGENT:
+            # §10.3.2: "no binding" -- e.g. we came home before our registration reached the home agent
+            mn.trace_event("binding", "de-registration: the home agent holds no binding (133): nothing to delete")
+            self._deregistered(entry)
+            return
         if res.accepted:
             if dereg:
                 self._deregistered(entry)

@@ -224,3 +224,15 @@ def test_max_update_rate_limits_bursts() -> None:
     assert len(sent_now) <= 3
     h.run(h.now + 1.0)
     assert len(h.home_bus()) >= 4
+
+
+def test_deregistration_answered_133_counts_as_done() -> None:
+    h = MNHarness()
+    h.go(HOME)
+    h.go(F1)  # BU sent, never answered
+    h.go(HOME, settle=0.0)
+    t, p, bu = h.home_bus()[-1]
+    assert bu.lifetime == 0 and p.src == HOA
+    h.ba(bu.seq, status=133)
+    assert not h.mn.home_registration.registered and h.mn.home_registration.outstanding is None
+    assert not [q for _, q in h.packets() if isinstance(q.payload, I.HomeAgentAddressDiscoveryRequest)]
