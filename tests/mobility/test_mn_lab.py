@@ -171,3 +171,27 @@ def test_deterministic_capture() -> None:
     a, _ = stream_lab()
     b, _ = stream_lab()
     assert [r.frame for r in a.capture] == [r.frame for r in b.capture]
+
+
+def test_non_mipv6_correspondent_keeps_tunnelling() -> None:
+    apps: dict = {}
+
+    def setup(lab: Lab) -> None:
+        def start() -> None:
+            apps["tx"], apps["rx"] = lab.tcp_stream("mn", "cn", rate=10.0, chunk=200, duration=30.0)
+
+        lab.at(3.0, start)
+        lab.at(10.0, lambda: lab.move("mn", "foreign1"))
+
+    t = figure1()
+    t.nodes["cn"].role = "host"  # a plain IPv6 node: Parameter Problem for the Mobility Header
+    lab = Lab(Scenario("mn-plain-cn", "plain CN", setup, duration=50.0, mobility=True), esp="null", topology=t)
+    lab.run()
+    rx = apps["rx"]
+    assert rx.received == 300 and rx.lost == 0 and rx.duplicated == 0
+    mn = lab.node("mn")
+    cn_addr = lab.address_of("cn")
+    e = mn.bul.lookup(cn_addr, mn.home_address)
+    assert e is not None and e.no_future_updates
+    late = [p for t_, p in frames(lab, "foreign1", "mn") if t_ > 20 and isinstance(p.payload, IPv6)]
+    assert late and all(p.dst == mn.home_agent for p in late)  # data still reverse-tunnelled
