@@ -153,6 +153,7 @@ class PacketInspector:
         self.list.add_class("mip6lab-capture")
         self.count = W.HTML()
         self.title = W.HTML()
+        self.title.add_class("mip6lab-packet-title")
         self.field = W.Dropdown(description="Field", layout=W.Layout(width="560px"))
         self.bytes = W.IntRangeSlider(value=(0, 0), min=0, max=1, description="Octets", layout=W.Layout(width="560px"))
         self.tree = W.HTML()

@@ -12,6 +12,7 @@ mobile node's marker and interface line and replaces the path lines, then re-enc
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,6 @@ from mip6lab.widgets._util import (
     KIND_STYLE,
     ROLE_COLOURS,
     esc,
-    figure_png,
     new_figure,
     render_data,
     rows_table,
@@ -50,21 +50,35 @@ def rebuild_lab(lab: Lab) -> Lab:
 
 class TopologyDrawing:
     """The topology on one matplotlib figure, built once; movable nodes and packet paths are
-    the only artists that change."""
+    the only artists that change.
 
-    def __init__(self, topology: Topology, width: float = 7.5, height: float = 5.2, dpi: int = 80) -> None:
+    Blitting: links, routers and labels are rendered once into a background; an update restores
+    it and draws only the changing artists (``animated``), then encodes the pixels as PNG. That
+    keeps a move + redraw at a few tens of milliseconds.
+    """
+
+    def __init__(
+        self,
+        topology: Topology,
+        width: float = 7.5,
+        height: float = 5.2,
+        dpi: int = 80,
+        movable: list[str] | None = None,
+    ) -> None:
         self.topology = topology
-        g = topology.graph()
         pos = topology.positions()  # fixed for Figure 1; a spring layout runs once for others
         self.pos: dict[str, tuple[float, float]] = {k[1]: (float(v[0]), float(v[1])) for k, v in pos.items()}
         self.link_kind = {name: lk.kind for name, lk in topology.links.items()}
         self.role = {name: n.role for name, n in topology.nodes.items()}
         self.home = {n: (ifs[0].link if (ifs := topology.interfaces_of(n)) else None) for n in topology.nodes}
+        if movable is None:
+            movable = [n for n, r in self.role.items() if r in ("mobile-node", "host", "correspondent")]
+        self.movable = list(movable)
         self.span: dict[str, tuple[float, float]] = {}
         for name, lk in topology.links.items():
             x, _ = self.pos[name]
             xs = [self.pos[i.node][0] for i in topology.attached(name)] or [x]
-            lo, hi = min(xs + [x - BAR_HALF]), max(xs + [x + BAR_HALF])
+            lo, hi = min([*xs, x - BAR_HALF]), max([*xs, x + BAR_HALF])
             self.span[name] = (lo - 0.15, hi + 0.15) if lk.kind == "ethernet" else (x, x)
         self.fig = new_figure(width, height, dpi)
         self.ax = ax = self.fig.add_axes((0.01, 0.01, 0.98, 0.92))
@@ -73,7 +87,6 @@ class TopologyDrawing:
         ys = [p[1] for p in self.pos.values()]
         ax.set_xlim(min(xs) - 0.4, max(xs) + 1.3)
         ax.set_ylim(min(ys) - 0.9, max(ys) + 0.5)
-        self.movable = set(n for n, r in self.role.items() if r == "mobile-node")
         self.node_art: dict[str, tuple[Any, Any]] = {}
         self.iface_art: dict[tuple[str, str], Line2D] = {}
         self.path_art: list[Any] = []
@@ -85,37 +98,41 @@ class TopologyDrawing:
                 ax.text(hi + 0.05, y, f"{lk.label}\n{lk.prefix}", fontsize=7, va="center", ha="left", color="#333")
             else:
                 ax.plot([x], [y], marker="D", ms=5, color="#999", zorder=2)
-        for i in topology.interfaces:
-            line = Line2D([], [], color="#999", lw=1.2, zorder=1)
+        for u, v, data in topology.graph().edges(data=True):  # one edge per interface (bipartite graph)
+            (node, link) = (u[1], v[1]) if u[0] == "node" else (v[1], u[1])
+            line = Line2D([], [], color="#999", lw=1.2, zorder=1, animated=node in self.movable)
             ax.add_line(line)
-            self.iface_art[(i.node, i.ifname)] = line
+            self.iface_art[(node, data["ifname"])] = line
+            if node not in self.movable:
+                a = self.pos[node]
+                b = self.attach_xy(a, link)
+                line.set_data([a[0], b[0]], [a[1], b[1]])
         for name, spec in topology.nodes.items():
             x, y = self.pos[name]
             colour = ROLE_COLOURS.get(spec.role, "#1f77b4")
-            (marker,) = ax.plot([x], [y], marker="o", ms=13, color=colour, mec="#222", zorder=5)
-            label = ax.text(x, y - 0.2, spec.label, fontsize=7, ha="center", va="top", zorder=6)
+            dyn = name in self.movable
+            (marker,) = ax.plot([x], [y], marker="o", ms=13, color=colour, mec="#222", zorder=5, animated=dyn)
+            label = ax.text(x, y - 0.2, spec.label, fontsize=7, ha="center", va="top", zorder=6, animated=dyn)
             self.node_art[name] = (marker, label)
-        self.title = ax.set_title("", fontsize=9)
+        self.title = ax.text(0.5, 1.02, "", transform=ax.transAxes, ha="center", fontsize=9, animated=True)
         handles = [
             Line2D([], [], color=KIND_STYLE["plain"][0], ls=KIND_STYLE["plain"][1], lw=2, label="plain IPv6"),
             Line2D([], [], color=KIND_STYLE["tunnel"][0], ls=KIND_STYLE["tunnel"][1], lw=2, label="tunnelled"),
             Line2D([], [], color=KIND_STYLE["ro"][0], ls=KIND_STYLE["ro"][1], lw=2, label="route optimized"),
         ]
         ax.legend(handles=handles, loc="lower right", fontsize=7, frameon=False)
-        self._g = g
+        self._background: Any = None
 
     # ------------------------------------------------------------------ geometry
     def node_xy(self, node: str, link: str | None) -> tuple[float, float]:
         """Where to draw ``node`` when its first interface is on ``link``."""
-        if link is None or link == self.home.get(node):
+        if link is None or link == self.home.get(node) or node not in self.movable:
             return self.pos[node]
         lx, ly = self.pos[link]
         others = [self.pos[i.node][1] for i in self.topology.attached(link) if i.node != node]
         below = not others or sum(others) / len(others) >= ly
-        lo, hi = self.span[link]
-        return (lo + 0.25 + 0.1 * sorted(self.movable).index(node) if node in self.movable else lx), ly + (
-            -0.55 if below else 0.55
-        )
+        lo, _ = self.span[link]
+        return lo + 0.25 + 0.12 * self.movable.index(node), ly + (-0.55 if below else 0.55)
 
     def attach_xy(self, node_xy: tuple[float, float], link: str) -> tuple[float, float]:
         lx, ly = self.pos[link]
@@ -126,16 +143,20 @@ class TopologyDrawing:
 
     # ------------------------------------------------------------------ updates
     def update(self, lab: Lab, recent: list[Message]) -> None:
-        """Place nodes and interface lines from the Lab's attachments; draw ``recent`` paths."""
+        """Place movable nodes from the Lab's attachments; draw ``recent`` packets' paths where
+        they went (a node that has moved since is drawn on the link the packet used)."""
         where: dict[str, tuple[float, float]] = {}
         for name in self.topology.nodes:
-            link = lab.world.link_of(name, lab.topology.interfaces_of(name)[0].ifname) if name in lab.nodes else None
-            xy = self.node_xy(name, link)
-            where[name] = xy
-            marker, label = self.node_art[name]
-            marker.set_data([xy[0]], [xy[1]])
-            label.set_position((xy[0], xy[1] - 0.2))
+            ifs = self.topology.interfaces_of(name)
+            link = lab.world.link_of(name, ifs[0].ifname) if ifs and name in lab.nodes else None
+            where[name] = xy = self.node_xy(name, link)
+            if name in self.movable:
+                marker, label = self.node_art[name]
+                marker.set_data([xy[0]], [xy[1]])
+                label.set_position((xy[0], xy[1] - 0.2))
         for i in self.topology.interfaces:
+            if i.node not in self.movable:
+                continue
             line = self.iface_art[(i.node, i.ifname)]
             link = lab.world.link_of(i.node, i.ifname)
             if link is None:
@@ -153,16 +174,23 @@ class TopologyDrawing:
             off = (k - (n - 1) / 2) * 0.05
             alpha = 0.35 + 0.65 * (k + 1) / n
             for r in m.records:
-                if r.sender not in where or r.link not in self.pos:
+                if r.sender not in self.pos or r.link not in self.pos:
                     continue
-                s = where[r.sender]
+                s = self.node_xy(r.sender, r.link)
                 s = (s[0] + off, s[1] + off)
                 mid = self.attach_xy(s, r.link)
-                targets = [where[t] for t in r.receivers if t in where] or [mid]
+                targets = [self.node_xy(t, r.link) for t in r.receivers if t in self.pos] or [mid]
                 for t in targets:
                     t = (t[0] + off, t[1] + off)
                     seg = Line2D(
-                        [s[0], mid[0]], [s[1], mid[1] + off], color=colour, ls=style, lw=2.2, alpha=alpha, zorder=3
+                        [s[0], mid[0]],
+                        [s[1], mid[1] + off],
+                        color=colour,
+                        ls=style,
+                        lw=2.2,
+                        alpha=alpha,
+                        zorder=3,
+                        animated=True,
                     )
                     self.ax.add_line(seg)
                     arrow = FancyArrowPatch(
@@ -176,19 +204,66 @@ class TopologyDrawing:
                         alpha=alpha,
                         zorder=3,
                         shrinkB=7,
+                        animated=True,
                     )
                     self.ax.add_patch(arrow)
                     self.path_art += [seg, arrow]
-            if m.records and m.first.sender in where:
-                s = where[m.first.sender]
+            if m.records and m.first.sender in self.pos:
+                s = self.node_xy(m.first.sender, m.first.link)
                 txt = self.ax.text(
-                    s[0] + 0.18, s[1] + 0.12 + 0.13 * k, m.name, fontsize=7, color=colour, zorder=7, alpha=alpha
+                    s[0] + 0.18,
+                    s[1] + 0.12 + 0.13 * k,
+                    m.name,
+                    fontsize=7,
+                    color=colour,
+                    zorder=7,
+                    alpha=alpha,
+                    animated=True,
                 )
                 self.path_art.append(txt)
         self.title.set_text(f"{lab.scenario.name}   t = {lab.now:.3f} s")
 
+    def _dynamic(self) -> list[Any]:
+        arts: list[Any] = [
+            self.iface_art[(i.node, i.ifname)] for i in self.topology.interfaces if i.node in self.movable
+        ]
+        arts += self.path_art
+        for name in self.movable:
+            arts += list(self.node_art[name])
+        arts.append(self.title)
+        return sorted(arts, key=lambda a: a.get_zorder())
+
     def png(self) -> bytes:
-        return figure_png(self.fig)
+        """The current picture as PNG: the cached background plus the changing artists."""
+        from PIL import Image
+
+        canvas = self.fig.canvas
+        if self._background is None:
+            canvas.draw()  # animated artists are left out: this is the static background
+            self._background = canvas.copy_from_bbox(self.fig.bbox)
+        canvas.restore_region(self._background)
+        renderer = canvas.get_renderer()
+        for a in self._dynamic():
+            a.draw(renderer)
+        w, h = canvas.get_width_height()
+        buf = io.BytesIO()
+        Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
+            buf, format="png", compress_level=1
+        )
+        return buf.getvalue()
+
+    def save(self, path: str) -> str:
+        """The current picture to a file (PNG or SVG by suffix), every artist included."""
+        dyn = self._dynamic()
+        for a in dyn:
+            a.set_animated(False)
+        try:
+            self.fig.savefig(path)
+        finally:
+            for a in dyn:
+                a.set_animated(True)
+            self._background = None
+        return path
 
 
 class NetworkView:
@@ -199,7 +274,7 @@ class NetworkView:
         self._listeners: list[Callable[[Lab], None]] = []
         self.last_latency = 0.0  # seconds: last action + redraw
         self.status_text = ""
-        self.drawing = TopologyDrawing(lab.topology)
+        self.drawing = TopologyDrawing(lab.topology, movable=movable_nodes(lab))
         self.image = W.Image(format="png", layout=W.Layout(width="600px"))
         movers = movable_nodes(lab) or list(lab.nodes)
         self.node = W.Dropdown(options=movers, value=movers[0], description="Node", layout=W.Layout(width="170px"))
@@ -312,7 +387,7 @@ class NetworkView:
         """Show another Lab (the dashboard's Reset hands the new one to every view)."""
         self.lab = lab
         if lab.topology is not self.drawing.topology:
-            self.drawing = TopologyDrawing(lab.topology)
+            self.drawing = TopologyDrawing(lab.topology, movable=movable_nodes(lab))
         self.refresh()
         if notify:
             for cb in self._listeners:
@@ -333,6 +408,10 @@ class NetworkView:
         colour = "#b00" if error else "#333"
         self.status.value = f'<span style="color:{colour};font:12px sans-serif">{text_html}</span>'
         self.status_text = text_html
+
+    def to_image(self, path: str) -> str:
+        """Save the network picture as it is now (PNG or SVG by the file suffix)."""
+        return self.drawing.save(path)
 
     def recent_messages(self) -> list[Message]:
         n = self.paths.value

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
+from matplotlib.patches import FancyArrowPatch
 from widget_samples import quiet_scenario
 
 from mip6lab.lab import Lab
@@ -82,6 +84,25 @@ def test_reset_rebuilds_the_same_scenario_and_seed(lab: Lab) -> None:
     again = Lab("ping")
     again.run()
     assert [r.frame for r in v.lab.capture] == [r.frame for r in again.capture]  # deterministic rebuild
+
+
+def test_to_image_includes_the_moving_parts(lab: Lab, tmp_path: Path) -> None:
+    v = NetworkView(lab)
+    v.move("foreign2")
+    svg = v.to_image(str(tmp_path / "net.svg"))
+    text = Path(svg).read_text()
+    assert "Mobile node" in text and "ping" in text  # animated artists are written too
+    assert v.image.value[:4] == b"\x89PNG"
+    v.move("home")  # the background is rebuilt after a save
+    assert v.image.value[:4] == b"\x89PNG"
+
+
+def test_paths_are_drawn_where_the_packets_went(lab: Lab) -> None:
+    v = NetworkView(lab, paths=1)
+    v.move("foreign1")  # the last echo reply reached the mobile node while it was on the home link
+    ends = [a._posA_posB[1] for a in v.drawing.path_art if isinstance(a, FancyArrowPatch)]
+    assert v.drawing.pos["mn"] in ends
+    assert v.drawing.node_xy("mn", "foreign1") not in ends
 
 
 def test_paths_of_the_last_packets(lab: Lab) -> None:

@@ -1,0 +1,210 @@
+"""The widgets in a real JupyterLab, in headless Chromium driven by Playwright.
+
+Starts JupyterLab on 127.0.0.1 (random port, a token, temporary root/settings/workspaces folders,
+the kernel-selection dialog and the news prompt switched off), opens notebooks/widgets-tour.ipynb,
+waits for the kernel's websocket, runs all cells, then clicks the widgets: moves the mobile node
+(and measures the time from the click to the redrawn page), steps the algorithm tracer back, and
+selects a packet in the inspector. Screenshots go to a temporary folder (paths printed).
+
+Skipped when /usr/bin/chromium or the playwright package is missing. Never runs
+``playwright install``: the system Chromium is used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOK = REPO / "notebooks" / "widgets-tour.ipynb"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+KERNEL_READY = """() => {
+  const app = window.jupyterapp;
+  const w = app && app.shell.currentWidget;
+  const s = w && w.sessionContext && w.sessionContext.session;
+  const k = s && s.kernel;
+  return !!k && k.connectionStatus === 'connected' && k.status === 'idle';
+}"""
+KERNEL_IDLE = """() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const k = w.sessionContext.session.kernel;
+  return k.status === 'idle';
+}"""
+
+if not os.path.exists(CHROMIUM):
+    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+playwright_sync = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _write_settings(folder: Path) -> None:
+    settings = {
+        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"autoStartDefaultKernel": True},
+        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+            "fetchNews": "false",
+            "checkForUpdates": False,
+        },
+    }
+    for rel, value in settings.items():
+        p = folder / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(json.dumps(value))
+
+
+@pytest.fixture
+def jupyterlab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A running JupyterLab serving a copy of the tour notebook; yields (url, folder)."""
+    root, settings, workspaces = tmp_path / "root", tmp_path / "settings", tmp_path / "workspaces"
+    for d in (root, settings, workspaces):
+        d.mkdir()
+    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
+    _write_settings(settings)
+    port, token = _free_port(), secrets.token_hex(16)
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={settings}",
+        f"--LabApp.workspaces_dir={workspaces}",
+        "--LabApp.expose_app_in_browser=True",
+        "--ServerApp.port_retries=0",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    log = open(tmp_path / "jupyterlab.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail("JupyterLab did not start:\n" + (tmp_path / "jupyterlab.log").read_text()[-3000:])
+            time.sleep(0.2)
+        yield f"{base}/lab/tree/{NOTEBOOK.name}?token={token}", tmp_path
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def test_widgets_tour_in_jupyterlab(jupyterlab: tuple[str, Path]) -> None:
+    url, folder = jupyterlab
+    shots = folder / "screenshots"
+    shots.mkdir()
+    t_start = time.monotonic()
+    with playwright_sync.sync_playwright() as pw:
+        ctx = pw.chromium.launch_persistent_context(
+            str(folder / "chromium-profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 1400, "height": 1000},
+        )
+        try:
+            page = ctx.pages[0] if ctx.pages else ctx.new_page()
+            page.goto(url)
+            page.wait_for_function(KERNEL_READY, timeout=45_000)
+            page.evaluate("window.jupyterapp.commands.execute('runmenu:run-all')")
+            page.locator(".mip6lab-dashboard").first.wait_for(state="attached", timeout=45_000)
+            page.wait_for_function(KERNEL_IDLE, timeout=30_000)
+
+            # every widget rendered, no cell shows an error
+            for css in (".mip6lab-network", ".mip6lab-sequence", ".mip6lab-inspector", ".mip6lab-tracer"):
+                assert page.locator(css).count() >= 1, css
+            errors = page.locator('[data-mime-type="application/vnd.jupyter.stderr"]').all_inner_texts()
+            assert not [e for e in errors if "Error" in e or "Traceback" in e], errors
+            assert page.get_by_text("Error displaying widget").count() == 0
+            page.screenshot(path=str(shots / "1-after-run-all.png"))
+
+            # move the mobile node: pick a link, click Move, wait for the status and the tables
+            net = page.locator(".mip6lab-network").first
+            net.scroll_into_view_if_needed()
+            net.locator(".widget-dropdown select").nth(1).select_option("foreign2")
+            status = net.locator(".mip6lab-status")
+            image = net.locator("img").first
+            src_before = image.get_attribute("src")
+            t0 = time.monotonic()
+            net.get_by_role("button", name="Move", exact=True).click()
+            status.get_by_text("moved mn to foreign2").wait_for(timeout=10_000)
+            page.wait_for_function(
+                "([el, before]) => el.getAttribute('src') !== before", arg=[image.element_handle(), src_before]
+            )
+            latency = time.monotonic() - t0
+            assert "away from home" in net.locator(".mip6lab-tables").inner_text()
+            page.screenshot(path=str(shots / "2-moved.png"))
+
+            # an invalid move (to where it is) shows a message and nothing else
+            net.locator(".widget-dropdown select").nth(1).select_option("foreign2")
+            net.get_by_role("button", name="Move", exact=True).click()
+            status.get_by_text("already on foreign2").wait_for(timeout=10_000)
+
+            # step the tracer back one step
+            tracer = page.locator(".mip6lab-tracer").first
+            tracer.scroll_into_view_if_needed()
+            position = tracer.locator(".mip6lab-step-position")
+            position.get_by_text("step 12 of 12").wait_for(timeout=10_000)
+            tracer.get_by_role("button", name="< Prev").click()
+            position.get_by_text("step 11 of 12").wait_for(timeout=10_000)
+            assert tracer.locator('svg g.current[data-step="17"]').count() == 1
+            page.screenshot(path=str(shots / "3-tracer.png"))
+
+            # select a packet in the inspector: its layers appear
+            insp = page.locator(".mip6lab-inspector").first
+            insp.scroll_into_view_if_needed()
+            insp.locator(".mip6lab-capture select").select_option(index=3)
+            insp.locator(".mip6lab-layers").get_by_text("Hop Limit").first.wait_for(timeout=10_000)
+            assert "#3 " in insp.locator(".mip6lab-packet-title").inner_text()
+            page.screenshot(path=str(shots / "4-inspector.png"))
+        finally:
+            ctx.close()
+    total = time.monotonic() - t_start
+    print(f"\nbrowser: move + redraw latency {latency * 1000:.0f} ms (click -> new picture and status in the page)")
+    print(f"browser: whole test {total:.1f} s; screenshots:")
+    for p in sorted(shots.iterdir()):
+        print(f"  {p}")
+    assert latency < 2.0  # includes the websocket round trip and the PNG transfer
