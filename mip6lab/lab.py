@@ -55,8 +55,13 @@ class MessageRow:
         return f"{self.time:10.4f}  {self.link:<9} {self.sender:>5} -> {to:<8} {self.summary}{lost}"
 
 
-def _mac(node_index: int, if_index: int) -> str:
+def mac_for(node_index: int, if_index: int) -> str:
+    """The MAC address the Lab gives interface ``if_index`` of the ``node_index``-th node of the topology
+    (locally administered, readable in EUI-64 interface IDs: node 3, interface 1 -> ...:ff:fe00:301)."""
     return f"02:00:00:00:{node_index + 1:02x}:{if_index + 1:02x}"
+
+
+_mac = mac_for  # old private name, kept for callers written before mac_for was public
 
 
 NodeFactory = Callable[["Lab", NodeSpec], IPv6Node]
@@ -116,7 +121,7 @@ class Lab:
             factory = ROLE_FACTORIES.get(spec.role) if self.scenario.mobility else None
             node = (factory or _plain_node)(self, spec)
             for if_index, ifs in enumerate(t.interfaces_of(spec.name)):
-                node.add_interface(ifs.ifname, _mac(n_index, if_index))
+                node.add_interface(ifs.ifname, mac_for(n_index, if_index))
                 if ifs.iid is not None:
                     node.add_address(ifs.ifname, t.links[ifs.link].prefix[ifs.iid], 64)
             if isinstance(node, Router):

@@ -39,3 +39,5 @@ def register(scenario: Scenario) -> Scenario:
 
 # Import the modules that register scenarios (order = listing order).
 from mip6lab.scenarios import basic as _basic  # noqa: E402,F401
+from mip6lab.scenarios import home_agent as _home_agent  # noqa: E402,F401
+from mip6lab.scenarios import route_optimization as _route_optimization  # noqa: E402,F401
