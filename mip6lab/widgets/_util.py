@@ -132,3 +132,10 @@ def section(title: str, body: str, open_: bool = True, css: str = "") -> str:
         f'<details class="{css}"{" open" if open_ else ""}><summary style="font-weight:bold;cursor:pointer">'
         f"{esc(title)}</summary>{body}</details>"
     )
+
+
+STYLE = (
+    "<style>.mip6lab-capture select, .mip6lab-messages select { font-family: monospace; font-size: 12px; "
+    "white-space: pre; }</style>"
+)
+"""Page CSS the list widgets need (monospace columns); an HTML widget carries it."""

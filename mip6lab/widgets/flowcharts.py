@@ -29,6 +29,7 @@ __all__ = [
     "steps_for",
     "step_by_key",
     "terminal_of",
+    "IMPLIED",
     "path_edges",
     "flowchart_svg",
 ]
@@ -122,7 +123,7 @@ SEND_STEPS: tuple[FlowStep, ...] = (
         "If the sending host is a mobile node away from home, it checks its binding update list for an entry "
         "matching the destination.",
         "decision",
-        (("yes", 9), ("no", 10)),
+        (("yes", 9), ("no", 10), ("Mobility Header", 12)),
         (1, 9),
     ),
     _s(
@@ -394,9 +395,16 @@ def terminal_of(algorithm: str, numbers: Sequence[int], decisions: Sequence[str]
     return None
 
 
+IMPLIED: dict[tuple[str, Key, Key], str] = {
+    ("send", 3, 13): "step 4 needs a route to the care-of address: steps 13-15 run for it first",
+    ("send", 15, 4): "back in step 4 with the destination cache entry for the care-of address",
+}
+"""Transitions the algorithms make that the figure leaves implicit (no arrow is drawn for them)."""
+
+
 def path_edges(algorithm: str, visited: Sequence[Key]) -> set[tuple[Key, Key]]:
     """Edges of the figure the run went along: Start -> first step, then consecutive steps joined
-    by an arrow of the figure."""
+    by an arrow of the figure (an :data:`IMPLIED` transition has no arrow and is skipped)."""
     table = steps_for(algorithm)
     arrows = {(s.key, t) for s in table for _, t in s.edges}
     out: set[tuple[Key, Key]] = set()
@@ -428,7 +436,7 @@ def _route(a: FlowStep, b: FlowStep, occupied: set[tuple[int, int]]) -> list[tup
         if br > ar and not between & occupied:
             return [(ax, ay + hh), (bx, by - hh)]
         side = -1 if br <= ar else 1  # loops back up on the left, detours down on the right
-        x = ax + side * (hw + 10)
+        x = ax + side * (hw + 10 + (5 * (br - ar - 2) if side > 0 else 0))
         return [(ax + side * hw, ay), (x, ay), (x, by), (bx + side * hw, by)]
     sx = 1 if bc > ac else -1
     if ar == br:
@@ -491,6 +499,8 @@ def flowchart_svg(
                 (x0, y0), (x1, _) = pts[0], pts[1]
                 lx, ly = (x0 + 4, y0 + 11) if x0 == x1 else (x0 + (6 if x1 > x0 else -6), y0 - 4)
                 anchor = "end" if x1 < x0 else "start"
+                if len(pts) == 4 and pts[2][1] > pts[1][1]:  # a detour down the side: label its long leg
+                    lx, ly, anchor = pts[1][0] + 4, pts[1][1] + 42, "start"
                 out.append(
                     f'<text x="{lx:.0f}" y="{ly:.0f}" font-size="10" fill="{colour}" text-anchor="{anchor}" '
                     f'font-style="italic">{html.escape(label)}</text>'

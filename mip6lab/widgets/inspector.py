@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as W
 
 from mip6lab.net.pcapng import LINKTYPE_ETHERNET, PcapngWriter
-from mip6lab.widgets._util import esc
+from mip6lab.widgets._util import STYLE, esc
 from mip6lab.widgets.model import find_spds, open_esp, packet_info
 from mip6lab.wire.codec import encode_ipv6
 from mip6lab.wire.ip import IPv6
@@ -178,6 +178,7 @@ class PacketInspector:
         self.detail = detail
         self.widget = W.VBox(
             [
+                W.HTML(STYLE),
                 W.HBox([self.text, self.hide_nd]),
                 W.HBox([self.link, self.node]),
                 self.count,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as W
 from matplotlib.figure import Figure
 
-from mip6lab.widgets._util import KIND_STYLE, ROLE_COLOURS, figure_png, new_figure, save_figure
+from mip6lab.widgets._util import KIND_STYLE, ROLE_COLOURS, STYLE, figure_png, new_figure, save_figure
 from mip6lab.widgets.model import Message, mac_owners, messages
 
 if TYPE_CHECKING:
@@ -98,11 +98,11 @@ def sequence_figure(
     lanes = lane_order(lab, names) if names else [n for n in lab.topology.nodes][:4]
     x = {n: i for i, n in enumerate(lanes)}
     rows = max(len(shown), 1)
-    height = 0.9 + 0.34 * rows
+    height = 1.1 + 0.34 * rows
     fig = new_figure(max(6.0, 1.45 * len(lanes) + 1.6), height, dpi=80)
-    ax = fig.add_axes((0.12, 0.05 / height, 0.86, 1 - 0.35 / height))
+    ax = fig.add_axes((0.12, 0.05 / height, 0.86, 1 - 0.3 / height))
     ax.set_xlim(-0.6, len(lanes) - 0.4)
-    ax.set_ylim(rows - 0.3, -0.9)
+    ax.set_ylim(rows - 0.3, -1.5)
     ax.set_axis_off()
     role = {n: s.role for n, s in lab.topology.nodes.items()}
     for n, i in x.items():
@@ -193,6 +193,7 @@ class SequenceChart:
         self.list.observe(self._on_list, names="value")
         self.widget = W.VBox(
             [
+                W.HTML(STYLE),
                 W.HBox([self.kinds, self.node]),
                 W.HBox([self.show_nd, self.collapse]),
                 W.HBox([self.start, self.limit]),

@@ -7,7 +7,10 @@ import re
 import pytest
 
 from mip6lab.lab import Lab
+from mip6lab.scenarios import Scenario
+from mip6lab.topology import figure1
 from mip6lab.widgets.flowcharts import (
+    IMPLIED,
     RECEIVE_STEPS,
     SEND_STEPS,
     flowchart_svg,
@@ -39,16 +42,48 @@ def test_white_paper_texts() -> None:
         step_by_key("forward", 1)
 
 
+def _check_transitions(lab: Lab) -> set[tuple[str, tuple[int, ...]]]:
+    assert lab.trace.runs
+    paths = set()
+    for run in lab.trace.runs:
+        nums = run.step_numbers
+        edges = path_edges(run.algorithm, nums)
+        missing = [
+            (a, b)
+            for a, b in zip(nums, nums[1:], strict=False)
+            if (a, b) not in edges and (run.algorithm, a, b) not in IMPLIED
+        ]
+        assert not missing, (run.algorithm, run.node, nums, missing)
+        paths.add((run.algorithm, tuple(nums)))
+    return paths
+
+
 @pytest.mark.parametrize("scenario", ["ping", "tcp-transfer", "tcp-breaks-without-mip6"])
 def test_every_real_transition_is_an_arrow_of_the_figure(scenario: str) -> None:
     lab = Lab(scenario)
     lab.run()
-    assert lab.trace.runs
-    for run in lab.trace.runs:
-        nums = run.step_numbers
-        edges = path_edges(run.algorithm, nums)
-        missing = [(a, b) for a, b in zip(nums, nums[1:], strict=False) if (a, b) not in edges]
-        assert not missing, (run.algorithm, run.node, nums, missing)
+    _check_transitions(lab)
+
+
+def test_every_mobile_ipv6_transition_is_an_arrow_of_the_figure() -> None:
+    """With the real roles: tunnels both ways, return routability, route optimization, home again."""
+    pytest.importorskip("mip6lab.mobility.home_agent")
+
+    def setup(lab: Lab) -> None:
+        lab.at(3.0, lambda: lab.move("mn", "foreign1"))
+        lab.at(4.0, lambda: lab.tcp_stream("cn", "mn", rate=5.0, duration=12.0))
+        lab.at(9.0, lambda: lab.ping("mn", "hn", count=2))
+        lab.at(12.0, lambda: lab.move("mn", "foreign2"))
+        lab.at(18.0, lambda: lab.move("mn", "home"))
+
+    lab = Lab(Scenario("widgets-mip6", "", setup, duration=24.0, mobility=True), topology=figure1())
+    lab.run()
+    paths = _check_transitions(lab)
+    sends = {p for a, p in paths if a == "send"}
+    receives = {p for a, p in paths if a == "receive"}
+    assert any(4 in p for p in sends) and any(9 in p for p in sends)  # RH2 and HAO
+    assert any(12 in p for p in sends)  # reverse tunnel
+    assert any(7 in p and 3 in p for p in receives)  # tunnelled from the home agent
 
 
 def test_svg_marks_visited_current_and_taken_edges() -> None:
