@@ -89,6 +89,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         except OSError as e:
             raise UserError(f"cannot write {args.pcap}: {e.strerror or e}") from None
         print(f"wrote {len(lab.capture)} frames to {args.pcap}")
+        if lab.esp_sa_table():
+            keys = f"{args.pcap}.esp_sa"
+            n = lab.save_esp_keys(keys)
+            print(f"wrote {n} ESP security associations to {keys} (Wireshark: copy it to ~/.config/wireshark/esp_sa)")
     return 0
 
 

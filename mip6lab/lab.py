@@ -22,6 +22,10 @@ from mip6lab.scenarios import SCENARIOS, Scenario
 from mip6lab.topology import NodeSpec, Topology
 from mip6lab.trace import Trace
 from mip6lab.transport import StreamReceiver, StreamSender, TCPLayer, UDPLayer
+from mip6lab.wire.icmp import NeighborAdvertisement
+from mip6lab.wire.ip import IPv6
+
+ALL_NODES = IPv6Address("ff02::1")
 
 
 class LabError(ValueError):
@@ -53,6 +57,13 @@ class MessageRow:
         to = ",".join(self.receivers) if self.receivers else "-"
         lost = "  [lost]" if self.dropped else ""
         return f"{self.time:10.4f}  {self.link:<9} {self.sender:>5} -> {to:<8} {self.summary}{lost}"
+
+
+def _unsolicited_na(frame: Any) -> bool:
+    """An NA multicast to all nodes: a home agent taking over a home address, or a mobile node
+    reclaiming it on return (white paper Figures 28 and 34) - signalling worth showing."""
+    pkt = getattr(frame, "payload", None)
+    return isinstance(pkt, IPv6) and pkt.dst == ALL_NODES and isinstance(pkt.payload, NeighborAdvertisement)
 
 
 def mac_for(node_index: int, if_index: int) -> str:
@@ -313,7 +324,7 @@ class Lab:
                 nm, text = "?", f"undecodable frame ({len(r.frame)} bytes)"
             else:
                 nm, text = packet_name(frame), summary(frame)
-            if signalling_only and nm in PLUMBING:
+            if signalling_only and nm in PLUMBING and not _unsolicited_na(frame):
                 continue
             rows.append(MessageRow(r.index, r.time, r.link, r.sender, tuple(r.receivers), nm, text, r.dropped))
         return rows
@@ -328,6 +339,26 @@ class Lab:
             p.mkdir(parents=True, exist_ok=True)
             return self.capture.write_pcap_per_link(str(p))
         return [self.capture.write_pcapng(str(p))]
+
+    def esp_sa_table(self) -> list[str]:
+        """Wireshark/tshark ESP SA lines for every security association a home agent holds (each
+        mobile node-home agent pair, both directions), so captures can be decrypted:
+        ``tshark -o esp.enable_encryption_decode:TRUE -o "uat:esp_sa:LINE" ...`` or Wireshark's
+        Protocols > ESP > ESP SAs. Empty when ESP is off."""
+        from mip6lab.mobility.ipsec import SecurityPolicyDatabase, wireshark_esp_sa_table
+
+        lines: list[str] = []
+        for node in self.nodes.values():
+            db = getattr(getattr(getattr(node, "mobility", None), "ipsec", None), "db", None)
+            if isinstance(db, SecurityPolicyDatabase):
+                lines += [ln for ln in wireshark_esp_sa_table(db) if ln not in lines]
+        return lines
+
+    def save_esp_keys(self, path: str | Path) -> int:
+        """Write :meth:`esp_sa_table` as a Wireshark ``esp_sa`` UAT file; returns the number of SAs."""
+        lines = self.esp_sa_table()
+        Path(path).write_text("".join(ln + "\n" for ln in lines))
+        return len(lines)
 
     def state(self, name: str) -> dict[str, Any]:
         """A plain-data snapshot of a node for tables: addresses, neighbors, routes, mobility."""

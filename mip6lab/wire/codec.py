@@ -192,6 +192,18 @@ def _encode_options(items: list[tuple[bytes, int, int]], has_pads: bool, start: 
     return b"".join(out)
 
 
+def decode_upper(nh: int, data: bytes) -> object:
+    """Decode what follows a header whose Next Header is ``nh`` (e.g. the plaintext of an ESP
+    payload): TCP, UDP, ICMPv6, a Mobility Header, an inner IPv6 packet, ESP, else RawPayload.
+    Raises DecodeError only."""
+    try:
+        return _decode_upper(nh, data, 0, len(data))
+    except DecodeError:
+        raise
+    except Exception as e:  # pragma: no cover - a decoder bug must still surface as DecodeError
+        raise DecodeError("upper", 0, f"{type(e).__name__}: {e}") from None
+
+
 # =========================================================================== IPv6 options
 def _ip_option(o: Option) -> tuple[bytes, int, int]:
     if isinstance(o, HomeAddressOption):

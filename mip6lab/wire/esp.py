@@ -145,9 +145,7 @@ def _padding(sa: SecurityAssociation, payload_len: int) -> bytes:
     return bytes(range(1, pad_len + 1))
 
 
-def esp_protect(
-    sa: SecurityAssociation, next_header: int, payload_bytes: bytes, iv_rng: random.Random | None
-) -> ESP:
+def esp_protect(sa: SecurityAssociation, next_header: int, payload_bytes: bytes, iv_rng: random.Random | None) -> ESP:
     """Wrap ``payload_bytes`` (whose protocol is ``next_header``) in ESP with ``sa``.
 
     Transport mode: ``next_header`` is the upper layer (135 for a BU/BA, 58 for MPS/MPA). Tunnel mode:
@@ -211,3 +209,19 @@ def esp_open(sa: SecurityAssociation, esp: ESP) -> tuple[int, bytes]:
 def esp_bytes(esp: ESP) -> bytes:
     """The ESP header and body as on the wire (for tests and tools; the codec does the same)."""
     return struct.pack("!II", esp.spi, esp.seq) + esp.data
+
+
+def null_esp_peek(esp: ESP, icv_len: int = 12) -> tuple[int, bytes] | None:
+    """Read an ESP payload that uses NULL encryption *without* its keys (as Wireshark's "attempt to
+    detect/decode NULL encrypted ESP payloads" does): strip an ICV of ``icv_len`` octets, check the
+    RFC 4303 self-describing padding 1, 2, 3, ... and return (next header, plaintext); None if the
+    data does not look like NULL encryption (e.g. AES). Integrity is NOT checked: it is a view."""
+    body = esp.data[:-icv_len] if icv_len else esp.data
+    if len(body) < 2 or len(body) % 4:
+        return None
+    pad_len, nh = body[-2], body[-1]
+    if pad_len + 2 > len(body) or body[len(body) - 2 - pad_len : -2] != bytes(range(1, pad_len + 1)):
+        return None
+    if nh not in (4, 6, 17, 41, 58, 59, 60, 135):
+        return None
+    return nh, body[: len(body) - 2 - pad_len]

@@ -65,6 +65,20 @@ _BE_STATUS = {
 }
 
 
+def _null_esp_inner(p: ESP) -> object | None:
+    """The message inside an ESP payload with NULL encryption (readable without keys), else None."""
+    from mip6lab.wire.codec import decode_upper
+    from mip6lab.wire.esp import null_esp_peek
+
+    peek = null_esp_peek(p)
+    if peek is None:
+        return None
+    try:
+        return decode_upper(*peek)
+    except DecodeError:
+        return None
+
+
 # --------------------------------------------------------------------------- names
 def _payload_name(p: object) -> str:
     if isinstance(p, M.MobilityHeader):
@@ -77,7 +91,8 @@ def _payload_name(p: object) -> str:
     if isinstance(p, UDP):
         return "UDP"
     if isinstance(p, ESP):
-        return "ESP"
+        inner = _null_esp_inner(p)
+        return "ESP" if inner is None else _payload_name(inner)
     if isinstance(p, IPv6):
         return _payload_name(p.payload)
     if isinstance(p, RawPayload):
@@ -250,7 +265,10 @@ def _payload_summary(p: object) -> str:
     if isinstance(p, UDP):
         return f"UDP {p.sport} > {p.dport} len={len(p.data)}"
     if isinstance(p, ESP):
-        return f"ESP spi=0x{p.spi:x} seq={p.seq}"
+        inner = _null_esp_inner(p)
+        if inner is None:
+            return f"ESP spi=0x{p.spi:x} seq={p.seq} (encrypted)"
+        return f"ESP[ {_payload_summary(inner)} ]"
     if isinstance(p, IPv6):
         return f"tunnel[ {summary(p)} ]"
     if isinstance(p, RawPayload):
