@@ -26,7 +26,8 @@ def test_null_esp_shows_the_message_inside() -> None:
     pkt = _esp("null")
     nh, plain = null_esp_peek(pkt.payload)  # type: ignore[arg-type,misc]
     assert nh == 135
-    assert decode_upper(nh, plain).message == BU.message  # type: ignore[attr-defined]
+    bu = decode_upper(nh, plain).message  # type: ignore[attr-defined]
+    assert (bu.seq, bu.lifetime, bu.A, bu.H) == (7, 150, True, True)
     assert name(pkt) == "BU"
     assert summary(pkt).startswith("ESP[ BU seq=7 A H lifetime=600s")
 
