@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -161,20 +162,24 @@ def test_widgets_tour_in_jupyterlab(jupyterlab: tuple[str, Path]) -> None:
             assert page.get_by_text("Error displaying widget").count() == 0
             page.screenshot(path=str(shots / "1-after-run-all.png"))
 
-            # move the mobile node: pick a link, click Move, wait for the status and the tables
+            # move the mobile node: pick a link, click Move, wait for the new picture and status
             net = page.locator(".mip6lab-network").first
             net.scroll_into_view_if_needed()
-            net.locator(".widget-dropdown select").nth(1).select_option("foreign2")
             status = net.locator(".mip6lab-status")
             image = net.locator("img").first
-            src_before = image.get_attribute("src")
-            t0 = time.monotonic()
-            net.get_by_role("button", name="Move", exact=True).click()
-            status.get_by_text("moved mn to foreign2").wait_for(timeout=10_000)
-            page.wait_for_function(
-                "([el, before]) => el.getAttribute('src') !== before", arg=[image.element_handle(), src_before]
-            )
-            latency = time.monotonic() - t0
+            latencies, kernel_ms = [], []
+            for link in ("foreign1", "foreign2", "home", "foreign2"):
+                net.locator(".widget-dropdown select").nth(1).select_option(link)
+                src_before = image.get_attribute("src")
+                t0 = time.monotonic()
+                net.get_by_role("button", name="Move", exact=True).click()
+                status.get_by_text(f"moved mn to {link}").wait_for(timeout=10_000)
+                page.wait_for_function(
+                    "([el, before]) => el.getAttribute('src') !== before", arg=[image.element_handle(), src_before]
+                )
+                latencies.append(time.monotonic() - t0)
+                m = re.search(r"redraw (\d+) ms", status.inner_text())
+                kernel_ms.append(int(m.group(1)) if m else -1)
             assert "away from home" in net.locator(".mip6lab-tables").inner_text()
             page.screenshot(path=str(shots / "2-moved.png"))
 
@@ -203,8 +208,14 @@ def test_widgets_tour_in_jupyterlab(jupyterlab: tuple[str, Path]) -> None:
         finally:
             ctx.close()
     total = time.monotonic() - t_start
-    print(f"\nbrowser: move + redraw latency {latency * 1000:.0f} ms (click -> new picture and status in the page)")
+    median = sorted(latencies)[len(latencies) // 2]
+    print(
+        f"\nbrowser: move + redraw latency (click -> new picture and status in the page): "
+        f"median {median * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms; "
+        f"in the kernel: {', '.join(f'{k} ms' for k in kernel_ms)}"
+    )
     print(f"browser: whole test {total:.1f} s; screenshots:")
     for p in sorted(shots.iterdir()):
         print(f"  {p}")
-    assert latency < 2.0  # includes the websocket round trip and the PNG transfer
+    assert max(kernel_ms) < 500  # the Python side of a move: action, tables, picture
+    assert median < 1.0  # plus the websocket round trip and the PNG transfer on a loaded 2-core machine
