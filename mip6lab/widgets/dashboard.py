@@ -1,7 +1,7 @@
 """Dashboard: the four views on one Lab, in tabs, wired together.
 
 * every action in the network view (move, run, step, reset) refreshes the other views;
-* selecting a message in the sequence chart opens its first frame in the packet inspector;
+* selecting a message in the sequence chart opens its first frame in the packet inspector (Packets tab);
 * "Trace this packet" in the inspector opens it in the algorithm tracer.
 """
 
@@ -58,6 +58,7 @@ class Dashboard:
 
     def _open_in_inspector(self, record: CaptureRecord) -> None:
         self.inspector.select_record(record.index)
+        self.tabs.selected_index = TAB_PACKETS
 
     def _open_in_tracer(self, record: CaptureRecord) -> None:
         self.tracer.select_record(record.index)

@@ -298,6 +298,7 @@ class NetworkView:
         self.run10_button.on_click(lambda _: self.run_for(10.0))
         self.step_button.on_click(lambda _: self.step())
         self.reset_button.on_click(lambda _: self.reset())
+        self.node.observe(lambda _: self._select_other_link(), names="value")
         self.paths.observe(lambda _: self.refresh(), names="value")
         self.show_nd.observe(lambda _: self.refresh(), names="value")
         controls = W.VBox(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import mip6lab.widgets as widgets
-from mip6lab.widgets.dashboard import TAB_ALGORITHMS
+from mip6lab.widgets.dashboard import TAB_ALGORITHMS, TAB_PACKETS
 
 
 def test_dashboard_in_one_call_and_wiring() -> None:
@@ -15,7 +15,7 @@ def test_dashboard_in_one_call_and_wiring() -> None:
     # sequence chart -> inspector
     msg = d.sequence.filtered[0]
     d.sequence.select(msg.index)
-    assert d.inspector.record is msg.first
+    assert d.inspector.record is msg.first and d.tabs.selected_index == TAB_PACKETS
     # inspector -> tracer
     d.inspector.trace_button.click()
     assert d.tabs.selected_index == TAB_ALGORITHMS and d.tracer.packet.value == msg.first.index

@@ -33,6 +33,16 @@ def test_move_updates_picture_tables_and_status(lab: Lab) -> None:
     assert "2001:db8:2:" in v.tables.value  # a care-of address from Foreign link 1's prefix
 
 
+def test_choosing_another_node_offers_a_link_it_is_not_on(lab: Lab) -> None:
+    v = NetworkView(lab)
+    assert v.node.options[0] == "mn" and "hn" in v.node.options
+    v.link.value = "home"
+    v.node.value = "hn"
+    assert v.link.value != "home"
+    target = v.link.value
+    assert v.move(target) and lab.where("hn") == target and "moved hn to" in v.status_text
+
+
 def test_home_button_and_run_buttons(lab: Lab) -> None:
     v = NetworkView(lab)
     assert v.move("foreign2")
