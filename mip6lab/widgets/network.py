@@ -437,13 +437,15 @@ class NetworkView:
         lab = self.lab
         parts = [f'<div style="font:bold 13px sans-serif">State at t = {lab.now:.3f} s</div>']
         order = {"mobile-node": 0, "home-agent": 1, "correspondent": 2}
+        states = {n: lab.state(n) for n in lab.topology.nodes if n in lab.nodes}
+        # the three roles, plus any other node with Mobile IPv6 state (a host acting as correspondent)
         names = sorted(
-            (n for n, s in lab.topology.nodes.items() if s.role in order),
-            key=lambda n: order[lab.topology.nodes[n].role],
+            (n for n, s in lab.topology.nodes.items() if n in states and (s.role in order or "mobility" in states[n])),
+            key=lambda n: order.get(lab.topology.nodes[n].role, 3),
         )
         for name in names:
             spec = lab.topology.nodes[name]
-            st = lab.state(name)
+            st = states[name]
             where = ", ".join(f"{i} on {lk or '(detached)'}" for i, lk in st["links"].items())
             home = home_link(lab, name)
             away = spec.role == "mobile-node" and any(lk != home for lk in st["links"].values())
