@@ -17,10 +17,11 @@ In mode ``"off"`` nothing is installed and signalling travels in clear. Otherwis
 ESP for the BU, BA, MPS, MPA, HoTI and HoT of every served home address: a Binding Update that
 arrives in clear is discarded (traced).
 
-SPIs come from :func:`~mip6lab.mobility.ipsec.default_spi_base`, which uses the low 16 bits of the
-home address; a renumbered home address keeps its interface identifier and so its SPIs - the old
-address's SAs are then replaced (the old home address cannot be protected any more, which is what
-renumbering means).
+SPIs come from :func:`~mip6lab.mobility.ipsec.default_spi_base`, which uses the whole home address:
+a home address renumbered by a home prefix change gets new SPIs, so its SAs are added next to the old
+address's (which stay until that binding ends). If two served addresses ever share SPIs (a 1/256 tag
+collision), or a home address is re-keyed with another home agent address, the older SAs are removed
+first (:meth:`~mip6lab.mobility.ipsec.SecurityPolicyDatabase.remove_sa`).
 """
 
 from __future__ import annotations
@@ -92,10 +93,8 @@ class HomeAgentIPsec:
         """Drop SAs and policies using ``spis`` (an older home address with the same SPIs)."""
         if not any(self.db.sa_for_spi(s) is not None for s in spis):
             return
-        self.db.policies = [p for p in self.db.policies if p.spi not in spis]
-        sad = self.db._sad  # the module keeps no remove method; manual keying never needed one
-        for s in spis:
-            sad.pop(s, None)
+        for s in sorted(spis):
+            self.db.remove_sa(s)
         self.served = {h: a for h, a in self.served.items() if default_spi_base(h) + 1 not in spis}
 
     def sa_for_spi(self, spi: int) -> SecurityAssociation | None:

@@ -105,6 +105,12 @@ class SecurityPolicyDatabase:
     def sa_for_spi(self, spi: int) -> SecurityAssociation | None:
         return self._sad.get(spi)
 
+    def remove_sa(self, spi: int) -> SecurityAssociation | None:
+        """Delete SA ``spi`` and every SPD policy that uses it (a policy without its SA could only
+        drop packets). Returns the removed SA, or None if there was none."""
+        self.policies = [p for p in self.policies if p.spi != spi]
+        return self._sad.pop(spi, None)
+
     def sas(self) -> list[SecurityAssociation]:
         """All SAs, in the order they were added."""
         return list(self._sad.values())
@@ -117,11 +123,7 @@ class SecurityPolicyDatabase:
         self, direction: Direction, src: Addr, dst: Addr, protocol: int, msg_type: int | None, tunnel: bool
     ) -> SecurityPolicy | None:
         for p in self.policies:  # first match wins, in insertion order (deterministic)
-            if (
-                p.direction == direction
-                and p.tunnel == tunnel
-                and p.selector.matches(src, dst, protocol, msg_type)
-            ):
+            if p.direction == direction and p.tunnel == tunnel and p.selector.matches(src, dst, protocol, msg_type):
                 return p
         return None
 
@@ -171,12 +173,27 @@ class SecurityPolicyDatabase:
 
 
 # --------------------------------------------------------------------------- manual keying
+def _prefix_tag(hoa: Addr) -> int:
+    """8 bits of SHA-256 over the home address without its last 16 bits."""
+    return hashlib.sha256((int(hoa) >> 16).to_bytes(14, "big")).digest()[0]
+
+
+_FIGURE1_TAG = _prefix_tag(IPv6Address("2001:db8:1::"))
+
+
 def default_spi_base(mn_home_address: Addr | str) -> int:
-    """0x1000_0000 + (last 16 bits of the home address << 4): readable and distinct per mobile node.
-    For 2001:db8:1::100 the four SPIs are 0x10001001 .. 0x10001004."""
+    """``0x1TT0_HHHH_0``: readable and derived from the *whole* home address.
+
+    ``HHHH`` (bits 4-19) is the last 16 bits of the home address; ``TT`` (bits 20-27) is 8 bits of
+    SHA-256 over the other 112 bits, XORed so that Figure 1's home prefix 2001:db8:1::/64 gives 00.
+    For 2001:db8:1::100 the four SPIs are 0x10001001 .. 0x10001004; after the home link is renumbered
+    to 2001:db8:5::/64, 2001:db8:5::100 gets 0x1cc01001 .. 0x1cc01004, so the old and the new home
+    address can hold SAs side by side (Figure 32). Two home prefixes share ``TT`` with probability
+    1/256; :class:`mip6lab.mobility.ha_ipsec.HomeAgentIPsec` then replaces the older pair."""
     hoa = _addr(mn_home_address)
     assert hoa is not None
-    return 0x1000_0000 + ((int(hoa) & 0xFFFF) << 4)
+    tag = _prefix_tag(hoa) ^ _FIGURE1_TAG
+    return 0x1000_0000 + (tag << 20) + ((int(hoa) & 0xFFFF) << 4)
 
 
 def manual_key(label: str, spi: int, mn_home_address: Addr, ha_address: Addr, length: int) -> bytes:

@@ -175,7 +175,12 @@ class MobilePrefixDiscovery:
                 current = p
             elif p.A and p.valid_lifetime > 0 and p.prefix_len == 64:
                 fresh.append(p)
-        if current is not None and current.valid_lifetime > 0:
+        # A renumbered home link (Figure 32) advertises the old prefix deprecated (preferred lifetime
+        # 0) next to the new one: like SLAAC (RFC 4862 §5.5.4) the node moves to the preferred prefix
+        # and keeps the deprecated one only while nothing better is offered.
+        fresh = [p for p in fresh if p.preferred_lifetime > 0] or fresh
+        deprecated = current is not None and current.preferred_lifetime == 0 and bool(fresh)
+        if current is not None and current.valid_lifetime > 0 and not deprecated:
             mn.refresh_home_address_lifetimes(current.valid_lifetime, current.preferred_lifetime)
         elif fresh:
             p = fresh[0]
