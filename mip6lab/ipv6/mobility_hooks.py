@@ -119,11 +119,14 @@ class MobilityHooks(Protocol):
         ...
 
     def tunneled_from_home_agent(self, packet: IPv6) -> bool:
-        """Step 3: is ``packet`` an IPv6-in-IPv6 packet from our home agent to our care-of address?"""
+        """Step 3: is ``packet`` from our home agent to our care-of address and a tunnel: its payload
+        an inner IPv6 packet, or ESP in tunnel mode (RFC 3776 §4.2: how the home agent forwards a
+        Home Test)? Called only for IPv6 or ESP payloads."""
         ...
 
     def strip_tunnel(self, packet: IPv6) -> IPv6 | None:
-        """Step 7: the inner packet (outer header, and ESP if present, removed); None = discard."""
+        """Step 7: the inner packet (outer header, and ESP if present, verified and removed);
+        None = discard. Called before step 4, which needs the inner packet."""
         ...
 
     def process_home_test(self, inner: IPv6) -> bool:

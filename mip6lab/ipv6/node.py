@@ -219,6 +219,7 @@ class IPv6Node(SansIONode):
             eth = decode_frame(frame)
         except DecodeError as e:
             self.trace_event("decode", f"{ifname}: undecodable frame discarded: {e}", ifname=ifname, error=str(e))
+            self.on_decode_error(ifname, frame, e)
             return self.drain()
         if not iface.accepts(eth.dst) or not isinstance(eth.payload, IPv6):
             return self.drain()
@@ -230,6 +231,12 @@ class IPv6Node(SansIONode):
         else:
             self.receive_algorithm(self, pkt, ifname, link_multicast=bool(int(eth.dst[:2], 16) & 1))
         return self.drain()
+
+    def on_decode_error(self, ifname: str, frame: bytes, error: DecodeError) -> None:
+        """A frame on ``ifname`` could not be decoded (already traced and discarded). Hook for
+        nodes that must still answer some malformed packets, e.g. a Mobility Header whose Header
+        Len is below its type's minimum gets ICMPv6 Parameter Problem (RFC 6275 §9.2). ``frame``
+        is the raw Ethernet frame; the MAC filter has not been applied yet."""
 
     def handle_link_change(self, now: float, ifname: str, attached: bool) -> list[Action]:
         """Media change. Up: forget the old link's neighbors and routers, redo DAD for the
@@ -499,9 +506,23 @@ class IPv6Node(SansIONode):
         elif isinstance(m, I.RouterSolicitation):
             self._rs_input(ifname, pkt, m)
 
+    def should_answer_ns(self, ifname: str, target: Addr, src: Addr) -> bool:
+        """ND filter hook: may a Neighbor Solicitation from ``src`` for ``target`` be processed?
+        A mobile node back home says no for its home address while the home agent still defends
+        it (RFC 6275 §11.5.4). Default: yes."""
+        return True
+
+    def accept_na(self, ifname: str, target: Addr, src: Addr) -> bool:
+        """ND filter hook: may a Neighbor Advertisement from ``src`` for ``target`` be processed?
+        A mobile node ignores the home agent's proxy advertisements for its own addresses.
+        Default: yes."""
+        return True
+
     def _ns_input(self, ifname: str, eth: Ethernet, pkt: IPv6, m: I.NeighborSolicitation) -> None:
         iface = self.interfaces[ifname]
         target = m.target
+        if not self.should_answer_ns(ifname, target, pkt.src):
+            return
         entry = self.addresses.get(ifname, target)
         proxied = (ifname, target) in self.proxies
         from_dad = pkt.src.is_unspecified
@@ -532,6 +553,8 @@ class IPv6Node(SansIONode):
     def _na_input(self, ifname: str, pkt: IPv6, m: I.NeighborAdvertisement) -> None:
         iface = self.interfaces[ifname]
         target = m.target
+        if not self.accept_na(ifname, target, pkt.src):
+            return
         entry = self.addresses.get(ifname, target)
         if entry is not None:
             if self.dad.conflict(ifname, target):

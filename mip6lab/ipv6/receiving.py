@@ -11,8 +11,13 @@ The steps as implemented (the mobility ones ask ``node.mobility``; see
    a router forwards it, a host silently discards it.
 2. Type 2 Routing header -> logical destination = its home address. A node without mobility
    does not know routing type 2: Parameter Problem code 0 (RFC 8200 §4.4).
-3. tunneled from our home agent? 4. Home Test? 5. sender Mobile IPv6-capable?
-   6. correspondent registration initiated? 7. strip the outer header (and ESP).
+   A Type 2 Routing header with the wrong Hdr Ext Len (a generic routing header of type 2 to the
+   codec) is silently discarded at a Mobile IPv6 node (RFC 6275 §6.4).
+3. tunneled from our home agent (IPv6-in-IPv6, or tunnel-mode ESP around the inner packet, RFC
+   3776: the Home Test)? 4. Home Test? 5. sender Mobile IPv6-capable?
+   6. correspondent registration initiated? 7. strip the outer header (and ESP). The hooks open
+   the tunnel first (``strip_tunnel``) - a Home Test cannot be recognised inside ESP otherwise -
+   and step 7 is recorded where the figure puts it.
 8. Home Address option -> logical source = the home address. A node without mobility does not
    know option 201: its high bits 11 mean discard + Parameter Problem code 2 (RFC 8200 §4.2).
 9. the remaining extension headers in order, then the upper-layer checksum (wrong: silently
@@ -145,6 +150,11 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
     # Step 2
     logical_dst = dst
     rh2 = packet.routing_type2
+    if hooks is not None and rh2 is None and _malformed_type2(packet):
+        # RFC 6275 §6.4: a Type 2 Routing header whose Hdr Ext Len is not 2 (the codec keeps it as a
+        # generic routing header) is discarded, never answered with a Parameter Problem.
+        run.step(2, "Type 2 Routing header present?", "yes, malformed (Hdr Ext Len not 2): silently discarded")
+        return _result(run, "discarded: malformed Type 2 Routing header")
     if rh2 is None or rh2.segments_left == 0:
         run.step(2, "Type 2 Routing header present?", "no" if rh2 is None else "Segments Left 0: ignored")
     elif hooks is None:
@@ -168,7 +178,7 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
 
     # Steps 3-7
     tunneled, outer = False, None
-    if not isinstance(packet.payload, IPv6):
+    if not isinstance(packet.payload, (IPv6, ESP)):
         run.step(3, "tunneled from the home agent?", "no -> step 8")
     elif hooks is None or not hooks.tunneled_from_home_agent(packet):
         run.step(
@@ -187,13 +197,20 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
             return _result(run, "Home Test processed")
         run.step(4, "Home Test message?", "no")
         sender = inner.src
-        capable = hooks.is_mipv6_capable(sender)
-        run.step(
-            5,
-            "sender Mobile IPv6-capable?",
-            {True: "yes", None: "not determined (assumed capable)", False: "no -> step 7"}[capable],
-            sender=sender,
-        )
+        if isinstance(inner.payload, MobilityHeader):
+            # The peer is doing mobility signalling with us (e.g. its own return routability when it is
+            # a mobile node too): like the sending side, Mobility Header packets start no correspondent
+            # registration (RFC 6275 §6.1) - least of all with a care-of address as the "sender".
+            capable = False
+            run.step(5, "sender Mobile IPv6-capable?", "Mobility Header: no correspondent registration -> step 7")
+        else:
+            capable = hooks.is_mipv6_capable(sender)
+            run.step(
+                5,
+                "sender Mobile IPv6-capable?",
+                {True: "yes", None: "not determined (assumed capable)", False: "no -> step 7"}[capable],
+                sender=sender,
+            )
         if capable is not False:
             started = hooks.registration_initiated(sender)
             if not started:
@@ -362,6 +379,10 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
     if not run.result:
         run.result = f"delivered to {name}"
     return run
+
+
+def _malformed_type2(packet: IPv6) -> bool:
+    return any(isinstance(h, RoutingHeader) and h.routing_type == 2 for h in packet.ext)
 
 
 def _find_option(packet: IPv6, opt: Any) -> tuple[int, Any]:

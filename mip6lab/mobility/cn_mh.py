@@ -19,10 +19,11 @@ and never go to a multicast or unspecified source.
 
 The codec refuses to decode a Mobility Header that is shorter than its type needs (the frame is
 undecodable as a whole), so the Header Len case cannot reach the receiving algorithm. A node that
-wants to answer it calls :func:`short_mobility_header` from its ``handle_frame`` with the
-:class:`~mip6lab.wire.codec.DecodeError`: the error's offset *is* the Header Len field (the codec
-documents this), and the three things needed from the refused octets - IPv6 source, destination and
-the octets themselves for the ICMPv6 error - sit at fixed places in the IPv6 header.
+wants to answer it calls :func:`answer_short_mobility_header` from its ``on_decode_error`` hook
+(:meth:`mip6lab.ipv6.node.IPv6Node.on_decode_error`) with the :class:`~mip6lab.wire.codec.DecodeError`:
+the error's offset *is* the Header Len field (the codec documents this), and the three things
+needed from the refused octets - IPv6 source, destination and the octets themselves for the ICMPv6
+error - sit at fixed places in the IPv6 header.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from mip6lab.ipv6.receiving import ext_offset
 from mip6lab.mobility.backoff import RateLimiter
 from mip6lab.mobility.constants import MAX_UPDATE_RATE
 from mip6lab.wire import icmp as I
-from mip6lab.wire.codec import DecodeError, decode_frame
+from mip6lab.wire.codec import DecodeError
 from mip6lab.wire.ip import NH_NONE, Addr, IPv6, RoutingType2
 from mip6lab.wire.mh import MH_NAMES, MH_SHORT, BindingError, MobilityHeader, MobilityMessage, mh_type_of
 
@@ -105,28 +106,15 @@ def short_mobility_header(frame: bytes, error: DecodeError) -> ShortHeader | Non
     return ShortHeader(src, dst, error.offset - _ETH_HEADER, bytes(ip))
 
 
-_MAY_CARRY_MH = frozenset((0, 43, 60, 135))  # Next Header: Hop-by-Hop, Routing, Destination Options, MH
-
-
-def answer_short_mobility_header(node: IPv6Node, now: float, ifname: str, frame: bytes) -> bool:
-    """Called from a node's ``handle_frame`` before normal processing. True if ``frame`` was a
-    Mobility Header with a too-short Header Len for one of our addresses (answered here).
-
-    Only frames whose IPv6 Next Header can lead to a Mobility Header are decoded twice; data
-    frames (TCP, UDP, ICMPv6, tunnels, ESP) pass straight through."""
-    if len(frame) <= _ETH_HEADER + _IPV6_HEADER or frame[_ETH_HEADER + 6] not in _MAY_CARRY_MH:
-        return False
-    try:
-        decode_frame(frame)
-        return False
-    except DecodeError as e:
-        short = short_mobility_header(frame, e)
+def answer_short_mobility_header(node: IPv6Node, ifname: str, frame: bytes, error: DecodeError) -> bool:
+    """Called from a node's ``on_decode_error`` (the codec refused ``frame``). True if ``frame`` was
+    a Mobility Header with a too-short Header Len for one of our addresses (answered here)."""
+    short = short_mobility_header(frame, error)
     iface = node.interfaces.get(ifname)
     if short is None or iface is None or not iface.attached or not iface.accepts(frame[0:6].hex(":")):
         return False
     if not node.is_local_destination(short.dst):
         return False
-    node.now = now
     send_parameter_problem(node, short)
     return True
 

@@ -48,9 +48,9 @@ from mip6lab.mobility.cn_mh import (
 from mip6lab.mobility.cn_registration import CorrespondentRegistration
 from mip6lab.mobility.cn_rr import ReturnRoutabilityResponder
 from mip6lab.mobility.registration import is_unicast_routable
-from mip6lab.sansio import Action
 from mip6lab.trace import Trace
 from mip6lab.wire import icmp as I
+from mip6lab.wire.codec import DecodeError
 from mip6lab.wire.ip import NH_ICMPV6, NH_MOBILITY, Addr, HomeAddressOption, IPv6, RoutingType2
 from mip6lab.wire.mh import (
     BE_UNKNOWN_BINDING,
@@ -292,10 +292,8 @@ class CorrespondentNode(IPv6Node):
         super().__init__(name, rng, trace)
         self.hooks: CorrespondentHooks = (hooks or (lambda n: CorrespondentHooks(n, **options)))(self)
 
-    def handle_frame(self, now: float, ifname: str, frame: bytes) -> list[Action]:
-        if answer_short_mobility_header(self, now, ifname, frame):
-            return self.drain()
-        return super().handle_frame(now, ifname, frame)
+    def on_decode_error(self, ifname: str, frame: bytes, error: DecodeError) -> None:
+        answer_short_mobility_header(self, ifname, frame, error)
 
 
 _CN_OPTIONS = ("max_bindings", "brr_before_expiry", "brr_requires_use")

@@ -468,9 +468,10 @@ class HomeAgent(Router):
     def handle_frame(self, now: float, ifname: str, frame: bytes) -> list[Action]:
         if len(frame) >= 12:
             self.last_frame_source[ifname] = frame[6:12].hex(":")
-        if answer_short_mobility_header(self, now, ifname, frame):
-            return self.drain()
         return super().handle_frame(now, ifname, frame)
+
+    def on_decode_error(self, ifname: str, frame: bytes, error: DecodeError) -> None:
+        answer_short_mobility_header(self, ifname, frame, error)
 
     def is_local_destination(self, dst: Addr) -> bool:
         return super().is_local_destination(dst) or self.hooks.is_anycast(dst)

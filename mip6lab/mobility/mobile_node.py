@@ -54,7 +54,6 @@ from mip6lab.wire.ip import (
     NH_IPV6,
     NH_MOBILITY,
     Addr,
-    Ethernet,
     HomeAddressOption,
     IPv6,
     RoutingType2,
@@ -76,7 +75,7 @@ if TYPE_CHECKING:
     from mip6lab.lab import Lab
     from mip6lab.topology import NodeSpec
 
-__all__ = ["MobileNode", "MobileNodeHooks", "make_mobile_node"]
+__all__ = ["MobileCorrespondentHooks", "MobileNode", "MobileNodeHooks", "add_correspondent_role", "make_mobile_node"]
 
 _IID = (1 << 64) - 1
 
@@ -387,28 +386,40 @@ class MobileNode(IPv6Node):
         ll = self.addresses.link_local(self.config.interface)
         return hr.l_flag and ll is not None and target == ll.addr
 
+    def is_home_agent_tunnel_source(self, src: Addr) -> bool:
+        """Our home agent's address, or - after the home link was renumbered (Figure 32) while we
+        still register with its address on the old prefix - its address on the new home prefix
+        (same interface identifier), which is where it now tunnels from."""
+        ha, prefix = self.home_agent, self.home_prefix
+        if ha is None or src == ha:
+            return ha is not None
+        return prefix is not None and ha not in prefix and src == address_from_prefix(prefix, int(ha) & _IID)
+
     def _from_home_agent(self, src: Addr) -> bool:
         return src == self.home_agent or src in self.ha_selector.link_locals()
 
-    def _ns_input(self, ifname: str, eth: Ethernet, pkt: IPv6, m: I.NeighborSolicitation) -> None:
-        if self.location == "home" and self.ha_defends(m.target) and not self._from_home_agent(pkt.src):
+    def should_answer_ns(self, ifname: str, target: Addr, src: Addr) -> bool:
+        """§11.5.4: back home, the home address stays silent while the home agent defends it
+        (only the home agent's own solicitations are answered)."""
+        if self.location == "home" and self.ha_defends(target) and not self._from_home_agent(src):
             self.trace_event(
                 "nd",
-                f"NS for {m.target} from {pkt.src} not answered: the home agent still defends it (§11.5.4)",
-                target=m.target,
+                f"NS for {target} from {src} not answered: the home agent still defends it (§11.5.4)",
+                target=target,
             )
-            return
-        super()._ns_input(ifname, eth, pkt, m)
+            return False
+        return True
 
-    def _na_input(self, ifname: str, pkt: IPv6, m: I.NeighborAdvertisement) -> None:
-        if self.ha_defends(m.target):
+    def accept_na(self, ifname: str, target: Addr, src: Addr) -> bool:
+        """The home agent's proxy advertisements for our own addresses are not a conflict."""
+        if self.ha_defends(target):
             self.trace_event(
                 "nd",
-                f"NA for our {m.target} from {pkt.src}: the home agent's proxy defence, ignored",
-                target=m.target,
+                f"NA for our {target} from {src}: the home agent's proxy defence, ignored",
+                target=target,
             )
-            return
-        super()._na_input(ifname, pkt, m)
+            return False
+        return True
 
     # ================================================================= message inputs
     def _esp_input(self, d: Delivery) -> None:
@@ -424,19 +435,9 @@ class MobileNode(IPv6Node):
             self._discard(d, f"ESP refused: {e}")
             return
         if nh == NH_IPV6:
-            inner = safe_decode_opened(d.src, d.dst, nh, data)
-            if inner is None or inner.dst != hoa or not upper_checksum_ok(inner):
-                self._discard(d, "ESP tunnel: inner packet undecodable or not for our home address")
-                return
-            if not self.ipsec.inbound_ok(hoa, ha, inner, sa.spi, tunnel=True):
-                self._discard(d, "ESP tunnel: SA does not match the policy")
-                return
-            self.trace_event("esp", f"ESP tunnel SPI {sa.spi:#x} opened: inner {inner.src} -> {inner.dst}")
-            msg = inner.payload.message if isinstance(inner.payload, MobilityHeader) else None
-            if isinstance(msg, HomeTest):
-                self.correspondents.on_home_test(inner.src, msg)
-            else:
-                self.receive_algorithm(self, inner, d.ifname, link_multicast=False, depth=1)
+            # Tunnel-mode ESP from the home agent is opened by receiving step 3 (strip_tunnel); here
+            # it came some other way (not from the home agent, or not to our care-of address).
+            self._discard(d, "ESP tunnel mode outside the home agent's tunnel")
             return
         pkt = safe_decode_opened(d.src, d.dst, nh, data)
         if pkt is None or not upper_checksum_ok(pkt):
@@ -492,7 +493,8 @@ class MobileNode(IPv6Node):
         elif isinstance(m, BindingError):
             if m.home_address == self.home_address:
                 self.correspondents.on_binding_error(d.src, m)
-        elif isinstance(m, UnknownMobilityMessage):
+        elif isinstance(m, UnknownMobilityMessage) and not isinstance(self.mobility, MobileCorrespondentHooks):
+            # (a node that is also a correspondent answers it there: one Binding Error, not two)
             self._send_binding_error(d.packet.src, d.dst, 2, self.home_address or d.dst, MH_BE)
         else:
             self.trace_event("mobility", f"{type(m).__name__} from {d.src}: not a message a mobile node takes")
@@ -552,6 +554,7 @@ class MobileNodeHooks:
 
     def __init__(self, mn: MobileNode) -> None:
         self.mn = mn
+        self.tunnel_spi: int | None = None  # the ESP SA that carried the packet strip_tunnel opened
 
     # -- state
     @property
@@ -622,18 +625,45 @@ class MobileNodeHooks:
         return rh.home_address
 
     def tunneled_from_home_agent(self, packet: IPv6) -> bool:
+        """IPv6-in-IPv6 from the home agent, or ESP from it under a tunnel-mode SA (the HoT, RFC
+        3776 §4.2): the SA's mode is known from the SPI without opening anything."""
         mn = self.mn
-        return (
-            mn.home_agent is not None
-            and packet.src == mn.home_agent
-            and isinstance(packet.payload, IPv6)
-            and mn.addresses.is_assigned(packet.dst)
-        )
+        hoa, ha = mn.home_address, mn.home_agent
+        if ha is None or hoa is None or not mn.is_home_agent_tunnel_source(packet.src):
+            return False
+        if not mn.addresses.is_assigned(packet.dst):
+            return False
+        p = packet.payload
+        if isinstance(p, ESP):
+            sa = mn.ipsec.database(hoa, ha).sa_for_spi(p.spi)
+            return sa is not None and sa.mode == "tunnel"
+        return isinstance(p, IPv6)
 
     def strip_tunnel(self, packet: IPv6) -> IPv6 | None:
+        mn = self.mn
+        hoa, ha = mn.home_address, mn.home_agent
+        self.tunnel_spi = None
         inner = packet.payload
-        if not isinstance(inner, IPv6) or inner.dst != self.mn.home_address:
-            self.mn.trace_event("mobility", "tunnelled packet not for our home address: discarded")
+        if isinstance(inner, ESP):
+            if hoa is None or ha is None:
+                return None
+            try:
+                sa, nh, data = mn.ipsec.open(hoa, ha, inner)
+            except EspError as e:
+                mn.trace_event("esp", f"ESP tunnel from {packet.src} refused: {e}")
+                return None
+            opened = safe_decode_opened(packet.src, packet.dst, nh, data) if nh == NH_IPV6 else None
+            if opened is None or not upper_checksum_ok(opened):
+                mn.trace_event("esp", "ESP tunnel: inner packet undecodable or with a bad checksum: discarded")
+                return None
+            if not mn.ipsec.inbound_ok(hoa, ha, opened, sa.spi, tunnel=True):
+                mn.trace_event("esp", f"ESP tunnel SPI {sa.spi:#x} does not match the policy: discarded")
+                return None
+            mn.trace_event("esp", f"ESP tunnel SPI {sa.spi:#x} opened: inner {opened.src} -> {opened.dst}")
+            self.tunnel_spi = sa.spi
+            inner = opened
+        if not isinstance(inner, IPv6) or inner.dst != hoa:
+            mn.trace_event("mobility", "tunnelled packet not for our home address: discarded")
             return None
         return inner
 
@@ -643,7 +673,7 @@ class MobileNodeHooks:
         if not (isinstance(p, MobilityHeader) and isinstance(p.message, HomeTest)):
             return False
         hoa, ha = mn.home_address, mn.home_agent
-        if hoa is not None and ha is not None and mn.ipsec.requires_esp(hoa, ha, inner, tunnel=True):
+        if hoa is not None and ha is not None and not mn.ipsec.inbound_ok(hoa, ha, inner, self.tunnel_spi, tunnel=True):
             mn.trace_event("rr", f"HoT from {inner.src} tunnelled without the ESP its policy requires: discarded")
             return True
         if not upper_checksum_ok(inner):
@@ -667,10 +697,52 @@ class MobileNodeHooks:
         self.mn.movement.on_link_change(ifname, attached)
 
 
+class MobileCorrespondentHooks(MobileNodeHooks):
+    """A mobile node that is also a Mobile IPv6 correspondent (white paper notes under Figures 18, 19,
+    22, 23: "if the correspondent node is also a mobile node that is away from home").
+
+    The correspondent half (:class:`~mip6lab.mobility.correspondent.CorrespondentHooks`: return
+    routability responder, Binding Cache, correspondent registration, maintenance) answers sending
+    step 3 and receiving step 8; everything else is the mobile node's. A packet to a peer with a
+    binding then gets both forms: step 4 puts the peer's care-of address and a Type 2 Routing header,
+    step 9 our care-of address and a Destination Options header with the Home Address option *after*
+    it. Its own Mobility Header messages (HoT, CoT, BA, BRR) are sent from the home address and so go
+    through the reverse tunnel (RFC 6275 §6.1: they bypass the Binding Update List)."""
+
+    def __init__(self, mn: MobileNode, correspondent: Any) -> None:
+        super().__init__(mn)
+        self.correspondent = correspondent
+
+    def binding_cache_lookup(self, dst: Addr) -> Any:
+        return self.correspondent.binding_cache_lookup(dst)
+
+    def process_home_address_option(self, packet: IPv6, hao: HomeAddressOption) -> Addr | None:
+        return self.correspondent.process_home_address_option(packet, hao)
+
+    def snapshot(self) -> dict[str, Any]:
+        snap = self.mn.snapshot()
+        snap["binding_cache"] = self.correspondent.snapshot()["binding_cache"]
+        return snap
+
+
+def add_correspondent_role(mn: MobileNode, **options: Any) -> MobileCorrespondentHooks:
+    """Give ``mn`` the correspondent node's functions too (``node.mobility`` becomes a
+    :class:`MobileCorrespondentHooks`). The correspondent's Mobility Header handler takes BU, HoTI,
+    CoTI; the mobile node's takes BA, BRR, HoT, CoT, BE."""
+    from mip6lab.mobility.correspondent import CorrespondentHooks
+
+    cn = CorrespondentHooks(mn, **options)  # registers its MH and ICMPv6 handlers on the node
+    hooks = MobileCorrespondentHooks(mn, cn)
+    mn.mobility = hooks
+    return hooks
+
+
 def make_mobile_node(lab: Lab, spec: NodeSpec) -> MobileNode:
-    """``ROLE_FACTORIES["mobile-node"]``: configuration from ``spec.options``, ESP mode from the lab."""
+    """``ROLE_FACTORIES["mobile-node"]``: configuration from ``spec.options``, ESP mode from the lab.
+    ``options["correspondent"] = True`` adds the correspondent node's functions
+    (:func:`add_correspondent_role`)."""
     cfg = MobileNodeConfig.from_options(spec.options)
-    return MobileNode(
+    mn = MobileNode(
         spec.name,
         lab.world.sim.child_rng(f"node/{spec.name}"),
         lab.trace,
@@ -678,6 +750,9 @@ def make_mobile_node(lab: Lab, spec: NodeSpec) -> MobileNode:
         esp=lab.esp,
         esp_rng=lab.world.sim.child_rng(f"esp/{spec.name}"),
     )
+    if cfg.extra.get("correspondent"):
+        add_correspondent_role(mn)
+    return mn
 
 
 _lab.ROLE_FACTORIES["mobile-node"] = make_mobile_node
