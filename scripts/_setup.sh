@@ -20,7 +20,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 # (this machine's pip config names extra package folders that may be absent: hide those warnings only)
-if ! pip_out=$(.venv/bin/python -m pip install -q -e ".[${MIP6LAB_EXTRAS:-test}]" 2>&1); then
+target="."
+if [ -n "${MIP6LAB_EXTRAS:-}" ]; then target=".[${MIP6LAB_EXTRAS}]"; fi
+if ! pip_out=$(.venv/bin/python -m pip install -q -e "$target" 2>&1); then
   echo "$pip_out" >&2; echo "pip install failed" >&2; exit 1
 fi
 grep -v "^WARNING: Location" <<<"$pip_out" || true

@@ -47,3 +47,19 @@ def test_bad_input_is_one_clear_line() -> None:
         assert "Traceback" not in p.stderr
         lines = p.stderr.strip().splitlines()
         assert len(lines) == 1 and needle in lines[0], (args, p.stderr)
+
+
+def test_lab_opens_the_workbook_front_page(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import mip6lab.cli as cli
+
+    seen: dict[str, object] = {}
+
+    def fake_call(cmd, cwd=None):  # type: ignore[no-untyped-def]
+        seen["cmd"], seen["cwd"] = cmd, cwd
+        return 0
+
+    monkeypatch.setattr(cli.subprocess, "call", fake_call)
+    assert main(["lab", "--no-browser", "--port", "9999"]) == 0
+    cmd = seen["cmd"]
+    assert cmd[1] == "lab" and "notebooks/00-start-here.ipynb" in cmd and "--port=9999" in cmd  # type: ignore[index,operator]
+    assert (Path(str(seen["cwd"])) / "notebooks" / "00-start-here.ipynb").is_file()
