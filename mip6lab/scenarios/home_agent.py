@@ -82,7 +82,7 @@ def _home(lab: Lab) -> None:
 
 
 def _first_foreign_link(lab: Lab) -> None:
-    lab.at(5.0, lambda: lab.move("mn", "foreign1"))
+    lab.at(4.0, lambda: lab.move("mn", "foreign1"))
 
 
 def _home_link_node(lab: Lab) -> None:
@@ -93,7 +93,7 @@ def _home_link_node(lab: Lab) -> None:
 def _stream_then_move(lab: Lab, duration: float) -> None:
     """A route-optimized correspondent: a TCP stream CN -> MN that starts at home and follows the moves."""
     lab.at(3.5, lambda: _stream(lab, "cn", "mn", rate=10.0, chunk=200, duration=duration))
-    lab.at(5.0, lambda: lab.move("mn", "foreign1"))
+    lab.at(4.0, lambda: lab.move("mn", "foreign1"))
 
 
 def _home_prefix_change(lab: Lab) -> None:
@@ -106,12 +106,12 @@ def _home_prefix_change(lab: Lab) -> None:
 
 
 def _new_foreign_link(lab: Lab) -> None:
-    _stream_then_move(lab, 20.0)
+    _stream_then_move(lab, 14.0)
     lab.at(12.0, lambda: lab.move("mn", "foreign2"))
 
 
 def _returning_home(lab: Lab) -> None:
-    _stream_then_move(lab, 20.0)
+    _stream_then_move(lab, 14.0)
     lab.at(12.0, lambda: lab.move("mn", "home"))
 
 
