@@ -266,16 +266,10 @@ class Lab:
         port: int = 40080,
         name: str = "stream",
     ) -> tuple[StreamSender, StreamReceiver]:
-        """A steady stream of numbered chunks over TCP from ``src`` to ``dst`` (with counters)."""
-        rx = StreamReceiver(self.tcp(dst), port, chunk=chunk, name=f"{name}-rx")
+        """A steady stream of numbered chunks over TCP from ``src`` to ``dst``, starting now (with
+        counters of sent, received, lost and duplicated chunks). ``duration=None``: until stopped."""
         count = None if duration is None else max(1, int(rate * duration))
-        tx = StreamSender(
-            self.tcp(src), self.address_of(dst), port, rate=rate, chunk=chunk, count=count, name=f"{name}-tx"
-        )
-        self.apps[f"{name}-tx"], self.apps[f"{name}-rx"] = tx, rx
-        self.world.perform(self.node(src), self.node(src).drain())
-        self.world.perform(self.node(dst), self.node(dst).drain())
-        return tx, rx
+        return self._stream(self.tcp, src, dst, rate=rate, chunk=chunk, count=count, port=port, name=name)
 
     def udp_flood(
         self,
@@ -288,20 +282,34 @@ class Lab:
         port: int = 40002,
         name: str = "udp",
     ) -> tuple[StreamSender, StreamReceiver]:
-        """Steady UDP datagrams (for the benchmark and loss experiments)."""
-        rx = StreamReceiver(self.udp(dst), port, chunk=size, name=f"{name}-rx")
-        tx = StreamSender(
-            self.udp(src),
-            self.address_of(dst),
-            port,
-            rate=rate,
-            chunk=size,
-            count=max(1, int(rate * duration)),
-            name=f"{name}-tx",
+        """Steady UDP datagrams from ``src`` to ``dst`` (the benchmark's traffic; loss experiments)."""
+        count = max(1, int(rate * duration))
+        return self._stream(self.udp, src, dst, rate=rate, chunk=size, count=count, port=port, name=name)
+
+    def _stream(
+        self,
+        layer: Callable[[str], Any],
+        src: str,
+        dst: str,
+        *,
+        rate: float,
+        chunk: int,
+        count: int | None,
+        port: int,
+        name: str,
+    ) -> tuple[StreamSender, StreamReceiver]:
+        if f"{name}-tx" in self.apps:
+            raise LabError(f"an application named {name!r} already runs (pass another name=)")
+        target = self.address_of(dst)
+        # world.call sets each node's clock to now and carries out what starting the app emits.
+        rx = self.world.call(dst, lambda _n: StreamReceiver(layer(dst), port, chunk=chunk, name=f"{name}-rx"))
+        tx = self.world.call(
+            src,
+            lambda _n: StreamSender(layer(src), target, port, rate=rate, chunk=chunk, count=count, name=f"{name}-tx"),
         )
+        if rx is None or tx is None:
+            raise LabError(f"could not start {name!r}: see lab.world.errors")
         self.apps[f"{name}-tx"], self.apps[f"{name}-rx"] = tx, rx
-        self.world.perform(self.node(src), self.node(src).drain())
-        self.world.perform(self.node(dst), self.node(dst).drain())
         return tx, rx
 
     # ================================================================ reading

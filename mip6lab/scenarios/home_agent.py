@@ -29,7 +29,7 @@ the home registration take about 1.5-3 s on Figure 1's fast-RA links).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mip6lab.scenarios import Scenario, register
 from mip6lab.topology import Topology, figure1
@@ -70,15 +70,9 @@ def tunneled_data_topology() -> Topology:
 
 
 # --------------------------------------------------------------------------- scripts
-def _stream(lab: Lab, src: str, dst: str, **kw: Any) -> None:
-    """``lab.tcp_stream`` with both nodes' clocks set to now first (``world.call`` does that): the
-    sender's first retransmission timer is then armed from the right time, so no duplicate SYN."""
-    lab.world.call(dst, lambda _d: lab.world.call(src, lambda _s: lab.tcp_stream(src, dst, **kw)))
-
-
 def _home(lab: Lab) -> None:
     lab.at(4.0, lambda: lab.ping("mn", "cn", count=3))
-    lab.at(4.0, lambda: _stream(lab, "cn", "mn", rate=10.0, chunk=200, duration=4.0))
+    lab.at(4.0, lambda: lab.tcp_stream("cn", "mn", rate=10.0, chunk=200, duration=4.0))
 
 
 def _first_foreign_link(lab: Lab) -> None:
@@ -87,12 +81,12 @@ def _first_foreign_link(lab: Lab) -> None:
 
 def _home_link_node(lab: Lab) -> None:
     lab.at(3.0, lambda: lab.move("mn", "foreign1"))
-    lab.at(8.0, lambda: _stream(lab, "hn", "mn", rate=10.0, chunk=200, duration=6.0, name="hn"))
+    lab.at(8.0, lambda: lab.tcp_stream("hn", "mn", rate=10.0, chunk=200, duration=6.0, name="hn"))
 
 
 def _stream_then_move(lab: Lab, duration: float) -> None:
     """A route-optimized correspondent: a TCP stream CN -> MN that starts at home and follows the moves."""
-    lab.at(3.5, lambda: _stream(lab, "cn", "mn", rate=10.0, chunk=200, duration=duration))
+    lab.at(3.5, lambda: lab.tcp_stream("cn", "mn", rate=10.0, chunk=200, duration=duration))
     lab.at(4.0, lambda: lab.move("mn", "foreign1"))
 
 
@@ -129,7 +123,7 @@ def _prefix_discovery(lab: Lab) -> None:
 
 def _tunneled_data(lab: Lab) -> None:
     lab.at(3.0, lambda: lab.move("mn", "foreign1"))
-    lab.at(7.0, lambda: _stream(lab, "cn", "mn", rate=5.0, chunk=200, duration=3.0))
+    lab.at(7.0, lambda: lab.tcp_stream("cn", "mn", rate=5.0, chunk=200, duration=3.0))
 
 
 # --------------------------------------------------------------------------- registry
