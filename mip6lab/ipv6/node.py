@@ -386,7 +386,10 @@ class IPv6Node(SansIONode):
         """Called by a transport during delivery: no application on the port (receiving step 11)."""
         run = self.current_run
         if run is not None and not run.result:
-            run.step(11, "check the destination port", f"no listener: {result}")
+            if run.steps and run.steps[-1].number == 11:  # step 11 already opened by the algorithm
+                run.steps[-1].decision += f"; no listener: {result}"
+            else:
+                run.step(11, "check the destination port", f"no listener: {result}")
             run.result = result
 
     def icmp_input(self, d: Delivery, run: Any) -> None:
