@@ -174,6 +174,40 @@ class Topology:
         return nx.spring_layout(g, pos=fixed or None, fixed=list(fixed) or None, seed=1)
 
 
+ROLE_COLOURS = {
+    "host": "#1f77b4",
+    "router": "#7f7f7f",
+    "mobile-node": "#d62728",
+    "home-agent": "#ff7f0e",
+    "correspondent": "#2ca02c",
+}
+
+
+def draw(topology: Topology, ax: Any = None) -> Any:
+    """Draw the description with matplotlib: links as dark bars labelled with their prefix, nodes as
+    discs coloured by role. (The network view widget draws a *running* lab, with packets.)"""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 5))
+    g = topology.graph()
+    pos = topology.positions()
+    links = [v for v in g if v[0] == "link"]
+    nodes = [v for v in g if v[0] == "node"]
+    nx.draw_networkx_edges(g, pos, ax=ax, edge_color="#999999")
+    nx.draw_networkx_nodes(g, pos, nodelist=links, node_shape="s", node_color="#333333", node_size=120, ax=ax)
+    nx.draw_networkx_nodes(
+        g, pos, nodelist=nodes, node_color=[ROLE_COLOURS[g.nodes[v]["role"]] for v in nodes], node_size=420, ax=ax
+    )
+    labels = {v: g.nodes[v]["label"] for v in nodes}
+    labels.update(
+        {v: f"{g.nodes[v]['label']}\n{g.nodes[v]['prefix']}" for v in links if g.nodes[v]["link_kind"] != "p2p"}
+    )
+    nx.draw_networkx_labels(g, {v: (x, y - 0.22) for v, (x, y) in pos.items()}, labels, font_size=7, ax=ax)
+    ax.set_axis_off()
+    return ax
+
+
 def figure1() -> Topology:
     """The white paper's Figure 1: home link with home agent and a node on it, two foreign links,
     an IPv6 network between them, and a correspondent node on its own link.
