@@ -201,3 +201,31 @@ def test_plain_udp_with_home_address_option_still_works_with_binding(lab: Lab) -
     pkt = IPv6(mn.care_of_address, cn, UDP(7, 7, b"ok"), (DestinationOptions((HomeAddressOption(mn.home_address),)),))
     inject_to_cn(lab, pkt)
     assert got and got[0].src == mn.home_address
+
+
+def test_nd_filter_and_decode_error_hooks_on_a_plain_node(lab: Lab) -> None:
+    """IPv6Node.should_answer_ns / accept_na / on_decode_error are the public seams the mobile node,
+    home agent and correspondent use; on a plain host they default to "process" and "ignore"."""
+    from mip6lab.ipv6.addresses import solicited_node
+    from mip6lab.wire.codec import mac_for_multicast
+
+    hn = lab.node("hn")
+    target = lab.address_of("hn")
+    asked, errors = [], []
+    ns = I.NeighborSolicitation(target, options=(I.SourceLinkLayerAddress("02:00:00:00:99:01"),))
+    group = solicited_node(target)
+
+    def solicit() -> list[Pkt]:
+        t0 = lab.now
+        pkt = IPv6(IPv6Address("fe80::99:1"), group, ns, hlim=255)
+        lab.inject("home", encode_frame(Ethernet(mac_for_multicast(group), "02:00:00:00:99:01", pkt)))
+        lab.run_for(0.2)
+        return [p for p in packets(lab, "home", "hn") if p.time >= t0 and name(p) == "NeighborAdvertisement"]
+
+    assert len(solicit()) == 1  # default: answered
+    hn.should_answer_ns = lambda ifname, tgt, src: asked.append((ifname, tgt, src)) or False  # type: ignore[method-assign]
+    assert solicit() == [] and asked == [("eth0", target, IPv6Address("fe80::99:1"))]
+    hn.on_decode_error = lambda ifname, frame, err: errors.append(err.layer)  # type: ignore[method-assign]
+    lab.inject("home", encode_frame(Ethernet(hn.interfaces["eth0"].mac, "02:00:00:00:99:01", b"\x60" + bytes(10))))
+    lab.run_for(0.1)
+    assert len(errors) == 1  # the hook saw the DecodeError (the frame was discarded and traced as before)
