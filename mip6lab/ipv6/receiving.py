@@ -17,7 +17,9 @@ The steps as implemented (the mobility ones ask ``node.mobility``; see
    3776: the Home Test)? 4. Home Test? 5. sender Mobile IPv6-capable?
    6. correspondent registration initiated? 7. strip the outer header (and ESP). The hooks open
    the tunnel first (``strip_tunnel``) - a Home Test cannot be recognised inside ESP otherwise -
-   and step 7 is recorded where the figure puts it.
+   and step 7 is recorded where the figure puts it. A tunnelled Mobility Header (a peer that is a
+   mobile node too, doing its own return routability) starts no registration at 5-6, as on the
+   sending side (RFC 6275 §6.1).
 8. Home Address option -> logical source = the home address. A node without mobility does not
    know option 201: its high bits 11 mean discard + Parameter Problem code 2 (RFC 8200 §4.2).
 9. the remaining extension headers in order, then the upper-layer checksum (wrong: silently
