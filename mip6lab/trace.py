@@ -83,16 +83,12 @@ class Trace:
 
     def runs_for(self, node: str | None = None, algorithm: str | None = None) -> list[AlgorithmRun]:
         return [
-            r
-            for r in self.runs
-            if (node is None or r.node == node) and (algorithm is None or r.algorithm == algorithm)
+            r for r in self.runs if (node is None or r.node == node) and (algorithm is None or r.algorithm == algorithm)
         ]
 
     def events_for(self, node: str | None = None, category: str | None = None) -> list[TraceEvent]:
         return [
-            e
-            for e in self.events
-            if (node is None or e.node == node) and (category is None or e.category == category)
+            e for e in self.events if (node is None or e.node == node) and (category is None or e.category == category)
         ]
 
     def run_by_id(self, run_id: int) -> AlgorithmRun | None:

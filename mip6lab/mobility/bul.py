@@ -171,9 +171,7 @@ class BindingUpdateListEntry:
     def expired(self, now: float) -> bool:
         return self.expiry is not None and now >= self.expiry
 
-    def record_sent_bu(
-        self, now: float, seq: int, care_of_address: Addr | str, lifetime: float, ack: bool
-    ) -> None:
+    def record_sent_bu(self, now: float, seq: int, care_of_address: Addr | str, lifetime: float, ack: bool) -> None:
         """A Binding Update was just sent: store what it said (§11.7.1, §11.7.2).
 
         The remaining lifetime starts at the Lifetime sent; the BA may shorten it
@@ -205,9 +203,7 @@ class BindingUpdateList:
 
     _entries: dict[tuple[Addr, Addr], BindingUpdateListEntry] = field(default_factory=dict, repr=False)
 
-    def lookup(
-        self, destination: Addr | str, home_address: Addr | str | None = None
-    ) -> BindingUpdateListEntry | None:
+    def lookup(self, destination: Addr | str, home_address: Addr | str | None = None) -> BindingUpdateListEntry | None:
         """The entry for ``destination`` (and ``home_address`` if the node has several)."""
         dst = _addr(destination)
         if home_address is not None:
@@ -217,9 +213,7 @@ class BindingUpdateList:
                 return e
         return None
 
-    def lookup_home_registration(
-        self, home_address: Addr | str | None = None
-    ) -> BindingUpdateListEntry | None:
+    def lookup_home_registration(self, home_address: Addr | str | None = None) -> BindingUpdateListEntry | None:
         """The home-agent entry (first one, or the one for ``home_address``)."""
         hoa = None if home_address is None else _addr(home_address)
         for e in self._entries.values():
@@ -241,9 +235,7 @@ class BindingUpdateList:
         e = self.lookup(destination, home_address)
         if e is None:
             e = self.add(
-                BindingUpdateListEntry(
-                    _addr(destination), _addr(home_address), home_registration=home_registration
-                )
+                BindingUpdateListEntry(_addr(destination), _addr(home_address), home_registration=home_registration)
             )
         return e
 
@@ -260,9 +252,7 @@ class BindingUpdateList:
             setattr(e, name, value)
         return e
 
-    def remove(
-        self, destination: Addr | str, home_address: Addr | str | None = None
-    ) -> BindingUpdateListEntry | None:
+    def remove(self, destination: Addr | str, home_address: Addr | str | None = None) -> BindingUpdateListEntry | None:
         e = self.lookup(destination, home_address)
         if e is not None:
             del self._entries[e.key]

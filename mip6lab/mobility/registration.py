@@ -447,13 +447,9 @@ def check_correspondent_bu(
         if not c.test(CHK_H_NO_NONCE, nonce_opt is None):
             return discard("§9.5.1: H=1 and a Nonce Indices option is present")
         if not c.test(CHK_TYPE, binding is None or binding.home_registration):
-            return reject(
-                BA_REGISTRATION_TYPE_CHANGE, "§9.5.1: existing binding is not a home registration", None
-            )
+            return reject(BA_REGISTRATION_TYPE_CHANGE, "§9.5.1: existing binding is not a home registration", None)
         c.test(CHK_HOME_REG_SUPPORTED, False)
-        return reject(
-            BA_HOME_REGISTRATION_NOT_SUPPORTED, "§9.5.2: correspondent cannot act as home agent", None
-        )
+        return reject(BA_HOME_REGISTRATION_NOT_SUPPORTED, "§9.5.2: correspondent cannot act as home agent", None)
 
     if not c.test(CHK_NONCE_PRESENT, nonce_opt is not None):
         return discard("§9.5.1: H=0 and no Nonce Indices option")
@@ -489,9 +485,7 @@ def check_correspondent_bu(
         return reject(BA_REGISTRATION_TYPE_CHANGE, "§9.5.1: existing binding is a home registration", key)
     last = binding.sequence_number if binding is not None else retired_seq
     if not c.test(CHK_SEQ, seq_acceptable(bu.seq, last)):
-        return reject(
-            BA_SEQUENCE_OUT_OF_WINDOW, f"§9.5.1: sequence {bu.seq} not greater than {last}", key, last
-        )
+        return reject(BA_SEQUENCE_OUT_OF_WINDOW, f"§9.5.1: sequence {bu.seq} not greater than {last}", key, last)
 
     if dereg:
         # §9.5.3: BUs authorised by nonces still valid must not re-create the binding; every nonce
@@ -515,9 +509,7 @@ def check_correspondent_bu(
     granted = min(bu.lifetime, _MAX_RR_UNITS)
     c.ok(CHK_RR_LIFETIME)
     # §9.5.4: a BA is sent when A=1 or the BU was rejected; not for an accepted BU with A=0.
-    return BUDecision(
-        ACCEPT, "§9.5.2: binding cached", c.frozen(), BA_ACCEPTED, granted, bu.seq, bu.A, False, coa, key
-    )
+    return BUDecision(ACCEPT, "§9.5.2: binding cached", c.frozen(), BA_ACCEPTED, granted, bu.seq, bu.A, False, coa, key)
 
 
 # --------------------------------------------------------------------------- mobile node

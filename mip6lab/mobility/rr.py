@@ -193,9 +193,7 @@ def new_cookie(rng: random.Random) -> bytes:
 
 
 # --------------------------------------------------------------------------- the tests (stateless CN side)
-def home_test_for(
-    secrets: CorrespondentSecrets, now: float, home_address: Addr, hoti: HomeTestInit
-) -> HomeTest:
+def home_test_for(secrets: CorrespondentSecrets, now: float, home_address: Addr, hoti: HomeTestInit) -> HomeTest:
     """The correspondent's answer to a HoTI (§5.2.3, §9.4.1): no state kept, the cookie echoed.
 
     ``home_address`` is the HoTI's source address (the mobile node's home address, since the HoTI
@@ -222,9 +220,7 @@ def careof_test_for(
 
 
 # --------------------------------------------------------------------------- the authenticator
-def authenticator_input(
-    careof_address: Addr, correspondent_address: Addr, mh_data: bytes, auth_offset: int
-) -> bytes:
+def authenticator_input(careof_address: Addr, correspondent_address: Addr, mh_data: bytes, auth_offset: int) -> bytes:
     """The exact octets the authenticator MACs (§6.2.7): CoA | CN | MH Data without the 12
     authenticator octets at ``auth_offset``. ``mh_data`` must already have Checksum = 0."""
     if not 0 <= auth_offset <= len(mh_data) - AUTHENTICATOR_LENGTH:
@@ -297,16 +293,13 @@ def binding_message_authenticator(
     return authenticator(kbm, careof_address, correspondent_address, data, authenticator_offset(data))
 
 
-def sign_binding_message(
-    message: _Msg, kbm: bytes, careof_address: Addr, correspondent_address: Addr
-) -> _Msg:
+def sign_binding_message(message: _Msg, kbm: bytes, careof_address: Addr, correspondent_address: Addr) -> _Msg:
     """``message`` (BU from a mobile node, or BA from a correspondent) with the real
     Binding Authorization Data: a placeholder is encoded, the option located, the MAC computed."""
     with_bad = _with_bad_last(message)
     auth = binding_message_authenticator(with_bad, kbm, careof_address, correspondent_address)
     options = tuple(
-        BindingAuthorizationData(auth) if isinstance(o, BindingAuthorizationData) else o
-        for o in with_bad.options
+        BindingAuthorizationData(auth) if isinstance(o, BindingAuthorizationData) else o for o in with_bad.options
     )
     return replace(with_bad, options=options)
 

@@ -195,19 +195,13 @@ class Capture:
             f.write(self.to_bytes_pcapng())
         return os.fspath(path)
 
-    def write_pcap_per_link(
-        self, directory: str | os.PathLike[str], include_dropped: bool = True
-    ) -> list[str]:
+    def write_pcap_per_link(self, directory: str | os.PathLike[str], include_dropped: bool = True) -> list[str]:
         """One classic pcap per link, ``<directory>/<link>.pcap`` (classic pcap cannot mark a frame
         as dropped; pass ``include_dropped=False`` to leave lost frames out)."""
         os.makedirs(directory, exist_ok=True)
         paths = []
         for name in self._all_links():
-            pkts = [
-                (r.time, r.frame)
-                for r in self.records
-                if r.link == name and (include_dropped or not r.dropped)
-            ]
+            pkts = [(r.time, r.frame) for r in self.records if r.link == name and (include_dropped or not r.dropped)]
             path = os.path.join(directory, _safe_filename(name) + ".pcap")
             with open(path, "wb") as f:
                 f.write(pcap_bytes(pkts, LINKTYPE_ETHERNET))

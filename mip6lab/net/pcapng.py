@@ -78,9 +78,7 @@ def interface_description_block(
     return _block(BT_IDB, body)
 
 
-def enhanced_packet_block(
-    interface_id: int, timestamp: int, data: bytes, comment: str | None = None
-) -> bytes:
+def enhanced_packet_block(interface_id: int, timestamp: int, data: bytes, comment: str | None = None) -> bytes:
     """EPB; ``timestamp`` is in the interface's ticks (microseconds for our IDBs)."""
     opts = encode_options([(OPT_COMMENT, comment.encode())]) if comment else b""
     pad = _pad4(len(data))

@@ -240,9 +240,7 @@ class World:
             except Exception as exc:
                 self._node_error(node.name, "perform", exc)
 
-    def _send(
-        self, link: Link, frame: bytes, sender: str, sender_end: tuple[str, str] | None, trace_id: int
-    ) -> None:
+    def _send(self, link: Link, frame: bytes, sender: str, sender_end: tuple[str, str] | None, trace_id: int) -> None:
         if len(frame) < ETH_HEADER_LEN:
             raise WorldError(f"{sender} sent a {len(frame)}-byte frame on {link.name} (runt)")
         now = self.sim.now
@@ -256,14 +254,10 @@ class World:
             link.frames_dropped += 1
             self.capture.record(now, link.name, sender, (), src, dst, frame, trace_id, True, reason)
             if reason == "mtu":
-                raise WorldError(
-                    f"{sender} sent {len(frame) - ETH_HEADER_LEN} bytes on {link.name} (MTU {link.mtu})"
-                )
+                raise WorldError(f"{sender} sent {len(frame) - ETH_HEADER_LEN} bytes on {link.name} (MTU {link.mtu})")
             return
         targets = link.receivers(dst, bool(frame[0] & 1), sender_end)
-        self.capture.record(
-            now, link.name, sender, tuple([n.name for n, _ in targets]), src, dst, frame, trace_id
-        )
+        self.capture.record(now, link.name, sender, tuple([n.name for n, _ in targets]), src, dst, frame, trace_id)
         if targets:
             self.sim.schedule(now + link.delay, self._deliver, link, targets, frame)
 

@@ -716,9 +716,7 @@ class TCPConnection:
                 if self._dupacks == DUPACK_THRESHOLD:
                     rec = self._flight[0]
                     self.fast_retransmits += 1
-                    self._event(
-                        f"{DUPACK_THRESHOLD} duplicate ACKs: fast retransmit seq={rec.seq}", seq=rec.seq
-                    )
+                    self._event(f"{DUPACK_THRESHOLD} duplicate ACKs: fast retransmit seq={rec.seq}", seq=rec.seq)
                     self._retransmit(rec)
             self.snd_wnd = seg.window
             return True
@@ -801,9 +799,7 @@ class TCPConnection:
 class TCPListener:
     """A passive open on ``port`` (and one local address, or all of them)."""
 
-    def __init__(
-        self, layer: TCPLayer, port: int, addr: Addr | None, on_accept: Callable[[TCPConnection], None]
-    ):
+    def __init__(self, layer: TCPLayer, port: int, addr: Addr | None, on_accept: Callable[[TCPConnection], None]):
         self.layer = layer
         self.port = port
         self.addr = addr
@@ -835,9 +831,7 @@ class TCPLayer:
     def connections(self) -> list[TCPConnection]:
         return list(self._connections.values())
 
-    def listen(
-        self, port: int, on_accept: Callable[[TCPConnection], None], addr: Addr | None = None
-    ) -> TCPListener:
+    def listen(self, port: int, on_accept: Callable[[TCPConnection], None], addr: Addr | None = None) -> TCPListener:
         """Passive open. ``on_accept(conn)`` runs when a connection reaches ESTABLISHED."""
         if (addr, port) in self._listeners:
             raise TCPError(f"port {port} already has a listener")
@@ -950,9 +944,7 @@ class TCPLayer:
         else:
             self._send_rst(d.dst, d.src, seg.dport, seg.sport, seq=0, ack=seq_add(seg.seq, seg_len(seg)))
 
-    def _send_rst(
-        self, local: Addr, remote: Addr, lport: int, rport: int, seq: int, ack: int | None = None
-    ) -> None:
+    def _send_rst(self, local: Addr, remote: Addr, lport: int, rport: int, seq: int, ack: int | None = None) -> None:
         flags = RST if ack is None else RST | ACK
         rst = TCP(sport=lport, dport=rport, seq=seq, ack=ack or 0, flags=flags, window=0)
         self.resets_sent += 1

@@ -75,9 +75,7 @@ class UDPLayer:
         self.port_unreachable_sent = 0
         host.register_upper(IPPROTO_UDP, self._on_delivery)
 
-    def bind(
-        self, port: int, on_datagram: DatagramHandler | None = None, addr: Addr | None = None
-    ) -> UDPSocket:
+    def bind(self, port: int, on_datagram: DatagramHandler | None = None, addr: Addr | None = None) -> UDPSocket:
         """Open a socket on ``port`` (0 picks an ephemeral port). ``on_datagram(src, sport, data)``."""
         if port == 0:
             port = self._ephemeral_port()

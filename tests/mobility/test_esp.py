@@ -324,9 +324,7 @@ def test_tshark_decrypts_with_the_sa_table(mode: str, tmp_path: Path) -> None:
         / IPv6ExtHdrDestOpt(options=[HAO(hoa=str(HOA))])
         / ScapyESP(spi=esp_bu.spi, seq=esp_bu.seq, data=esp_bu.data),
         # HoTI in the reverse tunnel: CoA -> HA, ESP (tunnel mode) around HoA -> CN
-        eth
-        / IPv6(src=str(COA), dst=str(HA))
-        / ScapyESP(spi=esp_hoti.spi, seq=esp_hoti.seq, data=esp_hoti.data),
+        eth / IPv6(src=str(COA), dst=str(HA)) / ScapyESP(spi=esp_hoti.spi, seq=esp_hoti.seq, data=esp_hoti.data),
     ]
     pcap = tmp_path / "esp.pcap"
     wrpcap(str(pcap), frames)

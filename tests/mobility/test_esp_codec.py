@@ -27,9 +27,7 @@ HOA, HA, COA = A("2001:db8:1::100"), A("2001:db8:1::1"), A("2001:db8:2::100")
 @pytest.mark.parametrize("mode", ["null", "aes"])
 def test_protected_home_bu_through_the_codec(mode: str) -> None:
     mn, ha = manual_sa_pair(HOA, HA, mode, random.Random(4))  # type: ignore[arg-type]
-    bu = MobilityHeader(
-        BindingUpdate(seq=9, lifetime=150, A=True, H=True, options=(AlternateCareofAddress(COA),))
-    )
+    bu = MobilityHeader(BindingUpdate(seq=9, lifetime=150, A=True, H=True, options=(AlternateCareofAddress(COA),)))
     nh, mh_octets = encode_upper(bu, HOA, HA)  # pseudo-header: home address (§6.1.1)
     sa = mn.outbound(HOA, HA, NH_MOBILITY, MH_BU)
     assert sa is not None and nh == NH_MOBILITY

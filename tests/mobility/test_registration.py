@@ -41,9 +41,7 @@ def names(checks) -> list[str]:
 
 # =========================================================================== home agent
 def home(bu: BindingUpdate, binding=None, **kw) -> reg.BUDecision:
-    args = dict(
-        home_address=HOA, source_address=COA, binding=binding, is_home_agent=True, home_prefixes=PREFIXES
-    )
+    args = dict(home_address=HOA, source_address=COA, binding=binding, is_home_agent=True, home_prefixes=PREFIXES)
     args.update(kw)
     return reg.check_home_bu(bu, **args)
 
@@ -485,10 +483,7 @@ def test_mn_correspondent_ba_authentication(secrets):
 
 def test_bad_option_type_is_checked_not_just_present():
     ba = BindingAcknowledgement(0, 16, 100, options=(BindingAuthorizationData(bytes(12)),))
-    assert (
-        mn(ba, from_ha=False, kbm=bytes(20), careof_address=COA, correspondent_address=CN).outcome
-        == reg.DISCARD
-    )
+    assert mn(ba, from_ha=False, kbm=bytes(20), careof_address=COA, correspondent_address=CN).outcome == reg.DISCARD
 
 
 def test_helpers():

@@ -124,9 +124,7 @@ def test_exclusion_not_zeroing():
     assert len(data) == 32 + 20
     assert data.endswith(bytes([5, 12]))
     # whatever sits in the authenticator field does not matter
-    assert rr.authenticator(key, COA, cn, bu_mh(2000, b"\xff" * 12), 20) == rr.authenticator(
-        key, COA, cn, mh, 20
-    )
+    assert rr.authenticator(key, COA, cn, bu_mh(2000, b"\xff" * 12), 20) == rr.authenticator(key, COA, cn, mh, 20)
 
 
 def test_authenticator_offset_walks_options():
@@ -241,9 +239,7 @@ def test_sign_binding_update_matches_vector():
     assert rr.verify_binding_message(signed, key, COA, cn)
     # a placeholder already present is replaced in place
     again = rr.sign_binding_message(
-        BindingUpdate(
-            seq=2000, lifetime=100, options=(NonceIndices(7, 9), BindingAuthorizationData(bytes(12)))
-        ),
+        BindingUpdate(seq=2000, lifetime=100, options=(NonceIndices(7, 9), BindingAuthorizationData(bytes(12)))),
         key,
         COA,
         cn,
@@ -254,9 +250,7 @@ def test_sign_binding_update_matches_vector():
 def test_verify_rejects_tampering():
     key = bytes(range(20))
     cn = Addr("2001:db8:3::10")
-    bu = rr.sign_binding_message(
-        BindingUpdate(seq=1, lifetime=10, options=(NonceIndices(1, 2),)), key, COA, cn
-    )
+    bu = rr.sign_binding_message(BindingUpdate(seq=1, lifetime=10, options=(NonceIndices(1, 2),)), key, COA, cn)
     assert rr.verify_binding_message(bu, key, COA, cn)
     assert not rr.verify_binding_message(BindingUpdate(seq=2, lifetime=10, options=bu.options), key, COA, cn)
     assert not rr.verify_binding_message(bu, key, HOA, cn)  # another care-of address
@@ -268,9 +262,7 @@ def test_verify_rejects_tampering():
 def test_sign_binding_ack_with_padding():
     key = bytes(range(1, 21))
     cn = Addr("2001:db8:3::5")
-    ba = BindingAcknowledgement(
-        status=0, seq=7, lifetime=105, options=(MobPadN(bytes(4)),)
-    )  # BAD lands at 18 = 8n+2
+    ba = BindingAcknowledgement(status=0, seq=7, lifetime=105, options=(MobPadN(bytes(4)),))  # BAD lands at 18 = 8n+2
     signed = rr.sign_binding_message(ba, key, COA, cn)
     assert rr.verify_binding_message(signed, key, COA, cn)
     _, data = encode_upper(MobilityHeader(signed, checksum=0), COA, cn)
