@@ -31,7 +31,8 @@ def test_named_scenarios_and_commands_exist() -> None:
     for name in re.findall(r'(?:Lab|dashboard)\("([a-z0-9-]+)"', README):
         assert name in SCENARIOS, name
     commands = set(build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
-    for cmd in re.findall(r"^mip6lab (\w+)", README, re.M):
+    shell = "\n".join(re.findall(r"```bash\n(.*?)```", README, re.S))
+    for cmd in re.findall(r"^mip6lab (\w+)", shell, re.M):
         assert cmd in commands, cmd
 
 
