@@ -47,6 +47,7 @@ from mip6lab.ipv6.router_adv import RAConfig, RouterAdvertiser, build_ra, prefix
 from mip6lab.ipv6.router_discovery import RouterSolicitor
 from mip6lab.ipv6.routing import Route, RouteOrigin, RoutingTable
 from mip6lab.ipv6.sending import NO_RUN
+from mip6lab.ipv6.steps import receive_step, send_step
 from mip6lab.ipv6.upper import Delivery, UpperHandler
 from mip6lab.sansio import Action, SansIONode, Transmit
 from mip6lab.trace import Trace
@@ -389,7 +390,7 @@ class IPv6Node(SansIONode):
             if run.steps and run.steps[-1].number == 11:  # step 11 already opened by the algorithm
                 run.steps[-1].decision += f"; no listener: {result}"
             else:
-                run.step(11, "check the destination port", f"no listener: {result}")
+                receive_step(run, 11, f"no listener: {result}")
             run.result = result
 
     def icmp_input(self, d: Delivery, run: Any) -> None:
@@ -614,9 +615,9 @@ class IPv6Node(SansIONode):
         for packet, run, steps in queued:
             self.transmit(entry.ifname, entry.mac or "", packet, run.id)
             if steps:
-                run.step(
+                send_step(
+                    run,
                     19,
-                    "send using the link-layer address",
                     f"address resolution succeeded: to {entry.mac}",
                     mac=entry.mac,
                     interface=entry.ifname,
@@ -629,7 +630,7 @@ class IPv6Node(SansIONode):
         self.dest_cache.invalidate(next_hop=entry.addr)
         for packet, run, steps in queued:
             if steps:
-                run.step(18, "address resolution", f"failed: no answer from {entry.addr}")
+                send_step(run, 18, f"failed: no answer from {entry.addr}")
             run.result = "address resolution failed"
             if self.addresses.is_assigned(packet.src) or self.has_address(packet.src):
                 self.trace_event("nd", f"address resolution for {entry.addr} failed: packet to {packet.dst} dropped")

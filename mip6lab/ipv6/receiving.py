@@ -4,7 +4,9 @@ Every packet a node receives goes through :func:`receive`, except Neighbor Disco
 (RS, RA, NS, NA, Redirect), which ``IPv6Node`` handles on a short path: they are link-scoped,
 carry no extension headers, and must be checked for hop limit 255 before anything else.
 
-The steps as implemented (the mobility ones ask ``node.mobility``; see
+Each step is recorded under its label from :mod:`mip6lab.ipv6.steps`
+(:func:`~mip6lab.ipv6.steps.receive_step`), the one definition of Figure 36 that the flowchart
+widget draws too. The steps as implemented (the mobility ones ask ``node.mobility``; see
 :mod:`mip6lab.ipv6.mobility_hooks`):
 
 1. destination assigned to us (or a group we joined)? If not: a home agent may intercept it,
@@ -35,6 +37,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mip6lab.ipv6.sending import NO_RUN
+from mip6lab.ipv6.steps import receive_step
 from mip6lab.ipv6.upper import Delivery
 from mip6lab.wire import icmp as I
 from mip6lab.wire.codec import encode_ipv6, upper_checksum_ok
@@ -132,22 +135,17 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
     ours = iface.in_group(dst) if dst.is_multicast else node.is_local_destination(dst)
     if not ours:
         if hooks is not None and hooks.intercept(packet, ifname):
-            run.step(
-                1,
-                "destination assigned to a local interface?",
-                "no: intercepted for a binding (home agent)",
-                destination=dst,
-            )
+            receive_step(run, 1, "no: intercepted for a binding (home agent)", destination=dst)
             run.result = "intercepted by the home agent"
             return run
         if node.is_router and not dst.is_multicast:
-            run.step(1, "destination assigned to a local interface?", "no: router forwards", destination=dst)
+            receive_step(run, 1, "no: router forwards", destination=dst)
             node.forward(packet, ifname, run, link_multicast=link_multicast)
             return run
-        run.step(1, "destination assigned to a local interface?", "no: silently discard", destination=dst)
+        receive_step(run, 1, "no: silently discard", destination=dst)
         run.result = "discarded: not for us"
         return run
-    run.step(1, "destination assigned to a local interface?", "yes", destination=dst)
+    receive_step(run, 1, "yes", destination=dst)
 
     # Step 2
     logical_dst = dst
@@ -155,13 +153,13 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
     if hooks is not None and rh2 is None and _malformed_type2(packet):
         # RFC 6275 §6.4: a Type 2 Routing header whose Hdr Ext Len is not 2 (the codec keeps it as a
         # generic routing header) is discarded, never answered with a Parameter Problem.
-        run.step(2, "Type 2 Routing header present?", "yes, malformed (Hdr Ext Len not 2): silently discarded")
+        receive_step(run, 2, "yes, malformed (Hdr Ext Len not 2): silently discarded")
         return _result(run, "discarded: malformed Type 2 Routing header")
     if rh2 is None or rh2.segments_left == 0:
-        run.step(2, "Type 2 Routing header present?", "no" if rh2 is None else "Segments Left 0: ignored")
+        receive_step(run, 2, "no" if rh2 is None else "Segments Left 0: ignored")
     elif hooks is None:
         idx = packet.ext.index(rh2)
-        run.step(2, "Type 2 Routing header present?", "yes, but routing type 2 is not supported (no mobility)")
+        receive_step(run, 2, "yes, but routing type 2 is not supported (no mobility)")
         node.icmp_error(
             packet,
             I.PARAM_PROBLEM,
@@ -173,43 +171,39 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
     else:
         home = hooks.process_type2_routing(packet, rh2)
         if home is None:
-            run.step(2, "Type 2 Routing header present?", "yes: rejected, discarded", home_address=rh2.home_address)
+            receive_step(run, 2, "yes: rejected, discarded", home_address=rh2.home_address)
             return _result(run, "discarded: Type 2 Routing header rejected")
         logical_dst = home
-        run.step(2, "Type 2 Routing header present?", f"yes: destination is now {home}", home_address=home)
+        receive_step(run, 2, f"yes: destination is now {home}", home_address=home)
 
     # Steps 3-7
     tunneled, outer = False, None
     if not isinstance(packet.payload, (IPv6, ESP)):
-        run.step(3, "tunneled from the home agent?", "no -> step 8")
+        receive_step(run, 3, "no -> step 8")
     elif hooks is None or not hooks.tunneled_from_home_agent(packet):
-        run.step(
-            3,
-            "tunneled from the home agent?",
-            "no -> step 8" if hooks else "not applicable (no mobility) -> step 8",
-        )
+        receive_step(run, 3, "no -> step 8" if hooks else "not applicable (no mobility) -> step 8")
     else:
-        run.step(3, "tunneled from the home agent?", "yes", home_agent=packet.src)
+        receive_step(run, 3, "yes", home_agent=packet.src)
         inner = hooks.strip_tunnel(packet)
         if inner is None:
-            run.step(7, "strip the outer header, process ESP", "inner packet rejected")
+            receive_step(run, 7, "inner packet rejected")
             return _result(run, "discarded: tunneled packet rejected")
         if hooks.process_home_test(inner):
-            run.step(4, "Home Test message?", "yes: processed")
+            receive_step(run, 4, "yes: processed")
             return _result(run, "Home Test processed")
-        run.step(4, "Home Test message?", "no")
+        receive_step(run, 4, "no")
         sender = inner.src
         if isinstance(inner.payload, MobilityHeader):
             # The peer is doing mobility signalling with us (e.g. its own return routability when it is
             # a mobile node too): like the sending side, Mobility Header packets start no correspondent
             # registration (RFC 6275 §6.1) - least of all with a care-of address as the "sender".
             capable = False
-            run.step(5, "sender Mobile IPv6-capable?", "Mobility Header: no correspondent registration -> step 7")
+            receive_step(run, 5, "Mobility Header: no correspondent registration -> step 7")
         else:
             capable = hooks.is_mipv6_capable(sender)
-            run.step(
+            receive_step(
+                run,
                 5,
-                "sender Mobile IPv6-capable?",
                 {True: "yes", None: "not determined (assumed capable)", False: "no -> step 7"}[capable],
                 sender=sender,
             )
@@ -217,19 +211,8 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
             started = hooks.registration_initiated(sender)
             if not started:
                 hooks.initiate_registration(sender)
-            run.step(
-                6,
-                "correspondent registration initiated?",
-                "yes" if started else "no: initiated now",
-                initiated=started,
-            )
-        run.step(
-            7,
-            "strip the outer header, process ESP",
-            f"inner {inner.src} -> {inner.dst}",
-            outer_src=packet.src,
-            outer_dst=packet.dst,
-        )
+            receive_step(run, 6, "yes" if started else "no: initiated now", initiated=started)
+        receive_step(run, 7, f"inner {inner.src} -> {inner.dst}", outer_src=packet.src, outer_dst=packet.dst)
         outer, packet, tunneled = packet, inner, True
         logical_dst = inner.dst
 
@@ -237,13 +220,9 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
     logical_src = packet.src
     hao = packet.home_address_option
     if hao is None:
-        run.step(8, "Home Address option present?", "no")
+        receive_step(run, 8, "no")
     elif hooks is None:
-        run.step(
-            8,
-            "Home Address option present?",
-            "yes, but not supported (no mobility): option type 201 -> discard + ICMP",
-        )
+        receive_step(run, 8, "yes, but not supported (no mobility): option type 201 -> discard + ICMP")
         idx, opt = _find_option(packet, hao)
         if not packet.dst.is_multicast:
             node.icmp_error(
@@ -257,10 +236,10 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
     else:
         home = hooks.process_home_address_option(packet, hao)
         if home is None:
-            run.step(8, "Home Address option present?", "yes: rejected, discarded", home_address=hao.home_address)
+            receive_step(run, 8, "yes: rejected, discarded", home_address=hao.home_address)
             return _result(run, "discarded: Home Address option rejected")
         logical_src = home
-        run.step(8, "Home Address option present?", f"yes: source is now {home}", home_address=home)
+        receive_step(run, 8, f"yes: source is now {home}", home_address=home)
 
     # Step 9: remaining extension headers in order, checksum, protocol.
     for idx, h in enumerate(packet.ext):
@@ -274,7 +253,7 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
                 action = otype >> 6
                 if action == 0:
                     continue
-                run.step(9, "process extension headers", f"unrecognized option type {otype}: action {action:02b}")
+                receive_step(run, 9, f"unrecognized option type {otype}: action {action:02b}")
                 if action == 2 or (action == 3 and not packet.dst.is_multicast):
                     node.icmp_error(
                         packet,
@@ -287,7 +266,7 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
                     return _result(run, "ICMPv6 parameter problem: unrecognized option")
                 return _result(run, "discarded: unrecognized option")
         elif isinstance(h, RoutingHeader) and h.segments_left != 0:
-            run.step(9, "process extension headers", f"routing type {h.routing_type} not supported")
+            receive_step(run, 9, f"routing type {h.routing_type} not supported")
             node.icmp_error(
                 packet,
                 I.PARAM_PROBLEM,
@@ -297,37 +276,21 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
             )
             return _result(run, "ICMPv6 parameter problem: unsupported routing type")
         elif isinstance(h, Fragment) and (h.offset or h.more):
-            run.step(9, "process extension headers", "fragment: reassembly not supported")
+            receive_step(run, 9, "fragment: reassembly not supported")
             return _result(run, "discarded: fragment (no reassembly)")
     payload = packet.payload
     nh = next_header_of(payload)
     headers = [type(h).__name__ for h in packet.ext if not isinstance(h, RoutingType2)]
     if nh == NH_NONE:
-        run.step(
-            9,
-            "process extension headers and Next Header",
-            "No Next Header: nothing to deliver",
-            headers=headers,
-        )
+        receive_step(run, 9, "No Next Header: nothing to deliver", headers=headers)
         return _result(run, "discarded: no next header")
     if not upper_checksum_ok(packet):
-        run.step(
-            9,
-            "process extension headers and Next Header",
-            f"{PROTOCOL_NAMES.get(nh, nh)} checksum wrong: silently discarded",
-            headers=headers,
-        )
+        receive_step(run, 9, f"{PROTOCOL_NAMES.get(nh, nh)} checksum wrong: silently discarded", headers=headers)
         return _result(run, "discarded: bad checksum")
     handlers = node.upper.get(nh, [])
     builtin = nh in (NH_ICMPV6, NH_IPV6, NH_TCP, NH_UDP)
     if not handlers and not builtin:
-        run.step(
-            9,
-            "process extension headers and Next Header",
-            f"no protocol for Next Header {nh}",
-            headers=headers,
-            next_header=nh,
-        )
+        receive_step(run, 9, f"no protocol for Next Header {nh}", headers=headers, next_header=nh)
         node.icmp_error(
             packet,
             I.PARAM_PROBLEM,
@@ -337,22 +300,16 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
         )
         return _result(run, "ICMPv6 parameter problem: unrecognized Next Header")
     name = PROTOCOL_NAMES.get(nh, str(nh))
-    run.step(
-        9,
-        "process extension headers and Next Header",
-        f"Next Header {nh}: {name}",
-        headers=headers,
-        next_header=nh,
-    )
+    receive_step(run, 9, f"Next Header {nh}: {name}", headers=headers, next_header=nh)
 
     delivery = Delivery(logical_src, logical_dst, payload, packet, ifname, tunneled, outer)
     run.output = delivery
 
     # Steps 10-12
     if nh in (NH_TCP, NH_UDP):
-        run.step(
+        receive_step(
+            run,
             11,
-            "check the destination port",
             f"{name} port {payload.dport}: handed to {name}",
             port=payload.dport,
         )  # type: ignore[union-attr]
@@ -361,22 +318,22 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
             return run
         node.dispatch(handlers, delivery, run)
         if not run.result:
-            run.step(12, "application exists: process the contents", f"delivered to {name}")
+            receive_step(run, 12, f"delivered to {name}")
             run.result = f"delivered to {name}"
         return run
     if nh == NH_ICMPV6:
-        run.step(10, "pass the PDU to its protocol", "ICMPv6")
+        receive_step(run, 10, "ICMPv6")
         node.icmp_input(delivery, run)
         return run
     if nh == NH_IPV6 and not handlers:
-        run.step(10, "pass the PDU to its protocol", "IPv6-in-IPv6: decapsulated (RFC 2473), inner packet received")
+        receive_step(run, 10, "IPv6-in-IPv6: decapsulated (RFC 2473), inner packet received")
         run.result = "decapsulated"
         if depth >= MAX_NESTING:
             run.result = "discarded: too many nested tunnels"
             return run
         node.receive_algorithm(node, payload, ifname, link_multicast=False, depth=depth + 1)
         return run
-    run.step(10, "pass the PDU to its protocol", name)
+    receive_step(run, 10, name)
     node.dispatch(handlers, delivery, run)
     if not run.result:
         run.result = f"delivered to {name}"

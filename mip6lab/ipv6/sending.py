@@ -4,7 +4,9 @@ Every unicast or anycast packet a node originates goes through :func:`send` (mul
 Neighbor Discovery messages take the short path in ``IPv6Node.send_on_link``: they name their
 interface and link-layer address themselves, and address resolution cannot depend on itself).
 
-Each run is recorded as a ``mip6lab.trace.AlgorithmRun`` with the white paper's step numbers.
+Each run is recorded as a ``mip6lab.trace.AlgorithmRun`` with the white paper's step numbers, each
+step under its label from :mod:`mip6lab.ipv6.steps` (:func:`~mip6lab.ipv6.steps.send_step`), the one
+definition of Figure 35 that the flowchart widget draws too; this module adds the decisions and inputs.
 How the steps connect (the figure's arrows, which the numbered text only implies):
 
 * 1 -> 2 -> 3 when the destination cache has an entry; 1 -> 2 -> 13 -> 14 -> 15 -> 3 when not
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from mip6lab.ipv6.dest_cache import DestinationEntry
 from mip6lab.ipv6.neighbor_cache import NudState
+from mip6lab.ipv6.steps import send_step
 from mip6lab.trace import AlgorithmRun
 from mip6lab.wire.ip import (
     Addr,
@@ -73,13 +76,7 @@ def insert_ext(ext: tuple[ExtHeader, ...], header: ExtHeader) -> tuple[ExtHeader
 def route_to(node: IPv6Node, dst: Addr, run: Any) -> DestinationEntry | None:
     """Steps 13-15: routing table -> next hop and interface -> destination cache."""
     route = node.routes.lookup(dst, usable=node.route_usable, reachable=node.next_hop_reachable)
-    run.step(
-        13,
-        "check the routing table for the longest matching route with the lowest metric",
-        f"route {route}" if route else "no matching route",
-        destination=dst,
-        route=route,
-    )
+    send_step(run, 13, f"route {route}" if route else "no matching route", destination=dst, route=route)
     if route is not None:
         next_hop = route.next_hop if route.next_hop is not None else dst
         ifname = route.ifname
@@ -93,11 +90,11 @@ def route_to(node: IPv6Node, dst: Addr, run: Any) -> DestinationEntry | None:
             next_hop, ifname = dst, up[0].name
             decision = "no route: assumed on-link on the only interface"
         else:
-            run.step(14, "determine next-hop address and interface", "no route: cannot send")
+            send_step(run, 14, "no route: cannot send")
             return None
-    run.step(14, "determine next-hop address and interface", decision, next_hop=next_hop, interface=ifname)
+    send_step(run, 14, decision, next_hop=next_hop, interface=ifname)
     entry = node.dest_cache.update(dst, next_hop, ifname, route)
-    run.step(15, "update the destination cache", f"{dst} -> {next_hop} on {ifname}", entry=entry)
+    send_step(run, 15, f"{dst} -> {next_hop} on {ifname}", entry=entry)
     return entry
 
 
@@ -110,47 +107,29 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
     while True:
         dst = packet.dst
         entry = node.dest_cache.lookup(dst)
-        run.step(
-            1,
-            "check the destination cache",
-            "entry found" if entry else "no entry",
-            destination=dst,
-            entry=entry,
-        )
+        send_step(run, 1, "entry found" if entry else "no entry", destination=dst, entry=entry)
         if entry is None:
-            run.step(2, "entry found in destination cache?", "no -> step 13")
+            send_step(run, 2, "no -> step 13")
             entry = route_to(node, dst, run)
             if entry is None:
                 return _finish(run, packet, "discarded: no route to destination", False)
         else:
-            run.step(2, "entry found in destination cache?", "yes -> step 3")
+            send_step(run, 2, "yes -> step 3")
 
         # Step 3: a pointer to a binding cache entry (the destination is a mobile node away from home).
         binding = None
         if hooks is None:
-            run.step(
-                3,
-                "destination cache entry points to a binding cache entry?",
-                "no binding cache pointer (no mobility)",
-            )
+            send_step(run, 3, "no binding cache pointer (no mobility)")
         elif isinstance(packet.payload, MobilityHeader):
-            run.step(
-                3,
-                "destination cache entry points to a binding cache entry?",
-                "Mobility Header bypasses the binding cache (RFC 6275 §6.1)",
-            )
+            send_step(run, 3, "Mobility Header bypasses the binding cache (RFC 6275 §6.1)")
         elif packet.routing_type2 is not None or tunneled:
-            run.step(
-                3,
-                "destination cache entry points to a binding cache entry?",
-                "not for this packet (already routed)",
-            )
+            send_step(run, 3, "not for this packet (already routed)")
         else:
             binding = hooks.binding_cache_lookup(dst)
             entry.binding = binding
-            run.step(
+            send_step(
+                run,
                 3,
-                "destination cache entry points to a binding cache entry?",
                 "pointer to binding cache entry" if binding is not None else "no binding cache pointer",
                 binding=binding,
             )
@@ -161,9 +140,9 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
             coa_entry = node.dest_cache.lookup(coa) or route_to(node, coa, run)
             if coa_entry is None:
                 return _finish(run, packet, "discarded: no route to care-of address", False)
-            run.step(
+            send_step(
+                run,
                 4,
-                "send to the care-of address with a Type 2 Routing header",
                 f"destination {coa}, home address {dst} in the Type 2 Routing header",
                 care_of_address=coa,
                 home_address=dst,
@@ -176,74 +155,48 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
                 use(node.now)
         else:
             next_hop, ifname = entry.next_hop, entry.ifname
-            run.step(
-                5,
-                "next hop from the destination cache entry",
-                f"{next_hop} on {ifname}",
-                next_hop=next_hop,
-                interface=ifname,
-            )
+            send_step(run, 5, f"{next_hop} on {ifname}", next_hop=next_hop, interface=ifname)
 
         # Step 6: the outer packet of a reverse tunnel goes straight to the neighbor cache.
         if tunneled:
-            run.step(6, "packet tunneled to the home agent?", "yes -> step 16")
+            send_step(run, 6, "yes -> step 16")
             break
-        run.step(6, "packet tunneled to the home agent?", "no")
+        send_step(run, 6, "no")
 
         # Step 7: only a mobile node away from home, sending from its home address, goes on.
         if hooks is None or not hooks.is_mobile_node():
-            run.step(7, "sending host is a mobile node at home?", "not a mobile node -> step 16")
+            send_step(run, 7, "not a mobile node -> step 16")
             break
         if not hooks.away_from_home():
-            run.step(7, "sending host is a mobile node at home?", "mobile node at home -> step 16")
+            send_step(run, 7, "mobile node at home -> step 16")
             break
         home = hooks.home_address
         if packet.src != home:
-            run.step(
-                7,
-                "sending host is a mobile node at home?",
-                "away, but not sending from the home address -> step 16",
-                source=packet.src,
-            )
+            send_step(run, 7, "away, but not sending from the home address -> step 16", source=packet.src)
             break
-        run.step(7, "sending host is a mobile node at home?", "away from home -> step 8")
+        send_step(run, 7, "away from home -> step 8")
 
         # Step 8: the binding update list.
         is_mh = isinstance(packet.payload, MobilityHeader)
         bul = None
         if is_mh:
-            run.step(
-                8,
-                "binding update list entry for the destination?",
-                "Mobility Header from the home address: reverse tunnel (RFC 6275 §6.1)",
-            )
+            send_step(run, 8, "Mobility Header from the home address: reverse tunnel (RFC 6275 §6.1)")
         else:
             bul = hooks.bul_lookup(dst)
-            run.step(
-                8,
-                "binding update list entry for the destination?",
-                "found" if bul is not None else "not found",
-                entry=bul,
-            )
+            send_step(run, 8, "found" if bul is not None else "not found", entry=bul)
         if bul is not None:
             coa = hooks.care_of_address
             packet = replace(
                 packet, src=coa, ext=insert_ext(packet.ext, DestinationOptions((HomeAddressOption(home),)))
             )
-            run.step(
-                9,
-                "route optimization: care-of address source + Home Address option",
-                f"source {coa}, home address {home}",
-                care_of_address=coa,
-                home_address=home,
-            )
+            send_step(run, 9, f"source {coa}, home address {home}", care_of_address=coa, home_address=home)
             break
 
         if not is_mh:
             capable = hooks.is_mipv6_capable(dst)
-            run.step(
+            send_step(
+                run,
                 10,
-                "destination Mobile IPv6-capable?",
                 {True: "yes", None: "not determined (assumed capable)", False: "no -> step 12"}[capable],
                 capable=capable,
             )
@@ -251,19 +204,14 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
                 started = hooks.registration_initiated(dst)
                 if not started:
                     hooks.initiate_registration(dst)
-                run.step(
-                    11,
-                    "correspondent registration initiated?",
-                    "yes" if started else "no: initiated now",
-                    initiated=started,
-                )
+                send_step(run, 11, "yes" if started else "no: initiated now", initiated=started)
         outer = hooks.tunnel_to_home_agent(packet)
         if outer is None:
-            run.step(12, "reverse tunnel to the home agent", "no home agent: cannot tunnel")
+            send_step(run, 12, "no home agent: cannot tunnel")
             return _finish(run, packet, "discarded: no home agent to tunnel to", False)
-        run.step(
+        send_step(
+            run,
             12,
-            "reverse tunnel to the home agent",
             f"encapsulated {outer.src} -> {outer.dst}; go to step 1",
             home_agent=outer.dst,
             care_of_address=outer.src,
@@ -282,30 +230,24 @@ def resolve_and_send(
     ``steps=False`` for forwarded packets (a router's forwarding is not Figure 35; its run is the
     receiving one): the same logic, recorded only in the run's result.
     """
-    rec = run.step if steps else NO_RUN.step
+    r = run if steps else NO_RUN
     iface = node.interfaces.get(ifname)
     if iface is None or not iface.attached:
-        rec(16, "check the neighbor cache", f"interface {ifname} is down")
+        send_step(r, 16, f"interface {ifname} is down")
         return _finish(run, packet, f"discarded: interface {ifname} down", False)
     nc = iface.neighbors
     e = nc.get(next_hop)
-    rec(
-        16,
-        "check the neighbor cache",
-        f"{e.state.value}" if e else "no entry",
-        next_hop=next_hop,
-        state=e.state if e else None,
-    )
+    send_step(r, 16, f"{e.state.value}" if e else "no entry", next_hop=next_hop, state=e.state if e else None)
     if e is not None and e.state != NudState.INCOMPLETE:
         nc.resolve(next_hop, packet, node.now)  # STALE -> DELAY starts NUD
-        rec(17, "link-layer address from the neighbor cache", e.mac, mac=e.mac, state=e.state)
+        send_step(r, 17, e.mac, mac=e.mac, state=e.state)
         node.transmit(ifname, e.mac or "", packet, run.id)
-        rec(19, "send using the link-layer address", f"to {e.mac} on {ifname}", mac=e.mac, interface=ifname)
+        send_step(r, 19, f"to {e.mac} on {ifname}", mac=e.mac, interface=ifname)
         return _finish(run, packet, "sent" if steps else "forwarded", True)
     nc.resolve(next_hop, (packet, run, steps), node.now)
-    rec(
+    send_step(
+        r,
         18,
-        "address resolution",
         "neighbor solicitation sent, packet queued" if e is None else "resolution in progress, packet queued",
         next_hop=next_hop,
     )

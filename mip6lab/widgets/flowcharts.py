@@ -1,14 +1,11 @@
-"""The white paper's Figures 35 and 36 as data, and the flowchart drawn from that data.
+"""The white paper's Figures 35 and 36 drawn as flowcharts from the algorithms' own step table.
 
-ONE table per algorithm (:data:`SEND_STEPS`, :data:`RECEIVE_STEPS`): each step's number, the white
-paper's text, a short box label, its kind (decision / action / terminal), its outgoing edges with
-their labels, and its place on a grid. :func:`flowchart_svg` draws the figure from the table and
-highlights the path a real :class:`~mip6lab.trace.AlgorithmRun` took.
-
-The algorithms themselves (``mip6lab/ipv6/sending.py``, ``receiving.py``) record their step names
-inline in each ``run.step(...)`` call and keep no step table, so the figure's text lives here; the
-tracer shows both (the white paper's text from here, the algorithm's own wording from the trace).
-The edges follow the figures' arrows as the algorithms implement them (see those modules' docs).
+The steps - number, short label, the white paper's text, kind, outgoing edges with their labels -
+are defined once, in :mod:`mip6lab.ipv6.steps`, which the sending and receiving algorithms also
+record their steps from. This module adds only drawing concerns: where each box sits on a grid
+(:data:`SEND_POS`, :data:`RECEIVE_POS`) and the SVG. :data:`SEND_STEPS` / :data:`RECEIVE_STEPS`
+are those steps with their positions, as :class:`FlowStep` boxes. :func:`flowchart_svg` draws a
+figure and highlights the path a real :class:`~mip6lab.trace.AlgorithmRun` took.
 
 SVG rather than matplotlib: re-highlighting on every Prev/Next is a string rebuild (well under a
 millisecond), the boxes carry ``data-step`` attributes tests can check, and it scales in the page.
@@ -18,13 +15,17 @@ from __future__ import annotations
 
 import html
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from mip6lab.ipv6.steps import IMPLIED, AlgorithmStep, Key, algorithm_steps, edges_of
 
 __all__ = [
     "FlowStep",
     "SEND_STEPS",
     "RECEIVE_STEPS",
+    "SEND_POS",
+    "RECEIVE_POS",
     "TITLES",
     "steps_for",
     "step_by_key",
@@ -34,12 +35,10 @@ __all__ = [
     "flowchart_svg",
 ]
 
-Key = int | str
-
 
 @dataclass(frozen=True)
 class FlowStep:
-    """One box of a flowchart. ``key`` is the white paper step number (terminals have names)."""
+    """One box of a flowchart: a step of :mod:`mip6lab.ipv6.steps` and its place on the grid."""
 
     key: Key
     short: str  # the box label
@@ -49,309 +48,63 @@ class FlowStep:
     pos: tuple[int, int]  # (column, row) on the drawing grid
 
 
-def _s(
-    key: Key, short: str, text: str, kind: str, edges: tuple[tuple[str, Key], ...], pos: tuple[int, int]
-) -> FlowStep:
-    return FlowStep(key, short, text, kind, edges, pos)
+SEND_POS: Mapping[Key, tuple[int, int]] = {
+    "start": (1, 0),
+    1: (1, 1),
+    2: (1, 2),
+    3: (1, 5),
+    4: (2, 6),
+    5: (1, 6),
+    6: (1, 7),
+    7: (1, 8),
+    8: (1, 9),
+    9: (2, 9),
+    10: (1, 10),
+    11: (1, 11),
+    12: (1, 12),
+    13: (0, 3),
+    14: (0, 4),
+    15: (0, 5),
+    16: (3, 10),
+    17: (3, 11),
+    18: (4, 11),
+    19: (3, 12),
+    "end": (3, 13),
+}
+"""(column, row) of each box of Figure 35."""
+
+RECEIVE_POS: Mapping[Key, tuple[int, int]] = {
+    "start": (1, 0),
+    1: (1, 1),
+    "not-ours": (0, 1),
+    2: (1, 2),
+    3: (1, 3),
+    4: (2, 4),
+    "hot": (3, 4),
+    5: (2, 5),
+    6: (2, 6),
+    7: (2, 7),
+    8: (1, 8),
+    9: (1, 9),
+    "param-problem": (0, 9),
+    10: (1, 10),
+    11: (2, 10),
+    "no-app": (3, 10),
+    12: (2, 11),
+    "end": (1, 12),
+}
+"""(column, row) of each box of Figure 36."""
 
 
-SEND_STEPS: tuple[FlowStep, ...] = (
-    _s("start", "Start", "A unicast or anycast packet to send.", "terminal", (("", 1),), (1, 0)),
-    _s(
-        1,
-        "Check destination cache",
-        "Check the destination cache for an entry matching the destination address.",
-        "action",
-        (("", 2),),
-        (1, 1),
-    ),
-    _s(
-        2,
-        "Entry found in destination cache?",
-        "If an entry matching the destination address is not found in the destination cache, go to step 13.",
-        "decision",
-        (("yes", 3), ("no", 13)),
-        (1, 2),
-    ),
-    _s(
-        3,
-        "Entry points to a binding cache entry?",
-        "If an entry is found, check for a pointer to an entry in the binding cache. This pointer will be "
-        "present if the destination is a mobile node away from home.",
-        "decision",
-        (("yes", 4), ("no", 5)),
-        (1, 5),
-    ),
-    _s(
-        4,
-        "Destination := care-of address; insert Type 2 Routing header",
-        "Set the destination address to the destination node's care-of address and insert a Type 2 Routing "
-        "header with the destination node's home address; next hop from the destination cache entry for the "
-        "care-of address.",
-        "action",
-        (("", 6),),
-        (2, 6),
-    ),
-    _s(
-        5,
-        "Next hop from destination cache entry",
-        "If there is no pointer to a binding cache entry, obtain the next-hop address and interface from the "
-        "destination cache entry.",
-        "action",
-        (("", 6),),
-        (1, 6),
-    ),
-    _s(
-        6,
-        "Packet tunnelled to the home agent?",
-        "If the packet is tunneled to the home agent, go to step 16.",
-        "decision",
-        (("yes", 16), ("no", 7)),
-        (1, 7),
-    ),
-    _s(
-        7,
-        "Sending host a mobile node at home?",
-        "If the sending host is a mobile node that is at home, go to step 16.",
-        "decision",
-        (("at home / not MN", 16), ("away", 8)),
-        (1, 8),
-    ),
-    _s(
-        8,
-        "Binding update list entry for destination?",
-        "If the sending host is a mobile node away from home, it checks its binding update list for an entry "
-        "matching the destination.",
-        "decision",
-        (("yes", 9), ("no", 10), ("Mobility Header", 12)),
-        (1, 9),
-    ),
-    _s(
-        9,
-        "Source := care-of address; insert Home Address option",
-        "Set the source address to the care-of address and insert a Destination Options header with the Home "
-        "Address option containing the home address. Go to step 16.",
-        "action",
-        (("", 16),),
-        (2, 9),
-    ),
-    _s(
-        10,
-        "Destination Mobile IPv6-capable?",
-        "If no entry is found, check whether the destination has been determined to be Mobile IPv6 capable. "
-        "If not, go to step 12.",
-        "decision",
-        (("yes / unknown", 11), ("no", 12)),
-        (1, 10),
-    ),
-    _s(
-        11,
-        "Correspondent registration initiated? (no: initiate it)",
-        "Check whether a correspondent registration has already been initiated with the destination, and if "
-        "not, initiate one.",
-        "action",
-        (("", 12),),
-        (1, 11),
-    ),
-    _s(
-        12,
-        "Encapsulate: care-of address -> home agent",
-        "Source := home address, destination := correspondent; encapsulate with an IPv6 header from the "
-        "care-of address to the home agent's address. Go to step 1.",
-        "action",
-        (("", 1),),
-        (1, 12),
-    ),
-    _s(
-        13,
-        "Check routing table (longest match)",
-        "Check the local IPv6 routing table for the longest matching route with the lowest metric to the "
-        "destination address.",
-        "action",
-        (("", 14),),
-        (0, 3),
-    ),
-    _s(
-        14,
-        "Determine next-hop address and interface",
-        "Based on the chosen route, determine the next-hop interface and address. If no route is found, the "
-        "destination is assumed directly reachable.",
-        "action",
-        (("", 15),),
-        (0, 4),
-    ),
-    _s(15, "Update destination cache", "Update the destination cache.", "action", (("", 3),), (0, 5)),
-    _s(
-        16,
-        "Entry found in neighbor cache?",
-        "Check the neighbor cache for an entry matching the next-hop address.",
-        "decision",
-        (("yes", 17), ("no", 18)),
-        (3, 10),
-    ),
-    _s(
-        17,
-        "Obtain link-layer address",
-        "If an entry matching the next-hop address is found in the neighbor cache, obtain the link-layer address.",
-        "action",
-        (("", 19),),
-        (3, 11),
-    ),
-    _s(
-        18,
-        "Address resolution",
-        "If no entry is found, use address resolution to obtain the link-layer address for the next-hop "
-        "address. If address resolution is not successful, indicate an error.",
-        "action",
-        (("resolved", 19),),
-        (4, 11),
-    ),
-    _s(
-        19,
-        "Send using link-layer address",
-        "Send the packet by using the link-layer address of the neighbor cache entry.",
-        "action",
-        (("", "end"),),
-        (3, 12),
-    ),
-    _s("end", "Packet sent", "The frame is on the link.", "terminal", (), (3, 13)),
-)
-"""White paper Figure 35, the Mobile IPv6 host sending algorithm (steps 1-19)."""
+def _boxes(steps: tuple[AlgorithmStep, ...], pos: Mapping[Key, tuple[int, int]]) -> tuple[FlowStep, ...]:
+    return tuple(FlowStep(s.key, s.short, s.text, s.kind, s.edges, pos[s.key]) for s in steps)
 
-RECEIVE_STEPS: tuple[FlowStep, ...] = (
-    _s("start", "Start", "A unicast or anycast packet arrives.", "terminal", (("", 1),), (1, 0)),
-    _s(
-        1,
-        "Destination assigned to a local interface?",
-        "Verify whether the destination address corresponds to an address assigned to a local interface. If "
-        "not, silently discard the packet.",
-        "decision",
-        (("yes", 2), ("no", "not-ours")),
-        (1, 1),
-    ),
-    _s(
-        "not-ours",
-        "Silently discard (router: forward; HA: intercept)",
-        "Not for this node: a host discards it, a router forwards it, a home agent intercepts it for a binding.",
-        "terminal",
-        (),
-        (0, 1),
-    ),
-    _s(
-        2,
-        "Type 2 Routing header? (yes: destination := Home Address)",
-        "Check for a Type 2 Routing header. If present, process it and set the destination address to the "
-        "value of its Home Address field.",
-        "decision",
-        (("", 3),),
-        (1, 2),
-    ),
-    _s(
-        3,
-        "Tunnelled from the home agent?",
-        "Check whether the packet was tunneled from the home agent. If not, go to step 8.",
-        "decision",
-        (("yes", 4), ("no", 8)),
-        (1, 3),
-    ),
-    _s(
-        4,
-        "Home Test message?",
-        "If the packet is a Home Test message, process its contents.",
-        "decision",
-        (("yes", "hot"), ("no", 5)),
-        (2, 4),
-    ),
-    _s("hot", "Process the Home Test", "The Home Test is processed by the mobile node.", "terminal", (), (3, 4)),
-    _s(
-        5,
-        "Sender Mobile IPv6-capable?",
-        "If not a Home Test, check whether the sender has been determined to be Mobile IPv6-capable. If "
-        "not, go to step 7.",
-        "decision",
-        (("yes / unknown", 6), ("no", 7)),
-        (2, 5),
-    ),
-    _s(
-        6,
-        "Correspondent registration initiated? (no: initiate it)",
-        "Check whether a correspondent registration has already been initiated with the sender, and if not, "
-        "initiate one.",
-        "action",
-        (("", 7),),
-        (2, 6),
-    ),
-    _s(
-        7,
-        "Strip outer header; process ESP",
-        "Strip the outer IPv6 header (care-of address <- home agent), then process and remove the ESP header "
-        "and trailer, if present.",
-        "action",
-        (("", 8),),
-        (2, 7),
-    ),
-    _s(
-        8,
-        "Home Address option? (yes: source := home address)",
-        "Check for a Destination Options header with a Home Address option. If so, set the source address to "
-        "the home address in the option.",
-        "decision",
-        (("", 9),),
-        (1, 8),
-    ),
-    _s(
-        9,
-        "Protocol for Next Header exists?",
-        "Based on the Next Header field, process extension headers and pass the upper-layer PDU to its "
-        "protocol. If the protocol does not exist, send ICMPv6 Parameter Problem (unrecognized Next Header).",
-        "decision",
-        (("TCP/UDP", 11), ("other", 10), ("none", "param-problem")),
-        (1, 9),
-    ),
-    _s(
-        "param-problem",
-        "ICMPv6 Parameter Problem; discard",
-        "Send ICMPv6 Parameter Problem - Unrecognized Next Header Type Encountered, discard the packet.",
-        "terminal",
-        (),
-        (0, 9),
-    ),
-    _s(
-        10,
-        "Pass PDU to its protocol",
-        "If the upper-layer PDU is not a TCP segment or UDP message, pass it to the appropriate protocol.",
-        "action",
-        (("", "end"),),
-        (1, 10),
-    ),
-    _s(
-        11,
-        "Application on the destination port?",
-        "If the PDU is a TCP segment or UDP message, check the destination port. No application: ICMPv6 Port "
-        "Unreachable (UDP) or a TCP reset.",
-        "decision",
-        (("yes", 12), ("no", "no-app")),
-        (2, 10),
-    ),
-    _s(
-        "no-app",
-        "UDP: Port Unreachable; TCP: reset",
-        "Send ICMPv6 Destination Unreachable - Port Unreachable (UDP) or a TCP Connection Reset segment.",
-        "terminal",
-        (),
-        (3, 10),
-    ),
-    _s(
-        12,
-        "Process the contents",
-        "If an application exists for the port, process the contents.",
-        "action",
-        (("", "end"),),
-        (2, 11),
-    ),
-    _s("end", "Delivered", "The upper layer has the packet.", "terminal", (), (1, 12)),
-)
-"""White paper Figure 36, the Mobile IPv6 host receiving algorithm (steps 1-12)."""
+
+SEND_STEPS: tuple[FlowStep, ...] = _boxes(algorithm_steps("send"), SEND_POS)
+"""White paper Figure 35, the Mobile IPv6 host sending algorithm (steps 1-19), as boxes."""
+
+RECEIVE_STEPS: tuple[FlowStep, ...] = _boxes(algorithm_steps("receive"), RECEIVE_POS)
+"""White paper Figure 36, the Mobile IPv6 host receiving algorithm (steps 1-12), as boxes."""
 
 _TABLES = {"send": SEND_STEPS, "receive": RECEIVE_STEPS}
 TITLES = {
@@ -361,11 +114,9 @@ TITLES = {
 
 
 def steps_for(algorithm: str) -> tuple[FlowStep, ...]:
-    """The table for ``"send"`` (Figure 35) or ``"receive"`` (Figure 36)."""
-    try:
-        return _TABLES[algorithm]
-    except KeyError:
-        raise ValueError(f"algorithm must be 'send' or 'receive', not {algorithm!r}") from None
+    """The boxes for ``"send"`` (Figure 35) or ``"receive"`` (Figure 36)."""
+    algorithm_steps(algorithm)  # ValueError for anything else
+    return _TABLES[algorithm]
 
 
 def step_by_key(algorithm: str, key: Key) -> FlowStep | None:
@@ -395,18 +146,10 @@ def terminal_of(algorithm: str, numbers: Sequence[int], decisions: Sequence[str]
     return None
 
 
-IMPLIED: dict[tuple[str, Key, Key], str] = {
-    ("send", 3, 13): "step 4 needs a route to the care-of address: steps 13-15 run for it first",
-    ("send", 15, 4): "back in step 4 with the destination cache entry for the care-of address",
-}
-"""Transitions the algorithms make that the figure leaves implicit (no arrow is drawn for them)."""
-
-
 def path_edges(algorithm: str, visited: Sequence[Key]) -> set[tuple[Key, Key]]:
     """Edges of the figure the run went along: Start -> first step, then consecutive steps joined
     by an arrow of the figure (an :data:`IMPLIED` transition has no arrow and is skipped)."""
-    table = steps_for(algorithm)
-    arrows = {(s.key, t) for s in table for _, t in s.edges}
+    arrows = edges_of(algorithm)
     out: set[tuple[Key, Key]] = set()
     if visited:
         out.add(("start", visited[0]))

@@ -1,14 +1,14 @@
-"""Figures 35/36 as one step table each; the drawn path follows real runs of the algorithms."""
+"""The flowcharts of Figures 35/36 are drawn from mip6lab.ipv6.steps, the table the algorithms record
+their steps from (real runs against that table: tests/ipv6/test_steps.py); here, only the drawing."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
 
-from mip6lab.lab import Lab
-from mip6lab.scenarios import Scenario
-from mip6lab.topology import figure1
+from mip6lab.ipv6 import steps
 from mip6lab.widgets.flowcharts import (
     IMPLIED,
     RECEIVE_STEPS,
@@ -16,21 +16,38 @@ from mip6lab.widgets.flowcharts import (
     flowchart_svg,
     path_edges,
     step_by_key,
+    steps_for,
     terminal_of,
 )
 
 
-@pytest.mark.parametrize(("table", "n"), [(SEND_STEPS, 19), (RECEIVE_STEPS, 12)])
-def test_tables_are_complete_and_consistent(table: tuple, n: int) -> None:
-    keys = [s.key for s in table]
-    assert sorted(k for k in keys if isinstance(k, int)) == list(range(1, n + 1))
-    assert len(set(keys)) == len(keys)
+@pytest.mark.parametrize(("algorithm", "table"), [("send", SEND_STEPS), ("receive", RECEIVE_STEPS)])
+def test_boxes_are_the_algorithm_steps_placed_on_a_grid(algorithm: str, table: tuple) -> None:
+    assert steps_for(algorithm) is table
+    defined = steps.algorithm_steps(algorithm)
+    assert [(s.key, s.short, s.text, s.kind, s.edges) for s in table] == [
+        (s.key, s.short, s.text, s.kind, s.edges) for s in defined
+    ]
     assert len({s.pos for s in table}) == len(table)  # no two boxes on one grid cell
-    for s in table:
-        assert s.kind in ("decision", "action", "terminal")
-        assert all(t in keys for _, t in s.edges)
-        if s.kind == "terminal" and s.key != "start":
-            assert not s.edges
+    assert IMPLIED is steps.IMPLIED
+
+
+@pytest.mark.parametrize("algorithm", ["send", "receive"])
+def test_every_label_fits_its_box(algorithm: str) -> None:
+    """A box shows at most three lines: the whole label must be among them."""
+    svg = flowchart_svg(algorithm)
+    for s in steps_for(algorithm):
+        label = f"{s.key}. {s.short}" if isinstance(s.key, int) else s.short
+        box = svg[svg.index(f'data-step="{s.key}"') :].split("</g>")[0]
+        drawn = "".join(html.unescape(t) for t in re.findall(r">([^<>]+)</text>", box))
+        assert drawn.replace(" ", "") == label.replace(" ", ""), (algorithm, s.key)
+
+
+def test_path_edges_skip_implied_transitions() -> None:
+    visited = [1, 2, 3, 13, 14, 15, 4, 6]
+    edges = path_edges("send", visited)
+    assert ("start", 1) in edges and (2, 3) in edges and (13, 14) in edges and (4, 6) in edges
+    assert (3, 13) not in edges and (15, 4) not in edges  # IMPLIED: no arrow drawn
 
 
 def test_white_paper_texts() -> None:
@@ -40,50 +57,6 @@ def test_white_paper_texts() -> None:
     assert step_by_key("send", 99) is None
     with pytest.raises(ValueError):
         step_by_key("forward", 1)
-
-
-def _check_transitions(lab: Lab) -> set[tuple[str, tuple[int, ...]]]:
-    assert lab.trace.runs
-    paths = set()
-    for run in lab.trace.runs:
-        nums = run.step_numbers
-        edges = path_edges(run.algorithm, nums)
-        missing = [
-            (a, b)
-            for a, b in zip(nums, nums[1:], strict=False)
-            if (a, b) not in edges and (run.algorithm, a, b) not in IMPLIED
-        ]
-        assert not missing, (run.algorithm, run.node, nums, missing)
-        paths.add((run.algorithm, tuple(nums)))
-    return paths
-
-
-@pytest.mark.parametrize("scenario", ["ping", "tcp-transfer", "tcp-breaks-without-mip6"])
-def test_every_real_transition_is_an_arrow_of_the_figure(scenario: str) -> None:
-    lab = Lab(scenario)
-    lab.run()
-    _check_transitions(lab)
-
-
-def test_every_mobile_ipv6_transition_is_an_arrow_of_the_figure() -> None:
-    """With the real roles: tunnels both ways, return routability, route optimization, home again."""
-    pytest.importorskip("mip6lab.mobility.home_agent")
-
-    def setup(lab: Lab) -> None:
-        lab.at(3.0, lambda: lab.move("mn", "foreign1"))
-        lab.at(4.0, lambda: lab.tcp_stream("cn", "mn", rate=5.0, duration=12.0))
-        lab.at(9.0, lambda: lab.ping("mn", "hn", count=2))
-        lab.at(12.0, lambda: lab.move("mn", "foreign2"))
-        lab.at(18.0, lambda: lab.move("mn", "home"))
-
-    lab = Lab(Scenario("widgets-mip6", "", setup, duration=24.0, mobility=True), topology=figure1())
-    lab.run()
-    paths = _check_transitions(lab)
-    sends = {p for a, p in paths if a == "send"}
-    receives = {p for a, p in paths if a == "receive"}
-    assert any(4 in p for p in sends) and any(9 in p for p in sends)  # RH2 and HAO
-    assert any(12 in p for p in sends)  # reverse tunnel
-    assert any(7 in p and 3 in p for p in receives)  # tunnelled from the home agent
 
 
 def test_svg_marks_visited_current_and_taken_edges() -> None:

@@ -29,7 +29,7 @@ def test_echo_request_from_the_mobile_node(lab: Lab) -> None:
     assert t.next_button.disabled and not t.prev_button.disabled
     t.prev_button.click()
     assert t.current_step.number == 17 and _current(t) == "17"
-    assert "link-layer address from the neighbor cache" in t.detail.value
+    assert "<b>Step 17</b>: Link-layer address from the neighbor cache" in t.detail.value  # the step's label
     assert "obtain the link-layer address" in t.detail.value  # the white paper's text
     t.first_button.click()
     assert t.position == 0 and t.highlighted == [1] and _current(t) == "1" and t.prev_button.disabled
