@@ -361,7 +361,9 @@ def _decode_nd_options(buf: bytes, pos: int, end: int) -> tuple[I.NDOption, ...]
         if n == 1 and t in (I.OPT_SOURCE_LL, I.OPT_TARGET_LL):
             mac = buf[pos + 2 : stop].hex(":")
             opts.append(I.SourceLinkLayerAddress(mac) if t == 1 else I.TargetLinkLayerAddress(mac))
-        elif n == 4 and t == I.OPT_PREFIX_INFO:
+        elif n == 4 and t == I.OPT_PREFIX_INFO and buf[pos + 2] <= 128:
+            # A Prefix Length over 128 makes the option invalid (RFC 4861 §4.6.2: ignore it); it then
+            # decodes as UnknownNDOption below, so every receiver skips it and the bytes still round-trip.
             _, _, plen, fl, valid, pref, res2, prefix = _ND_PIO.unpack_from(buf, pos)
             opts.append(
                 I.PrefixInformation(
