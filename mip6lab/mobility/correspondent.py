@@ -30,9 +30,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from random import Random
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from mip6lab import lab as _lab
 from mip6lab.ipv6.node import IPv6Node
 from mip6lab.ipv6.upper import Delivery
 from mip6lab.mobility import rr
@@ -67,10 +66,7 @@ from mip6lab.wire.mh import (
     UnknownMobilityMessage,
 )
 
-if TYPE_CHECKING:
-    from mip6lab.topology import NodeSpec
-
-__all__ = ["CorrespondentHooks", "CorrespondentNode", "make_correspondent"]
+__all__ = ["CorrespondentHooks", "CorrespondentNode"]
 
 _UNSPECIFIED = Addr("::")
 
@@ -294,20 +290,3 @@ class CorrespondentNode(IPv6Node):
 
     def on_decode_error(self, ifname: str, frame: bytes, error: DecodeError) -> None:
         answer_short_mobility_header(self, ifname, frame, error)
-
-
-_CN_OPTIONS = ("max_bindings", "brr_before_expiry", "brr_requires_use")
-
-
-def make_correspondent(lab: _lab.Lab, spec: NodeSpec) -> IPv6Node:
-    """Lab factory for role "correspondent". ``spec.options``: ``mipv6`` (default True; False gives a
-    plain IPv6 node), and the :class:`CorrespondentHooks` knobs ``max_bindings``, ``brr_before_expiry``,
-    ``brr_requires_use``."""
-    rng = lab.world.sim.child_rng(f"node/{spec.name}")
-    if not spec.options.get("mipv6", True):
-        return IPv6Node(spec.name, rng, lab.trace)
-    opts = {k: spec.options[k] for k in _CN_OPTIONS if k in spec.options}
-    return CorrespondentNode(spec.name, rng, lab.trace, **opts)
-
-
-_lab.ROLE_FACTORIES["correspondent"] = make_correspondent

@@ -5,10 +5,10 @@ With manual keying both ends compute the same keys from (home address, home agen
 (:func:`~mip6lab.mobility.ipsec.manual_sa_pair`), so the home agent needs only to know *which home
 addresses* it serves. Two ways, both used:
 
-* **From the lab topology** (:func:`mobile_node_home_addresses`): a mobile node forms its home
-  address by SLAAC, i.e. home prefix + the modified EUI-64 of its interface MAC, and the Lab gives
-  each interface a fixed MAC. So the home agent's ``lab_configure`` installs SAs for every
-  mobile-node on the home link before anything runs (Wireshark can be given the table at once).
+* **From the lab topology** (:func:`mip6lab.mobility.roles.mobile_node_home_addresses`): a mobile
+  node forms its home address by SLAAC, i.e. home prefix + the modified EUI-64 of its interface MAC,
+  and the Lab gives each interface a fixed MAC. So the home agent's ``lab_configure`` installs SAs for
+  every mobile-node on the home link before anything runs (Wireshark can be given the table at once).
 * **Lazily, for a home address seen** (:meth:`HomeAgentIPsec.ensure`): the first home-registration
   packet (ESP or not) for an address on a home prefix installs that address's SAs. A mobile node
   renumbered by a home prefix change (Figure 32) is covered this way.
@@ -27,9 +27,7 @@ first (:meth:`~mip6lab.mobility.ipsec.SecurityPolicyDatabase.remove_sa`).
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
 
-from mip6lab.ipv6.addresses import address_from_prefix, interface_id_from_mac
 from mip6lab.mobility.ipsec import (
     IPsecMode,
     SecurityAssociation,
@@ -40,30 +38,9 @@ from mip6lab.mobility.ipsec import (
 from mip6lab.wire.codec import encode_ipv6, encode_upper
 from mip6lab.wire.ip import ESP, NH_IPV6, Addr, IPv6
 
-if TYPE_CHECKING:
-    from mip6lab.lab import Lab
-    from mip6lab.topology import LinkSpec
-
-__all__ = ["HomeAgentIPsec", "mobile_node_home_addresses"]
+__all__ = ["HomeAgentIPsec"]
 
 _SA_COUNT = 4  # spi_base + 1 .. + 4 (ipsec.py's table)
-
-
-def mobile_node_home_addresses(lab: Lab, link: LinkSpec) -> list[Addr]:
-    """The SLAAC home addresses of the mobile-node roles attached to ``link`` in the lab topology
-    (home prefix + modified EUI-64 of the interface MAC the Lab assigns)."""
-    from mip6lab import lab as _lab
-
-    t = lab.topology
-    out = []
-    for n_index, spec in enumerate(t.nodes.values()):
-        if spec.role != "mobile-node":
-            continue
-        for if_index, ifs in enumerate(t.interfaces_of(spec.name)):
-            if ifs.link == link.name:
-                mac = _lab._mac(n_index, if_index)  # the Lab's MAC plan (lab._build)
-                out.append(address_from_prefix(link.prefix, interface_id_from_mac(mac)))
-    return out
 
 
 class HomeAgentIPsec:

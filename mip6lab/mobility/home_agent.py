@@ -22,11 +22,12 @@ holding the home agent's full address (§7.2), the Advertisement Interval option
 Information option (preference, lifetime); the home agent also receives on the Home-Agents anycast
 address of each home prefix (RFC 2526).
 
-In a Lab the role "home-agent" is built by :func:`make_home_agent`; its ``lab_configure`` finds the
-home link(s) - the Ethernet links where it has a manual address and a mobile node is attached - and
-installs ESP SAs for those mobile nodes (Lab ``esp=`` mode; see :mod:`.ha_ipsec` for how the home
-addresses are known). ``spec.options`` may set ``proxy_nd``, ``is_home_agent``, ``ha_preference``,
-``ha_lifetime``, ``max_bindings``, ``max_lifetime``, ``brr_before_expiry``, ``refresh_advice_fraction``.
+In a Lab the role "home-agent" is built by :func:`mip6lab.mobility.roles.make_home_agent`; its
+``lab_configure`` finds the home link(s) - the Ethernet links where it has a manual address and a
+mobile node is attached - and installs ESP SAs for those mobile nodes (Lab ``esp=`` mode; see
+:mod:`.ha_ipsec` for how the home addresses are known). ``spec.options`` may set ``proxy_nd``,
+``is_home_agent``, ``ha_preference``, ``ha_lifetime``, ``max_bindings``, ``max_lifetime``,
+``brr_before_expiry``, ``refresh_advice_fraction``. This module never imports the Lab.
 """
 
 from __future__ import annotations
@@ -36,9 +37,8 @@ import random
 from dataclasses import dataclass, field
 from ipaddress import IPv6Network
 from random import Random
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from mip6lab import lab as _lab
 from mip6lab.ipv6.addresses import address_from_prefix
 from mip6lab.ipv6.node import Router
 from mip6lab.ipv6.router_adv import prefix_option
@@ -47,7 +47,7 @@ from mip6lab.mobility.binding_cache import BindingCacheEntry
 from mip6lab.mobility.cn_mh import answer_short_mobility_header
 from mip6lab.mobility.correspondent import CorrespondentHooks
 from mip6lab.mobility.ha_discovery import HomeAgentDiscovery, MobilePrefixAgent
-from mip6lab.mobility.ha_ipsec import HomeAgentIPsec, mobile_node_home_addresses
+from mip6lab.mobility.ha_ipsec import HomeAgentIPsec
 from mip6lab.mobility.ha_proxy import UNSOLICITED_NA, ProxyND
 from mip6lab.mobility.ha_registration import HomeRegistrar
 from mip6lab.mobility.ha_tunnel import HomeTunnel, inner_selector
@@ -60,15 +60,11 @@ from mip6lab.wire.codec import DecodeError, decode_ipv6, encode_ipv6, ha_anycast
 from mip6lab.wire.ip import ESP, NH_ESP, NH_IPV6, Addr, HomeAddressOption, IPv6, RawPayload, RoutingType2
 from mip6lab.wire.mh import BindingRefreshRequest, BindingUpdate, MobilityHeader, MobilityMessage
 
-if TYPE_CHECKING:
-    from mip6lab.topology import NodeSpec
-
 __all__ = [
     "HomeAgent",
     "HomeAgentHooks",
     "HomeLink",
     "HomePrefixState",
-    "make_home_agent",
     "renumber_home_link",
 ]
 
@@ -476,41 +472,16 @@ class HomeAgent(Router):
     def is_local_destination(self, dst: Addr) -> bool:
         return super().is_local_destination(dst) or self.hooks.is_anycast(dst)
 
-    def lab_configure(self, lab: _lab.Lab, spec: NodeSpec) -> None:
-        """Home link(s): Ethernet links with our manual address and a mobile node on them (else every
-        Ethernet link with our manual address); RA per §7; ESP SAs for those mobile nodes."""
-        t = lab.topology
-        mine = [i for i in t.interfaces_of(spec.name) if i.iid is not None and t.links[i.link].kind == "ethernet"]
-        with_mn = [i for i in mine if any(t.nodes[j.node].role == "mobile-node" for j in t.attached(i.link))]
-        for ifs in with_mn or mine:
-            lk = t.links[ifs.link]
-            addr = lk.prefix[ifs.iid]  # type: ignore[index]
-            timing = dict(_lab.FAST_RA) if lk.fast_ra else {}
-            self.hooks.configure_home_link(ifs.ifname, lk.prefix, addr, ra_timing=timing)
-            for hoa in mobile_node_home_addresses(lab, lk):
-                if self.hooks.ipsec.ensure(hoa, addr):
-                    self.trace_event("esp", f"SAs installed for mobile node home address {hoa}", home_address=hoa)
+
+class _LabNodes(Protocol):
+    """What :func:`renumber_home_link` needs of a Lab (no import of the driver here)."""
+
+    nodes: dict[str, Any]
+
+    def node(self, name: str) -> Any: ...
 
 
-_HA_OPTIONS = (
-    "proxy_nd",
-    "is_home_agent",
-    "ha_preference",
-    "ha_lifetime",
-    "max_bindings",
-    "max_lifetime",
-    "brr_before_expiry",
-    "refresh_advice_fraction",
-)
-
-
-def make_home_agent(lab: _lab.Lab, spec: NodeSpec) -> HomeAgent:
-    """Lab factory for role "home-agent" (ESP mode from ``lab.esp``)."""
-    opts = {k: spec.options[k] for k in _HA_OPTIONS if k in spec.options}
-    return HomeAgent(spec.name, lab.world.sim.child_rng(f"node/{spec.name}"), lab.trace, esp=lab.esp, **opts)
-
-
-def renumber_home_link(lab: _lab.Lab, ha: str, new_prefix: str, *, old_valid_lifetime: float = 600.0) -> Addr:
+def renumber_home_link(lab: _LabNodes, ha: str, new_prefix: str, *, old_valid_lifetime: float = 600.0) -> Addr:
     """The Figure 32 set-up in a Lab: every other router that routes the old home prefix learns the
     same route for the new one, then the home agent renumbers its home link. Returns its new address."""
     node = lab.node(ha)
@@ -525,6 +496,3 @@ def renumber_home_link(lab: _lab.Lab, ha: str, new_prefix: str, *, old_valid_lif
             if r.prefix == old and r.next_hop is not None:
                 other.add_route(net.network_address, net.prefixlen, r.next_hop, r.ifname)
     return node.hooks.change_home_prefix(net, old_valid_lifetime=old_valid_lifetime)
-
-
-_lab.ROLE_FACTORIES["home-agent"] = make_home_agent

@@ -22,7 +22,8 @@ home registration acknowledged, returned home). It also keeps the home address q
 while the home agent still defends it (§11.5.4): no answers to Neighbor Solicitations for it except the
 home agent's, and the home agent's proxy advertisements for our addresses are ignored.
 
-Importing this module registers the role: ``mip6lab.lab.ROLE_FACTORIES["mobile-node"]``.
+The Lab builds role "mobile-node" with :func:`mip6lab.mobility.roles.make_mobile_node`; this module
+never imports the Lab.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from ipaddress import IPv6Network
 from random import Random
 from typing import TYPE_CHECKING, Any
 
-from mip6lab import lab as _lab
 from mip6lab.ipv6.addresses import AddrState, Origin, address_from_prefix, interface_id_from_mac, solicited_node
 from mip6lab.ipv6.node import IPv6Node
 from mip6lab.mobility.backoff import RateLimiter
@@ -72,10 +72,8 @@ from mip6lab.wire.mh import (
 
 if TYPE_CHECKING:
     from mip6lab.ipv6.upper import Delivery
-    from mip6lab.lab import Lab
-    from mip6lab.topology import NodeSpec
 
-__all__ = ["MobileCorrespondentHooks", "MobileNode", "MobileNodeHooks", "add_correspondent_role", "make_mobile_node"]
+__all__ = ["MobileCorrespondentHooks", "MobileNode", "MobileNodeHooks", "add_correspondent_role"]
 
 _IID = (1 << 64) - 1
 
@@ -146,8 +144,9 @@ class MobileNode(IPv6Node):
     def hop_limit(self) -> int:
         return self._hop_limit()
 
-    def lab_configure(self, lab: Lab, spec: NodeSpec) -> None:
-        """A manually configured home address that SLAAC would not form is assigned by hand."""
+    def assign_manual_home_address(self) -> None:
+        """A manually configured home address that SLAAC would not form is assigned by hand (run once
+        the interfaces exist)."""
         hoa = self.home_address
         ifname = self.config.interface
         if hoa is None or ifname not in self.interfaces or self.home_prefix is None:
@@ -735,24 +734,3 @@ def add_correspondent_role(mn: MobileNode, **options: Any) -> MobileCorresponden
     hooks = MobileCorrespondentHooks(mn, cn)
     mn.mobility = hooks
     return hooks
-
-
-def make_mobile_node(lab: Lab, spec: NodeSpec) -> MobileNode:
-    """``ROLE_FACTORIES["mobile-node"]``: configuration from ``spec.options``, ESP mode from the lab.
-    ``options["correspondent"] = True`` adds the correspondent node's functions
-    (:func:`add_correspondent_role`)."""
-    cfg = MobileNodeConfig.from_options(spec.options)
-    mn = MobileNode(
-        spec.name,
-        lab.world.sim.child_rng(f"node/{spec.name}"),
-        lab.trace,
-        config=cfg,
-        esp=lab.esp,
-        esp_rng=lab.world.sim.child_rng(f"esp/{spec.name}"),
-    )
-    if cfg.extra.get("correspondent"):
-        add_correspondent_role(mn)
-    return mn
-
-
-_lab.ROLE_FACTORIES["mobile-node"] = make_mobile_node

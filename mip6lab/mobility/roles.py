@@ -1,19 +1,137 @@
-"""Which class plays which role in scenarios with Mobile IPv6.
+"""Which class plays which role in scenarios with Mobile IPv6, and the glue between the roles and the Lab.
 
-Each role module registers a factory ``(lab, spec) -> node`` in :data:`mip6lab.lab.ROLE_FACTORIES`
-when imported. A factory may give its node a ``lab_configure(lab, spec)`` method, which the Lab
-calls after interfaces and manual addresses exist (e.g. a home agent's RA with the H flag).
+The protocol modules (:mod:`.mobile_node`, :mod:`.home_agent`, :mod:`.correspondent` and their units)
+never import the Lab driver: they are sans-IO node classes. This module is the one place that knows
+both. It builds each role's node from a topology :class:`~mip6lab.topology.NodeSpec` (a factory
+``(lab, spec) -> node``), gives it a ``lab_configure(lab, spec)`` the Lab calls once interfaces and
+manual addresses exist, and registers the factories in :data:`mip6lab.lab.ROLE_FACTORIES`.
+(``mip6lab/lab.py`` imports this module at its end, so importing the Lab is enough.)
 """
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-ROLE_MODULES = ("mip6lab.mobility.mobile_node", "mip6lab.mobility.home_agent", "mip6lab.mobility.correspondent")
+from mip6lab import lab as _lab
+from mip6lab.ipv6.addresses import address_from_prefix, interface_id_from_mac
+from mip6lab.ipv6.node import IPv6Node
+from mip6lab.mobility.correspondent import CorrespondentNode
+from mip6lab.mobility.home_agent import HomeAgent
+from mip6lab.mobility.mn_config import MobileNodeConfig
+from mip6lab.mobility.mobile_node import MobileNode, add_correspondent_role
+from mip6lab.topology import LinkSpec, NodeSpec
+from mip6lab.wire.ip import Addr
 
-for _name in ROLE_MODULES:
-    try:
-        importlib.import_module(_name)
-    except ModuleNotFoundError as _e:  # a role not written yet: plain IPv6 nodes play it
-        if _e.name != _name:
-            raise
+__all__ = [
+    "configure_home_agent",
+    "make_correspondent",
+    "make_home_agent",
+    "make_mobile_node",
+    "mobile_node_home_addresses",
+]
+
+_N = TypeVar("_N", bound=IPv6Node)
+
+
+def _with_lab_configure(node: _N, configure: Callable[[_N, _lab.Lab, NodeSpec], None]) -> _N:
+    """Give ``node`` the ``lab_configure(lab, spec)`` the Lab looks for (ARCHITECTURE "Roles in a Lab")."""
+    node.lab_configure = lambda lab, spec: configure(node, lab, spec)  # type: ignore[attr-defined]
+    return node
+
+
+# --------------------------------------------------------------------------- mobile node
+def configure_mobile_node(mn: MobileNode, lab: _lab.Lab, spec: NodeSpec) -> None:
+    """A manually configured home address that SLAAC would not form is assigned by hand."""
+    del lab, spec
+    mn.assign_manual_home_address()
+
+
+def make_mobile_node(lab: _lab.Lab, spec: NodeSpec) -> MobileNode:
+    """``ROLE_FACTORIES["mobile-node"]``: configuration from ``spec.options``, ESP mode from the lab.
+    ``options["correspondent"] = True`` adds the correspondent node's functions
+    (:func:`~mip6lab.mobility.mobile_node.add_correspondent_role`)."""
+    cfg = MobileNodeConfig.from_options(spec.options)
+    mn = MobileNode(
+        spec.name,
+        lab.world.sim.child_rng(f"node/{spec.name}"),
+        lab.trace,
+        config=cfg,
+        esp=lab.esp,
+        esp_rng=lab.world.sim.child_rng(f"esp/{spec.name}"),
+    )
+    if cfg.extra.get("correspondent"):
+        add_correspondent_role(mn)
+    return _with_lab_configure(mn, configure_mobile_node)
+
+
+# --------------------------------------------------------------------------- home agent
+_HA_OPTIONS = (
+    "proxy_nd",
+    "is_home_agent",
+    "ha_preference",
+    "ha_lifetime",
+    "max_bindings",
+    "max_lifetime",
+    "brr_before_expiry",
+    "refresh_advice_fraction",
+)
+
+
+def mobile_node_home_addresses(lab: _lab.Lab, link: LinkSpec) -> list[Addr]:
+    """The SLAAC home addresses of the mobile-node roles attached to ``link`` in the lab topology
+    (home prefix + modified EUI-64 of the interface MAC the Lab assigns, :func:`mip6lab.lab.mac_for`)."""
+    t = lab.topology
+    out = []
+    for n_index, spec in enumerate(t.nodes.values()):
+        if spec.role != "mobile-node":
+            continue
+        for if_index, ifs in enumerate(t.interfaces_of(spec.name)):
+            if ifs.link == link.name:
+                mac = _lab.mac_for(n_index, if_index)
+                out.append(address_from_prefix(link.prefix, interface_id_from_mac(mac)))
+    return out
+
+
+def configure_home_agent(ha: HomeAgent, lab: _lab.Lab, spec: NodeSpec) -> None:
+    """Home link(s): Ethernet links with our manual address and a mobile node on them (else every
+    Ethernet link with our manual address); RA per §7; ESP SAs for those mobile nodes (configuration,
+    so trusted: :mod:`mip6lab.mobility.ha_ipsec`)."""
+    t = lab.topology
+    mine = [i for i in t.interfaces_of(spec.name) if i.iid is not None and t.links[i.link].kind == "ethernet"]
+    with_mn = [i for i in mine if any(t.nodes[j.node].role == "mobile-node" for j in t.attached(i.link))]
+    for ifs in with_mn or mine:
+        lk = t.links[ifs.link]
+        addr = lk.prefix[ifs.iid]  # type: ignore[index]
+        timing = dict(_lab.FAST_RA) if lk.fast_ra else {}
+        ha.hooks.configure_home_link(ifs.ifname, lk.prefix, addr, ra_timing=timing)
+        for hoa in mobile_node_home_addresses(lab, lk):
+            if ha.hooks.ipsec.ensure(hoa, addr):
+                ha.trace_event("esp", f"SAs installed for mobile node home address {hoa}", home_address=hoa)
+
+
+def make_home_agent(lab: _lab.Lab, spec: NodeSpec) -> HomeAgent:
+    """``ROLE_FACTORIES["home-agent"]`` (ESP mode from ``lab.esp``; knobs from ``spec.options``)."""
+    opts = {k: spec.options[k] for k in _HA_OPTIONS if k in spec.options}
+    ha = HomeAgent(spec.name, lab.world.sim.child_rng(f"node/{spec.name}"), lab.trace, esp=lab.esp, **opts)
+    return _with_lab_configure(ha, configure_home_agent)
+
+
+# --------------------------------------------------------------------------- correspondent
+_CN_OPTIONS = ("max_bindings", "brr_before_expiry", "brr_requires_use")
+
+
+def make_correspondent(lab: _lab.Lab, spec: NodeSpec) -> IPv6Node:
+    """``ROLE_FACTORIES["correspondent"]``. ``spec.options``: ``mipv6`` (default True; False gives a
+    plain IPv6 node), and the :class:`~mip6lab.mobility.correspondent.CorrespondentHooks` knobs
+    ``max_bindings``, ``brr_before_expiry``, ``brr_requires_use``."""
+    rng = lab.world.sim.child_rng(f"node/{spec.name}")
+    if not spec.options.get("mipv6", True):
+        return IPv6Node(spec.name, rng, lab.trace)
+    opts: dict[str, Any] = {k: spec.options[k] for k in _CN_OPTIONS if k in spec.options}
+    return CorrespondentNode(spec.name, rng, lab.trace, **opts)
+
+
+_lab.ROLE_FACTORIES["mobile-node"] = make_mobile_node
+_lab.ROLE_FACTORIES["home-agent"] = make_home_agent
+_lab.ROLE_FACTORIES["correspondent"] = make_correspondent

@@ -1,0 +1,59 @@
+"""Layering: the Mobile IPv6 protocol modules never import the Lab driver; ``mobility/roles.py`` is the
+one module that knows both, and it registers the role factories explicitly."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import mip6lab.mobility
+from mip6lab.lab import ROLE_FACTORIES, Lab
+from mip6lab.mobility import roles
+from mip6lab.mobility.home_agent import HomeAgent
+from mip6lab.mobility.mobile_node import MobileNode
+
+MOBILITY = Path(mip6lab.mobility.__file__).parent
+GLUE = {"roles.py"}
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module a file imports (at run time or under TYPE_CHECKING: the protocol layer should not
+    even name the driver)."""
+    out: set[str] = set()
+    for n in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(n, ast.Import):
+            out.update(a.name for a in n.names)
+        elif isinstance(n, ast.ImportFrom) and n.module:
+            out.add(n.module)
+            out.update(f"{n.module}.{a.name}" for a in n.names)
+    return out
+
+
+def test_protocol_modules_do_not_import_the_lab() -> None:
+    offenders = {
+        p.name: sorted(m for m in _imports(p) if m == "mip6lab.lab" or m.startswith("mip6lab.lab."))
+        for p in sorted(MOBILITY.glob("*.py"))
+        if p.name not in GLUE
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_no_private_lab_names_used_anywhere_in_mobility() -> None:
+    for p in MOBILITY.glob("*.py"):
+        assert "_lab._mac" not in p.read_text(), p.name
+
+
+def test_roles_registers_the_three_factories() -> None:
+    assert ROLE_FACTORIES["mobile-node"] is roles.make_mobile_node
+    assert ROLE_FACTORIES["home-agent"] is roles.make_home_agent
+    assert ROLE_FACTORIES["correspondent"] is roles.make_correspondent
+
+
+def test_factories_give_nodes_their_lab_configure() -> None:
+    lab = Lab("first-foreign-link")
+    ha, mn = lab.node("ha"), lab.node("mn")
+    assert isinstance(ha, HomeAgent) and isinstance(mn, MobileNode)
+    assert ha.hooks.home_links and callable(ha.lab_configure)  # type: ignore[attr-defined]
+    assert list(ha.hooks.ipsec.served) == roles.mobile_node_home_addresses(
+        lab, lab.topology.links[lab.where("mn", "eth0")]
+    )
