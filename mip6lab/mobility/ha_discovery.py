@@ -123,8 +123,8 @@ class MobilePrefixAgent:
         if not hooks.serves(hoa):
             node.trace_event("ha", f"Mobile Prefix Solicitation for {hoa}: not a home address we serve, ignored")
             return False
-        hooks.ipsec.ensure(hoa, d.dst)
-        if not hooks.ipsec.inbound_ok(hoa, d.dst, NH_ICMPV6, I.MOBILE_PREFIX_SOLICIT, via_spi):
+        hooks.ensure_sas(hoa)  # only if it has none: the MPS is not verified yet
+        if not hooks.home_signalling_ok(hoa, d.dst, NH_ICMPV6, I.MOBILE_PREFIX_SOLICIT, via_spi):
             node.trace_event("esp", f"MPS for {hoa} not protected as the SPD requires: discarded")
             return False
         return self.advertise(hoa, packet.src, mps.identifier, solicited=True, ha_address=d.dst)

@@ -9,9 +9,15 @@ addresses* it serves. Two ways, both used:
   node forms its home address by SLAAC, i.e. home prefix + the modified EUI-64 of its interface MAC,
   and the Lab gives each interface a fixed MAC. So the home agent's ``lab_configure`` installs SAs for
   every mobile-node on the home link before anything runs (Wireshark can be given the table at once).
+* **When the home prefix changes** (Figure 32): the home agent's own renumbering installs the SAs of
+  each served home address's twin on the new prefix, keyed with the same home agent address.
 * **Lazily, for a home address seen** (:meth:`HomeAgentIPsec.ensure`): the first home-registration
-  packet (ESP or not) for an address on a home prefix installs that address's SAs. A mobile node
-  renumbered by a home prefix change (Figure 32) is covered this way.
+  packet (ESP or not) for an address on a home prefix that has *no* SAs yet installs them, keyed with
+  the home agent's own address for that home address (never the packet's destination).
+
+Only configuration and renumbering (:meth:`HomeAgentIPsec.install`) may replace security state. A
+packet that has not been verified never does: :meth:`HomeAgentIPsec.ensure` adds SAs only for a home
+address without any, and refuses when the SPIs are taken.
 
 In mode ``"off"`` nothing is installed and signalling travels in clear. Otherwise the SPD *requires*
 ESP for the BU, BA, MPS, MPA, HoTI and HoT of every served home address: a Binding Update that
@@ -20,8 +26,8 @@ arrives in clear is discarded (traced).
 SPIs come from :func:`~mip6lab.mobility.ipsec.default_spi_base`, which uses the whole home address:
 a home address renumbered by a home prefix change gets new SPIs, so its SAs are added next to the old
 address's (which stay until that binding ends). If two served addresses ever share SPIs (a 1/256 tag
-collision), or a home address is re-keyed with another home agent address, the older SAs are removed
-first (:meth:`~mip6lab.mobility.ipsec.SecurityPolicyDatabase.remove_sa`).
+collision), or a home address is re-keyed with another home agent address, a trusted install removes
+the older SAs first (:meth:`~mip6lab.mobility.ipsec.SecurityPolicyDatabase.remove_sa`).
 """
 
 from __future__ import annotations
@@ -56,15 +62,39 @@ class HomeAgentIPsec:
     def enabled(self) -> bool:
         return self.mode != "off"
 
-    def ensure(self, home_address: Addr, ha_address: Addr) -> bool:
-        """Install the four SAs and their policies for ``home_address`` if missing. True if new."""
+    def _spis(self, home_address: Addr) -> set[int]:
+        base = default_spi_base(home_address)
+        return {base + i for i in range(1, _SA_COUNT + 1)}
+
+    def install(self, home_address: Addr, ha_address: Addr) -> bool:
+        """*Trusted* installation (configuration, our own renumbering): the four SAs and their
+        policies for ``home_address`` keyed with ``ha_address``, replacing an older pair for the same
+        home address or one that shares its SPIs. True if anything changed."""
         if not self.enabled or self.served.get(home_address) == ha_address:
             return False
-        base = default_spi_base(home_address)
-        self._forget({base + i for i in range(1, _SA_COUNT + 1)})
+        self._forget(self._spis(home_address))
         manual_sa_pair(home_address, ha_address, self.mode, self._rng, ha_sad=self.db)
         self.served[home_address] = ha_address
         return True
+
+    def ensure(self, home_address: Addr, ha_address: Addr) -> bool:
+        """Installation triggered by a packet *not yet verified*: only when ``home_address`` has no
+        SAs and its SPIs are free. It never replaces or removes anything, so a forged packet cannot
+        change the keys of a mobile node we already serve. True if new."""
+        if not self.enabled or home_address in self.served:
+            return False
+        if any(self.db.sa_for_spi(s) is not None for s in self._spis(home_address)):
+            return False  # SPIs taken by another home address: only a trusted install may replace it
+        manual_sa_pair(home_address, ha_address, self.mode, self._rng, ha_sad=self.db)
+        self.served[home_address] = ha_address
+        return True
+
+    def home_inbound_ok(self, home_address: Addr, dst: Addr, protocol: int, msg_type: int, via_spi: int | None) -> bool:
+        """Did a BU or Mobile Prefix Solicitation from ``home_address`` arrive as the SPD requires?
+        For a served home address the selector uses *our* address its SAs are keyed with, not the
+        packet's destination: a cleartext BU sent to another of our addresses (say the Home-Agents
+        anycast address) must not slip past a policy written for the unicast one."""
+        return self.db.inbound_ok(home_address, self.served.get(home_address, dst), protocol, msg_type, via_spi)
 
     def _forget(self, spis: set[int]) -> None:
         """Drop SAs and policies using ``spis`` (an older home address with the same SPIs)."""

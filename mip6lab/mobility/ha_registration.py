@@ -113,9 +113,8 @@ class HomeRegistrar:
         src = packet.src
         ha_addr = d.dst
         hooks.prefixes.binding_update_seen(hoa, src)  # an unsolicited MPA is answered by any BU
-        if hooks.serves(hoa):
-            hooks.ipsec.ensure(hoa, ha_addr)
-        if not hooks.ipsec.inbound_ok(hoa, ha_addr, NH_MOBILITY, MH_BU, via_spi):
+        hooks.ensure_sas(hoa)  # only if it has none: the BU is not verified yet (never re-keys)
+        if not hooks.home_signalling_ok(hoa, ha_addr, NH_MOBILITY, MH_BU, via_spi):
             node.trace_event(
                 "esp",
                 f"home BU for {hoa} from {src} "

@@ -236,6 +236,24 @@ class HomeAgentHooks(CorrespondentHooks):
                 return e.addr
         return link.address
 
+    # ================================================================ security associations
+    def ensure_sas(self, hoa: Addr) -> bool:
+        """SAs for a home address named by a packet not yet verified (its BU, its MPS, ESP with an
+        unknown SPI): only for a home address on our home prefixes that has none yet, keyed with our
+        own address for it (:meth:`ha_address_for`), never the packet's destination. Nothing that
+        exists is replaced (:meth:`~mip6lab.mobility.ha_ipsec.HomeAgentIPsec.ensure`)."""
+        if not self.serves(hoa) or not self.ipsec.ensure(hoa, self.ha_address_for(hoa)):
+            return False
+        self.node.trace_event("esp", f"SAs installed for home address {hoa} (first seen)", home_address=hoa)
+        return True
+
+    def home_signalling_ok(self, hoa: Addr, dst: Addr, protocol: int, msg_type: int, via_spi: int | None) -> bool:
+        """§10.3.1 / §10.6: a BU or MPS for ``hoa`` arrived as the SPD requires. With IPsec on, a home
+        address on our prefixes that has no SAs (its SPIs taken by another) cannot be verified: refused."""
+        if self.ipsec.enabled and self.serves(hoa) and hoa not in self.ipsec.served:
+            return False
+        return self.ipsec.home_inbound_ok(hoa, dst, protocol, msg_type, via_spi)
+
     def prefix_discovery_needed(self, hoa: Addr) -> bool:
         """BA status 1 (§10.3.1): the home address is on a prefix that is being retired."""
         link = self.link_of(hoa)
@@ -366,13 +384,15 @@ class HomeAgentHooks(CorrespondentHooks):
             node.trace_event("esp", f"ESP from {d.src} carried {type(payload).__name__}: no policy, discarded")
 
     def _learn_sas_for(self, d: Delivery) -> None:
+        """ESP with an SPI we do not know: SAs for the home address it names, if it has none yet
+        (:meth:`ensure_sas`; the packet is not verified, so nothing existing changes)."""
         hao: HomeAddressOption | None = d.packet.home_address_option
         if hao is not None and self.serves(hao.home_address):
-            self.ipsec.ensure(hao.home_address, d.dst)
+            self.ensure_sas(hao.home_address)
             return
         for e in self.cache.entries():  # tunnel mode: the outer source is a registered care-of address
             if e.home_registration and e.care_of_address == d.packet.src:
-                self.ipsec.ensure(e.home_address, self.ha_address_for(e.home_address))
+                self.ensure_sas(e.home_address)
 
     def _icmp_delivery(self, d: Delivery) -> None:
         m = d.payload
@@ -413,11 +433,27 @@ class HomeAgentHooks(CorrespondentHooks):
         self._configure_ra(link)
         self.refresh_own_entry(link)
         node.trace_event("ha", f"home prefix of {link.ifname} changed: {old.network} -> {net}; HA address {new_addr}")
+        self._renumber_sas(old.network, net)
         affected = [
             e.home_address for e in self.cache.entries() if e.home_registration and e.home_address in old.network
         ]
         self.prefixes.prefix_changed(affected)
         return new_addr
+
+    def _renumber_sas(self, old: IPv6Network, new: IPv6Network) -> None:
+        """Our own (trusted) renumbering: each served home address on the old prefix gets SAs for its
+        twin on the new prefix (same interface identifier, which is what the mobile node forms from the
+        Mobile Prefix Advertisement), keyed with the same home agent address as the old pair - the
+        address the mobile node keeps talking to."""
+        iid_mask = (1 << (128 - old.prefixlen)) - 1
+        for hoa, ha_addr in list(self.ipsec.served.items()):
+            if hoa not in old:
+                continue
+            twin = address_from_prefix(new, int(hoa) & iid_mask)
+            if self.ipsec.install(twin, ha_addr):
+                self.node.trace_event(
+                    "esp", f"SAs installed for renumbered home address {twin} (was {hoa})", home_address=twin
+                )
 
     # ================================================================ display
     def snapshot(self) -> dict[str, Any]:

@@ -106,7 +106,7 @@ def configure_home_agent(ha: HomeAgent, lab: _lab.Lab, spec: NodeSpec) -> None:
         timing = dict(_lab.FAST_RA) if lk.fast_ra else {}
         ha.hooks.configure_home_link(ifs.ifname, lk.prefix, addr, ra_timing=timing)
         for hoa in mobile_node_home_addresses(lab, lk):
-            if ha.hooks.ipsec.ensure(hoa, addr):
+            if ha.hooks.ipsec.install(hoa, addr):
                 ha.trace_event("esp", f"SAs installed for mobile node home address {hoa}", home_address=hoa)
 
 

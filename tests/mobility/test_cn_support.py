@@ -295,13 +295,14 @@ def home_bu(
     src: A | None = None,
     options: tuple = (),
     protect: bool = True,
+    dst: A = HA,
 ) -> IPv6:
     bu = M.BindingUpdate(seq, lifetime, A=A_, H=True, L=L, options=(*options, M.AlternateCareofAddress(coa)))
     mh = M.MobilityHeader(bu)
-    payload = bench.protect(mh, hoa, HA, M.MH_BU) if protect else mh
+    payload = bench.protect(mh, hoa, dst, M.MH_BU) if protect else mh
     src = src or coa
     ext = (DestinationOptions((HomeAddressOption(hoa),)),) if src != hoa else ()
-    return IPv6(src, HA, payload, ext)
+    return IPv6(src, dst, payload, ext)
 
 
 def bas(bench: HaBench, link: str | None = None) -> list[tuple[IPv6, M.BindingAcknowledgement]]:

@@ -49,7 +49,9 @@ def test_home_agent_keeps_old_and_renumbered_home_address_sas() -> None:
     assert ipsec.ensure(HOA, HA) and ipsec.ensure(HOA_NEW, HA)
     assert len(ipsec.db.sas()) == 8 and set(ipsec.served) == {HOA, HOA_NEW}
     assert not ipsec.ensure(HOA_NEW, HA)  # already there
-    assert ipsec.ensure(HOA_NEW, HA_NEW)  # re-keyed with another home agent address: replaced
+    assert not ipsec.ensure(HOA_NEW, HA_NEW)  # an unverified trigger never re-keys
+    assert ipsec.served[HOA_NEW] == HA
+    assert ipsec.install(HOA_NEW, HA_NEW)  # a trusted install (configuration, renumbering) replaces
     assert len(ipsec.db.sas()) == 8 and ipsec.served[HOA_NEW] == HA_NEW
     # the mobile node's own half (same keys, derived independently) opens the home agent's BA
     mn_db, _ = manual_sa_pair(HOA_NEW, HA_NEW, "null", random.Random(9))
