@@ -14,8 +14,9 @@ care-of address with a Type 2 Routing header, under ESP, with the same Identifie
 prefixes as Prefix Information options. A solicitation *without* a Home Address option (a node on
 the home link) gets no answer. When a home prefix changes the home agent sends unsolicited
 Advertisements to each registered mobile node, retransmitted PREFIX_ADV_TIMEOUT, then 2x, 4x ... later
-up to PREFIX_ADV_RETRIES times, until the mobile node's next Binding Update arrives (it acknowledges
-the advertisement) or its binding goes away (§10.6.2). (The periodic unsolicited advertisements
+up to PREFIX_ADV_RETRIES times, until the mobile node's next Binding Update is accepted - after the
+IPsec check, so a forged one cannot silence them - (it acknowledges the advertisement) or its binding
+goes away (§10.6.2). (The periodic unsolicited advertisements
 between MinMobPfxAdvInterval and MaxMobPfxAdvInterval are not sent: lab runs are much shorter.)
 """
 
@@ -175,8 +176,9 @@ class MobilePrefixAgent:
             self.node.trace_event("ha", f"unsolicited MPA to {hoa}: stopped ({why})")
 
     def binding_update_seen(self, hoa: Addr, source: Addr) -> None:
-        """A BU from the mobile node acknowledges the unsolicited advertisement: from the same home
-        address, or from the care-of address of a binding that had one pending."""
+        """An accepted BU from the mobile node acknowledges the unsolicited advertisement: from the
+        same home address, or from the care-of address of a binding that had one pending. The
+        registrar calls this only after the IPsec check and acceptance."""
         for h in list(self.unsolicited):
             b = self.hooks.cache.lookup(h)
             if h == hoa or (b is not None and b.care_of_address == source):

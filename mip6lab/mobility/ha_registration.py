@@ -112,7 +112,6 @@ class HomeRegistrar:
         hoa = home_address_of(packet)
         src = packet.src
         ha_addr = d.dst
-        hooks.prefixes.binding_update_seen(hoa, src)  # an unsolicited MPA is answered by any BU
         hooks.ensure_sas(hoa)  # only if it has none: the BU is not verified yet (never re-keys)
         if not hooks.home_signalling_ok(hoa, ha_addr, NH_MOBILITY, MH_BU, via_spi):
             node.trace_event(
@@ -154,6 +153,7 @@ class HomeRegistrar:
         if decision.outcome == NEEDS_DAD:
             self._start_dad(decision, bu, hoa, src, ha_addr)
             return decision
+        self._acknowledges_prefix_advertisement(hoa, src)
         if decision.deregistration:
             self._deregister(d, hoa, src)
         else:
@@ -174,6 +174,12 @@ class HomeRegistrar:
             hooks.maintenance.reschedule()
         self.send_ba(decision, hoa, src, ha_addr)
         return decision
+
+    def _acknowledges_prefix_advertisement(self, hoa: Addr, src: Addr) -> None:
+        """§10.6.2: the mobile node's Binding Update ends the unsolicited Mobile Prefix Advertisement
+        retransmissions - only one that passed IPsec and was accepted, or a forged BU could silence
+        them."""
+        self.hooks.prefixes.binding_update_seen(hoa, src)
 
     def _local_reject(self, decision: BUDecision, bu: BindingUpdate, check: str, status: int, why: str) -> BUDecision:
         checks = tuple(c for c in decision.checks) + ((check, FAIL),)
@@ -218,6 +224,7 @@ class HomeRegistrar:
         final = finalise_after_dad(p.decision, p.unique)
         self._record(hoa, p.bu, final)
         if final.outcome == ACCEPT:
+            self._acknowledges_prefix_advertisement(hoa, p.source)
             self._create(p, final)
         self.send_ba(final, hoa, p.source, p.ha_address)
 

@@ -123,3 +123,40 @@ def test_home_prefix_change_installs_the_renumbered_twin_itself() -> None:
     twin = A(f"2001:db8:5::{hoa.exploded.split(':', 4)[4]}")
     assert ha.hooks.ipsec.served[twin] == ha.hooks.ipsec.served[hoa] == A("2001:db8:1::1")
     assert any("renumbered home address" in e.message for e in lab.trace.events_for("ha", "esp"))
+
+
+def _unsolicited_mpas(b: HaBench) -> list[IPv6]:
+    return [p for p in b.sent() if p.dst == COA and isinstance(b.open(p), I.MobilePrefixAdvertisement)]
+
+
+def test_forged_bu_does_not_stop_unsolicited_prefix_advertisements() -> None:
+    """§10.6.2: retransmissions go on until the mobile node's (authenticated, accepted) BU."""
+    b = HaBench("null")
+    assert register(b, 6) == 0
+    b.mark()
+    b.world.call("ha", lambda n: n.hooks.change_home_prefix("2001:db8:5::/64"))
+    b.run(0.5)
+    assert len(_unsolicited_mpas(b)) == 1 and HOA in b.hooks.prefixes.unsolicited
+    b.inject(home_bu(b, 7, protect=False), run=0.5)  # cleartext: discarded by the IPsec check
+    assert HOA in b.hooks.prefixes.unsolicited
+    b.mark()
+    b.run(3.0)  # PREFIX_ADV_TIMEOUT later: the retransmission still goes out
+    assert len(_unsolicited_mpas(b)) == 1
+    b.mark()
+    b.inject(home_bu(b, 9), run=0.5)  # the mobile node's own BU, under ESP, accepted (status 1)
+    ((_, ba),) = bas(b)
+    assert ba.status == 1 and HOA not in b.hooks.prefixes.unsolicited
+    b.mark()
+    b.run(20.0)
+    assert _unsolicited_mpas(b) == []
+
+
+def test_rejected_bu_does_not_stop_unsolicited_prefix_advertisements() -> None:
+    b = HaBench("null")
+    assert register(b, 6) == 0
+    b.world.call("ha", lambda n: n.hooks.change_home_prefix("2001:db8:5::/64"))
+    b.run(0.5)
+    b.mark()
+    b.inject(home_bu(b, 6), run=0.5)  # under ESP but an old sequence number: 135
+    ((_, ba),) = bas(b)
+    assert ba.status == 135 and HOA in b.hooks.prefixes.unsolicited
