@@ -8,7 +8,8 @@ registration -> 133, lifetime clamp). This unit adds what needs the node:
 * **IPsec first** (§10.3.1): the BU must arrive under the ESP SA the SPD names for its home address;
   one that arrives in clear (or under another SA) is discarded and traced - no BA;
 * **local policy** after the RFC's checks: an administratively prohibited home address -> 129, a
-  full Binding Cache for a new binding -> 130;
+  full Binding Cache for a new binding -> 130 (registrations still in DAD count: each will need an
+  entry; and if the cache filled up meanwhile, the registration is answered 130 when DAD completes);
 * **DAD before the first BA** (§10.3.1): with no binding yet, the home agent runs real Duplicate
   Address Detection for the home address (and the link-local address when L=1) on the home link -
   Neighbor Solicitations from ``::`` - and only then accepts (proxy ND starts, BA 0) or rejects with
@@ -30,9 +31,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from mip6lab.mobility.binding_cache import BindingCacheFull
 from mip6lab.mobility.cn_mh import home_address_of, reply_destination
 from mip6lab.mobility.registration import (
     ACCEPT,
+    CHK_TYPE,
     DISCARD,
     FAIL,
     NEEDS_DAD,
@@ -46,6 +49,7 @@ from mip6lab.wire.ip import NH_MOBILITY, Addr
 from mip6lab.wire.mh import (
     BA_ADMIN_PROHIBITED,
     BA_INSUFFICIENT_RESOURCES,
+    BA_REGISTRATION_TYPE_CHANGE,
     MH_BU,
     BindingAcknowledgement,
     BindingRefreshAdvice,
@@ -142,7 +146,7 @@ class HomeRegistrar:
                 decision = self._local_reject(
                     decision, bu, CHK_ADMIN, BA_ADMIN_PROHIBITED, "administratively prohibited"
                 )
-            elif binding is None and hooks.cache.full:
+            elif binding is None and self._no_room():
                 decision = self._local_reject(decision, bu, CHK_ROOM, BA_INSUFFICIENT_RESOURCES, "Binding Cache full")
         self._record(hoa, bu, decision)
         if decision.outcome == DISCARD:
@@ -174,6 +178,12 @@ class HomeRegistrar:
             hooks.maintenance.reschedule()
         self.send_ba(decision, hoa, src, ha_addr)
         return decision
+
+    def _no_room(self) -> bool:
+        """§10.3.1 status 130: no room for one more entry, counting the registrations whose DAD is
+        still running (each will need an entry when it completes)."""
+        cache = self.hooks.cache
+        return cache.max_entries is not None and len(cache) + len(self.pending) >= cache.max_entries
 
     def _acknowledges_prefix_advertisement(self, hoa: Addr, src: Addr) -> None:
         """§10.6.2: the mobile node's Binding Update ends the unsolicited Mobile Prefix Advertisement
@@ -222,10 +232,21 @@ class HomeRegistrar:
             return
         del self.pending[hoa]
         final = finalise_after_dad(p.decision, p.unique)
+        if final.outcome == ACCEPT and self.hooks.cache.lookup(hoa) is not None:  # a correspondent BU meanwhile
+            final = self._local_reject(
+                final, p.bu, CHK_TYPE, BA_REGISTRATION_TYPE_CHANGE, "a correspondent binding appeared during DAD"
+            )
+        elif final.outcome == ACCEPT and self.hooks.cache.full:  # filled meanwhile (e.g. correspondent BUs)
+            final = self._local_reject(final, p.bu, CHK_ROOM, BA_INSUFFICIENT_RESOURCES, "Binding Cache full")
         self._record(hoa, p.bu, final)
         if final.outcome == ACCEPT:
-            self._acknowledges_prefix_advertisement(hoa, p.source)
-            self._create(p, final)
+            try:
+                self._create(p, final)
+            except BindingCacheFull:  # never let it out of the DAD callback (and so out of the node)
+                final = self._local_reject(final, p.bu, CHK_ROOM, BA_INSUFFICIENT_RESOURCES, "Binding Cache full")
+                self._record(hoa, p.bu, final)
+            else:
+                self._acknowledges_prefix_advertisement(hoa, p.source)
         self.send_ba(final, hoa, p.source, p.ha_address)
 
     def _create(self, p: PendingRegistration, final: BUDecision) -> None:

@@ -221,3 +221,41 @@ def test_binding_refresh_request_and_expiry() -> None:
     assert (brr.src, brr.dst, brr.ext) == (HA, COA, (RoutingType2(HOA),))
     b.run_until(e.expiry + 0.01)
     assert len(b.hooks.cache) == 0 and not b.node.proxies
+
+
+def test_registrations_in_dad_count_against_a_full_binding_cache() -> None:
+    """§10.3.1 status 130: with room for one binding, a second new registration arriving while the
+    first one's DAD runs is refused at once, and nothing raises when the first DAD completes."""
+    b = HaBench(max_bindings=1)
+    other = A("2001:db8:1::200")
+    b.inject(home_bu(b, 1), run=0.1)
+    b.mark()
+    b.inject(home_bu(b, 1, hoa=other, coa=COA2), run=0.5)
+    ((p, ba),) = bas(b)
+    assert (p.dst, ba.status, ba.lifetime) == (COA2, 130, 0)
+    b.mark()
+    b.run(1.5)
+    ((p, ba),) = bas(b)
+    assert (p.dst, ba.status) == (COA, 0)
+    assert [e.home_address for e in b.hooks.cache] == [HOA] and b.world.errors == []
+
+
+def test_cache_filled_during_dad_is_answered_130_not_raised() -> None:
+    b = HaBench(max_bindings=1)
+    b.inject(home_bu(b, 1), run=0.1)
+    b.hooks.cache.create(b.now, A("2001:db8:1::300"), COA2, 100.0)  # e.g. a correspondent registration
+    b.mark()
+    b.run(1.5)  # World.strict: an exception out of the DAD callback would fail the test here
+    ((_, ba),) = bas(b)
+    assert (ba.status, ba.seq, ba.lifetime) == (130, 1, 0)
+    assert b.hooks.cache.lookup(HOA) is None and not b.node.proxies and b.world.errors == []
+
+
+def test_correspondent_binding_created_during_dad_is_answered_139_not_raised() -> None:
+    b = HaBench()
+    b.inject(home_bu(b, 1), run=0.1)
+    b.hooks.cache.create(b.now, HOA, COA2, 100.0)  # a correspondent registration for the same address
+    b.mark()
+    b.run(1.5)
+    ((_, ba),) = bas(b)
+    assert ba.status == 139 and not b.hooks.cache.lookup(HOA).home_registration and not b.node.proxies
