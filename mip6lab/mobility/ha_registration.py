@@ -13,7 +13,8 @@ registration -> 133, lifetime clamp). This unit adds what needs the node:
 * **DAD before the first BA** (§10.3.1): with no binding yet, the home agent runs real Duplicate
   Address Detection for the home address (and the link-local address when L=1) on the home link -
   Neighbor Solicitations from ``::`` - and only then accepts (proxy ND starts, BA 0) or rejects with
-  134. Retransmitted BUs that arrive while DAD runs are ignored (as UMIP does);
+  134. A refresh that newly sets L gets DAD for the link-local address before it is proxied; one that
+  clears L stops proxying it. Retransmitted BUs that arrive while DAD runs are ignored (as UMIP does);
 * the **Binding Acknowledgement** (Figure 21): from the address the BU was sent to, to the BU's
   source with a Type 2 Routing header carrying the home address (none when the mobile node is back
   home and sends from its home address), with a Binding Refresh Advice option when accepted, inside
@@ -161,23 +162,39 @@ class HomeRegistrar:
         if decision.deregistration:
             self._deregister(d, hoa, src)
         else:
-            assert binding is not None
-            hooks.cache.update(
-                node.now,
-                hoa,
-                care_of_address=coa,
-                lifetime=decision.lifetime_seconds,
-                sequence_number=bu.seq,
-            )
-            node.trace_event(
-                "binding",
-                f"home registration {hoa} -> {coa} refreshed for {decision.lifetime_seconds} s",
-                home_address=hoa,
-                careof_address=coa,
-            )
-            hooks.maintenance.reschedule()
+            self._refresh(hoa, bu, coa, decision)
         self.send_ba(decision, hoa, src, ha_addr)
         return decision
+
+    def _refresh(self, hoa: Addr, bu: BindingUpdate, coa: Addr, decision: BUDecision) -> None:
+        """An accepted BU for an existing home registration, including a change of the L bit
+        (§10.3.1): proxy the link-local address when L is newly set (its DAD has run by now), stop
+        proxying it when L is cleared."""
+        node, hooks = self.node, self.hooks
+        e = hooks.cache.lookup(hoa)
+        assert e is not None
+        was_l = e.link_local_compat
+        hooks.cache.update(
+            node.now,
+            hoa,
+            care_of_address=coa,
+            lifetime=decision.lifetime_seconds,
+            sequence_number=bu.seq,
+            link_local_compat=bu.L,
+        )
+        node.trace_event(
+            "binding",
+            f"home registration {hoa} -> {coa} refreshed for {decision.lifetime_seconds} s"
+            + ("" if was_l == bu.L else f" (L {'set' if bu.L else 'cleared'})"),
+            home_address=hoa,
+            careof_address=coa,
+        )
+        ifname = hooks.home_ifname_for(hoa)
+        if bu.L and not was_l:
+            hooks.proxy.start(ifname, (link_local_for(hoa),))
+        elif was_l and not bu.L:
+            hooks.proxy.stop(ifname, (link_local_for(hoa),))
+        hooks.maintenance.reschedule()
 
     def _no_room(self) -> bool:
         """§10.3.1 status 130: no room for one more entry, counting the registrations whose DAD is
@@ -232,7 +249,14 @@ class HomeRegistrar:
             return
         del self.pending[hoa]
         final = finalise_after_dad(p.decision, p.unique)
-        if final.outcome == ACCEPT and self.hooks.cache.lookup(hoa) is not None:  # a correspondent BU meanwhile
+        existing = self.hooks.cache.lookup(hoa)
+        if final.outcome == ACCEPT and existing is not None and existing.home_registration:
+            self._record(hoa, p.bu, final)  # L newly set on a refresh: the binding exists
+            self._acknowledges_prefix_advertisement(hoa, p.source)
+            self._refresh(hoa, p.bu, final.careof_address or p.source, final)
+            self.send_ba(final, hoa, p.source, p.ha_address)
+            return
+        if final.outcome == ACCEPT and existing is not None:  # a correspondent BU meanwhile
             final = self._local_reject(
                 final, p.bu, CHK_TYPE, BA_REGISTRATION_TYPE_CHANGE, "a correspondent binding appeared during DAD"
             )

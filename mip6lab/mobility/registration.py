@@ -114,6 +114,9 @@ class BindingState(Protocol):
     @property
     def sequence_number(self) -> int: ...
 
+    @property
+    def link_local_compat(self) -> bool: ...
+
 
 @dataclass(frozen=True, slots=True)
 class HomePrefix:
@@ -250,6 +253,7 @@ CHK_HOME_ENTRY = "home registration entry exists for de-registration (§10.3.2)"
 CHK_LIFETIME = "lifetime within prefix valid lifetime and configured maximum (§10.3.1)"
 CHK_DAD_NEEDED = "binding already exists, no DAD needed (§10.3.1)"
 CHK_DAD = "Duplicate Address Detection succeeded (§10.3.1)"
+CHK_LL_DEFENDED = "L=1: link-local address already defended for this binding, no DAD needed (§10.3.1)"
 
 
 def check_home_bu(
@@ -272,7 +276,9 @@ def check_home_bu(
 
     Outcomes: discard; reject 139, 135 (``ba_seq`` = last accepted), 131, 132, 133; accept of a
     de-registration (lifetime 0) or of a refresh of an existing binding; or :data:`NEEDS_DAD` when no
-    binding exists yet -- the caller runs DAD on ``dad_addresses`` and calls :func:`finalise_after_dad`.
+    binding exists yet, or when a refresh newly sets L (DAD for the link-local address only) -- the
+    caller runs DAD on ``dad_addresses`` and calls :func:`finalise_after_dad`. A refresh that clears L
+    is accepted; the caller stops defending the link-local address.
     The granted lifetime is the least of the requested one, the home prefix's remaining valid
     lifetime, the link-local prefix's (L=1), and ``max_lifetime`` (seconds), in 4-second units.
     A home agent answers every home BU it does not discard (TAHI and UMIP send a BA even with A=0,
@@ -340,6 +346,20 @@ def check_home_bu(
             coa,
             dad_addresses=dad,
         )
+    assert binding is not None
+    if bu.L and not c.test(CHK_LL_DEFENDED, binding.link_local_compat):
+        return BUDecision(
+            NEEDS_DAD,
+            "§10.3.1: L newly set on a refresh: defend the link-local address only after DAD",
+            c.frozen(),
+            status,
+            granted,
+            bu.seq,
+            False,
+            False,
+            coa,
+            dad_addresses=(link_local_for(home_address),),
+        )
     return BUDecision(
         ACCEPT, "§10.3.1: home registration refreshed", c.frozen(), status, granted, bu.seq, True, False, coa
     )
@@ -354,7 +374,7 @@ def finalise_after_dad(decision: BUDecision, dad_succeeded: bool) -> BUDecision:
     if dad_succeeded:
         return BUDecision(
             ACCEPT,
-            "§10.3.1: DAD succeeded, home registration created",
+            "§10.3.1: DAD succeeded, home registration accepted",
             checks,
             decision.status,
             decision.lifetime,

@@ -259,3 +259,46 @@ def test_correspondent_binding_created_during_dad_is_answered_139_not_raised() -
     b.run(1.5)
     ((_, ba),) = bas(b)
     assert ba.status == 139 and not b.hooks.cache.lookup(HOA).home_registration and not b.node.proxies
+
+
+def test_refresh_newly_setting_l_runs_dad_for_the_link_local_address_then_proxies_it() -> None:
+    b = HaBench()
+    register(b, seq=1)
+    ll = link_local_for(HOA)
+    assert ("eth0", ll) not in b.node.proxies
+    b.mark()
+    b.inject(home_bu(b, 2, L=True), run=0.5)
+    assert [p.payload.target for p in dad_probes(b)] == [ll]  # only the link-local address: HOA is ours
+    assert bas(b) == [] and ("eth0", ll) not in b.node.proxies
+    b.run(1.5)
+    ((_, ba),) = bas(b)
+    assert (ba.status, ba.seq) == (0, 2)
+    e = b.hooks.cache.lookup(HOA)
+    assert e.link_local_compat and e.sequence_number == 2
+    assert ("eth0", ll) in b.node.proxies and ("eth0", HOA) in b.node.proxies
+
+
+def test_refresh_newly_setting_l_with_the_link_local_address_in_use_is_rejected_134() -> None:
+    b = HaBench()
+    register(b, seq=1)
+    ll = link_local_for(HOA)
+    b.hn.answer_dad_for.add(ll)
+    ((_, ba),) = register(b, seq=2, L=True)
+    assert (ba.status, ba.seq, ba.lifetime) == (134, 2, 0)
+    e = b.hooks.cache.lookup(HOA)  # the complete BU is rejected: the binding stays as it was
+    assert e is not None and not e.link_local_compat and e.sequence_number == 1
+    assert ("eth0", ll) not in b.node.proxies and ("eth0", HOA) in b.node.proxies
+
+
+def test_refresh_clearing_l_stops_proxying_the_link_local_address() -> None:
+    b = HaBench()
+    register(b, seq=1, L=True)
+    ll = link_local_for(HOA)
+    assert ("eth0", ll) in b.node.proxies
+    ((_, ba),) = register(b, seq=2, L=False)
+    assert ba.status == 0 and dad_probes(b) == []
+    assert not b.hooks.cache.lookup(HOA).link_local_compat
+    assert ("eth0", ll) not in b.node.proxies and ("eth0", HOA) in b.node.proxies
+    # de-registration stops defending only what is still defended
+    ((_, ba),) = register(b, seq=3, lifetime=0)
+    assert ba.status == 0 and not b.node.proxies

@@ -493,3 +493,15 @@ def test_helpers():
     assert reg.registered_careof_address(bu, Addr("2001:db8:9::1")) == COA
     assert reg.authenticator_careof_address(bu, HOA, COA) == HOA  # de-registration: the home address
     assert reg.authenticator_careof_address(replace(bu, lifetime=5), HOA, COA) == COA
+
+
+def test_refresh_newly_setting_l_needs_dad_for_the_link_local_address_only():
+    d = home(replace(HOME_BU, L=True), bce())
+    assert d.outcome == reg.NEEDS_DAD and d.dad_addresses == (Addr("fe80::100"),)
+    assert (reg.CHK_LL_DEFENDED, reg.FAIL) in d.checks
+    assert reg.finalise_after_dad(d, True).outcome == reg.ACCEPT
+    assert reg.finalise_after_dad(d, False).status == 134
+    kept = replace(bce(), link_local_compat=True)
+    d = home(replace(HOME_BU, L=True), kept)
+    assert d.outcome == reg.ACCEPT and (reg.CHK_LL_DEFENDED, reg.PASS) in d.checks
+    assert home(HOME_BU, kept).outcome == reg.ACCEPT  # clearing L needs no DAD
