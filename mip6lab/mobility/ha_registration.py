@@ -14,7 +14,11 @@ registration -> 133, lifetime clamp). This unit adds what needs the node:
   Address Detection for the home address (and the link-local address when L=1) on the home link -
   Neighbor Solicitations from ``::`` - and only then accepts (proxy ND starts, BA 0) or rejects with
   134. A refresh that newly sets L gets DAD for the link-local address before it is proxied; one that
-  clears L stops proxying it. Retransmitted BUs that arrive while DAD runs are ignored (as UMIP does);
+  clears L stops proxying it. A *newer* BU that arrives while DAD runs (the mobile node retransmits
+  with a new sequence number, §11.8, and accepts only a BA for its newest) does not restart DAD: the
+  BA sent when DAD completes answers the newest BU (its sequence number, lifetime, care-of address).
+  A de-registration (or a refused newer BU) during DAD cancels the pending registration and is
+  answered at once; an older or repeated sequence number is ignored;
 * the **Binding Acknowledgement** (Figure 21): from the address the BU was sent to, to the BU's
   source with a Type 2 Routing header carrying the home address (none when the mobile node is back
   home and sends from its home address), with a Binding Refresh Advice option when accepted, inside
@@ -32,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from mip6lab.ipv6.addresses import solicited_node
 from mip6lab.mobility.binding_cache import BindingCacheFull
 from mip6lab.mobility.cn_mh import home_address_of, reply_destination
 from mip6lab.mobility.registration import (
@@ -46,6 +51,7 @@ from mip6lab.mobility.registration import (
     finalise_after_dad,
     link_local_for,
 )
+from mip6lab.mobility.seqno import seq_gt
 from mip6lab.wire.ip import NH_MOBILITY, Addr
 from mip6lab.wire.mh import (
     BA_ADMIN_PROHIBITED,
@@ -127,31 +133,25 @@ class HomeRegistrar:
                 home_address=hoa,
             )
             return None
-        if hoa in self.pending:
-            node.trace_event("ha", f"home BU seq {bu.seq} for {hoa}: DAD in progress, ignored", home_address=hoa)
+        p = self.pending.get(hoa)
+        if p is not None and not seq_gt(bu.seq, p.bu.seq):
+            node.trace_event(
+                "ha",
+                f"home BU seq {bu.seq} for {hoa}: not newer than seq {p.bu.seq}, whose DAD is running: ignored",
+                home_address=hoa,
+            )
             return None
-        binding = hooks.cache.lookup_valid(node.now, hoa)
-        decision = check_home_bu(
-            bu,
-            home_address=hoa,
-            source_address=src,
-            binding=binding,
-            is_home_agent=self.is_home_agent,
-            home_prefixes=hooks.home_prefixes(),
-            max_lifetime=self.max_lifetime,
-            prefix_discovery_needed=hooks.prefix_discovery_needed(hoa),
-        )
+        decision = self._decide(bu, hoa, src)
         coa = decision.careof_address or src
-        if decision.outcome in (ACCEPT, NEEDS_DAD) and not decision.deregistration:
-            if self.is_prohibited(hoa, coa):
-                decision = self._local_reject(
-                    decision, bu, CHK_ADMIN, BA_ADMIN_PROHIBITED, "administratively prohibited"
-                )
-            elif binding is None and self._no_room():
-                decision = self._local_reject(decision, bu, CHK_ROOM, BA_INSUFFICIENT_RESOURCES, "Binding Cache full")
         self._record(hoa, bu, decision)
         if decision.outcome == DISCARD:
             return decision
+        self._learn_mac_at_home(d, hoa, src)
+        if p is not None:
+            if decision.outcome == NEEDS_DAD:  # a retransmission (new seq) or a changed request
+                self._supersede(p, decision, bu, src, ha_addr)
+                return decision
+            self._cancel_pending(p, f"superseded by seq {bu.seq} ({decision.outcome})")
         if decision.outcome == REJECT:
             self.send_ba(decision, hoa, src, ha_addr)
             return decision
@@ -160,7 +160,7 @@ class HomeRegistrar:
             return decision
         self._acknowledges_prefix_advertisement(hoa, src)
         if decision.deregistration:
-            self._deregister(d, hoa, src)
+            self._deregister(hoa)
         else:
             self._refresh(hoa, bu, coa, decision)
         self.send_ba(decision, hoa, src, ha_addr)
@@ -196,11 +196,34 @@ class HomeRegistrar:
             hooks.proxy.stop(ifname, (link_local_for(hoa),))
         hooks.maintenance.reschedule()
 
-    def _no_room(self) -> bool:
-        """§10.3.1 status 130: no room for one more entry, counting the registrations whose DAD is
-        still running (each will need an entry when it completes)."""
+    def _decide(self, bu: BindingUpdate, hoa: Addr, src: Addr) -> BUDecision:
+        """The RFC's checks (:func:`check_home_bu`), then local policy: 129, 130."""
+        hooks = self.hooks
+        binding = hooks.cache.lookup_valid(self.node.now, hoa)
+        decision = check_home_bu(
+            bu,
+            home_address=hoa,
+            source_address=src,
+            binding=binding,
+            is_home_agent=self.is_home_agent,
+            home_prefixes=hooks.home_prefixes(),
+            max_lifetime=self.max_lifetime,
+            prefix_discovery_needed=hooks.prefix_discovery_needed(hoa),
+        )
+        coa = decision.careof_address or src
+        if decision.outcome in (ACCEPT, NEEDS_DAD) and not decision.deregistration:
+            if self.is_prohibited(hoa, coa):
+                return self._local_reject(decision, bu, CHK_ADMIN, BA_ADMIN_PROHIBITED, "administratively prohibited")
+            if binding is None and self._no_room(hoa):
+                return self._local_reject(decision, bu, CHK_ROOM, BA_INSUFFICIENT_RESOURCES, "Binding Cache full")
+        return decision
+
+    def _no_room(self, hoa: Addr) -> bool:
+        """§10.3.1 status 130: no room for one more entry, counting the other registrations whose DAD
+        is still running (each will need an entry when it completes)."""
         cache = self.hooks.cache
-        return cache.max_entries is not None and len(cache) + len(self.pending) >= cache.max_entries
+        others = sum(1 for h in self.pending if h != hoa)
+        return cache.max_entries is not None and len(cache) + others >= cache.max_entries
 
     def _acknowledges_prefix_advertisement(self, hoa: Addr, src: Addr) -> None:
         """§10.6.2: the mobile node's Binding Update ends the unsolicited Mobile Prefix Advertisement
@@ -227,13 +250,55 @@ class HomeRegistrar:
 
     # ------------------------------------------------------------------ DAD (§10.3.1)
     def _start_dad(self, decision: BUDecision, bu: BindingUpdate, hoa: Addr, src: Addr, ha_addr: Addr) -> None:
-        node = self.node
         ifname = self.hooks.home_ifname_for(hoa)
         p = PendingRegistration(decision, bu, hoa, src, ha_addr, ifname, list(decision.dad_addresses))
         self.pending[hoa] = p
         for a in decision.dad_addresses:
-            node.trace_event("ha", f"DAD for {a} on {ifname} before accepting the home registration", address=a)
-            node.start_dad(ifname, a, lambda ifn, addr, unique, hoa=hoa: self._dad_done(hoa, addr, unique))
+            self._run_dad(p, a)
+
+    def _supersede(
+        self, p: PendingRegistration, decision: BUDecision, bu: BindingUpdate, src: Addr, ha_addr: Addr
+    ) -> None:
+        """A newer BU while DAD runs (the mobile node retransmits with a new sequence number, §11.8,
+        and accepts only a BA for its newest): DAD goes on, and its BA will answer this BU - its
+        sequence number, lifetime and care-of address. Addresses it no longer needs checked (L
+        cleared) stop being checked; new ones (L set) start."""
+        done = [a for a in p.decision.dad_addresses if a not in p.waiting]
+        p.decision, p.bu, p.source, p.ha_address = decision, bu, src, ha_addr
+        for a in list(p.waiting):
+            if a not in decision.dad_addresses:
+                self._cancel_dad(p, a)
+        for a in decision.dad_addresses:
+            if a not in done and a not in p.waiting:
+                p.waiting.append(a)
+                self._run_dad(p, a)
+        self.node.trace_event(
+            "ha",
+            f"home BU seq {bu.seq} for {p.home_address}: DAD already running, it will answer this one",
+            home_address=p.home_address,
+        )
+        if not p.waiting:
+            self._finish(p)
+
+    def _cancel_dad(self, p: PendingRegistration, addr: Addr) -> None:
+        if addr in p.waiting:
+            p.waiting.remove(addr)
+        self.node.dad.cancel(p.ifname, addr)
+        self.node.interfaces[p.ifname].leave(solicited_node(addr))  # joined by start_dad
+
+    def _cancel_pending(self, p: PendingRegistration, why: str) -> None:
+        """Drop a registration whose DAD is running (a de-registration or a refused newer BU came)."""
+        for a in list(p.waiting):
+            self._cancel_dad(p, a)
+        self.pending.pop(p.home_address, None)
+        self.node.trace_event(
+            "ha", f"pending home registration seq {p.bu.seq} for {p.home_address}: {why}", home_address=p.home_address
+        )
+
+    def _run_dad(self, p: PendingRegistration, a: Addr) -> None:
+        hoa = p.home_address
+        self.node.trace_event("ha", f"DAD for {a} on {p.ifname} before accepting the home registration", address=a)
+        self.node.start_dad(p.ifname, a, lambda ifn, addr, unique, hoa=hoa: self._dad_done(hoa, addr, unique))
 
     def _dad_done(self, hoa: Addr, addr: Addr, unique: bool) -> None:
         p = self.pending.get(hoa)
@@ -242,11 +307,15 @@ class HomeRegistrar:
         p.waiting.remove(addr)
         p.unique = p.unique and unique
         if not unique:
-            for other in p.waiting:
-                self.node.dad.cancel(p.ifname, other)
-            p.waiting.clear()
+            for other in list(p.waiting):
+                self._cancel_dad(p, other)
         if p.waiting:
             return
+        self._finish(p)
+
+    def _finish(self, p: PendingRegistration) -> None:
+        """DAD is over for every address: accept (create, or refresh when L was newly set) or 134."""
+        hoa = p.home_address
         del self.pending[hoa]
         final = finalise_after_dad(p.decision, p.unique)
         existing = self.hooks.cache.lookup(hoa)
@@ -299,17 +368,22 @@ class HomeRegistrar:
         return (hoa, link_local_for(hoa)) if link_local else (hoa,)
 
     # ------------------------------------------------------------------ de-registration (§10.3.2)
-    def _deregister(self, d: Delivery, hoa: Addr, src: Addr) -> None:
+    def _deregister(self, hoa: Addr) -> None:
         node, hooks = self.node, self.hooks
         e = hooks.cache.delete(hoa)
-        ifname = hooks.home_ifname_for(hoa)
         if e is not None:
             hooks.binding_removed(e, "de-registered")
         node.trace_event("binding", f"home registration for {hoa} deleted (de-registration)", home_address=hoa)
-        mac = getattr(node, "last_frame_source", {}).get(d.ifname)
-        if src == hoa and d.ifname == ifname and mac:
-            node.interfaces[ifname].neighbors.learned(hoa, mac, node.now)  # the BA needs no NS (§11.5.4)
         hooks.maintenance.reschedule()
+
+    def _learn_mac_at_home(self, d: Delivery, hoa: Addr, src: Addr) -> None:
+        """A BU from the home address on the home link (the mobile node is back home, §11.5.4): learn
+        its MAC from the frame, so the BA - accept or reject - needs no Neighbor Solicitation for an
+        address the mobile node is not defending yet."""
+        node = self.node
+        mac = getattr(node, "last_frame_source", {}).get(d.ifname)
+        if src == hoa and d.ifname == self.hooks.home_ifname_for(hoa) and mac:
+            node.interfaces[d.ifname].neighbors.learned(hoa, mac, node.now)
 
     # ------------------------------------------------------------------ the BA
     def send_ba(self, decision: BUDecision, hoa: Addr, src: Addr, ha_addr: Addr) -> bool:

@@ -81,3 +81,20 @@ def test_correspondent_without_mobile_ipv6_gets_tunnelled_traffic_only() -> None
     assert sum("Echo Reply" in s for s in cn_link) == 3
     assert any(r.name.startswith("Parameter Problem") or "Parameter Problem" in r.summary for r in lab.messages())
     assert A(lab.state("ha")["mobility"]["binding_cache"][0]["home_address"]) == lab.address_of("mn")
+
+
+def test_slow_dad_at_the_home_agent_costs_no_extra_round_trip() -> None:
+    """The home agent's DAD outlasts the mobile node's 1.5 s BA timeout, so the mobile node retransmits
+    with a new sequence number (§11.8) and accepts only a BA for that one. The home agent answers
+    the newest BU when DAD completes, so the first BA it sends is accepted."""
+    lab = Lab("first-foreign-link")
+    lab.world.strict = True
+    lab.node("ha").dad.retrans_timer = 2.0  # a slow home link
+    lab.run()
+    mn = lab.node("mn")
+    sent = [e for e in lab.trace.events_for("mn", "binding") if e.message.startswith("BU to home agent")]
+    bas = [e for e in lab.trace.events_for("mn", "binding") if e.message.startswith("BA from home agent")]
+    assert len(sent) == 2  # the first BU and one retransmission, nothing more
+    assert len(bas) == 1 and "accept" in bas[0].message and str(sent[-1].details["seq"]) in bas[0].message
+    assert mn.home_registration.registered
+    assert bas[0].time - sent[0].time < 2.5

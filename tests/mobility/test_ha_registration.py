@@ -99,12 +99,64 @@ def test_link_local_compatibility_dad_and_proxy_for_both() -> None:
     assert ("eth0", link_local_for(HOA)) in b.node.proxies and ("eth0", HOA) in b.node.proxies
 
 
-def test_retransmission_during_dad_is_ignored() -> None:
+def test_retransmission_during_dad_is_answered_with_the_newest_sequence_number() -> None:
+    """The mobile node retransmits with a new sequence number (§11.8) and accepts only a BA for the
+    newest: the one BA sent when DAD completes carries the newest BU's sequence number, lifetime and
+    care-of address, and DAD is not restarted."""
+    b = HaBench()
+    b.inject(home_bu(b, 1, 100), run=0.3)
+    b.inject(home_bu(b, 2, 50, coa=COA2), run=2.0)
+    ((p, ba),) = bas(b)
+    assert (ba.status, ba.seq, ba.lifetime, p.dst) == (0, 2, 50, COA2)
+    assert len(dad_probes(b)) == 1
+    e = b.hooks.cache.lookup(HOA)
+    assert (e.sequence_number, e.care_of_address, e.lifetime) == (2, COA2, 200.0)
+
+
+def test_repeated_or_older_sequence_number_during_dad_is_ignored() -> None:
+    b = HaBench()
+    b.inject(home_bu(b, 5), run=0.3)
+    b.inject(home_bu(b, 5), run=0.1)
+    b.inject(home_bu(b, 4), run=2.0)
+    ((_, ba),) = bas(b)
+    assert ba.seq == 5 and len(dad_probes(b)) == 1 and b.hooks.cache.lookup(HOA).sequence_number == 5
+
+
+def test_deregistration_during_dad_cancels_the_registration_and_is_answered() -> None:
     b = HaBench()
     b.inject(home_bu(b, 1), run=0.3)
-    b.inject(home_bu(b, 2), run=2.0)
+    assert HOA in b.hooks.registrar.pending
+    b.inject(home_bu(b, 2, 0, coa=HOA, src=HOA), link="home", run=0.1)  # came home before the BA
+    ((p, ba),) = bas(b, link="home")
+    assert (p.dst, ba.seq, ba.status) == (HOA, 2, 133)  # §10.3.2: no home registration to delete
+    assert HOA not in b.hooks.registrar.pending
+    b.mark()
+    b.run(3.0)  # the cancelled DAD neither answers nor installs anything later
+    assert bas(b) == [] and len(b.hooks.cache) == 0 and not b.node.proxies
+    assert not b.node.interfaces["eth0"].in_group(solicited_node(HOA))
+
+
+def test_deregistration_during_link_local_dad_of_a_refresh_deletes_the_binding() -> None:
+    b = HaBench()
+    register(b, seq=1)
+    b.mark()
+    b.inject(home_bu(b, 2, L=True), run=0.3)  # L newly set: DAD for the link-local address
+    b.inject(home_bu(b, 3, 0), run=0.1)
     ((_, ba),) = bas(b)
-    assert ba.seq == 1 and len(dad_probes(b)) == 1
+    assert (ba.seq, ba.status) == (3, 0)
+    b.mark()
+    b.run(3.0)
+    assert bas(b) == [] and len(b.hooks.cache) == 0 and not b.node.proxies
+
+
+def test_newer_bu_clearing_l_during_dad_stops_checking_the_link_local_address() -> None:
+    b = HaBench()
+    b.inject(home_bu(b, 1, L=True), run=0.3)
+    assert len(dad_probes(b)) == 2
+    b.inject(home_bu(b, 2, L=False), run=2.0)
+    ((_, ba),) = bas(b)
+    assert (ba.seq, ba.status) == (2, 0)
+    assert b.node.proxies == {("eth0", HOA): True} and not b.hooks.cache.lookup(HOA).link_local_compat
 
 
 def _reject(b, pkt, status, seq):
