@@ -109,7 +109,19 @@ def ext_headers(exact: bool) -> st.SearchStrategy[tuple]:  # type: ignore[type-a
 nd_option = st.one_of(
     st.builds(I.SourceLinkLayerAddress, macs),
     st.builds(I.TargetLinkLayerAddress, macs),
-    st.builds(I.PrefixInformation, addrs, u8, st.booleans(), st.booleans(), st.booleans(), u32, u32, _bits(5), u32),
+    # Prefix Length <= 128: a larger one is an invalid option that decodes as UnknownNDOption (RFC 4861 §4.6.2)
+    st.builds(
+        I.PrefixInformation,
+        addrs,
+        st.integers(0, 128),
+        st.booleans(),
+        st.booleans(),
+        st.booleans(),
+        u32,
+        u32,
+        _bits(5),
+        u32,
+    ),
     st.builds(I.MTUOption, u32, u16),
     st.builds(I.AdvertisementInterval, u32, u16),
     st.builds(I.HomeAgentInformation, s16, u16, u16),
