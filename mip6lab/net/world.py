@@ -263,37 +263,28 @@ class World:
 
     # ------------------------------------------------------------------------------ kernel events
     def _deliver(self, link: Link, targets: list[tuple[Any, str]], frame: bytes) -> None:
-        now = self.sim.now
         ends = link.ends
         for node, ifname in targets:
             if (node.name, ifname) not in ends:
                 continue  # detached while the frame was in flight
-            try:
-                actions = node.handle_frame(now, ifname, frame)
-            except Exception as exc:
-                _discard_outbox(node)
-                self._node_error(node.name, "handle_frame", exc)
-                continue
-            if actions:
-                self.perform(node, actions)
+            self._enter(node, "handle_frame", ifname, frame)
 
     def _fire_timer(self, node: Any, key: Hashable) -> None:
         self._timers.pop((node.name, key), None)
-        try:
-            actions = node.handle_timer(self.sim.now, key)
-        except Exception as exc:
-            _discard_outbox(node)
-            self._node_error(node.name, "handle_timer", exc)
-            return
-        if actions:
-            self.perform(node, actions)
+        self._enter(node, "handle_timer", key)
 
     def _link_change(self, node: Any, ifname: str, attached: bool) -> None:
+        self._enter(node, "handle_link_change", ifname, attached)
+
+    def _enter(self, node: Any, entry: str, *args: Any) -> None:
+        """Call one of ``node``'s entry points (``handle_frame``, ``handle_timer``, ``handle_link_change``)
+        with the current time, then carry out the Actions it returned. A failure is contained: what
+        the node emitted before it raised is thrown away and the error is recorded."""
         try:
-            actions = node.handle_link_change(self.sim.now, ifname, attached)
+            actions = getattr(node, entry)(self.sim.now, *args)
         except Exception as exc:
             _discard_outbox(node)
-            self._node_error(node.name, "handle_link_change", exc)
+            self._node_error(node.name, entry, exc)
             return
         if actions:
             self.perform(node, actions)
