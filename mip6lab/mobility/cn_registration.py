@@ -92,9 +92,7 @@ class CorrespondentRegistration:
         self.decisions.append((now, hoa, decision))
         node.trace_event(
             "binding",
-            f"BU seq {bu.seq} for {hoa}: {decision.outcome}"
-            + (f" (status {decision.status})" if decision.status is not None else "")
-            + f": {decision.reason}",
+            f"BU seq {bu.seq} for {hoa}: {decision.describe()}",
             home_address=hoa,
             outcome=decision.outcome,
             status=decision.status,

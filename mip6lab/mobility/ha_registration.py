@@ -239,9 +239,7 @@ class HomeRegistrar:
         self.decisions.append((self.node.now, hoa, decision))
         self.node.trace_event(
             "binding",
-            f"home BU seq {bu.seq} for {hoa}: {decision.outcome}"
-            + (f" (status {decision.status})" if decision.status is not None else "")
-            + f": {decision.reason}",
+            f"home BU seq {bu.seq} for {hoa}: {decision.describe()}",
             home_address=hoa,
             outcome=decision.outcome,
             status=decision.status,

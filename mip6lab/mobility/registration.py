@@ -163,6 +163,11 @@ class BUDecision:
         """Whether the BA must carry Binding Authorization Data (§9.5.4)."""
         return self.kbm is not None and self.status not in NONCE_EXPIRY_STATUSES
 
+    def describe(self) -> str:
+        """The decision in one line for traces: outcome, status if any, and the reason."""
+        status = f" (status {self.status})" if self.status is not None else ""
+        return f"{self.outcome}{status}: {self.reason}"
+
 
 @dataclass(frozen=True, slots=True)
 class BAResult:
