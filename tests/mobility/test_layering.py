@@ -38,9 +38,31 @@ def test_protocol_modules_do_not_import_the_lab() -> None:
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+def _private_lab_names(path: Path) -> list[str]:
+    """Private names of the Lab a file uses: ``lab._x`` / ``_lab._x`` reads and ``from mip6lab.lab
+    import _x``."""
+    out: list[str] = []
+    for n in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in ("lab", "_lab"):
+            if n.attr.startswith("_") and not n.attr.startswith("__"):
+                out.append(f"{n.value.id}.{n.attr}")
+        elif isinstance(n, ast.ImportFrom) and n.module == "mip6lab.lab":
+            out += [a.name for a in n.names if a.name.startswith("_")]
+    return out
+
+
 def test_no_private_lab_names_used_anywhere_in_mobility() -> None:
-    for p in MOBILITY.glob("*.py"):
-        assert "_lab._mac" not in p.read_text(), p.name
+    used = {p.name: _private_lab_names(p) for p in sorted(MOBILITY.glob("*.py"))}
+    assert {k: v for k, v in used.items() if v} == {}
+
+
+def test_private_lab_name_check_catches_each_form(tmp_path: Path) -> None:
+    f = tmp_path / "m.py"
+    f.write_text(
+        "from mip6lab import lab as _lab\nfrom mip6lab.lab import _plain_node\n"
+        "def g(lab):\n    return _lab._x(1), lab._build, lab.nodes, _lab.__name__\n"
+    )
+    assert sorted(_private_lab_names(f)) == ["_lab._x", "_plain_node", "lab._build"]
 
 
 def test_roles_registers_the_three_factories() -> None:
