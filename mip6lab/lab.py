@@ -72,9 +72,6 @@ def mac_for(node_index: int, if_index: int) -> str:
     return f"02:00:00:00:{node_index + 1:02x}:{if_index + 1:02x}"
 
 
-_mac = mac_for  # old private name, kept for callers written before mac_for was public
-
-
 NodeFactory = Callable[["Lab", NodeSpec], IPv6Node]
 
 
