@@ -42,7 +42,6 @@ class CaptureRecord:
         "dst_mac",
         "frame",
         "trace_id",
-        "dropped",
         "drop_reason",
         "_decoded",
     )
@@ -58,7 +57,6 @@ class CaptureRecord:
         dst_mac: str,
         frame: bytes,
         trace_id: int = 0,
-        dropped: bool = False,
         drop_reason: str = "",
     ) -> None:
         self.index = index
@@ -70,9 +68,13 @@ class CaptureRecord:
         self.dst_mac = dst_mac
         self.frame = frame
         self.trace_id = trace_id
-        self.dropped = dropped
         self.drop_reason = drop_reason
         self._decoded = _UNSET
+
+    @property
+    def dropped(self) -> bool:
+        """The link lost or refused the frame (it has a ``drop_reason``)."""
+        return bool(self.drop_reason)
 
     @property
     def decoded(self) -> Ethernet | None:
@@ -120,7 +122,6 @@ class Capture:
         dst_mac: str,
         frame: bytes,
         trace_id: int = 0,
-        dropped: bool = False,
         drop_reason: str = "",
     ) -> CaptureRecord | None:
         if not self.enabled:
@@ -135,7 +136,6 @@ class Capture:
             dst_mac,
             frame,
             trace_id,
-            dropped,
             drop_reason,
         )
         self.records.append(rec)

@@ -252,7 +252,7 @@ class World:
             reason = "mtu"
         if reason:
             link.frames_dropped += 1
-            self.capture.record(now, link.name, sender, (), src, dst, frame, trace_id, True, reason)
+            self.capture.record(now, link.name, sender, (), src, dst, frame, trace_id, reason)
             if reason == "mtu":
                 raise WorldError(f"{sender} sent {len(frame) - ETH_HEADER_LEN} bytes on {link.name} (MTU {link.mtu})")
             return
