@@ -345,18 +345,27 @@ class Lab:
             return self.capture.write_pcap_per_link(str(p))
         return [self.capture.write_pcapng(str(p))]
 
+    def security_databases(self) -> list[Any]:
+        """Every ESP security association database a node holds (mobile nodes and home agents
+        expose theirs with ``security_databases()``); empty when ESP is off."""
+        found: list[Any] = []
+        for node in self.nodes.values():
+            get = getattr(node, "security_databases", None)
+            for db in get() if get is not None else []:
+                if not any(db is f for f in found):
+                    found.append(db)
+        return found
+
     def esp_sa_table(self) -> list[str]:
-        """Wireshark/tshark ESP SA lines for every security association a home agent holds (each
-        mobile node-home agent pair, both directions), so captures can be decrypted:
+        """Wireshark/tshark ESP SA lines for every security association in the lab (each mobile
+        node-home agent pair, both directions), so captures can be decrypted:
         ``tshark -o esp.enable_encryption_decode:TRUE -o "uat:esp_sa:LINE" ...`` or Wireshark's
         Protocols > ESP > ESP SAs. Empty when ESP is off."""
-        from mip6lab.mobility.ipsec import SecurityPolicyDatabase, wireshark_esp_sa_table
+        from mip6lab.mobility.ipsec import wireshark_esp_sa_table
 
         lines: list[str] = []
-        for node in self.nodes.values():
-            db = getattr(getattr(getattr(node, "mobility", None), "ipsec", None), "db", None)
-            if isinstance(db, SecurityPolicyDatabase):
-                lines += [ln for ln in wireshark_esp_sa_table(db) if ln not in lines]
+        for db in self.security_databases():
+            lines += [ln for ln in wireshark_esp_sa_table(db) if ln not in lines]
         return lines
 
     def save_esp_keys(self, path: str | Path) -> int:

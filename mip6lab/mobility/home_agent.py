@@ -497,6 +497,10 @@ class HomeAgent(Router):
         self.last_frame_source: dict[str, str] = {}
         self.hooks = HomeAgentHooks(self, **options)
 
+    def security_databases(self) -> list[Any]:
+        """The ESP security associations this home agent holds, for all the mobile nodes it serves."""
+        return [self.hooks.ipsec.db] if self.hooks.ipsec.enabled else []
+
     def handle_frame(self, now: float, ifname: str, frame: bytes) -> list[Action]:
         if len(frame) >= 12:
             self.last_frame_source[ifname] = frame[6:12].hex(":")

@@ -83,6 +83,11 @@ class MobileNodeIPsec:
             self._dbs[key] = db
         return db
 
+    def databases(self) -> list[SecurityPolicyDatabase]:
+        """Every SAD/SPD this mobile node holds (one per home address and home agent pair); none when
+        ESP is off."""
+        return [] if self.mode == "off" else list(self._dbs.values())
+
     def install(self, home_address: Addr, home_agent: Addr, db: SecurityPolicyDatabase) -> None:
         """Use ``db`` for this pair (tests hand in the MN half of a pair they also give a fake HA)."""
         self._dbs[(home_address, home_agent)] = db

@@ -518,6 +518,10 @@ class MobileNode(IPv6Node):
         self.send_packet(IPv6(src, to, MobilityHeader(BindingError(status, home)), hlim=self.hop_limit()))
 
     # ================================================================= reading
+    def security_databases(self) -> list[Any]:
+        """The ESP security associations this node holds (for readers and the packet inspector)."""
+        return self.ipsec.databases()
+
     def snapshot(self) -> dict[str, Any]:
         """Plain data for ``Lab.state``/widgets."""
 

@@ -74,45 +74,10 @@ class EspOpened:
     encryption: str  # "null" or "aes-cbc"
 
 
-def find_spds(lab: Lab, depth: int = 3) -> list[Any]:
-    """Every SecurityPolicyDatabase a node holds, found by type: in an attribute of the node, of its
-    mobility role, or of their helper objects (up to ``depth`` levels; dict and list values too).
-
-    The widgets do not know where a role keeps its keys (the mobile node keeps one database per
-    home agent in its IPsec helper, the home agent one for all its mobile nodes).
-    """
-    from mip6lab.mobility.ipsec import SecurityPolicyDatabase
-
-    found: list[Any] = []
-    seen: set[int] = set()
-
-    def children(obj: Any) -> list[Any]:
-        if isinstance(obj, dict):
-            return list(obj.values())[:64]
-        if isinstance(obj, (list, tuple)):
-            return list(obj)[:64]
-        try:
-            return list(vars(obj).values())
-        except TypeError:  # __slots__ objects
-            return [getattr(obj, n, None) for n in getattr(type(obj), "__slots__", ())]
-
-    def walk(obj: Any, level: int) -> None:
-        if obj is None or id(obj) in seen:
-            return
-        seen.add(id(obj))
-        if isinstance(obj, SecurityPolicyDatabase):
-            found.append(obj)
-            return
-        ours = type(obj).__module__.startswith("mip6lab.") or isinstance(obj, (dict, list, tuple))
-        if level >= depth or not ours or type(obj).__module__.startswith(("mip6lab.net", "mip6lab.trace")):
-            return
-        for c in children(obj):
-            walk(c, level + 1)
-
-    for node in lab.nodes.values():
-        walk(node, 0)
-        walk(getattr(node, "mobility", None), 0)
-    return found
+def find_spds(lab: Lab) -> list[Any]:
+    """Every ESP key database in the lab (:meth:`Lab.security_databases`): what the inspector may use
+    to open ESP. The nodes say where they keep their keys; the widgets only read them."""
+    return lab.security_databases()
 
 
 def _open_with(spds: list[Any], esp: ESP) -> tuple[Any, int, bytes] | None:

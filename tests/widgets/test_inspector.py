@@ -69,7 +69,7 @@ def test_esp_without_and_with_keys(lab: Lab) -> None:
     assert "encrypted, no keys" in p.esp.value
 
     lab2 = Lab("ping")
-    lab2.nodes["ha"].spd = ha_db
+    lab2.nodes["ha"].security_databases = lambda: [ha_db]  # a node that holds keys says so
     j = inject(lab2, "home", "mn", "ha", pkt)
     p2 = PacketInspector(lab2)
     p2.select_record(j)

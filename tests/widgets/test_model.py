@@ -55,7 +55,7 @@ def test_esp_is_opened_only_with_the_nodes_keys(lab: Lab) -> None:
 
     lab2 = Lab("ping")
     lab2.run(1.0)
-    lab2.nodes["ha"].ipsec = ha_db  # a role keeps its SPD in some attribute: found by type
+    lab2.nodes["ha"].security_databases = lambda: [ha_db]  # a node that holds keys says so
     assert find_spds(lab2) == [ha_db]
     i2 = inject(lab2, "home", "mn", "ha", pkt)
     info2 = packet_info(lab2, lab2.capture[i2])
