@@ -63,3 +63,22 @@ def test_lab_opens_the_workbook_front_page(monkeypatch) -> None:  # type: ignore
     cmd = seen["cmd"]
     assert cmd[1] == "lab" and "notebooks/00-start-here.ipynb" in cmd and "--port=9999" in cmd  # type: ignore[index,operator]
     assert (Path(str(seen["cwd"])) / "notebooks" / "00-start-here.ipynb").is_file()
+
+
+def test_readme_recipe_decrypts_aes_esp_with_tshark(tmp_path: Path) -> None:
+    """`mip6lab run ... --esp aes --pcap F` writes F.esp_sa; with it tshark opens the BU and BA."""
+    import pytest
+
+    from mip6lab import tshark
+
+    if not tshark.available():
+        pytest.skip("tshark not installed")
+    pcap = tmp_path / "run.pcapng"
+    p = run_cli("run", "first-foreign-link", "--esp", "aes", "--pcap", str(pcap))
+    assert p.returncode == 0, p.stderr
+    lines = (tmp_path / "run.pcapng.esp_sa").read_text().splitlines()
+    assert len(lines) == 4 and all("AES-CBC" in ln for ln in lines)
+    keys = [a for ln in lines for a in ("-o", f"uat:esp_sa:{ln}")]
+    assert tshark.fields(pcap, ["mip6.mhtype"], display_filter="mipv6") == []  # encrypted: unreadable
+    opened = tshark.fields(pcap, ["mip6.mhtype"], "mipv6", extra=("-o", "esp.enable_encryption_decode:TRUE", *keys))
+    assert {r["mip6.mhtype"] for r in opened} == {"5", "6"}  # Binding Update and Acknowledgement
