@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="null",
         help="ESP protection of MN-HA signalling (default null: integrity only, readable)",
     )
-    r.add_argument("--all", action="store_true", help="also list Neighbor Discovery and other plumbing")
+    r.add_argument("--all", action="store_true", help="every frame on every link, Neighbor Discovery included")
     lab = sub.add_parser("lab", help="open the workbook in JupyterLab")
     lab.add_argument("--no-browser", action="store_true")
     lab.add_argument("--port", type=int, default=None)
@@ -81,8 +81,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         lab.run(until=args.until if args.until is not None else lab.scenario.duration)
     except LabError as e:
         raise UserError(str(e)) from None
-    for row in lab.messages(signalling_only=not args.all):
-        print(row.line())
+    if args.all:  # every frame on every link
+        for row in lab.messages():
+            print(row.line())
+    else:  # each packet once, where it was sent; Neighbor Discovery hidden
+        for row in lab.messages(signalling_only=True, first_hop_only=True):
+            print(row.packet_line())
     if args.pcap:
         try:
             lab.save_pcap(args.pcap)

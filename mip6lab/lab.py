@@ -52,11 +52,19 @@ class MessageRow:
     name: str
     summary: str
     dropped: bool
+    origin: str = ""  # the node that sent the IPv6 packet (its Source Address), or the address itself
+    destination: str = ""  # the node its Destination Address belongs to, or the address itself
 
     def line(self) -> str:
+        """One hop: time, link, the frame's sender and receivers on that link, the message."""
         to = ",".join(self.receivers) if self.receivers else "-"
         lost = "  [lost]" if self.dropped else ""
         return f"{self.time:10.4f}  {self.link:<9} {self.sender:>5} -> {to:<8} {self.summary}{lost}"
+
+    def packet_line(self) -> str:
+        """One packet: time, the link it left from, origin => destination (IPv6 addresses as node names)."""
+        lost = "  [lost]" if self.dropped else ""
+        return f"{self.time:10.4f}  {self.link:<9} {self.origin:>5} => {self.destination:<8} {self.summary}{lost}"
 
 
 def _unsolicited_na(frame: Any) -> bool:
@@ -311,10 +319,17 @@ class Lab:
 
     # ================================================================ reading
     def messages(
-        self, *, signalling_only: bool = False, link: str | None = None, node: str | None = None
+        self,
+        *,
+        signalling_only: bool = False,
+        link: str | None = None,
+        node: str | None = None,
+        first_hop_only: bool = False,
     ) -> list[MessageRow]:
-        """The capture as readable rows, in time order. ``signalling_only`` hides Neighbor
-        Discovery (RS, RA, NS, NA)."""
+        """The capture as readable rows, in time order, one per frame on each link.
+        ``signalling_only`` hides Neighbor Discovery (RS, RA, NS, NA) except unsolicited NAs;
+        ``first_hop_only`` keeps each packet once, where it was sent (a router forwarding a packet it
+        did not originate is left out; a home agent's tunnel is a packet of its own)."""
         from mip6lab.wire.summary import name as packet_name
         from mip6lab.wire.summary import summary
 
@@ -322,17 +337,55 @@ class Lab:
             self._check_link(link)
         if node is not None:
             self.node(node)
+        names = self._address_names()
         rows = []
         for r in self.capture.filter(link=link, node=node):
             frame = r.decoded
+            pkt = getattr(frame, "payload", None)
             if frame is None:
                 nm, text = "?", f"undecodable frame ({len(r.frame)} bytes)"
             else:
                 nm, text = packet_name(frame), summary(frame)
             if signalling_only and nm in PLUMBING and not _unsolicited_na(frame):
                 continue
-            rows.append(MessageRow(r.index, r.time, r.link, r.sender, tuple(r.receivers), nm, text, r.dropped))
+            if first_hop_only and self._forwarded(r.sender, pkt):
+                continue
+            origin = destination = ""
+            if isinstance(pkt, IPv6):
+                origin, destination = names.get(pkt.src, str(pkt.src)), names.get(pkt.dst, str(pkt.dst))
+            rows.append(
+                MessageRow(
+                    r.index, r.time, r.link, r.sender, tuple(r.receivers), nm, text, r.dropped, origin, destination
+                )
+            )
         return rows
+
+    def _forwarded(self, sender: str, pkt: Any) -> bool:
+        """A frame a router sent on behalf of someone else (not from one of its own addresses)."""
+        node = self.nodes.get(sender)
+        return isinstance(node, Router) and isinstance(pkt, IPv6) and not node.addresses.is_assigned(pkt.src)
+
+    def _address_names(self) -> dict[IPv6Address, str]:
+        """Address -> node name: every address a node holds now, its home address, and every source
+        address a host (hosts never forward) has sent from, so past care-of addresses keep their name."""
+        names: dict[IPv6Address, str] = {ALL_NODES: "all-nodes"}
+        for r in self.capture:
+            node = self.nodes.get(r.sender)
+            pkt = getattr(r.decoded, "payload", None)
+            if (
+                node is not None
+                and not isinstance(node, Router)
+                and isinstance(pkt, IPv6)
+                and not pkt.src.is_unspecified
+            ):
+                names.setdefault(pkt.src, r.sender)
+        for name, node in self.nodes.items():
+            for e in node.addresses.all():
+                names[e.addr] = name
+            hoa = node.mobility.home_address if node.mobility is not None else None
+            if hoa is not None:
+                names[hoa] = name
+        return names
 
     def records(self) -> list[CaptureRecord]:
         return list(self.capture)

@@ -82,3 +82,14 @@ def test_readme_recipe_decrypts_aes_esp_with_tshark(tmp_path: Path) -> None:
     assert tshark.fields(pcap, ["mip6.mhtype"], display_filter="mipv6") == []  # encrypted: unreadable
     opened = tshark.fields(pcap, ["mip6.mhtype"], "mipv6", extra=("-o", "esp.enable_encryption_decode:TRUE", *keys))
     assert {r["mip6.mhtype"] for r in opened} == {"5", "6"}  # Binding Update and Acknowledgement
+
+
+def test_run_shows_each_packet_once_with_its_origin_and_destination(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["run", "ping", "--until", "8"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    requests = [ln for ln in out if "Echo Request" in ln]
+    assert len(requests) == 3  # one line per ping, not one per link it crossed
+    assert all(" mn => cn " in ln and " home " in ln for ln in requests)
+    assert main(["run", "ping", "--until", "8", "--all"]) == 0
+    every = capsys.readouterr().out.splitlines()
+    assert len([ln for ln in every if "Echo Request" in ln]) == 3 * 4  # home, core-ha, core-rcn, cn-link
