@@ -64,23 +64,32 @@ class AddressTable:
 
     def __init__(self) -> None:
         self._entries: dict[tuple[str, Addr], AddressEntry] = {}
+        self._first: dict[Addr, AddressEntry] = {}  # per address, its first entry in table order
+
+    def _reindex(self) -> None:
+        """Rebuild the index :meth:`find` answers from (every packet received asks it; the table
+        changes rarely)."""
+        first: dict[Addr, AddressEntry] = {}
+        for e in self._entries.values():
+            first.setdefault(e.addr, e)
+        self._first = first
 
     def add(self, entry: AddressEntry) -> AddressEntry:
         self._entries[(entry.ifname, entry.addr)] = entry
+        self._reindex()
         return entry
 
     def remove(self, ifname: str, addr: Addr) -> AddressEntry | None:
-        return self._entries.pop((ifname, addr), None)
+        e = self._entries.pop((ifname, addr), None)
+        self._reindex()
+        return e
 
     def get(self, ifname: str, addr: Addr) -> AddressEntry | None:
         return self._entries.get((ifname, addr))
 
     def find(self, addr: Addr) -> AddressEntry | None:
-        """The entry for ``addr`` on any interface."""
-        for e in self._entries.values():
-            if e.addr == addr:
-                return e
-        return None
+        """The entry for ``addr`` on any interface (the first one added, if several hold it)."""
+        return self._first.get(addr)
 
     def for_interface(self, ifname: str) -> list[AddressEntry]:
         return [e for e in self._entries.values() if e.ifname == ifname]
@@ -112,6 +121,8 @@ class AddressTable:
             elif e.state == AddrState.PREFERRED and e.preferred_until <= now:
                 e.state = AddrState.DEPRECATED
                 deprecated.append(e)
+        if removed:
+            self._reindex()
         return deprecated, removed
 
     def next_deadline(self, ifname: str, addr: Addr) -> float:

@@ -52,7 +52,14 @@ from mip6lab.ipv6.upper import Delivery, UpperHandler
 from mip6lab.sansio import Action, SansIONode, Transmit
 from mip6lab.trace import Trace
 from mip6lab.wire import icmp as I
-from mip6lab.wire.codec import DecodeError, decode_frame, encode_frame, encode_ipv6, upper_checksum_ok
+from mip6lab.wire.codec import (
+    DecodeError,
+    decode_frame,
+    encode_frame,
+    encode_ipv6,
+    upper_checksum_ok,
+    with_hop_limit,
+)
 from mip6lab.wire.ip import NH_TCP, NH_UDP, Addr, Ethernet, IPv6
 from mip6lab.wire.transport import ACK, FIN, RST, SYN, TCP
 
@@ -98,6 +105,7 @@ class IPv6Node(SansIONode):
         self.autoconfigure = not self.is_router  # SLAAC from RAs (RFC 4862 §5.5)
         self.icmp_limiter = TokenBucket()
         self.current_run: Any = None  # the receive run whose upper layer is running (step 11)
+        self.received: tuple[IPv6, bytes] | None = None  # the packet being received, and its frame
         self.link_change_listeners: list[LinkChangeListener] = []
         self.ra_listeners: list[RAListener] = []
         self.dad_listeners: list[DadCallback] = []
@@ -230,7 +238,11 @@ class IPv6Node(SansIONode):
         elif isinstance(pkt.payload, I.UnknownICMPv6) and pkt.payload.type == I.REDIRECT:
             self.trace_event("nd", f"{ifname}: Redirect from {pkt.src} ignored")
         else:
-            self.receive_algorithm(self, pkt, ifname, link_multicast=bool(int(eth.dst[:2], 16) & 1))
+            self.received = (pkt, frame)  # lets Router.forward send the octets on as they came
+            try:
+                self.receive_algorithm(self, pkt, ifname, link_multicast=bool(int(eth.dst[:2], 16) & 1))
+            finally:
+                self.received = None
         return self.drain()
 
     def on_decode_error(self, ifname: str, frame: bytes, error: DecodeError) -> None:
@@ -442,11 +454,13 @@ class IPv6Node(SansIONode):
         run.result = "discarded: not for us"
 
     # ================================================================= link-layer output
-    def transmit(self, ifname: str, mac: str, packet: IPv6, trace_id: int = 0) -> bool:
+    def transmit(self, ifname: str, mac: str, packet: IPv6, trace_id: int = 0, octets: bytes | None = None) -> bool:
+        """Frame ``packet`` to ``mac`` on ``ifname``; ``octets``, when given, are ``packet`` already
+        encoded (a router forwarding what it received, :meth:`Router.forwarded_octets`)."""
         iface = self.interfaces[ifname]
         if not iface.attached:
             return False
-        frame = encode_frame(Ethernet(mac, iface.mac, packet))
+        frame = encode_frame(Ethernet(mac, iface.mac, packet if octets is None else octets))
         if len(frame) - 14 > iface.mtu:
             self.trace_event("send", f"{ifname}: {len(frame) - 14}-octet packet exceeds MTU {iface.mtu}: dropped")
             return False
@@ -921,13 +935,27 @@ class Router(IPv6Node):
             run.result = "ICMPv6 destination unreachable: beyond scope of source address"
             return
         out = replace(packet, hlim=packet.hlim - 1)
-        size = len(encode_ipv6(out))
+        octets = self.forwarded_octets(packet, out)
         mtu = self.interfaces[route.ifname].mtu
-        if size > mtu:
+        if len(octets) > mtu:
             self.icmp_error(packet, I.PACKET_TOO_BIG, 0, mtu=mtu)
             run.result = "ICMPv6 packet too big"
             return
         next_hop = route.next_hop if route.next_hop is not None else dst
         if run is not NO_RUN and run.steps:
             run.steps[-1].inputs.update(route=route, next_hop=next_hop, interface=route.ifname)
-        sending.resolve_and_send(self, out, next_hop, route.ifname, run, steps=False)
+        sending.resolve_and_send(self, out, next_hop, route.ifname, run, steps=False, octets=octets)
+
+    def forwarded_octets(self, packet: IPv6, out: IPv6) -> bytes:
+        """The octets of ``out``: ``packet`` as forwarded, its Hop Limit one less.
+
+        Fast path: when ``packet`` is the one decoded from the frame being handled, they are that
+        frame's IPv6 octets with the Hop Limit octet rewritten - byte for byte what encoding ``out``
+        gives, since the codec round-trips exactly (``encode_ipv6(decode_ipv6(b)) == b``) and no
+        checksum covers the Hop Limit; it saves encoding the packet again. Any other packet (one
+        built or decapsulated here) is encoded.
+        """
+        received = self.received
+        if received is not None and received[0] is packet:
+            return with_hop_limit(received[1][14:], out.hlim)  # after the Ethernet header
+        return encode_ipv6(out)

@@ -155,7 +155,8 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
                 use(node.now)
         else:
             next_hop, ifname = entry.next_hop, entry.ifname
-            send_step(run, 5, f"{next_hop} on {ifname}", next_hop=next_hop, interface=ifname)
+            if run is not NO_RUN:  # formatting an address costs more than the step itself
+                send_step(run, 5, f"{next_hop} on {ifname}", next_hop=next_hop, interface=ifname)
 
         # Step 6: the outer packet of a reverse tunnel goes straight to the neighbor cache.
         if tunneled:
@@ -223,26 +224,38 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
 
 
 def resolve_and_send(
-    node: IPv6Node, packet: IPv6, next_hop: Addr, ifname: str, run: Any, *, steps: bool = True
+    node: IPv6Node,
+    packet: IPv6,
+    next_hop: Addr,
+    ifname: str,
+    run: Any,
+    *,
+    steps: bool = True,
+    octets: bytes | None = None,
 ) -> bool:
     """Steps 16-19: the neighbor cache, address resolution if needed, and the frame.
 
     ``steps=False`` for forwarded packets (a router's forwarding is not Figure 35; its run is the
-    receiving one): the same logic, recorded only in the run's result.
+    receiving one): the same logic, recorded only in the run's result. ``octets``: ``packet``
+    already encoded (a router's forwarding fast path), sent as they are.
     """
     r = run if steps else NO_RUN
+    record = r is not NO_RUN  # every packet passes here: build step records only when they are kept
     iface = node.interfaces.get(ifname)
     if iface is None or not iface.attached:
         send_step(r, 16, f"interface {ifname} is down")
         return _finish(run, packet, f"discarded: interface {ifname} down", False)
     nc = iface.neighbors
     e = nc.get(next_hop)
-    send_step(r, 16, f"{e.state.value}" if e else "no entry", next_hop=next_hop, state=e.state if e else None)
+    if record:
+        send_step(r, 16, f"{e.state.value}" if e else "no entry", next_hop=next_hop, state=e.state if e else None)
     if e is not None and e.state != NudState.INCOMPLETE:
         nc.resolve(next_hop, packet, node.now)  # STALE -> DELAY starts NUD
-        send_step(r, 17, e.mac, mac=e.mac, state=e.state)
-        node.transmit(ifname, e.mac or "", packet, run.id)
-        send_step(r, 19, f"to {e.mac} on {ifname}", mac=e.mac, interface=ifname)
+        if record:
+            send_step(r, 17, e.mac, mac=e.mac, state=e.state)
+        node.transmit(ifname, e.mac or "", packet, run.id, octets)
+        if record:
+            send_step(r, 19, f"to {e.mac} on {ifname}", mac=e.mac, interface=ifname)
         return _finish(run, packet, "sent" if steps else "forwarded", True)
     nc.resolve(next_hop, (packet, run, steps), node.now)
     send_step(

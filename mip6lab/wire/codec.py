@@ -31,6 +31,7 @@ No scapy here: this is the fast path (struct), proved byte-identical to scapy by
 
 from __future__ import annotations
 
+import functools
 import struct
 from ipaddress import IPv6Address, IPv6Network
 
@@ -82,6 +83,7 @@ __all__ = [
     "ha_anycast",
     "mac_to_bytes",
     "bytes_to_mac",
+    "with_hop_limit",
     "ETHERTYPE_IPV6",
 ]
 
@@ -105,6 +107,7 @@ class DecodeError(Exception):
 
 
 # =========================================================================== addresses, MACs
+@functools.lru_cache(maxsize=256)  # a few MACs, one conversion each, not two per frame
 def mac_to_bytes(mac: str) -> bytes:
     """'00:11:22:33:44:55' -> 6 octets."""
     b = bytes.fromhex(mac.replace(":", "").replace("-", ""))
@@ -835,6 +838,20 @@ def encode_ipv6(pkt: IPv6) -> bytes:
     return (
         _IP6.pack(0x60000000 | (pkt.tc << 20) | pkt.fl, len(body), nh, pkt.hlim, pkt.src.packed, pkt.dst.packed) + body
     )
+
+
+HOP_LIMIT_OFFSET = 7  # octet of the Hop Limit in the IPv6 header
+
+
+def with_hop_limit(octets: bytes, hlim: int) -> bytes:
+    """``octets`` (one encoded IPv6 packet) with the Hop Limit set to ``hlim``, the rest untouched.
+
+    What a router does to a packet it forwards (RFC 8200 §3). No checksum covers the Hop Limit (the
+    upper-layer pseudo-header holds addresses, length and Next Header; ESP's ICV covers only ESP), so
+    no other octet changes: for decoded octets ``b``, this equals
+    ``encode_ipv6(replace(decode_ipv6(b), hlim=hlim))`` because the codec round-trips exactly.
+    """
+    return octets[:HOP_LIMIT_OFFSET] + bytes((hlim,)) + octets[HOP_LIMIT_OFFSET + 1 :]
 
 
 def _decode_ipv6(buf: bytes, start: int, end: int) -> IPv6:
