@@ -61,6 +61,8 @@ __all__ = [
     "handovers",
     "path_stats",
     "path_stretch",
+    "parts_figure",
+    "silence_link_layer",
 ]
 
 SIGNALLING_PARTS = (
@@ -466,3 +468,62 @@ def path_stretch(lab: Lab, src: str, dst: str, by: str = "delay", since: float =
     if missing:
         raise LabError(f"no {' or '.join(missing)} data packets from {src} to {dst} in this run")
     return getattr(stats["tunnel"], by) / getattr(stats["ro"], by)
+
+
+# ================================================================================ experiments and pictures
+def silence_link_layer(lab: Lab, node: str = "mn", at: float | None = None) -> None:
+    """From simulated time ``at`` (default: now) on, ``node`` gets no link-layer media-change indications:
+    a link layer that does not report attachments (RFC 6275 §11.5.1 then leaves movement detection to
+    Router Advertisements: a new prefix only counts once the old router is presumed lost, after missing
+    its advertisements). Keep ``at`` after the initial attachment at time 0."""
+    n = lab.node(node)
+
+    def silence() -> None:
+        n.handle_link_change = lambda now, ifname, attached: []  # type: ignore[method-assign]
+
+    lab.at(lab.now if at is None else at, silence)
+
+
+PART_COLOURS = {
+    "movement_detection": "#1f77b4",
+    "dad": "#9467bd",
+    "home_registration": "#ff7f0e",
+    "return_routability": "#2ca02c",
+    "correspondent_registration": "#17becf",
+    "first_packet": "#bbbbbb",
+}
+
+
+def parts_figure(
+    rows: list[Handover],
+    labels: list[str] | None = None,
+    *,
+    title: str = "",
+    parts: tuple[str, ...] = PARTS,
+    width: float = 8.0,
+) -> Any:
+    """Horizontal stacked bars, one per handover: where the outage went (a matplotlib Figure that the
+    notebook displays; nothing global is touched)."""
+    from mip6lab.widgets._util import new_figure
+
+    labels = labels if labels is not None else [f"{h.link} @ {h.move_time:g} s" for h in rows]
+    n = max(len(rows), 1)
+    axes_h = 0.34 * n + 0.2  # inches
+    bottom, top = 1.05, 0.35 if title else 0.1
+    height = axes_h + bottom + top
+    fig = new_figure(width, height, dpi=80)
+    ax = fig.add_axes((0.16, bottom / height, 0.8, axes_h / height))
+    for i, h in enumerate(rows):
+        left = 0.0
+        for p in parts:
+            v = h.parts.get(p, 0.0)
+            label = p.replace("_", " ") if i == 0 else None
+            ax.barh(i, v, left=left, color=PART_COLOURS.get(p, "#999"), edgecolor="white", height=0.7, label=label)
+            left += v
+    ax.set_yticks(range(len(rows)), labels)
+    ax.invert_yaxis()
+    ax.set_xlabel("seconds after the move")
+    if title:
+        ax.set_title(title, fontsize=11)
+    ax.legend(ncol=3, fontsize=8, loc="upper center", bbox_to_anchor=(0.45, -0.5 / axes_h), frameon=False)
+    return fig
