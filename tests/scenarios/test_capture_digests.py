@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from capture_digests import FIXTURE, SEEDS, digest
 
 RECORDED: dict[str, dict[str, str]] = json.loads(FIXTURE.read_text())
