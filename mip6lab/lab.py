@@ -33,7 +33,7 @@ class LabError(ValueError):
 
 
 # Frames that are plumbing rather than the protocol story (hidden from `messages()` by default).
-PLUMBING = {"RS", "RA", "NS", "NA", "DAD NS"}
+PLUMBING = {"RS", "RA", "NS", "NA", "DAD NS", "MLDv2 Report", "MLD Query"}
 
 FAST_RA = {"min_interval": 1.0, "max_interval": 3.0, "min_delay_between_ras": 0.03}
 """RA timing on links a mobile node visits. RFC 6275 §7.5 allows down to 0.03-0.07 s; 1-3 s keeps
@@ -104,6 +104,7 @@ class Lab:
         esp: str = "null",
         trace: bool = True,
         topology: Topology | None = None,
+        mld: bool | None = None,
     ) -> None:
         if isinstance(scenario, str):
             if scenario not in SCENARIOS:
@@ -114,8 +115,12 @@ class Lab:
             raise LabError(f"esp must be 'off', 'null' or 'aes', not {esp!r}")
         if not isinstance(seed, int):
             raise LabError(f"seed must be an integer, not {seed!r}")
+        if mld not in (None, True, False):
+            raise LabError(f"mld must be True, False or None (on when a live link is attached), not {mld!r}")
         self.scenario = scenario
         self.seed = seed
+        self.mld = bool(mld)  # None: off until mip6lab.live attaches a link (see set_mld)
+        self.live: Any = None  # the mip6lab.live.LiveLink driving this lab, while one is attached
         self.esp = esp
         self.topology = topology if topology is not None else scenario.topology()
         self.trace = Trace(enabled=trace)
@@ -148,6 +153,7 @@ class Lab:
                     if lk.kind == "ethernet":
                         timing = FAST_RA if lk.fast_ra else {}
                         node.configure_ra(ifs.ifname, [str(lk.prefix)], **timing)
+            node.mld = self.mld
             configure = getattr(node, "lab_configure", None)
             if configure is not None:  # a role's own set-up (home agent RA flags, mobile node's home, ...)
                 configure(self, spec)
