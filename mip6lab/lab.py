@@ -200,21 +200,43 @@ class Lab:
         return float(t)
 
     def run(self, until: float | None = None) -> None:
-        """Run to simulated time ``until`` (default: the scenario's duration)."""
+        """Run to simulated time ``until`` (default: the scenario's duration). While a live link is
+        attached the lab runs by itself, paced to the wall clock: this waits until ``until``."""
         end = self.scenario.duration if until is None else self._check_time(until, "until")
         if end < self.now:
             raise LabError(f"cannot run until {end} s: the lab is already at {self.now:g} s")
+        if self.live is not None:
+            self.live.wait_until(end)
+            return
         self.world.run(until=end)
 
     def run_for(self, seconds: float) -> None:
         s = self._check_time(seconds, "seconds")
         if s < 0:
             raise LabError(f"cannot run for a negative time ({s} s)")
+        if self.live is not None:
+            self.live.wait_until(self.live.sim_time() + s)
+            return
         self.world.run(until=self.now + s)
 
     def step(self) -> str | None:
         """Run one event; a description of it, or None when nothing is left."""
+        if self.live is not None:
+            raise LabError("the lab is live (paced to the wall clock): it cannot be stepped")
         return self.world.step()
+
+    def _now_or_live(self, fn: Callable[[], Any]) -> Any:
+        """Do ``fn()`` now; while live, under the live loop's lock at the wall clock's time."""
+        return fn() if self.live is None else self.live.call(fn)
+
+    def set_mld(self, on: bool = True) -> None:
+        """Turn MLDv2 reports on or off for every node (:mod:`mip6lab.ipv6.mld`); nodes turned on
+        report the groups they already listen to at once."""
+        self.mld = bool(on)
+        for name, node in self.nodes.items():
+            node.mld = self.mld
+            if self.mld:
+                self.world.call(name, lambda _n: None)  # the node drains: its reports go out now
 
     def at(self, time: float, fn: Callable[[], Any]) -> None:
         """Schedule ``fn()`` at simulated time ``time`` (how scenario scripts say "then ...")."""
@@ -232,7 +254,7 @@ class Lab:
             raise LabError(f"{node} has no interface {ifname!r} (has: {', '.join(n.interfaces)})")
         if self.world.link_of(node, ifname) == link:
             raise LabError(f"{node} {ifname} is already on {link}")
-        self.world.move(node, ifname, link)
+        self._now_or_live(lambda: self.world.move(node, ifname, link))
 
     def where(self, node: str, ifname: str = "eth0") -> str | None:
         self.node(node)
@@ -243,12 +265,18 @@ class Lab:
         self._check_link(link)
         if not isinstance(frame, (bytes, bytearray)):
             raise LabError("a frame must be bytes")
-        self.world.inject(link, bytes(frame))
+        self._now_or_live(lambda: self.world.inject(link, bytes(frame)))
 
     def ping(self, src: str, dst: str | IPv6Address, count: int = 1, interval: float = 1.0) -> None:
         """Send ``count`` Echo Requests from ``src`` to ``dst`` (a node name or an address)."""
         node = self.node(src)
         target = dst if isinstance(dst, IPv6Address) else self.address_of(dst)
+        if self.live is not None:
+            self.live.call(lambda: self._ping_now(node, target, count, interval))
+            return
+        self._ping_now(node, target, count, interval)
+
+    def _ping_now(self, node: IPv6Node, target: IPv6Address, count: int, interval: float) -> None:
         for i in range(count):
             self.world.at(
                 self.now + i * interval,
@@ -280,6 +308,10 @@ class Lab:
         """A steady stream of numbered chunks over TCP from ``src`` to ``dst``, starting now (with
         counters of sent, received, lost and duplicated chunks). ``duration=None``: until stopped."""
         count = None if duration is None else max(1, int(rate * duration))
+        if self.live is not None:
+            return self.live.call(
+                lambda: self._stream(self.tcp, src, dst, rate=rate, chunk=chunk, count=count, port=port, name=name)
+            )
         return self._stream(self.tcp, src, dst, rate=rate, chunk=chunk, count=count, port=port, name=name)
 
     def udp_flood(
