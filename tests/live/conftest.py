@@ -12,6 +12,7 @@ import subprocess
 import pytest
 
 from mip6lab.live import missing_privileges
+from mip6lab.live.netns import cleanup
 
 NETNS = f"mip6lab-test-{os.getpid()}"
 
@@ -30,7 +31,8 @@ def netns() -> str:
     """A namespace name for one test; after it, neither the namespace nor its TAP may exist."""
     yield NETNS
     names = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    assert NETNS not in names.split(), f"namespace {NETNS} left behind"
-    assert not os.path.exists(f"/run/netns/{NETNS}")
+    left = NETNS in names.split() or os.path.exists(f"/run/netns/{NETNS}")
+    cleanup(NETNS)  # even when the test failed half-way, leave nothing for the next one
+    assert not left, f"namespace {NETNS} left behind"
     links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
     assert "mip6tap" not in links, "a TAP interface leaked into the host's namespace"
