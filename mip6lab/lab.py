@@ -243,7 +243,7 @@ class Lab:
         t = self._check_time(time, "time")
         if t < self.now:
             raise LabError(f"time {t} s is in the past (now {self.now:g} s)")
-        self.world.at(t, fn)
+        self._now_or_live(lambda: self.world.at(t, fn))
 
     # ================================================================ actions
     def move(self, node: str, link: str, ifname: str = "eth0") -> None:
@@ -405,13 +405,15 @@ class Lab:
 
     def _address_names(self) -> dict[IPv6Address, str]:
         """Address -> node name: every address a node holds now, its home address, and every source
-        address a host (hosts never forward) has sent from, so past care-of addresses keep their name."""
+        address a host (hosts never forward) or an external station (the kernel in live mode) has sent
+        from, so past care-of addresses keep their name."""
         names: dict[IPv6Address, str] = {ALL_NODES: "all-nodes"}
         for r in self.capture:
             node = self.nodes.get(r.sender)
             pkt = getattr(r.decoded, "payload", None)
+            station = node is None and r.sender in self.world.stations
             if (
-                node is not None
+                (station or node is not None)
                 and not isinstance(node, Router)
                 and isinstance(pkt, IPv6)
                 and not pkt.src.is_unspecified

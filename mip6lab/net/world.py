@@ -62,6 +62,7 @@ class World:
         self.strict = False
         self.errors: list[NodeError] = []
         self.unattached_drops = 0  # frames sent on an interface attached to no link
+        self.stations: dict[str, Any] = {}  # external stations (net.station) ever attached, by name
         self._attached: dict[tuple[str, str], Link] = {}
         self._timers: dict[tuple[str, Hashable], Event] = {}
 
@@ -216,6 +217,7 @@ class World:
             raise WorldError(f"a node is already called {station.name!r}")
         link.attach(station, station.ifname)
         self._attached[(station.name, station.ifname)] = link
+        self.stations[station.name] = station
 
     def detach_station(self, station: Any) -> None:
         link = self._attached.pop((station.name, station.ifname), None)
