@@ -22,6 +22,8 @@ from mip6lab.wire import icmp as I
 from mip6lab.wire.ip import DestinationOptions, HomeAddressOption, IPv6
 
 PORT = 40080
+ETH_P_ALL = 0x0003
+PACKET_OUTGOING = 4  # sll_pkttype of a frame the kernel sent
 CHUNK = 200
 LINUX_EUI64_IID = "ff:fe00:ee01"  # RFC 4291 App. A / RFC 2464 §4 from 02:00:00:00:ee:01 (U/L bit flipped: 00)
 
@@ -52,6 +54,17 @@ def packets(lab: Lab, sender: str | None = None) -> list[tuple[float, str, tuple
 def ping_rtts(lv: LiveLink, dst: IPv6Address, count: int = 5) -> list[float]:
     r = lv.exec("ping", "-6", "-n", "-c", str(count), "-i", "0.2", "-W", "2", str(dst), timeout=20)
     return [float(m) for m in re.findall(r"time=([\d.]+) ms", r.stdout)]
+
+
+def drain_packet_socket(sock: socket.socket) -> list[tuple[bytes, int]]:
+    """Frames a packet socket holds: (frame, packet type)."""
+    out = []
+    while True:
+        try:
+            frame, addr = sock.recvfrom(65536)
+        except BlockingIOError:
+            return out
+        out.append((frame, addr[2]))
 
 
 class Sender:
@@ -204,12 +217,31 @@ def test_kernel_on_the_home_link(netns: str) -> None:
     lab.run(until=6.0)  # registered with the home agent (fast, deterministic)
     ha_mac = lab.nodes["ha"].interfaces["eth0"].mac
     with LiveLink(lab, "home", netns=netns) as lv:
+        # never early: every frame goes out of the TAP at or after its simulated time on the wall clock
+        stamps: list[tuple[float, float]] = []
+        sink = lv.station.sink
+        lv.station.sink = lambda frame: (stamps.append((lab.world.sim.now, lv.sim_time())), sink(frame))  # type: ignore[misc,func-returns-value]
         wait_address(lv)
+        # what the kernel's interface really carried, both ways (a packet socket on the TAP, in the namespace)
+        tap = lv.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        tap.bind((lv.ns.ifname, 0))
+        tap.setblocking(False)
+        since = len(lab.capture)
         hoa = lab.address_of("mn")
         rtts = ping_rtts(lv, hoa, count=3)
         assert len(rtts) == 3, rtts
         neigh = lv.exec("ip", "-6", "neigh", "show", str(hoa), "dev", lv.ns.ifname).stdout
         assert ha_mac in neigh, neigh
+        wire = drain_packet_socket(tap)
+        tap.close()
+    assert stamps and all(sim <= wall for sim, wall in stamps)
+    recs = lab.capture.records[since:]
+    sent = [r.frame for r in recs if r.sender == "linux"]
+    heard = [r.frame for r in recs if "linux" in r.receivers]
+    out = [f for f, kind in wire if kind == PACKET_OUTGOING]
+    inc = [f for f, kind in wire if kind != PACKET_OUTGOING]
+    assert out and out == sent[: len(out)]  # byte for byte, in order
+    assert inc and inc == heard[: len(inc)]
     ns = [p for _t, _s, _r, p in packets(lab, "linux") if isinstance(p.payload, I.NeighborSolicitation)]
     assert any(m.payload.target == hoa for m in ns)
     na = [
