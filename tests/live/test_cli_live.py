@@ -10,6 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from mip6lab.cli import main
 from mip6lab.net.pcapng import read_pcapng
 
 
@@ -68,12 +71,7 @@ def test_live_cli_prompt_leftovers_and_ctrl_c(netns: str, tmp_path: Path) -> Non
     assert frames and frames[0].time() > 1.6e9  # wall-clock timestamps (seconds since 1970)
 
 
-def test_live_cli_bad_link_is_one_line_and_leaves_nothing(netns: str) -> None:
-    p = subprocess.run(
-        [sys.executable, "-m", "mip6lab.cli", "live", "home", "--link", "core-ha", "--netns", netns],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert p.returncode == 2 and p.stdout == ""
-    assert p.stderr.count("\n") == 1 and "point-to-point" in p.stderr, p.stderr
+def test_live_cli_bad_link_is_one_line_and_leaves_nothing(netns: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["live", "home", "--link", "core-ha", "--netns", netns]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "point-to-point" in err, err
