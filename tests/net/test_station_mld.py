@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ipaddress import IPv6Address
 
+import pytest
 from scapy.layers.inet6 import ICMPv6MLReport2
 from scapy.layers.inet6 import IPv6 as SIPv6
 
@@ -11,6 +12,7 @@ from mip6lab import Lab
 from mip6lab.ipv6 import mld
 from mip6lab.net.pcapng import read_pcapng
 from mip6lab.net.station import ExternalStation
+from mip6lab.scenarios import SCENARIOS
 from mip6lab.wire.codec import decode_frame, encode_frame, encode_ipv6
 from mip6lab.wire.icmp import EchoRequest, UnknownICMPv6, mldv2_records
 from mip6lab.wire.ip import Ethernet, IPv6
@@ -133,3 +135,15 @@ def test_capture_time_origin_shifts_exports_only(tmp_path) -> None:
     pk = read_pcapng(path.read_bytes()).packets
     assert abs(pk[0].time() - (1_700_000_000.0 + lab.capture[0].time)) < 1e-6
     assert lab.capture[0].time < 3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_every_capture_changes_only_by_the_mld_reports(name: str) -> None:
+    """Turning MLD on adds reports and nothing else, in every scenario (same frames, times, receivers)."""
+    plain = Lab(name, seed=0)
+    plain.run()
+    with_mld = Lab(name, seed=0, mld=True)
+    with_mld.run()
+    others = [(r.time, r.link, r.sender, r.receivers, r.frame) for r in with_mld.capture if not is_mld(r.frame)]
+    assert others == [(r.time, r.link, r.sender, r.receivers, r.frame) for r in plain.capture]
