@@ -33,6 +33,8 @@ arrives again). They add up to the **outage**: from the move until the first dat
 with no data flowing, until the last signalling milestone). When data resumes through the home agent's
 tunnel before route optimization is complete, the outage ends there and the later parts are clipped
 to 0 in ``parts``; ``signalling`` keeps every protocol part unclipped (they add up to ``latency``).
+A handover that has not completed (``complete`` is False) counts the time so far -- until now, or
+until the next move -- in the phase it is stuck in.
 """
 
 from __future__ import annotations
@@ -267,6 +269,14 @@ def _measure(lab: Lab, node: str, t0: float, link: str, window_end: float) -> Ha
         cur = prev if m is None else max(m, prev)
         signalling[name] = cur - prev
         prev = cur
+    # A handover still under way (or cut short by the next move) counts the time so far in the phase
+    # it is stuck in, so that an unfinished one never looks fast.
+    required = [detected, address_ready, home_registered] + ([rr_done, cn_registered] if started else [])
+    pending = next((SIGNALLING_PARTS[i] for i, m in enumerate(required) if m is None), None)
+    if pending is not None and first_after is None:
+        stop = min(lab.now, window_end)
+        signalling[pending] += max(stop - prev, 0.0)
+        prev = max(stop, prev)
     end = first_after if first_after is not None else prev
     parts: dict[str, float] = {}
     prev = t0

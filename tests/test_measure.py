@@ -7,7 +7,16 @@ import pytest
 from mip6lab import Lab
 from mip6lab.ipv6.constants import RETRANS_TIMER
 from mip6lab.lab import LabError
-from mip6lab.measure import PARTS, SIGNALLING_PARTS, handover, handovers, path_stats, path_stretch
+from mip6lab.measure import (
+    PARTS,
+    SIGNALLING_PARTS,
+    handover,
+    handovers,
+    parts_figure,
+    path_stats,
+    path_stretch,
+    silence_link_layer,
+)
 from mip6lab.net.capture import CaptureRecord
 from mip6lab.widgets.model import packet_info
 from mip6lab.wire.ip import IPv6
@@ -137,3 +146,40 @@ def test_path_stretch_and_tunnel_overhead() -> None:
     assert path_stretch(lab, "cn", "mn") > 1.0
     with pytest.raises(LabError, match="no tunnel"):
         path_stretch(lab, "cn", "mn", since=15.0)
+
+
+def test_without_link_layer_hints_detection_waits_for_missed_advertisements() -> None:
+    """RFC 6275 §11.5.1: with no media-change indication the new prefix counts only once the old
+    router is presumed lost (MISSED_RA_INTERVALS Advertisement Intervals without an RA)."""
+    from mip6lab.mobility.mn_movement import MISSED_RA_INTERVALS
+
+    hinted = handover(_run("new-foreign-link", until=16.0))
+    lab = Lab("new-foreign-link", seed=0)
+    silence_link_layer(lab, at=11.0)
+    lab.run(14.0)
+    unfinished = handover(lab)  # still waiting for the old router's advertisements to stop
+    assert not unfinished.complete and unfinished.detected is None
+    assert unfinished.parts["movement_detection"] == pytest.approx(14.0 - 12.0) == unfinished.outage
+    lab.run(25.0)
+    silent = handover(lab)
+    assert silent.complete
+    assert not [
+        e
+        for e in lab.trace.events_for(node="mn", category="movement")
+        if e.time >= 12.0 and "media change" in e.message
+    ]
+    assert silent.parts["movement_detection"] > hinted.parts["movement_detection"] + 1.0
+    # the foreign routers announce 3 s Advertisement Intervals (FAST_RA max_interval)
+    assert silent.parts["movement_detection"] <= MISSED_RA_INTERVALS * 3.0 + 1.0
+    with pytest.raises(LabError, match="unknown node"):
+        silence_link_layer(lab, node="nobody")
+
+
+def test_parts_figure_draws_one_bar_per_handover(new_foreign_link: Lab) -> None:
+    hs = handovers(new_foreign_link)
+    fig = parts_figure(hs, title="t")
+    (ax,) = fig.axes
+    assert len(ax.get_yticklabels()) == len(hs)
+    assert len(ax.patches) == len(hs) * len(PARTS)
+    widths = [p.get_width() for p in ax.patches]
+    assert sum(widths) == pytest.approx(sum(h.outage for h in hs))
