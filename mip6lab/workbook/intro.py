@@ -265,23 +265,41 @@ def _mac_of(lab: Lab, node: str, ifname: str) -> str:
     return lab.node(node).interfaces[ifname].mac
 
 
-def send(lab: Lab, node: str, packet: Any, *, to: str | None = None, ifname: str = "eth0", run: float = 0.5) -> Sent:
+def send(
+    lab: Lab,
+    node: str | None,
+    packet: Any,
+    *,
+    to: str | None = None,
+    ifname: str = "eth0",
+    link: str | None = None,
+    src_mac: str | None = None,
+    run: float = 0.5,
+) -> Sent:
     """Put ``packet`` (a scapy ``IPv6`` packet, or IPv6 bytes) on the link where ``node``'s ``ifname``
     is, in an Ethernet frame from that interface's MAC address to node ``to``'s MAC on that link
-    (default: the first router there, or all-nodes multicast for a multicast destination), then run
-    the lab ``run`` seconds. The node itself does not know: this is the reader's hand on the wire.
+    (default: all-nodes style multicast MAC for a multicast destination, else the first router on the
+    link), then run the lab ``run`` seconds. The node itself does not know: this is the reader's hand
+    on the wire. ``node=None`` sends from a station that is not in the lab: give ``link`` and ``src_mac``.
     """
     from mip6lab.lab import LabError
     from mip6lab.wire.codec import mac_for_multicast
 
-    link = lab.where(node, ifname)
-    if link is None:
-        raise LabError(f"{node} {ifname} is not attached to a link")
+    if node is None:
+        if link is None or src_mac is None:
+            raise LabError("without a node, say where the frame goes: link= and src_mac=")
+        lab._check_link(link)
+    else:
+        link = lab.where(node, ifname)
+        if link is None:
+            raise LabError(f"{node} {ifname} is not attached to a link")
+        src_mac = _mac_of(lab, node, ifname)
     raw_ip = bytes(packet)
+    if len(raw_ip) < 40 or raw_ip[0] >> 4 != 6:
+        raise LabError("packet must be an IPv6 packet (a scapy IPv6(...) or its bytes)")
     dst = IPv6Address(raw_ip[24:40])
     if to is not None:
-        others = [i for i in lab.topology.interfaces if i.node == to]
-        ifs = next((i.ifname for i in others if lab.where(to, i.ifname) == link), None)
+        ifs = next((i.ifname for i in lab.topology.interfaces_of(to) if lab.where(to, i.ifname) == link), None)
         if ifs is None:
             raise LabError(f"{to} has no interface on {link}")
         dst_mac = _mac_of(lab, to, ifs)
@@ -296,15 +314,13 @@ def send(lab: Lab, node: str, packet: Any, *, to: str | None = None, ifname: str
         if not routers:
             raise LabError(f"no router on {link}: say which node the frame is for with to=")
         dst_mac = _mac_of(lab, routers[0].node, routers[0].ifname)
-    src_mac = _mac_of(lab, node, ifname)
     frame = _mac_bytes(dst_mac) + _mac_bytes(src_mac) + b"\x86\xdd" + raw_ip
     first = len(lab.capture)
     lab.inject(link, frame)
     lab.run_for(run)
     records = list(lab.capture)[first:]
-    mine = records[0]
     after = tuple(r for r in records[1:] if not lab._forwarded(r.sender, getattr(r.decoded, "payload", None)))
-    return Sent(mine, after)
+    return Sent(records[0], after)
 
 
 def _mac_bytes(mac: str) -> bytes:
