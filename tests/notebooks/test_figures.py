@@ -232,3 +232,9 @@ def test_caption_matching() -> None:
     assert "Figure 26's caption" in (caption_problem(27, FIGURES[26] + ".") or "")
     assert caption_problem(40, "anything") is not None
     assert caption_problem(9, "A picture of something else") is not None
+
+
+def test_readme_lists_the_chapters() -> None:
+    from mip6lab.workbook.intro import chapter_table_markdown
+
+    assert chapter_table_markdown() in (REPO / "README.md").read_text(encoding="utf-8")
