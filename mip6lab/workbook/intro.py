@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import html
+import textwrap
 from dataclasses import dataclass
 from ipaddress import IPv6Address
 from typing import TYPE_CHECKING, Any
@@ -348,9 +349,19 @@ def header_figure(frame: bytes, key: str, *, layout_key: str | None = None, nth:
     spans = header_spans(frame, key, nth)
     lay = layout(layout_key or key)
     _, rows = _segments(lay)
-    fig = new_figure(width, 0.55 + 0.5 * rows, dpi=80)
-    ax = fig.add_axes((0.02, 0.04, 0.96, 0.96 - 0.5 / (0.55 + 0.5 * rows)))
+    names = {f.name for f in lay.fields}
+    # the items of a variable-length area ("Home Agent Addresses [1]", ...) are listed under the boxes
+    extra = [f"{s.name} = {s.display}" for s in spans if s.name not in names]
+    if layout_key is not None and extra:  # another layout's fields, drawn on this one: one wrapped line
+        extra = textwrap.wrap("Message Data, field by field: " + ", ".join(extra), 110)
+    extra = extra[:6]
+    height = 0.55 + 0.5 * rows + 0.22 * len(extra)
+    fig = new_figure(width, height, dpi=80)
+    bottom = (0.3 + 0.22 * len(extra)) / height if extra else 0.04
+    ax = fig.add_axes((0.02, bottom, 0.96, 1 - bottom - 0.5 / height))
     draw(ax, lay, spans)
+    for i, line in enumerate(extra):
+        fig.text(0.03, (0.05 + 0.22 * (len(extra) - 1 - i)) / height, line, fontsize=8, family="monospace")
     return fig
 
 

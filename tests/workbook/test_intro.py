@@ -95,3 +95,10 @@ def test_components_figure_labels_the_terms(away: Lab) -> None:
     for term in ("home address (HoA)", "care-of address (CoA)", "home agent (HAA)", "correspondent (CNA)"):
         assert term in texts
     assert st["home_address"] in texts and st["care_of_address"] in texts and "binding at the home agent" in texts
+
+
+def test_header_figure_lists_variable_items(away: Lab) -> None:
+    coa = away.state("mn")["mobility"]["care_of_address"]
+    sent = send(away, "mn", IPv6(src=coa, dst=str(ha_anycast("2001:db8:1::/64"))) / ICMPv6HAADRequest(id=78, R=0))
+    fig = header_figure(sent.replies("HAAD Reply")[0].frame, "haad-reply")
+    assert [t.get_text() for t in fig.texts] == ["Home Agent Addresses [1] = 2001:db8:1::1"]
