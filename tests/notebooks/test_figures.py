@@ -143,8 +143,9 @@ def test_all_36_figures_are_drawn_in_their_chapters() -> None:
 
 
 def _pinned_text_only(cell: dict) -> bool:
-    """A cell marked ``# NBVAL_CHECK_OUTPUT`` keeps its text output: nbval compares it on every run
-    (a status code, a token); pictures and widgets are never committed."""
+    """A cell marked ``# NBVAL_CHECK_OUTPUT`` keeps its printed text (and an execution count, without
+    which nbval refuses to compare): nbval checks the value on every run - a status code, a token.
+    Pictures and widgets are never committed."""
     source = cell.get("source", "")
     text = "".join(source) if isinstance(source, list) else source
     if "# NBVAL_CHECK_OUTPUT" not in text:
