@@ -452,14 +452,21 @@ def components_figure(lab: Lab, node: str = "mn", correspondent: str = "cn", wid
     if ha_name is not None:
         haa = topo.router_address(ha_name, home_link)
         note(pos[ha_name], f"home agent (HAA)\n{haa}", -2.4, -0.55)
-        cache = lab.state(ha_name).get("mobility", {}).get("binding_cache", [])
-        if cache:
-            b = cache[0]
+        lines = []
+        for holder, what in ((ha_name, "home agent"), (correspondent, "correspondent")):
+            if holder not in topo.nodes:
+                continue
+            for b in lab.state(holder).get("mobility", {}).get("binding_cache", [])[:1]:
+                kind = "home registration" if b["home_registration"] else "correspondent registration"
+                lines.append(
+                    f"binding at the {what}:\n{b['home_address']} -> {b['care_of_address']}\n"
+                    f"lifetime {b['lifetime']:g} s, {kind}"
+                )
+        if lines:
             ax.text(
                 0.99,
                 0.02,
-                f"binding at the home agent:\n{b['home_address']} -> {b['care_of_address']}\n"
-                f"lifetime {b['lifetime']:g} s, home registration",
+                "\n".join(lines),
                 transform=ax.transAxes,
                 ha="right",
                 va="bottom",
