@@ -107,6 +107,9 @@ def scan(folder: Path) -> tuple[dict[int, list[tuple[str, int]]], list[str]]:
             if m is None:
                 if LOOSE_MARKER.match(first):
                     problems.append(f"{where}: {first!r} is not of the form '# Figure N: <caption>'")
+                later = [ln for ln in text.split("\n")[1:] if MARKER.match(ln.rstrip())]
+                if later:
+                    problems.append(f"{where}: {later[0].rstrip()!r} must be the cell's first line")
                 continue
             number, caption = int(m.group(1)), m.group(2).strip()
             why = caption_problem(number, caption)
@@ -211,6 +214,7 @@ def test_scanner_maps_figures_and_reports_each_kind_of_problem(tmp_path: Path) -
             "# Figure 13: The Return Routability procedure\nshow()",  # belongs to chapter 7
             "#Figure 5 - HAAD\nshow()",  # malformed
             "# Figure 4: The structure of the Home Address destination option\nshow()",  # reworded: fine
+            "# NBVAL_CHECK_OUTPUT\n# Figure 6: The structure of the ICMPv6 Home Agent Address Discovery Reply message",
         ],
     )
     found, problems = scan(tmp_path)
@@ -221,6 +225,7 @@ def test_scanner_maps_figures_and_reports_each_kind_of_problem(tmp_path: Path) -
     assert "cell 2: '# Figure 3: The structure of Home Address destination option' - that is Figure 4's" in text
     assert "cell 3: draws Figure 13, which belongs to chapter 07-return-routability.ipynb" in text
     assert "cell 4: '#Figure 5 - HAAD' is not of the form" in text
+    assert "cell 6: '# Figure 6: The structure of the ICMPv6 Home Agent" in text and "must be the cell's first" in text
     missing = [p for p in problems if "is drawn by no cell" in p]
     assert len(missing) == 34  # every figure but 2 and 4
     assert any(p.startswith("Figure 13 (The Return Routability procedure) is drawn by no cell") for p in missing)
