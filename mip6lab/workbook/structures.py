@@ -16,7 +16,7 @@ These are views: they read a Lab's capture, topology and keys and never change t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from ipaddress import IPv6Address
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from mip6lab.mobility.seqno import SEQ_MODULUS, seq_gt
-from mip6lab.widgets._util import new_figure
+from mip6lab.widgets._util import new_figure, rows_table
 from mip6lab.widgets.model import Message, find_spds, messages, open_esp
 from mip6lab.wire import icmp as I
 from mip6lab.wire import mh as M
@@ -42,9 +42,11 @@ __all__ = [
     "address_roles",
     "find_messages",
     "header_stack",
+    "inner_payload",
     "packet_of",
     "packet_figure",
     "seq_window_figure",
+    "table",
 ]
 
 ALL_NODES = IPv6Address("ff02::1")
@@ -76,6 +78,34 @@ class _Roles:
     def __call__(self, a: IPv6Address) -> str:
         role = self.names.get(a)
         return f"{role} ({a})" if role else str(a)
+
+
+# =========================================================================== tables
+class Table:
+    """Rows of plain data shown as an HTML table in a notebook (and as aligned text elsewhere)."""
+
+    def __init__(self, rows: Iterable[Mapping[str, Any]], columns: list[str] | None = None) -> None:
+        self.rows = [dict(r) for r in rows]
+        self.columns = columns or list(dict.fromkeys(k for r in self.rows for k in r))
+
+    def _repr_html_(self) -> str:
+        return rows_table(self.rows, self.columns)
+
+    def __repr__(self) -> str:
+        if not self.rows:
+            return "(empty)"
+        cells = [[str(c) for c in self.columns]] + [[str(r.get(c, "")) for c in self.columns] for r in self.rows]
+        widths = [max(len(row[i]) for row in cells) for i in range(len(self.columns))]
+        return "\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def table(rows: Iterable[Mapping[str, Any]], columns: list[str] | None = None) -> Table:
+    """``rows`` (dicts, e.g. ``lab.state("ha")["mobility"]["binding_cache"]``) as a table; ``columns``
+    picks and orders the columns."""
+    return Table(rows, columns)
 
 
 # =========================================================================== addresses by role
@@ -240,6 +270,23 @@ def packet_of(message: Message) -> IPv6:
     if frame is None or not isinstance(frame.payload, IPv6):
         raise ValueError("this message is not an IPv6 packet")
     return frame.payload
+
+
+def inner_payload(lab: Lab, message: Message) -> Any:
+    """What ``message`` finally carries (a Mobility Header, an ICMPv6 message, a TCP segment, ...):
+    tunnels looked through, ESP opened with the lab's keys (still ESP if no key opens it)."""
+    p: Any = packet_of(message)
+    spds = find_spds(lab)
+    while True:
+        if isinstance(p, IPv6) and isinstance(p.payload, ESP):
+            opened = open_esp(p, spds) if spds else None
+            if opened is None:
+                return p.payload
+            p = opened.packet.payload
+        elif isinstance(p, IPv6):
+            p = p.payload
+        else:
+            return p
 
 
 # =========================================================================== drawing

@@ -93,3 +93,25 @@ def test_figures_draw(first_foreign: Lab) -> None:
 
     seq_window_figure(65530, spy)
     assert calls and all(b == 65530 for _, b in calls)
+
+
+def test_table_renders_rows_in_text_and_html(first_foreign: Lab) -> None:
+    from mip6lab.workbook.structures import table
+
+    rows = first_foreign.state("ha")["mobility"]["binding_cache"]
+    t = table(rows, ["home_address", "care_of_address"])
+    text = repr(t).splitlines()
+    assert text[0].split() == ["home_address", "care_of_address"]
+    assert text[1].split() == [rows[0]["home_address"], rows[0]["care_of_address"]]
+    assert "<table" in t._repr_html_() and rows[0]["care_of_address"] in t._repr_html_()
+    assert repr(table([])) == "(empty)"
+
+
+def test_inner_payload_opens_esp_and_tunnels(tunnelled: Lab) -> None:
+    from mip6lab.wire.mh import BindingUpdate, HomeTestInit
+    from mip6lab.wire.transport import TCP
+    from mip6lab.workbook.structures import inner_payload
+
+    assert isinstance(inner_payload(tunnelled, find_messages(tunnelled, "BU")[0]).message, BindingUpdate)
+    assert isinstance(inner_payload(tunnelled, find_messages(tunnelled, "HoTI", origin="mn")[0]).message, HomeTestInit)
+    assert isinstance(inner_payload(tunnelled, find_messages(tunnelled, "TCP", kind="tunnel")[0]), TCP)
