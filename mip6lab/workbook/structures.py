@@ -338,10 +338,11 @@ def packet_figure(lab: Lab, message: Message, title: str | None = None) -> Figur
     headers = header_stack(lab, packet_of(message))
     lines = sum(1 + len(h.lines) for h in headers) + 0.6 * len(headers)
     fig = new_figure(12.5, max(4.8, 0.22 * lines + 1.0), dpi=80)
-    ax_t = fig.add_axes((0.0, 0.0, 0.48, 1.0))
+    top = 0.92 if title else 1.0  # room for the title
+    ax_t = fig.add_axes((0.0, 0.0, 0.48, top))
     ax_t.imshow(topo)
     ax_t.set_axis_off()
-    ax_s = fig.add_axes((0.5, 0.02, 0.49, 0.96))
+    ax_s = fig.add_axes((0.5, 0.02, 0.49, top - 0.04))
     _draw_stack(ax_s, headers, f"{message.name} packet")
     if title:
         fig.suptitle(title, fontsize=11, y=0.995, va="top")
