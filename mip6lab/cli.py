@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="mip6lab", description="Mobile IPv6 (RFC 6275) teaching lab")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("scenarios", help="list the named scenarios, one per line")
+    sub.add_parser("seams", help="list the seams a reader's component plugs into: name, role, protocol, chapter")
     r = sub.add_parser("run", help="run a scenario headless and print its messages")
     r.add_argument("name")
     r.add_argument("--seed", type=_seed, default=0)
@@ -70,6 +71,14 @@ def cmd_scenarios() -> int:
 
     for s in SCENARIOS.values():
         print(f"{s.name}  {s.description}")
+    return 0
+
+
+def cmd_seams() -> int:
+    from mip6lab.seams import SEAMS
+
+    for s in SEAMS.values():
+        print(s.line())
     return 0
 
 
@@ -135,6 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "scenarios":
             return cmd_scenarios()
+        if args.command == "seams":
+            return cmd_seams()
         if args.command == "run":
             return cmd_run(args)
         if args.command == "lab":

@@ -15,10 +15,12 @@ from ipaddress import IPv6Address
 from pathlib import Path
 from typing import Any
 
+from mip6lab.errors import LabError
 from mip6lab.ipv6.node import IPv6Node, Router
 from mip6lab.net.capture import Capture, CaptureRecord
 from mip6lab.net.world import World
 from mip6lab.scenarios import SCENARIOS, Scenario
+from mip6lab.seams.install import SeamPlan
 from mip6lab.topology import NodeSpec, Topology
 from mip6lab.trace import Trace
 from mip6lab.transport import StreamReceiver, StreamSender, TCPLayer, UDPLayer
@@ -26,10 +28,6 @@ from mip6lab.wire.icmp import NeighborAdvertisement
 from mip6lab.wire.ip import IPv6
 
 ALL_NODES = IPv6Address("ff02::1")
-
-
-class LabError(ValueError):
-    """A mistake in how the lab was asked to do something; the message is one readable line."""
 
 
 # Frames that are plumbing rather than the protocol story (hidden from `messages()` by default).
@@ -104,7 +102,11 @@ class Lab:
         esp: str = "null",
         trace: bool = True,
         topology: Topology | None = None,
+        replace: dict[str, Any] | None = None,
     ) -> None:
+        """``replace``: seam name -> a reader's component (``mip6lab seams`` lists the names;
+        ``node:NAME.<seam>`` replaces it in one node only). Checked here: a wrong name, type or
+        component is a :class:`~mip6lab.seams.SeamError` (a :class:`LabError`) naming the seam."""
         if isinstance(scenario, str):
             if scenario not in SCENARIOS:
                 known = ", ".join(SCENARIOS)
@@ -114,6 +116,7 @@ class Lab:
             raise LabError(f"esp must be 'off', 'null' or 'aes', not {esp!r}")
         if not isinstance(seed, int):
             raise LabError(f"seed must be an integer, not {seed!r}")
+        self.seams = SeamPlan.from_replace(replace)
         self.scenario = scenario
         self.seed = seed
         self.esp = esp
@@ -133,6 +136,7 @@ class Lab:
         for lk in t.links.values():
             self.world.add_link(lk.name, kind=lk.kind, delay=lk.delay)
         routes = t.static_routes()
+        self.seams.check_nodes(list(t.nodes))
         for n_index, spec in enumerate(t.nodes.values()):
             factory = ROLE_FACTORIES.get(spec.role) if self.scenario.mobility else None
             node = (factory or _plain_node)(self, spec)
@@ -148,6 +152,10 @@ class Lab:
                     if lk.kind == "ethernet":
                         timing = FAST_RA if lk.fast_ra else {}
                         node.configure_ra(ifs.ifname, [str(lk.prefix)], **timing)
+            for seam, attr in (("sending_algorithm", "send_algorithm"), ("receiving_algorithm", "receive_algorithm")):
+                algorithm = self.seams.algorithm(spec.name, seam)
+                if algorithm is not None:
+                    setattr(node, attr, algorithm)
             configure = getattr(node, "lab_configure", None)
             if configure is not None:  # a role's own set-up (home agent RA flags, mobile node's home, ...)
                 configure(self, spec)
