@@ -537,7 +537,12 @@ class CorrespondentRegistrations:
                 self._no_route_optimization(cn, "Binding Error status 2")
 
     def on_parameter_problem(self, pp: I.ParameterProblem) -> None:
-        """ICMPv6 Parameter Problem code 1 for our HoTI/CoTI/BU: the correspondent lacks MIPv6."""
+        """ICMPv6 Parameter Problem code 1 for our HoTI/CoTI/BU: the correspondent lacks MIPv6.
+        Code 2 for a Home Address option: RFC 6275 §11.3.6 says log the error and discard the message."""
+        hao = pp.pointer < len(pp.invoking) and pp.invoking[pp.pointer] == 201  # the option's type
+        if pp.code == I.PP_UNRECOGNIZED_OPTION and hao:
+            self.mn.trace_event("rr", "ICMPv6 Parameter Problem code 2: Home Address option not supported (logged)")
+            return
         if pp.code != I.PP_UNRECOGNIZED_NEXT_HEADER:
             return
         try:

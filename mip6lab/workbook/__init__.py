@@ -1,1 +1,2 @@
-"""Helpers the workbook chapters use: small drawing and measuring functions over a Lab (views only)."""
+"""Helpers the chapter notebooks share: the map of chapters and figures, and small drawing and
+measuring helpers that would otherwise be long code cells."""
