@@ -9,15 +9,14 @@ state) so that every view (network, sequence chart, inspector, tracer) agrees on
 * :class:`MessageIndex` / :func:`messages` - the capture as *messages*: one packet's hops over
   consecutive links collapsed into one journey from its origin to its final receivers (same IPv6
   octets except the Hop Limit, each hop sent by a receiver of the previous one);
-* :func:`open_esp` - decrypt ESP with the keys the nodes hold (a copy of the SA, so the
-  simulation's anti-replay state is never touched);
-* :func:`receive_runs` - the receiving-algorithm runs (Figure 36) a frame caused at its receivers.
+* :func:`open_esp` - decrypt ESP with the keys the nodes hold, through a read-only view of their SAs
+  (:class:`~mip6lab.mobility.ipsec.ReadOnlySAD`), so the simulation's anti-replay state is never touched;
+* :func:`receive_runs` - the receiving-algorithm runs (Figure 36) a frame caused at its receivers
+  (stamped by the World with the capture record's index, not matched by time).
 """
 
 from __future__ import annotations
 
-import bisect
-import copy
 import weakref
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -30,6 +29,7 @@ from mip6lab.wire.summary import summary as packet_summary
 
 if TYPE_CHECKING:
     from mip6lab.lab import Lab
+    from mip6lab.mobility.ipsec import ReadOnlySAD, SAView
     from mip6lab.net.capture import Capture, CaptureRecord
     from mip6lab.trace import AlgorithmRun
 
@@ -74,30 +74,22 @@ class EspOpened:
     encryption: str  # "null" or "aes-cbc"
 
 
-def find_spds(lab: Lab) -> list[Any]:
-    """Every ESP key database in the lab (:meth:`Lab.security_databases`): what the inspector may use
-    to open ESP. The nodes say where they keep their keys; the widgets only read them."""
-    return lab.security_databases()
+def find_spds(lab: Lab) -> list[ReadOnlySAD]:
+    """Read-only views of every ESP key database in the lab (:meth:`Lab.security_databases`): what
+    the inspector may use to open ESP. The nodes say where they keep their keys; the widgets only
+    read them, through a view that cannot reach the anti-replay state."""
+    return [db.read_only() for db in lab.security_databases()]
 
 
-def _open_with(spds: list[Any], esp: ESP) -> tuple[Any, int, bytes] | None:
-    from mip6lab.wire.esp import EspError, esp_open
-
-    for db in spds:
-        sa = db.sa_for_spi(esp.spi)
-        if sa is None:
-            continue
-        probe = copy.copy(sa)  # a fresh replay window: opening for display must not change the SA
-        probe.replay_top, probe.replay_bitmap = 0, 0
-        try:
-            nh, plain = esp_open(probe, esp)
-        except EspError:
-            continue
-        return sa, nh, plain
+def _open_with(spds: list[ReadOnlySAD], esp: ESP) -> tuple[SAView, int, bytes] | None:
+    for view in spds:
+        got = view.decrypt(esp)
+        if got is not None:
+            return got
     return None
 
 
-def open_esp(packet: IPv6, spds: list[Any]) -> EspOpened | None:
+def open_esp(packet: IPv6, spds: list[ReadOnlySAD]) -> EspOpened | None:
     """Decrypt the first ESP payload in ``packet`` (looking through IPv6-in-IPv6) with ``spds``.
 
     None when there is no ESP or no key opens it ("encrypted, no keys").
@@ -314,20 +306,9 @@ def producing_run(lab: Lab, record: CaptureRecord) -> AlgorithmRun | None:
 
 
 def receive_runs(lab: Lab, record: CaptureRecord) -> list[AlgorithmRun]:
-    """Receiving-algorithm runs the frame caused at its receivers (same packet value, not earlier)."""
-    frame = record.decoded
-    if frame is None or not isinstance(frame.payload, IPv6) or not record.receivers:
-        return []
-    pkt = frame.payload
-    runs = lab.trace.runs  # appended in simulated-time order
-    out = []
-    for i in range(bisect.bisect_left(runs, record.time, key=lambda r: r.time), len(runs)):
-        run = runs[i]
-        if run.time > record.time + 1.0:
-            break
-        if run.algorithm == "receive" and run.node in record.receivers and run.packet == pkt:
-            out.append(run)
-    return out
+    """Receiving-algorithm runs (Figure 36) the delivery of ``record`` started at its receivers: the
+    World stamps each such run with the record's index (``AlgorithmRun.record``)."""
+    return lab.trace.runs_for_record(record.index) if record.receivers else []
 
 
 def mac_owners(lab: Lab) -> dict[str, str]:
