@@ -75,6 +75,7 @@ __all__ = [
     "decode_ipv6",
     "encode_frame",
     "decode_frame",
+    "decode_frame_transit",
     "encode_upper",
     "upper_checksum_ok",
     "pseudo_addresses",
@@ -952,6 +953,49 @@ def decode_frame(data: bytes) -> Ethernet:
     else:
         payload = data[14:]
     return Ethernet(dst.hex(":"), src.hex(":"), payload, et)
+
+
+def decode_frame_transit(data: bytes) -> Ethernet:
+    """What a router reads of a packet it forwards (RFC 8200 §4): the Ethernet header, the IPv6
+    header and a Hop-by-Hop Options header; everything after them stays opaque (a ``RawPayload``
+    named by the last Next Header). Extension headers other than Hop-by-Hop are examined only at the
+    destination, so a malformed Mobility Header or Destination Options header must not stop transit.
+    Raises :class:`DecodeError` when the part a router does read is malformed."""
+    data = bytes(data)
+    if len(data) < 14:
+        raise DecodeError("Ethernet", 0, f"{len(data)} octets, the Ethernet header needs 14")
+    dst, src, et = _ETH.unpack_from(data, 0)
+    if et != ETHERTYPE_IPV6:
+        return Ethernet(dst.hex(":"), src.hex(":"), data[14:], et)
+    start, end = 14, len(data)
+    if end - start < 40:
+        raise DecodeError("IPv6", start, f"{end - start} octets, the IPv6 header needs 40")
+    vtf, plen, nh, hlim, a_src, a_dst = _IP6.unpack_from(data, start)
+    if vtf >> 28 != 6:
+        raise DecodeError("IPv6", start, f"Version {vtf >> 28}, not 6")
+    if start + 40 + plen != end:
+        raise DecodeError("IPv6", start + 4, f"Payload Length {plen} but {end - start - 40} octets follow the header")
+    pos = start + 40
+    ext: tuple[ExtHeader, ...] = ()
+    if nh == NH_HOPOPTS:
+        if end - pos < 8:
+            raise DecodeError("Hop-by-Hop", pos, f"{end - pos} octets, an extension header has at least 8")
+        nxt, n = data[pos], data[pos + 1]
+        stop = pos + (n + 1) * 8
+        if stop > end:
+            raise DecodeError("Hop-by-Hop", pos + 1, f"Hdr Ext Len {n} runs past the end of the packet")
+        ext = (HopByHopOptions(_decode_ip_options(data, pos + 2, stop, "Hop-by-Hop")),)
+        pos, nh = stop, nxt
+    pkt = IPv6(
+        IPv6Address(a_src),
+        IPv6Address(a_dst),
+        RawPayload(nh, data[pos:end]),
+        ext,
+        hlim,
+        (vtf >> 20) & 0xFF,
+        vtf & 0xFFFFF,
+    )
+    return Ethernet(dst.hex(":"), src.hex(":"), pkt, et)
 
 
 # =========================================================================== checksum check
