@@ -135,6 +135,13 @@ def write_pcapng(path: str, records: list[CaptureRecord]) -> str:
     return path
 
 
+HOW_IT_TRAVELS = {
+    "tunnel": "tunnelled (IPv6 in IPv6: outer and inner headers below)",
+    "ro": "route optimized",
+    "home": "between mobile node and home agent (Home Address option / Type 2 Routing header; not route optimization)",
+}
+
+
 class PacketInspector:
     """Capture list with filters; layer tree, bit layout and hex dump of the selected frame."""
 
@@ -290,9 +297,7 @@ class PacketInspector:
             info = packet_info(self.lab, r)
             self.layers = layers_of(r.frame)
             self.spans = [s for _, spans in self.layers for s in spans]
-            how = {"tunnel": "tunnelled (IPv6 in IPv6: outer and inner headers below)", "ro": "route optimized"}.get(
-                info.kind, "plain IPv6"
-            )
+            how = HOW_IT_TRAVELS.get(info.kind, "plain IPv6")
             to = ",".join(r.receivers) or ("lost" if r.dropped else "no receiver")
             self.title.value = (
                 f'<div style="font:13px sans-serif"><b>#{r.index} {esc(info.name)}</b> &mdash; {esc(info.summary)}<br>'

@@ -117,6 +117,7 @@ class TopologyDrawing:
         self.title = ax.text(0.5, 1.02, "", transform=ax.transAxes, ha="center", fontsize=9, animated=True)
         handles = [
             Line2D([], [], color=KIND_STYLE["plain"][0], ls=KIND_STYLE["plain"][1], lw=2, label="plain IPv6"),
+            Line2D([], [], color=KIND_STYLE["home"][0], ls=KIND_STYLE["home"][1], lw=2, label="with home agent"),
             Line2D([], [], color=KIND_STYLE["tunnel"][0], ls=KIND_STYLE["tunnel"][1], lw=2, label="tunnelled"),
             Line2D([], [], color=KIND_STYLE["ro"][0], ls=KIND_STYLE["ro"][1], lw=2, label="route optimized"),
         ]

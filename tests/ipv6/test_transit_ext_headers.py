@@ -30,9 +30,7 @@ def _copies(lab: Lab, octets: bytes, since: int) -> list[tuple[str, str, tuple[s
     (compared without the Hop Limit, which each router lowers)."""
     want = octets[14:21] + octets[22:]
     return [
-        (r.link, r.sender, r.receivers)
-        for r in lab.capture.records[since:]
-        if r.frame[14:21] + r.frame[22:] == want
+        (r.link, r.sender, r.receivers) for r in lab.capture.records[since:] if r.frame[14:21] + r.frame[22:] == want
     ]
 
 

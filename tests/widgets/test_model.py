@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from widget_samples import HA, esp_bu, inject, ro_packet, tunnel_packet
+from widget_samples import HA, HOA, esp_bu, inject, ro_packet, tunnel_packet
 
 from mip6lab.lab import Lab
 from mip6lab.widgets.model import (
@@ -16,6 +16,8 @@ from mip6lab.widgets.model import (
     packet_info,
     receive_runs,
 )
+from mip6lab.wire import icmp as I
+from mip6lab.wire.ip import IPv6
 from mip6lab.wire.mh import BindingUpdate, MobilityHeader
 
 
@@ -98,3 +100,28 @@ def test_receive_runs_of_a_frame(lab: Lab) -> None:
     last_hop = next(r for r in lab.capture if r.link == "cn-link" and packet_info(lab, r).name == "Echo Request")
     (cn_run,) = receive_runs(lab, last_hop)
     assert cn_run.node == "cn" and cn_run.step_numbers == [1, 2, 3, 8, 9, 10]
+
+
+def test_one_name_table_for_the_lab_the_cli_and_the_widgets(lab: Lab) -> None:
+    """Lab.messages() rows and the widgets' messages name and sort frames the same way: a Redirect
+    is Neighbor Discovery for both (once two tables disagreed on it)."""
+    from mip6lab.wire.summary import ICMP_NAMES, ND_NAMES, category
+
+    redirect = I.UnknownICMPv6(I.REDIRECT, 0, b"\0" * 36)
+    i = inject(lab, "home", "ha", "mn", IPv6(HA, HOA, redirect))
+    lab.run_for(0.1)
+    assert packet_info(lab, lab.capture[i]).name == ICMP_NAMES[I.REDIRECT] == "Redirect"
+    assert category("Redirect") == "nd" and "Redirect" in ND_NAMES
+    rows = {r.index: r for r in lab.messages()}
+    for rec in lab.capture:
+        assert rows[rec.index].name == packet_info(lab, rec).name
+    shown = {r.index for r in lab.messages(signalling_only=True)}
+    assert i not in shown
+    assert all(packet_info(lab, lab.capture[k]).category != "nd" for k in shown)
+    first = [r.index for r in lab.messages(first_hop_only=True)]
+    assert first == [m.first.index for m in messages(lab)]  # "each packet once" is the message concept
+
+
+def test_home_registration_is_not_route_optimization() -> None:
+    pkt, _, _ = esp_bu()
+    assert classify(pkt) == "ro" and classify(pkt, {HA}) == "home"  # the other end is a home agent
