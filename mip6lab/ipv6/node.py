@@ -61,7 +61,7 @@ from mip6lab.wire.codec import (
     upper_checksum_ok,
     with_hop_limit,
 )
-from mip6lab.wire.ip import NH_TCP, NH_UDP, Addr, Ethernet, IPv6
+from mip6lab.wire.ip import NH_ICMPV6, NH_TCP, NH_UDP, Addr, Ethernet, IPv6
 from mip6lab.wire.transport import ACK, FIN, RST, SYN, TCP
 
 ND_TYPES = (
@@ -425,7 +425,7 @@ class IPv6Node(SansIONode):
             return
         if isinstance(m, I.EchoReply):
             self.echo_replies.append((self.now, d.src, m.ident, m.seq))
-        self.dispatch(self.upper.get(58, []), d, run)
+        self.dispatch(self.upper.get(NH_ICMPV6, []), d, run)
         if not run.result:
             run.result = f"delivered to ICMPv6 ({type(m).__name__})"
 

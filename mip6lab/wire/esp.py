@@ -34,7 +34,7 @@ from typing import Literal, Protocol
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from mip6lab.wire.ip import ESP, Addr
+from mip6lab.wire.ip import ESP, NH_DSTOPTS, NH_ICMPV6, NH_IPV6, NH_MOBILITY, NH_NONE, NH_TCP, NH_UDP, Addr
 
 __all__ = [
     "ESP_ICV_LEN",
@@ -243,6 +243,10 @@ def esp_bytes(esp: ESP) -> bytes:
     return struct.pack("!II", esp.spi, esp.seq) + esp.data
 
 
+_PEEKABLE = frozenset({4, NH_TCP, NH_UDP, NH_IPV6, NH_ICMPV6, NH_NONE, NH_DSTOPTS, NH_MOBILITY})
+"""Next Headers a NULL-encrypted ESP payload may plausibly carry (4: IPv4, never decoded)."""
+
+
 def null_esp_peek(esp: ESP, icv_len: int = 12) -> tuple[int, bytes] | None:
     """Read an ESP payload that uses NULL encryption *without* its keys (as Wireshark's "attempt to
     detect/decode NULL encrypted ESP payloads" does): strip an ICV of ``icv_len`` octets, check the
@@ -254,6 +258,6 @@ def null_esp_peek(esp: ESP, icv_len: int = 12) -> tuple[int, bytes] | None:
     pad_len, nh = body[-2], body[-1]
     if pad_len + 2 > len(body) or body[len(body) - 2 - pad_len : -2] != bytes(range(1, pad_len + 1)):
         return None
-    if nh not in (4, 6, 17, 41, 58, 59, 60, 135):
+    if nh not in _PEEKABLE:
         return None
     return nh, body[: len(body) - 2 - pad_len]

@@ -32,6 +32,28 @@ HAAD_REPLY = 145
 MOBILE_PREFIX_SOLICIT = 146
 MOBILE_PREFIX_ADVERT = 147
 
+ICMP_TYPES: dict[int, tuple[str, str]] = {
+    DEST_UNREACH: ("Destination Unreachable", "Destination Unreachable"),
+    PACKET_TOO_BIG: ("Packet Too Big", "Packet Too Big"),
+    TIME_EXCEEDED: ("Time Exceeded", "Time Exceeded"),
+    PARAM_PROBLEM: ("Parameter Problem", "Parameter Problem"),
+    ECHO_REQUEST: ("Echo Request", "Echo Request"),
+    ECHO_REPLY: ("Echo Reply", "Echo Reply"),
+    ROUTER_SOLICIT: ("RS", "Router Solicitation"),
+    ROUTER_ADVERT: ("RA", "Router Advertisement"),
+    NEIGHBOR_SOLICIT: ("NS", "Neighbor Solicitation"),
+    NEIGHBOR_ADVERT: ("NA", "Neighbor Advertisement"),
+    REDIRECT: ("Redirect", "Redirect"),
+    HAAD_REQUEST: ("HAAD Request", "Home Agent Address Discovery Request"),
+    HAAD_REPLY: ("HAAD Reply", "Home Agent Address Discovery Reply"),
+    MOBILE_PREFIX_SOLICIT: ("MPS", "Mobile Prefix Solicitation"),
+    MOBILE_PREFIX_ADVERT: ("MPA", "Mobile Prefix Advertisement"),
+}
+"""The one table of ICMPv6 message names: type -> (short name for lists and charts, full name for
+bit layouts). RFC 6275 numbers DHAAD and Mobile Prefix 144-147 (the white paper's 150/151 are not used)."""
+ICMP_NAMES: dict[int, str] = {t: short for t, (short, _) in ICMP_TYPES.items()}
+ICMP_TITLES: dict[int, str] = {t: title for t, (_, title) in ICMP_TYPES.items()}
+
 # Destination Unreachable codes (RFC 4443 §3.1).
 DU_NO_ROUTE = 0
 DU_ADMIN_PROHIBITED = 1

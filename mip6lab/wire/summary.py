@@ -10,6 +10,7 @@ from __future__ import annotations
 from mip6lab.wire import icmp as I
 from mip6lab.wire import mh as M
 from mip6lab.wire.codec import DecodeError, decode_frame
+from mip6lab.wire.icmp import ICMP_NAMES
 from mip6lab.wire.ip import (
     ESP,
     NH_NONE,
@@ -26,25 +27,6 @@ from mip6lab.wire.ip import (
 from mip6lab.wire.transport import TCP, UDP
 
 __all__ = ["summary", "name", "category", "ICMP_NAMES", "ND_NAMES", "SIGNALLING_NAMES"]
-
-ICMP_NAMES: dict[int, str] = {
-    I.DEST_UNREACH: "Destination Unreachable",
-    I.PACKET_TOO_BIG: "Packet Too Big",
-    I.TIME_EXCEEDED: "Time Exceeded",
-    I.PARAM_PROBLEM: "Parameter Problem",
-    I.ECHO_REQUEST: "Echo Request",
-    I.ECHO_REPLY: "Echo Reply",
-    I.ROUTER_SOLICIT: "RS",
-    I.ROUTER_ADVERT: "RA",
-    I.NEIGHBOR_SOLICIT: "NS",
-    I.NEIGHBOR_ADVERT: "NA",
-    I.REDIRECT: "Redirect",
-    I.HAAD_REQUEST: "HAAD Request",
-    I.HAAD_REPLY: "HAAD Reply",
-    I.MOBILE_PREFIX_SOLICIT: "MPS",
-    I.MOBILE_PREFIX_ADVERT: "MPA",
-}
-"""The one table of ICMPv6 message names (the Mobility Header's are ``mh.MH_SHORT``)."""
 
 ND_NAMES = frozenset(
     ICMP_NAMES[t] for t in (I.ROUTER_SOLICIT, I.ROUTER_ADVERT, I.NEIGHBOR_SOLICIT, I.NEIGHBOR_ADVERT, I.REDIRECT)
