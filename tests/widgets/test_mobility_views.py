@@ -51,6 +51,8 @@ def test_dashboard_views_of_mobility(mlab: Lab) -> None:
     d.tracer.select_record(tunnelled.last.index)
     (at_mn,) = [r for r in d.tracer.runs if r.node == "mn"]
     d.tracer.select_run(at_mn.id)
+    assert d.tracer.highlighted == [1] and not d.tracer.next_button.disabled  # opens on the first step
+    d.tracer.last_button.click()
     assert d.tracer.highlighted[:5] == [1, 2, 3, 4, 5] and 7 in d.tracer.highlighted
     assert 'class="box visited" data-step="7"' in d.tracer.chart.value  # strip the outer header
     assert d.network.move("foreign2") and d.network.last_latency < 0.5
