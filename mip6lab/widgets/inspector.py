@@ -155,7 +155,8 @@ class PacketInspector:
         self.text = W.Text(placeholder="filter: text in the summary, e.g. BU, Echo, HAO", description="Filter")
         self.link = W.Dropdown(description="Link")
         self.node = W.Dropdown(description="Node")
-        self.hide_nd = W.Checkbox(value=False, description="hide Neighbor Discovery", indent=False)
+        # Opens on the protocol story: Neighbor Discovery (RS/RA/NS/NA/Redirect) is one click away.
+        self.hide_nd = W.Checkbox(value=True, description="hide Neighbor Discovery", indent=False)
         self.list = W.Select(options=[], rows=12, layout=W.Layout(width="100%"))
         self.list.add_class("mip6lab-capture")
         self.count = W.HTML()
@@ -201,6 +202,14 @@ class PacketInspector:
         self.widget.add_class("mip6lab-inspector")
         self._set_filter_options()
         self.refresh()
+        self._open_on_signalling()
+
+    def _open_on_signalling(self) -> None:
+        """Select the first mobility signalling message (a reader opens the list on the story)."""
+        if self.list.value is None:
+            first = next((r for r in self.matching() if packet_info(self.lab, r).category == "signalling"), None)
+            if first is not None:
+                self.list.value = first.index
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
@@ -213,12 +222,20 @@ class PacketInspector:
         self.lab = lab
         self._set_filter_options()
         self.refresh()
+        self._open_on_signalling()
 
     def _set_filter_options(self) -> None:
+        """Fill the Link and Node filters; each shows a value ("(all links)") rather than a blank: an
+        ipywidgets Dropdown given new options selects nothing unless told."""
         self._busy = True
         try:
-            self.link.options = [("(all links)", "")] + [(n, n) for n in self.lab.topology.links]
-            self.node.options = [("(all nodes)", "")] + [(n, n) for n in self.lab.topology.nodes]
+            for dd, every, names in (
+                (self.link, "(all links)", list(self.lab.topology.links)),
+                (self.node, "(all nodes)", list(self.lab.topology.nodes)),
+            ):
+                keep = dd.value
+                dd.options = [(every, "")] + [(n, n) for n in names]
+                dd.value = keep if keep in names else ""
         finally:
             self._busy = False
 

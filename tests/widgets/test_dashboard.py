@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mip6lab.widgets as widgets
 from mip6lab.widgets.dashboard import TAB_ALGORITHMS, TAB_PACKETS
+from mip6lab.widgets.model import packet_info
 
 
 def test_dashboard_in_one_call_and_wiring() -> None:
@@ -25,6 +26,9 @@ def test_dashboard_in_one_call_and_wiring() -> None:
     d.network.move("foreign1")
     d.network.run10_button.click()
     assert len(d.lab.capture) > n
+    shown = [i for _, i in d.inspector.list.options]
+    assert shown == [r.index for r in d.lab.capture if packet_info(d.lab, r).category != "nd"]  # ND hidden
+    d.inspector.hide_nd.value = False
     assert len(d.inspector.list.options) == len(d.lab.capture)
     # reset hands the new lab to every view
     old = d.lab

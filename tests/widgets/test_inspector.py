@@ -10,14 +10,29 @@ from widget_samples import esp_bu, inject, tunnel_packet
 from mip6lab.lab import Lab
 from mip6lab.net.pcapng import read_pcapng
 from mip6lab.widgets.inspector import PacketInspector
+from mip6lab.widgets.model import packet_info
 
 
 def _hl(p: PacketInspector) -> list[int]:
     return [int(i) for i in re.findall(r'class="hx hl" data-i="(\d+)"', p.hexdump.value)]
 
 
+def test_the_list_opens_on_signalling_with_visible_filter_values() -> None:
+    lab = Lab("first-foreign-link")
+    lab.run()
+    p = PacketInspector(lab)
+    assert (p.link.value, p.link.label) == ("", "(all links)")  # a value, not a blank dropdown
+    assert (p.node.value, p.node.label) == ("", "(all nodes)")
+    assert p.hide_nd.value and p.list.options
+    assert all(packet_info(lab, lab.capture[i]).category != "nd" for _, i in p.list.options)
+    assert p.record is not None and packet_info(lab, p.record).category == "signalling"
+    p.set_lab(Lab("ping"))
+    assert p.link.label == "(all links)" and p.node.label == "(all nodes)"
+
+
 def test_filters_narrow_the_list(lab: Lab) -> None:
     p = PacketInspector(lab)
+    p.hide_nd.value = False
     assert len(p.list.options) == len(lab.capture)
     p.text.value = "echo request"
     assert len(p.list.options) == 12 and all("Echo Request" in label for label, _ in p.list.options)
