@@ -93,6 +93,28 @@ def test_esp_without_and_with_keys(lab: Lab) -> None:
     assert "Lifetime" in p2.esp.value and "600 s" in p2.esp.value  # 150 x 4 s, with its unit
 
 
+def test_an_esp_protected_bu_shows_the_mobility_header_layout_when_the_keys_are_known(lab: Lab) -> None:
+    pkt, _, ha_db = esp_bu("aes")
+    lab.nodes["ha"].security_databases = lambda: [ha_db]
+    i = inject(lab, "home", "mn", "ha", pkt)
+    p = PacketInspector(lab)
+    p.select_record(i)
+    assert "Mobility Header (Figure 2)" in p.bitlayout.value and "Binding Update" in p.bitlayout.value
+    assert "Sequence #" in p.bitlayout.value and "<b>9</b>" in p.bitlayout.value  # the decrypted BU's values
+    assert p.header.label.startswith("decrypted: ")
+    esp_choice = next(v for label, v in p.header.options if label == "ESP")  # the ESP layout stays reachable
+    p.header.value = esp_choice
+    assert (
+        "<caption" in p.bitlayout.value and ">ESP<" in p.bitlayout.value and "Binding Update" not in p.bitlayout.value
+    )
+    lab2 = Lab("ping")
+    lab2.run(1.0)
+    j = inject(lab2, "home", "mn", "ha", pkt)
+    p2 = PacketInspector(lab2)  # no keys: the ESP header is what there is to show
+    p2.select_record(j)
+    assert ">ESP<" in p2.bitlayout.value and not any(label.startswith("decrypted") for label, _ in p2.header.options)
+
+
 def test_select_record_clears_hiding_filters(lab: Lab) -> None:
     p = PacketInspector(lab)
     p.text.value = "echo"
