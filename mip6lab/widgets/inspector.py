@@ -140,6 +140,22 @@ def bit_layout_html(lay: HeaderLayout, spans: list[FieldSpan]) -> str:
     return render_html(lay, spans)
 
 
+def _padlock(open_: bool) -> str:
+    """A padlock drawn as inline SVG: emoji locks (U+1F512/3) are missing from many fonts and show
+    as an empty box; an SVG renders everywhere and scales with the text."""
+    shackle = "M4 7V4.5a4 4 0 0 1 7.6-1.7" if open_ else "M4 7V5a4 4 0 0 1 8 0v2"
+    title = "opened" if open_ else "locked"
+    return (
+        f'<svg class="mip6lab-lock" role="img" aria-label="{title}" width="12" height="14" viewBox="0 0 16 18" '
+        'style="vertical-align:-2px"><path d="' + shackle + '" fill="none" stroke="currentColor" stroke-width="2"/>'
+        '<rect x="2" y="7" width="12" height="10" rx="2" fill="currentColor"/></svg>'
+    )
+
+
+LOCK_SVG = _padlock(False)
+UNLOCK_SVG = _padlock(True)
+
+
 def esp_html(lab: Lab, record: CaptureRecord) -> str:
     """The decrypted content of an ESP frame, or why it cannot be shown ("" when no ESP)."""
     info = packet_info(lab, record)
@@ -151,11 +167,11 @@ def esp_html(lab: Lab, record: CaptureRecord) -> str:
     if opened is None:
         return (
             '<div class="mip6lab-esp" style="font:12px sans-serif;color:#8c1c13;margin:4px 0">'
-            "&#128274; ESP: encrypted, no keys (no node holds a security association that opens this SPI)</div>"
+            f"{LOCK_SVG} ESP: encrypted, no keys (no node holds a security association that opens this SPI)</div>"
         )
     clear = record.frame[:14] + encode_ipv6(opened.packet)
     head = (
-        f'<div style="font:bold 12px sans-serif;color:#8c1c13;margin-top:6px">&#128275; ESP opened with SA '
+        f'<div style="font:bold 12px sans-serif;color:#8c1c13;margin-top:6px">{UNLOCK_SVG} ESP opened with SA '
         f"{esc(opened.sa_name)} (SPI 0x{opened.spi:08x}, {esc(opened.mode)} mode, "
         f"encryption {esc(opened.encryption)}): the packet as its receiver processes it</div>"
     )

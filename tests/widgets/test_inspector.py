@@ -137,3 +137,19 @@ def test_export_pcapng(lab: Lab, tmp_path: Path) -> None:
     p.export_button.click()
     f2 = read_pcapng((tmp_path / "all.pcapng").read_bytes())
     assert len(f2.packets) == 24 and {i.name for i in f2.interfaces} == {"home", "core-ha", "core-rcn", "cn-link"}
+
+
+def test_the_lock_is_drawn_not_an_emoji(lab: Lab) -> None:
+    """U+1F512/U+1F513 render as an empty box without an emoji font: the lock is inline SVG."""
+    pkt, _, ha_db = esp_bu("aes")
+    i = inject(lab, "home", "mn", "ha", pkt)
+    p = PacketInspector(lab)
+    p.select_record(i)
+    locked = p.esp.value
+    lab.nodes["ha"].security_databases = lambda: [ha_db]
+    p2 = PacketInspector(lab)
+    p2.select_record(i)
+    for text in (locked, p2.esp.value):
+        assert '<svg class="mip6lab-lock"' in text
+        assert not any(ord(c) > 0xFFFF for c in text) and "&#12827" not in text
+    assert 'aria-label="locked"' in locked and 'aria-label="opened"' in p2.esp.value
