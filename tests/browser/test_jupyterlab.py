@@ -1,7 +1,7 @@
 """The widgets in a real JupyterLab, in headless Chromium driven by Playwright.
 
 Starts JupyterLab on 127.0.0.1 (random port, a token, temporary root/settings/workspaces folders,
-the kernel-selection dialog and the news prompt switched off), opens notebooks/widgets-tour.ipynb,
+the kernel-selection dialog and the news prompt switched off), opens tests/browser/fixtures/widgets-tour.ipynb,
 waits for the kernel's websocket, runs all cells, then clicks the widgets: moves the mobile node
 (and measures the time from the click to the redrawn page), steps the algorithm tracer back, and
 selects a packet in the inspector. Screenshots go to a temporary folder (paths printed).
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 REPO = Path(__file__).resolve().parents[2]
-NOTEBOOK = REPO / "notebooks" / "widgets-tour.ipynb"
+NOTEBOOK = Path(__file__).resolve().parent / "fixtures" / "widgets-tour.ipynb"  # a fixture, not a chapter
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
