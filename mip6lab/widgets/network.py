@@ -301,7 +301,7 @@ class TopologyDrawing:
                         shrinkB=7,
                         animated=True,
                     )
-                    self.ax.add_patch(arrow)
+                    self.ax.add_artist(arrow)  # not add_patch: the limits are fixed, no autoscale work
                     self.path_art += [seg, arrow]
             if m.records and m.first.sender in self.pos:
                 s = self.node_xy(m.first.sender, m.first.link)

@@ -64,9 +64,10 @@ class AlgorithmTracer:
         self.last_button = W.Button(description="Last >|", layout=W.Layout(width="80px"))
         self.position_label = W.HTML()
         self.position_label.add_class("mip6lab-step-position")
-        self.detail = W.HTML(layout=W.Layout(width="400px"))
+        # The step's details sit beside the chart when there is room and wrap below it when not (1280 x 800).
+        self.detail = W.HTML(layout=W.Layout(flex="1 1 320px", min_width="320px", max_width="100%", overflow="auto"))
         self.detail.add_class("mip6lab-step-detail")
-        self.chart = W.HTML(layout=W.Layout(width="760px"))
+        self.chart = W.HTML(layout=W.Layout(flex="0 1 760px", max_width="100%", overflow="auto"))
         self.chart.add_class("mip6lab-flowchart")
         self.text.observe(lambda _: self.refresh(), names="value")
         self.packet.observe(self._on_packet, names="value")
@@ -81,7 +82,7 @@ class AlgorithmTracer:
                 self.packet,
                 self.run_choice,
                 W.HBox([self.first_button, self.prev_button, self.next_button, self.last_button, self.position_label]),
-                W.HBox([self.chart, self.detail]),
+                W.HBox([self.chart, self.detail], layout=W.Layout(flex_flow="row wrap", align_items="flex-start")),
             ]
         )
         self.widget.add_class("mip6lab-tracer")

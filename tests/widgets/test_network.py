@@ -173,7 +173,7 @@ def test_labels_are_readable_and_do_not_overlap() -> None:
         boxes = [t.get_window_extent(r) for t in d.labels]
         assert all(not a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
         half = 13 * d.fig.dpi / 72 / 2
-        for node, (x, y) in ((n, d.ax.transData.transform(d.pos[n])) for n in lab.topology.nodes):
+        for x, y in (d.ax.transData.transform(d.pos[n]) for n in lab.topology.nodes):
             assert all(not (b.x0 < x + half and b.x1 > x - half and b.y0 < y + half and b.y1 > y - half) for b in boxes)
 
 

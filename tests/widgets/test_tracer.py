@@ -136,3 +136,10 @@ def test_the_tracer_says_where_each_header_came_from() -> None:
     lab2.run()
     tunnelled = next(r for r in lab2.trace.runs_for("mn", "send") if 12 in r.step_numbers)
     assert header_origins(tunnelled)[0][0] == "outer IPv6 header" and "step 12" in header_origins(tunnelled)[0][1]
+
+
+def test_the_step_details_wrap_below_the_chart_instead_of_clipping(lab: Lab) -> None:
+    t = AlgorithmTracer(lab)
+    row = t.widget.children[-1]
+    assert row.layout.flex_flow == "row wrap" and t.detail.layout.min_width == "320px"
+    assert t.detail.layout.width is None and t.chart.layout.max_width == "100%"
