@@ -3,9 +3,12 @@ receiving algorithm (Figure 36), step by step, on the flowchart drawn from
 :mod:`mip6lab.widgets.flowcharts`.
 
 A capture record carries ``trace_id``, the id of the run that transmitted it (the sender's sending
-run; a router's receiving run when it forwarded the packet). The receivers' receiving runs are found
-by matching the packet (:func:`mip6lab.widgets.model.receive_runs`). Neighbor Discovery messages
-take the node's short path and have no run.
+run; a router's receiving run when it forwarded the packet). The receivers' receiving runs carry the
+record's index, stamped by the World when it delivered the frame (:func:`mip6lab.widgets.model.receive_runs`).
+Neighbor Discovery messages take the node's short path and have no run.
+
+A run opens on its first step; each step shows its decision, the figure's arrow it takes next (the
+arrow's label is the decision's first words) and where each header of the packet came from.
 """
 
 from __future__ import annotations
