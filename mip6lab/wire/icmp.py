@@ -11,6 +11,7 @@ Note for readers of the white paper: it gives the types as 150/151; RFC 6275 (an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from ipaddress import IPv6Address
 from typing import Union
 
 from mip6lab.wire.ip import Addr
@@ -22,11 +23,13 @@ TIME_EXCEEDED = 3
 PARAM_PROBLEM = 4
 ECHO_REQUEST = 128
 ECHO_REPLY = 129
+MLD_QUERY = 130  # RFC 3810 §5.1 Multicast Listener Query
 ROUTER_SOLICIT = 133
 ROUTER_ADVERT = 134
 NEIGHBOR_SOLICIT = 135
 NEIGHBOR_ADVERT = 136
 REDIRECT = 137
+MLDV2_REPORT = 143  # RFC 3810 §5.2 Version 2 Multicast Listener Report
 HAAD_REQUEST = 144
 HAAD_REPLY = 145
 MOBILE_PREFIX_SOLICIT = 146
@@ -39,11 +42,13 @@ ICMP_TYPES: dict[int, tuple[str, str]] = {
     PARAM_PROBLEM: ("Parameter Problem", "Parameter Problem"),
     ECHO_REQUEST: ("Echo Request", "Echo Request"),
     ECHO_REPLY: ("Echo Reply", "Echo Reply"),
+    MLD_QUERY: ("MLD Query", "Multicast Listener Query"),
     ROUTER_SOLICIT: ("RS", "Router Solicitation"),
     ROUTER_ADVERT: ("RA", "Router Advertisement"),
     NEIGHBOR_SOLICIT: ("NS", "Neighbor Solicitation"),
     NEIGHBOR_ADVERT: ("NA", "Neighbor Advertisement"),
     REDIRECT: ("Redirect", "Redirect"),
+    MLDV2_REPORT: ("MLDv2 Report", "Version 2 Multicast Listener Report"),
     HAAD_REQUEST: ("HAAD Request", "Home Agent Address Discovery Request"),
     HAAD_REPLY: ("HAAD Reply", "Home Agent Address Discovery Reply"),
     MOBILE_PREFIX_SOLICIT: ("MPS", "Mobile Prefix Solicitation"),
@@ -311,3 +316,19 @@ ICMP_ERROR_TYPES = (
     TimeExceeded,
     ParameterProblem,
 )
+
+
+def mldv2_records(body: bytes) -> list[tuple[int, Addr]]:
+    """``(record type, multicast address)`` of each Multicast Address Record of an MLDv2 Report
+    (RFC 3810 §5.2; ``body`` is what follows the ICMPv6 checksum). A truncated report yields the
+    records that could be read (reports are not modelled as a dataclass: only live mode reads them)."""
+    out: list[tuple[int, Addr]] = []
+    count = int.from_bytes(body[2:4], "big") if len(body) >= 4 else 0
+    off = 4
+    for _ in range(count):
+        if off + 20 > len(body):
+            break
+        rtype, aux, nsrc = body[off], body[off + 1], int.from_bytes(body[off + 2 : off + 4], "big")
+        out.append((rtype, IPv6Address(body[off + 4 : off + 20])))
+        off += 20 + 16 * nsrc + 4 * aux
+    return out

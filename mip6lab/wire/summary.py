@@ -29,9 +29,12 @@ from mip6lab.wire.transport import TCP, UDP
 __all__ = ["summary", "name", "category", "ICMP_NAMES", "ND_NAMES", "SIGNALLING_NAMES"]
 
 ND_NAMES = frozenset(
-    ICMP_NAMES[t] for t in (I.ROUTER_SOLICIT, I.ROUTER_ADVERT, I.NEIGHBOR_SOLICIT, I.NEIGHBOR_ADVERT, I.REDIRECT)
+    ICMP_NAMES[t]
+    for t in (I.ROUTER_SOLICIT, I.ROUTER_ADVERT, I.NEIGHBOR_SOLICIT, I.NEIGHBOR_ADVERT, I.REDIRECT)
+    + (I.MLD_QUERY, I.MLDV2_REPORT)
 )
-"""Neighbor Discovery (RFC 4861 §4, Redirect included): link plumbing that views and lists hide unless asked."""
+"""Neighbor Discovery (RFC 4861 §4, Redirect included) and the MLD it relies on (RFC 3810): link plumbing
+that views and lists hide unless asked."""
 
 SIGNALLING_NAMES = frozenset(
     set(M.MH_SHORT.values())
@@ -152,6 +155,14 @@ def _icmp_type(m: object) -> int:
 
 
 # --------------------------------------------------------------------------- summaries
+_MLD_RECORD = {1: "is-in", 2: "is-ex", 3: "to-in", 4: "to-ex", 5: "allow", 6: "block"}
+
+
+def _mldv2_records(body: bytes) -> list[str]:
+    """RFC 3810 §5.2 records as "to-ex ff02::1:ff00:1" (joined) / "to-in ..." (left)."""
+    return [f"{_MLD_RECORD.get(t, t)} {g}" for t, g in I.mldv2_records(body)]
+
+
 def _hex(b: bytes) -> str:
     return b.hex()
 
@@ -256,6 +267,8 @@ def _icmp_summary(m: object) -> str:
     if isinstance(m, I.MobilePrefixAdvertisement):
         flags = "".join(f" {f}" for f in "MO" if getattr(m, f))
         return f"MPA id={m.identifier}{flags} prefixes=" + (",".join(_prefixes(m.options)) or "none")
+    if isinstance(m, I.UnknownICMPv6) and m.type == I.MLDV2_REPORT:
+        return "MLDv2 Report " + " ".join(_mldv2_records(m.body))
     if isinstance(m, I.UnknownICMPv6):
         return f"ICMPv6 {ICMP_NAMES.get(m.type, f'type {m.type}')} code={m.code}"
     return repr(m)
