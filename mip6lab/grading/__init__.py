@@ -11,6 +11,7 @@ from mip6lab.grading.core import (
     install_ipython_handler,
     run_check,
     time_limit,
+    try_it,
 )
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "install_ipython_handler",
     "run_check",
     "time_limit",
+    "try_it",
 ]

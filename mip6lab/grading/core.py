@@ -284,3 +284,17 @@ def install_ipython_handler() -> bool:
 
     ip.set_custom_exc((CheckFailed, NotAttempted, TimeLimitExceeded), handler)
     return True
+
+
+def try_it(fn: Callable[..., Any], *args: Any, limit: float = CALL_TIME_LIMIT, **kwargs: Any) -> Any:
+    """Run the reader's code for a demonstration cell: its value, or one line saying why there is none
+    (not written yet, raised, too slow) instead of a traceback."""
+    try:
+        got = call(fn, *args, limit=limit, **kwargs)
+    except NotImplementedError:
+        print(f"{getattr(fn, '__name__', 'this')}: not attempted yet -- write it above, then run this cell again")
+        return None
+    if isinstance(got, _Raised):
+        print(f"{getattr(fn, '__name__', 'your code')} {got!r}")
+        return None
+    return got
