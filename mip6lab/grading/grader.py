@@ -181,7 +181,11 @@ def grade_notebook(
     src_path = find_source(submission, path, solutions_dir)
     source = nbformat.read(src_path, as_version=4)
     nb = build_graded_notebook(source, submission)
-    graded = [(c, TaskGrade(_nbgrader(c)["grade_id"], float(_nbgrader(c).get("points", 0)))) for c in nb.cells if is_graded_cell(c)]
+    graded = [
+        (c, TaskGrade(_nbgrader(c)["grade_id"], float(_nbgrader(c).get("points", 0))))
+        for c in nb.cells
+        if is_graded_cell(c)
+    ]
     result = NotebookGrade(str(path), str(src_path), [t for _, t in graded])
     env_path = os.pathsep.join(p for p in (str(repo_root()), os.environ.get("PYTHONPATH", "")) if p)
     with tempfile.TemporaryDirectory(prefix="mip6lab-grade-") as tmp:
@@ -192,6 +196,7 @@ def grade_notebook(
             allow_errors=True,
             kernel_name=kernel_name,
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            shutdown_kernel="immediate",
             resources={"metadata": {"path": str(src_path.parent)}},
             env={**os.environ, "PYTHONPATH": env_path, "MPLBACKEND": "agg", "HOME": os.environ.get("HOME", tmp)},
         )

@@ -10,7 +10,7 @@ SEQ_MODULUS = 1 << 16
 
 def rand_prefix(rng: random.Random) -> str:
     """A random global unicast /64 (documentation space and beyond, so it is not always 2001:db8)."""
-    first = rng.choice([0x2001, 0x2a02, 0x2600, 0x2c0f])
+    first = rng.choice([0x2001, 0x2A02, 0x2600, 0x2C0F])
     words = [first] + [rng.randrange(0x10000) for _ in range(3)]
     return str(ipaddress.IPv6Network(((sum(w << (16 * (7 - i)) for i, w in enumerate(words))), 64)))
 

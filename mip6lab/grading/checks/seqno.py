@@ -13,8 +13,15 @@ def reference_seq_gt(a: int, b: int) -> bool:
     return 1 <= (a - b) % SEQ_MODULUS < SEQ_MODULUS // 2
 
 
-VISIBLE = [Case((16, 15)), Case((15, 15)), Case((14, 15)), Case((0, 65535)), Case((65535, 0)), Case((32782, 15)),
-           Case((32783, 15))]
+VISIBLE = [
+    Case((16, 15)),
+    Case((15, 15)),
+    Case((14, 15)),
+    Case((0, 65535)),
+    Case((65535, 0)),
+    Case((32782, 15)),
+    Case((32783, 15)),
+]
 
 
 def _hidden(rng: random.Random) -> list[Case]:
@@ -32,10 +39,14 @@ def _hint(case: Case, expected: bool, got: object) -> str:
     if not isinstance(got, bool):
         return "return True or False (a bool), the answer to 'is a greater than b?'"
     if (a < b) != (d >= SEQ_MODULUS // 2) or a == b:
-        return (f"RFC 6275 §9.5.1: compare on the 16-bit circle, not as plain integers: (a - b) mod 65536 = {d}; "
-                "a is greater iff that is in 1..32767 (white paper: 'Binding Update ... Sequence Number')")
-    return (f"RFC 6275 §9.5.1: a is greater than b iff (a - b) mod 65536 lies in 1..32767; here it is {d}, "
-            "and the 32768 values up to and including b count as 'not greater'")
+        return (
+            f"RFC 6275 §9.5.1: compare on the 16-bit circle, not as plain integers: (a - b) mod 65536 = {d}; "
+            "a is greater iff that is in 1..32767 (white paper: 'Binding Update ... Sequence Number')"
+        )
+    return (
+        f"RFC 6275 §9.5.1: a is greater than b iff (a - b) mod 65536 lies in 1..32767; here it is {d}, "
+        "and the 32768 values up to and including b count as 'not greater'"
+    )
 
 
 def check_seq_gt(seq_gt: Callable[[int, int], bool], **kw: object) -> Verdict:
