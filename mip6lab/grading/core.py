@@ -280,9 +280,11 @@ def install_ipython_handler() -> bool:
         return False
 
     def handler(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> list[str]:
+        if issubclass(etype, NameError):  # a check cell run before (or after a failed) answer cell
+            return [f"NameError: {value} -- run the answer cell above first (and check that it ran without error)"]
         return [f"{etype.__name__}: {value}"]
 
-    ip.set_custom_exc((CheckFailed, NotAttempted, TimeLimitExceeded), handler)
+    ip.set_custom_exc((CheckFailed, NotAttempted, TimeLimitExceeded, NameError), handler)
     return True
 
 
