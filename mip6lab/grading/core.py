@@ -280,9 +280,13 @@ def install_ipython_handler() -> bool:
         return False
 
     def handler(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> list[str]:
+        line = f"{etype.__name__}: {value}"
         if issubclass(etype, NameError):  # a check cell run before (or after a failed) answer cell
-            return [f"NameError: {value} -- run the answer cell above first (and check that it ran without error)"]
-        return [f"{etype.__name__}: {value}"]
+            line += " -- run the answer cell above first (and check that it ran without error)"
+        # IPython discards what a custom handler returns while running a cell: publish the error output
+        # ourselves (graders such as nbgrader see the cell failed by this "error" output).
+        shell._showtraceback(etype, value, [line])
+        return []
 
     ip.set_custom_exc((CheckFailed, NotAttempted, TimeLimitExceeded, NameError), handler)
     return True
