@@ -193,16 +193,17 @@ def run_check(
     limit: float = CALL_TIME_LIMIT,
     seed: int | None = None,
     raise_on_failure: bool = True,
+    include_hidden: bool = True,
 ) -> Verdict:
     """Run ``fn`` against ``reference`` on the visible cases, then hidden cases from a seeded generator.
 
     ``hint`` is a fixed text or a function of (case, expected, got) that names the section/clause the
     mistake contradicts. Prints the verdict; raises CheckFailed/NotAttempted unless ``raise_on_failure``
-    is False.
+    is False. ``include_hidden=False`` runs the visible cases only (tests use it to record them).
     """
     seed = run_seed() if seed is None else seed
     cases = list(visible)
-    if hidden is not None:
+    if hidden is not None and include_hidden:
         cases += [Case(c.args, c.label, True, c.kwargs) for c in hidden(random.Random(seed))]
     compare = compare or (lambda a, b: a == b)
     verdict: Verdict | None = None
