@@ -112,11 +112,27 @@ def find_source(submission: Any, path: Path, solutions_dir: Path | None = None) 
     raise GradeError(f"{path}: no solution source for it in {sol} (looked for {', '.join(c.name for c in candidates)})")
 
 
+def _import_lines(cell: Any) -> list[str]:
+    """The top-level import statements of a code cell (a graded cell repeats them, so a name such as
+    ``checks`` that an answer rebound is bound to the fresh module again)."""
+    import ast
+
+    try:
+        tree = ast.parse(cell.source)
+    except SyntaxError:
+        return []
+    lines = cell.source.splitlines()
+    return [
+        "\n".join(lines[n.lineno - 1 : n.end_lineno]) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)
+    ]
+
+
 def build_graded_notebook(source: Any, submission: Any) -> Any:
     """The notebook the grader runs: the source's cells, the submission's answers (by grade_id),
-    and a fresh import of the checks at the top of each graded cell."""
+    and at the top of each graded cell a fresh import of the checks and the source's own imports."""
     answers = {_nbgrader(c).get("grade_id"): c for c in submission.get("cells", []) if is_answer_cell(c)}
     nb = copy.deepcopy(source)
+    imports: list[str] = []
     for cell in nb.cells:
         md = _nbgrader(cell)
         if cell.cell_type == "code":
@@ -126,7 +142,9 @@ def build_graded_notebook(source: Any, submission: Any) -> Any:
             mine = answers.get(md.get("grade_id"))
             cell.source = mine.get("source", "") if mine is not None else _blank_answer(cell)
         elif is_graded_cell(cell):
-            cell.source = REFRESH + cell.source
+            cell.source = REFRESH + "".join(f"{line}\n" for line in imports) + cell.source
+        elif cell.cell_type == "code":
+            imports += [i for i in _import_lines(cell) if i not in imports]
     return nb
 
 
@@ -150,13 +168,29 @@ def _score_cell(cell: Any, task: TaskGrade) -> None:
         task.status = _ERROR_STATUS.get(ename, "error")
         if ename == "CellTimeoutError" or "KeyboardInterrupt" in ename:
             task.status = "time limit"
-        task.reason = f"{ename}: {evalue}".strip()[:300]
+        hint = next((" ".join(ln.split()) for ln in text.splitlines() if ln.strip().startswith("hint:")), "")
+        evalue = evalue.replace(" -- see the verdict above", "")
+        task.reason = (f"{ename}: {evalue}" + (f" ({hint})" if hint else "")).strip()[:400]
         return
     if "PASSED" not in text:
         task.status, task.reason = "failed", "the check printed no PASSED verdict"
         return
     task.status, task.score = "passed", task.max_score
     task.reason = next((ln for ln in text.splitlines() if "PASSED" in ln), "")
+
+
+def _blame_answer(answer: Any, task: TaskGrade, cell_timeout: float) -> None:
+    """When the answer cell before a failed check itself failed, say so (it is the real reason)."""
+    err = next((o for o in answer.get("outputs", []) if o.get("output_type") == "error"), None)
+    if err is None:
+        return
+    ename = err.get("ename", "")
+    if ename in ("KeyboardInterrupt", "CellTimeoutError"):
+        task.status = "time limit"
+        task.reason = f"your answer cell ran longer than {cell_timeout:g} s and was interrupted"
+    else:
+        task.status = "error"
+        task.reason = f"your answer cell raised {ename}: {err.get('evalue', '')}"[:300]
 
 
 def grade_notebook(
@@ -198,20 +232,27 @@ def grade_notebook(
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
             shutdown_kernel="immediate",
             resources={"metadata": {"path": str(src_path.parent)}},
-            env={**os.environ, "PYTHONPATH": env_path, "MPLBACKEND": "agg", "HOME": os.environ.get("HOME", tmp)},
         )
+        env = {**os.environ, "PYTHONPATH": env_path, "MPLBACKEND": "agg", "HOME": os.environ.get("HOME", tmp)}
         try:
-            client.execute()
+            client.execute(env=env)
         except DeadKernelError:
             result.reason = "the kernel died (crashed or was killed) while running the notebook"
         except CellTimeoutError:
             result.reason = f"a cell ran longer than {cell_timeout:g} s and could not be interrupted"
         except Exception as e:  # a kernel that cannot start, ...
             result.reason = f"the notebook could not be run: {type(e).__name__}: {e}"[:300]
-    for cell, task in graded:
-        _score_cell(cell, task)
-        if task.status == "not run" and result.reason:
-            task.reason = result.reason
+    last_answer: Any = None
+    for cell in nb.cells:
+        if is_answer_cell(cell) and cell.cell_type == "code":
+            last_answer = cell
+        elif is_graded_cell(cell):
+            task = next(t for c, t in graded if c is cell)
+            _score_cell(cell, task)
+            if task.status == "not run" and result.reason:
+                task.reason = result.reason
+            elif task.status != "passed" and last_answer is not None:
+                _blame_answer(last_answer, task, cell_timeout)
     result.seconds = time.monotonic() - started
     return result
 
