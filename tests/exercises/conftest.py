@@ -4,6 +4,8 @@ generated exercises and the tampered submissions — is graded ONCE per session,
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -78,7 +80,25 @@ def tampered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
-def graded(tampered: dict[str, Path]) -> dict[str, object]:
+def nbgrader_course(tmp_path_factory: pytest.TempPathFactory) -> subprocess.Popen | None:
+    """nbgrader's generate/autograde/feedback on exercise 02, started in the background (it takes a while;
+    it runs while the session grades the rest). None when nbgrader is not installed."""
+    try:
+        import nbgrader  # noqa: F401
+    except ImportError:
+        return None
+    course = tmp_path_factory.mktemp("course") / "course"
+    script = Path(__file__).with_name("nbgrader_course.py")
+    return subprocess.Popen(
+        [sys.executable, str(script), str(course), str(TAMPER_BASE)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def graded(tampered: dict[str, Path], nbgrader_course: subprocess.Popen | None) -> dict[str, object]:
     """path -> NotebookGrade for every solution, exercise and tampered submission (one batch)."""
     from mip6lab.grading.grader import grade
 

@@ -1,0 +1,62 @@
+"""Run nbgrader's own pipeline on one exercise, as an instructor would (README, "Running a course"):
+generate the release from the solution, autograde a solved and a blank submission, write feedback.
+
+    python tests/exercises/nbgrader_course.py COURSE_DIR SOLUTION.ipynb
+
+prints one JSON document: {"alice": [score, max_score], "bob": [...], "feedback": [...files...]}.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+CONFIG = """c = get_config()
+c.CourseDirectory.course_id = "mip6lab"
+c.CourseDirectory.db_url = "sqlite:///{db}"
+c.Execute.timeout = 120
+c.Execute.shutdown_kernel = "immediate"
+c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
+"""
+
+
+def nbgrader(course: Path, *args: str) -> None:
+    # nbgrader runs `alembic` from PATH: put this interpreter's bin folder first
+    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    r = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True, env=env, timeout=600
+    )
+    if r.returncode != 0:
+        raise SystemExit(f"nbgrader {' '.join(args)} failed:\n{r.stdout}\n{r.stderr}")
+
+
+def main(course: Path, solution: Path) -> dict:
+    assignment = "ex"
+    course.mkdir(parents=True, exist_ok=True)
+    (course / "nbgrader_config.py").write_text(CONFIG.format(db=course / "gradebook.db"))
+    (course / "source" / assignment).mkdir(parents=True)
+    shutil.copy(solution, course / "source" / assignment / solution.name)
+    nbgrader(course, "db", "assignment", "add", assignment)
+    nbgrader(course, "generate_assignment", assignment, "--force")
+    for student, nb in (("alice", course / "source"), ("bob", course / "release")):
+        (course / "submitted" / student / assignment).mkdir(parents=True)
+        shutil.copy(nb / assignment / solution.name, course / "submitted" / student / assignment / solution.name)
+    nbgrader(course, "autograde", assignment, "--create", "--force")
+    nbgrader(course, "generate_feedback", assignment, "--force")
+    from nbgrader.api import Gradebook
+
+    out: dict = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for student in ("alice", "bob"):
+            sub = gb.find_submission(assignment, student)
+            out[student] = [sub.score, sub.max_score]
+    out["feedback"] = sorted(str(p.relative_to(course)) for p in (course / "feedback").rglob("*.html"))
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(Path(sys.argv[1]), Path(sys.argv[2]))))
