@@ -79,7 +79,7 @@ def tampered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return tampered_submissions(tmp_path_factory.mktemp("tampered"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def nbgrader_course(tmp_path_factory: pytest.TempPathFactory) -> subprocess.Popen | None:
     """nbgrader's generate/autograde/feedback on exercise 02, started in the background (it takes a while;
     it runs while the session grades the rest). None when nbgrader is not installed."""
@@ -107,7 +107,7 @@ def graded(tampered: dict[str, Path], nbgrader_course: subprocess.Popen | None) 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=2) as pool:
         short = pool.submit(grade, breaking, jobs=1, cell_timeout=4.0)
-        grades = grade(paths, jobs=2, cell_timeout=30.0)
+        grades = grade(paths, jobs=3, cell_timeout=30.0)
         grades += short.result()
     elapsed = time.monotonic() - started
     print(f"\ngraded {len(paths) + len(breaking)} notebooks in {elapsed:.1f} s")

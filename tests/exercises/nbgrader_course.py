@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -24,30 +23,32 @@ c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
 """
 
 
-def nbgrader(course: Path, *args: str) -> None:
-    # nbgrader runs `alembic` from PATH: put this interpreter's bin folder first
-    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
-    r = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True, env=env, timeout=600
-    )
-    if r.returncode != 0:
-        raise SystemExit(f"nbgrader {' '.join(args)} failed:\n{r.stdout}\n{r.stderr}")
-
-
 def main(course: Path, solution: Path) -> dict:
+    # nbgrader runs `alembic` from PATH: put this interpreter's bin folder first
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     assignment = "ex"
     course.mkdir(parents=True, exist_ok=True)
     (course / "nbgrader_config.py").write_text(CONFIG.format(db=course / "gradebook.db"))
     (course / "source" / assignment).mkdir(parents=True)
     shutil.copy(solution, course / "source" / assignment / solution.name)
-    nbgrader(course, "db", "assignment", "add", assignment)
-    nbgrader(course, "generate_assignment", assignment, "--force")
+    os.chdir(course)
+
+    from nbgrader.api import Gradebook
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config, PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    config.merge(Config({"CourseDirectory": {"root": str(course)}}))
+    api = NbGraderAPI(CourseDirectory(config=config), config=config)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        gb.update_or_create_assignment(assignment)
+    _ok(api.generate_assignment(assignment, force=True))
     for student, nb in (("alice", course / "source"), ("bob", course / "release")):
         (course / "submitted" / student / assignment).mkdir(parents=True)
         shutil.copy(nb / assignment / solution.name, course / "submitted" / student / assignment / solution.name)
-    nbgrader(course, "autograde", assignment, "--create", "--force")
-    nbgrader(course, "generate_feedback", assignment, "--force")
-    from nbgrader.api import Gradebook
+        _ok(api.autograde(assignment, student, force=True, create=True))
+    _ok(api.generate_feedback(assignment, force=True))
 
     out: dict = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
@@ -56,6 +57,11 @@ def main(course: Path, solution: Path) -> dict:
             out[student] = [sub.score, sub.max_score]
     out["feedback"] = sorted(str(p.relative_to(course)) for p in (course / "feedback").rglob("*.html"))
     return out
+
+
+def _ok(result: dict) -> None:
+    if not result.get("success"):
+        raise SystemExit(f"nbgrader failed: {result.get('error')}\n{result.get('log', '')}")
 
 
 if __name__ == "__main__":

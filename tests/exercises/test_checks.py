@@ -101,31 +101,60 @@ class _WrongBUL(caches.RefBindingUpdateList):
 
 # (name, check, correct answer, wrong answer, words the wrong answer's hint must contain)
 CASES: list[tuple[str, Callable[..., core.Verdict], Any, Any, str]] = [
-    ("binding_update", binding_update.check_binding_update, _scapy_bu,
-     lambda *a: _scapy_bu(*a, hao=False), "Home Address option"),
+    (
+        "binding_update",
+        binding_update.check_binding_update,
+        _scapy_bu,
+        lambda *a: _scapy_bu(*a, hao=False),
+        "Home Address option",
+    ),
     ("seq_gt", seqno.check_seq_gt, seqno.reference_seq_gt, lambda a, b: a > b, "§9.5.1"),
     ("next_seq", seqno.check_next_seq, seqno.reference_next_seq, lambda s: s + 1, "modulo 2^16"),
     ("binding_cache", caches.check_binding_cache, caches.RefBindingCache, _WrongCache, "Lifetime seconds"),
-    ("binding_update_list", caches.check_binding_update_list, caches.RefBindingUpdateList, _WrongBUL,
-     "plus one, modulo 2^16"),
-    ("anycast", anycast.check_anycast, anycast.reference,
-     lambda p: str(ipaddress.IPv6Network(p, strict=False).network_address + 0xFEFF_FFFF_FFFF_FFFE), "feff"),
+    (
+        "binding_update_list",
+        caches.check_binding_update_list,
+        caches.RefBindingUpdateList,
+        _WrongBUL,
+        "plus one, modulo 2^16",
+    ),
+    (
+        "anycast",
+        anycast.check_anycast,
+        anycast.reference,
+        lambda p: str(ipaddress.IPv6Network(p, strict=False).network_address + 0xFEFF_FFFF_FFFF_FFFE),
+        "feff",
+    ),
     ("parse_reply", home_agent_choice.check_parse, home_agent_choice.reference_parse, _wrong_parse, "octet 8"),
-    ("choose_home_agent", home_agent_choice.check_choose, home_agent_choice.reference_choose, _wrong_choose,
-     "preference"),
+    (
+        "choose_home_agent",
+        home_agent_choice.check_choose,
+        home_agent_choice.reference_choose,
+        _wrong_choose,
+        "preference",
+    ),
     ("home_token", rr_keys.check_home_token, rr_keys.ref_home_token, _wrong_home_token, "ONE octet"),
-    ("careof_token", rr_keys.check_careof_token, rr_keys.ref_careof_token,
-     lambda k, a, n: rr_keys.ref_home_token(k, a, n), "care-of keygen token"),
+    (
+        "careof_token",
+        rr_keys.check_careof_token,
+        rr_keys.ref_careof_token,
+        lambda k, a, n: rr_keys.ref_home_token(k, a, n),
+        "care-of keygen token",
+    ),
     ("kbm", rr_keys.check_kbm, rr_keys.ref_kbm, lambda h, c=None: rr_keys.ref_kbm(c or b"", h), "in that order"),
     ("authenticator", rr_keys.check_authenticator, rr_keys.ref_authenticator, _wrong_auth, "removed, not zeroed"),
     ("cn_bu_checks", cn_bu_checks.check_bu_checks, cn_bu_checks.reference, _wrong_cn, "silently discarded"),
     ("type2", type2.check_type2, type2.reference, _wrong_type2, "never forwards"),
     ("sending", algorithms.check_sending, algorithms.reference_send, _wrong_send, "Figure 35, after step 10"),
-    ("receiving", algorithms.check_receiving, algorithms.reference_receive, _wrong_receive,
-     "Figure 36, after step 1 "),
+    ("receiving", algorithms.check_receiving, algorithms.reference_receive, _wrong_receive, "Figure 36, after step 1 "),
     ("movement", movement.check_movement, movement.reference, _wrong_movement, "current one is lost"),
-    ("registration_latency", handover.check_registration_latency, handover.ref_registration_latency,
-     _wrong_latency, "start from move_time"),
+    (
+        "registration_latency",
+        handover.check_registration_latency,
+        handover.ref_registration_latency,
+        _wrong_latency,
+        "start from move_time",
+    ),
     ("interruption", handover.check_interruption, handover.ref_interruption, _wrong_gap, "last one before"),
 ]
 IDS = [c[0] for c in CASES]
@@ -234,8 +263,9 @@ def test_an_endless_loop_is_stopped_by_the_time_limit():
         while True:
             pass
 
-    v = core.run_check("spin", spins, seqno.reference_seq_gt, seqno.VISIBLE, None, "hint", limit=0.3,
-                       raise_on_failure=False)
+    v = core.run_check(
+        "spin", spins, seqno.reference_seq_gt, seqno.VISIBLE, None, "hint", limit=0.3, raise_on_failure=False
+    )
     assert v.status == "failed" and "TimeLimitExceeded" in v.text and "0.3 s" in v.text
 
 

@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
-from conftest import EXERCISES, ROOT, SOLUTIONS
+from conftest import EXERCISES, SOLUTIONS
 
 from mip6lab.grading.grader import format_table, to_json
 
@@ -76,10 +74,17 @@ def test_json_document_has_score_and_max_score_per_notebook_and_task(graded):
             assert {"grade_id", "score", "max_score", "status"} <= set(t)
 
 
-def test_cli_grade_reports_unknown_paths_and_exit_status(tmp_path):
+def test_cli_grade_reports_unknown_paths_and_exit_status(tmp_path, capsys):
+    from mip6lab.cli import main
+
     missing = tmp_path / "nope.ipynb"
-    r = subprocess.run([sys.executable, "-m", "mip6lab.cli", "grade", str(missing), "--json"], capture_output=True,
-                       text=True, cwd=ROOT, timeout=60)
-    assert r.returncode == 1
-    doc = json.loads(r.stdout)
+    assert main(["grade", str(missing), "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
     assert doc["notebooks"][0]["reason"].endswith("no such file")
+    assert main(["grade", str(missing), "--jobs", "0"]) == 2
+    assert "--jobs" in capsys.readouterr().err
+
+
+def test_cli_table_names_each_task(graded):
+    text = format_table([graded[str(EXERCISES[0])]])
+    assert "check_binding_update  0/3  not attempted" in text

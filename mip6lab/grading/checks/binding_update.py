@@ -33,7 +33,8 @@ HINTS = {
     "H flag": "RFC 6275 §6.1.7 / §11.7.1: H (Home Registration) asks the receiver to act as home agent",
     "checksum verifies": "RFC 6275 §6.1.1: the MH checksum's pseudo-header uses the home address from the Home "
     "Address option as source; leave cksum unset so scapy computes it over the whole packet, HAO included",
-    "packet": "return a scapy packet starting with IPv6(...) (or its bytes), e.g. IPv6()/IPv6ExtHdrDestOpt()/MIP6MH_BU()",
+    "packet": "return a scapy packet starting with IPv6(...) (or its bytes), "
+    "e.g. IPv6()/IPv6ExtHdrDestOpt()/MIP6MH_BU()",
 }
 
 

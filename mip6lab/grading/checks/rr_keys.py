@@ -101,7 +101,7 @@ def _token_hint(which: str) -> Callable[[Case, Any, Any], str]:
 
     def hint(case: Case, expected: Any, got: Any) -> str:
         if isinstance(got, bytes | bytearray) and len(got) != 8:
-            return f"RFC 6275 §5.2.5: a keygen token is First(64, ...): the first 8 octets of the HMAC-SHA1, not {len(got)}"
+            return f"RFC 6275 §5.2.5: a keygen token is First(64, ...): the HMAC-SHA1's first 8 octets, not {len(got)}"
         return (
             f"RFC 6275 §5.2.5 / white paper 'Return routability': {which} keygen token = First(64, "
             f"HMAC_SHA1(Kcn, {which} address | nonce | {octet})) -- the address as its 16 packed octets "
