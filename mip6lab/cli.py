@@ -1,4 +1,4 @@
-"""The ``mip6lab`` command: list scenarios, run one headless, open the workbook, benchmark.
+"""The ``mip6lab`` command: list scenarios, run one headless or live, open the workbook, benchmark.
 
 Every user error ends in one clear line on stderr and exit status 2, never a traceback.
 """
@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="mip6lab", description="Mobile IPv6 (RFC 6275) teaching lab")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("scenarios", help="list the named scenarios, one per line")
+    sub.add_parser("seams", help="list the seams a reader's component plugs into: name, role, protocol, chapter")
     r = sub.add_parser("run", help="run a scenario headless and print its messages")
     r.add_argument("name")
     r.add_argument("--seed", type=_seed, default=0)
@@ -57,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="ESP protection of MN-HA signalling (default null: integrity only, readable)",
     )
     r.add_argument("--all", action="store_true", help="every frame on every link, Neighbor Discovery included")
+    lv = sub.add_parser("live", help="run a scenario in real time with the Linux kernel on one of its links")
+    lv.add_argument("name")
+    lv.add_argument("--link", required=True, help="the Ethernet link the kernel joins (e.g. cn-link, home)")
+    lv.add_argument("--netns", default="mip6lab", help="network namespace to create (default mip6lab)")
+    lv.add_argument("--pcap", default=None, help="write the capture on exit (pcapng, wall-clock timestamps)")
+    lv.add_argument("--seed", type=_seed, default=0)
     lab = sub.add_parser("lab", help="open the workbook in JupyterLab")
     lab.add_argument("--no-browser", action="store_true")
     lab.add_argument("--port", type=int, default=None)
@@ -75,6 +82,14 @@ def cmd_scenarios() -> int:
 
     for s in SCENARIOS.values():
         print(f"{s.name}  {s.description}")
+    return 0
+
+
+def cmd_seams() -> int:
+    from mip6lab.seams import SEAMS
+
+    for s in SEAMS.values():
+        print(s.line())
     return 0
 
 
@@ -150,10 +165,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "scenarios":
             return cmd_scenarios()
+        if args.command == "seams":
+            return cmd_seams()
         if args.command == "run":
             return cmd_run(args)
         if args.command == "lab":
             return cmd_lab(args)
+        if args.command == "live":
+            from mip6lab.live.cli import run as cmd_live
+            from mip6lab.live.netns import LiveError
+
+            try:
+                return cmd_live(args)
+            except LiveError as e:
+                raise UserError(str(e)) from None
         if args.command == "bench":
             return cmd_bench(args)
         if args.command == "grade":

@@ -15,10 +15,12 @@ from ipaddress import IPv6Address
 from pathlib import Path
 from typing import Any
 
+from mip6lab.errors import LabError
 from mip6lab.ipv6.node import IPv6Node, Router
 from mip6lab.net.capture import Capture, CaptureRecord
 from mip6lab.net.world import World
 from mip6lab.scenarios import SCENARIOS, Scenario
+from mip6lab.seams.install import SeamPlan
 from mip6lab.topology import NodeSpec, Topology
 from mip6lab.trace import Trace
 from mip6lab.transport import StreamReceiver, StreamSender, TCPLayer, UDPLayer
@@ -28,12 +30,8 @@ from mip6lab.wire.ip import IPv6
 ALL_NODES = IPv6Address("ff02::1")
 
 
-class LabError(ValueError):
-    """A mistake in how the lab was asked to do something; the message is one readable line."""
-
-
 # Frames that are plumbing rather than the protocol story (hidden from `messages()` by default).
-PLUMBING = {"RS", "RA", "NS", "NA", "DAD NS"}
+PLUMBING = {"RS", "RA", "NS", "NA", "DAD NS", "MLDv2 Report", "MLD Query"}
 
 FAST_RA = {"min_interval": 1.0, "max_interval": 3.0, "min_delay_between_ras": 0.03}
 """RA timing on links a mobile node visits. RFC 6275 §7.5 allows down to 0.03-0.07 s; 1-3 s keeps
@@ -104,7 +102,12 @@ class Lab:
         esp: str = "null",
         trace: bool = True,
         topology: Topology | None = None,
+        replace: dict[str, Any] | None = None,
+        mld: bool | None = None,
     ) -> None:
+        """``replace``: seam name -> a reader's component (``mip6lab seams`` lists the names;
+        ``node:NAME.<seam>`` replaces it in one node only). Checked here: a wrong name, type or
+        component is a :class:`~mip6lab.seams.SeamError` (a :class:`LabError`) naming the seam."""
         if isinstance(scenario, str):
             if scenario not in SCENARIOS:
                 known = ", ".join(SCENARIOS)
@@ -114,8 +117,13 @@ class Lab:
             raise LabError(f"esp must be 'off', 'null' or 'aes', not {esp!r}")
         if not isinstance(seed, int):
             raise LabError(f"seed must be an integer, not {seed!r}")
+        self.seams = SeamPlan.from_replace(replace)
+        if mld not in (None, True, False):
+            raise LabError(f"mld must be True, False or None (on when a live link is attached), not {mld!r}")
         self.scenario = scenario
         self.seed = seed
+        self.mld = bool(mld)  # None: off until mip6lab.live attaches a link (see set_mld)
+        self.live: Any = None  # the mip6lab.live.LiveLink driving this lab, while one is attached
         self.esp = esp
         self.topology = topology if topology is not None else scenario.topology()
         self.trace = Trace(enabled=trace)
@@ -133,6 +141,7 @@ class Lab:
         for lk in t.links.values():
             self.world.add_link(lk.name, kind=lk.kind, delay=lk.delay)
         routes = t.static_routes()
+        self.seams.check_nodes(list(t.nodes))
         for n_index, spec in enumerate(t.nodes.values()):
             factory = ROLE_FACTORIES.get(spec.role) if self.scenario.mobility else None
             node = (factory or _plain_node)(self, spec)
@@ -148,6 +157,11 @@ class Lab:
                     if lk.kind == "ethernet":
                         timing = FAST_RA if lk.fast_ra else {}
                         node.configure_ra(ifs.ifname, [str(lk.prefix)], **timing)
+            for seam, attr in (("sending_algorithm", "send_algorithm"), ("receiving_algorithm", "receive_algorithm")):
+                algorithm = self.seams.algorithm(spec.name, seam)
+                if algorithm is not None:
+                    setattr(node, attr, algorithm)
+            node.mld = self.mld
             configure = getattr(node, "lab_configure", None)
             if configure is not None:  # a role's own set-up (home agent RA flags, mobile node's home, ...)
                 configure(self, spec)
@@ -194,28 +208,50 @@ class Lab:
         return float(t)
 
     def run(self, until: float | None = None) -> None:
-        """Run to simulated time ``until`` (default: the scenario's duration)."""
+        """Run to simulated time ``until`` (default: the scenario's duration). While a live link is
+        attached the lab runs by itself, paced to the wall clock: this waits until ``until``."""
         end = self.scenario.duration if until is None else self._check_time(until, "until")
         if end < self.now:
             raise LabError(f"cannot run until {end} s: the lab is already at {self.now:g} s")
+        if self.live is not None:
+            self.live.wait_until(end)
+            return
         self.world.run(until=end)
 
     def run_for(self, seconds: float) -> None:
         s = self._check_time(seconds, "seconds")
         if s < 0:
             raise LabError(f"cannot run for a negative time ({s} s)")
+        if self.live is not None:
+            self.live.wait_until(self.live.sim_time() + s)
+            return
         self.world.run(until=self.now + s)
 
     def step(self) -> str | None:
         """Run one event; a description of it, or None when nothing is left."""
+        if self.live is not None:
+            raise LabError("the lab is live (paced to the wall clock): it cannot be stepped")
         return self.world.step()
+
+    def _now_or_live(self, fn: Callable[[], Any]) -> Any:
+        """Do ``fn()`` now; while live, under the live loop's lock at the wall clock's time."""
+        return fn() if self.live is None else self.live.call(fn)
+
+    def set_mld(self, on: bool = True) -> None:
+        """Turn MLDv2 reports on or off for every node (:mod:`mip6lab.ipv6.mld`); nodes turned on
+        report the groups they already listen to at once."""
+        self.mld = bool(on)
+        for name, node in self.nodes.items():
+            node.mld = self.mld
+            if self.mld:
+                self.world.call(name, lambda _n: None)  # the node drains: its reports go out now
 
     def at(self, time: float, fn: Callable[[], Any]) -> None:
         """Schedule ``fn()`` at simulated time ``time`` (how scenario scripts say "then ...")."""
         t = self._check_time(time, "time")
         if t < self.now:
             raise LabError(f"time {t} s is in the past (now {self.now:g} s)")
-        self.world.at(t, fn)
+        self._now_or_live(lambda: self.world.at(t, fn))
 
     # ================================================================ actions
     def move(self, node: str, link: str, ifname: str = "eth0") -> None:
@@ -226,7 +262,7 @@ class Lab:
             raise LabError(f"{node} has no interface {ifname!r} (has: {', '.join(n.interfaces)})")
         if self.world.link_of(node, ifname) == link:
             raise LabError(f"{node} {ifname} is already on {link}")
-        self.world.move(node, ifname, link)
+        self._now_or_live(lambda: self.world.move(node, ifname, link))
 
     def where(self, node: str, ifname: str = "eth0") -> str | None:
         self.node(node)
@@ -237,12 +273,18 @@ class Lab:
         self._check_link(link)
         if not isinstance(frame, (bytes, bytearray)):
             raise LabError("a frame must be bytes")
-        self.world.inject(link, bytes(frame))
+        self._now_or_live(lambda: self.world.inject(link, bytes(frame)))
 
     def ping(self, src: str, dst: str | IPv6Address, count: int = 1, interval: float = 1.0) -> None:
         """Send ``count`` Echo Requests from ``src`` to ``dst`` (a node name or an address)."""
         node = self.node(src)
         target = dst if isinstance(dst, IPv6Address) else self.address_of(dst)
+        if self.live is not None:
+            self.live.call(lambda: self._ping_now(node, target, count, interval))
+            return
+        self._ping_now(node, target, count, interval)
+
+    def _ping_now(self, node: IPv6Node, target: IPv6Address, count: int, interval: float) -> None:
         for i in range(count):
             self.world.at(
                 self.now + i * interval,
@@ -274,6 +316,10 @@ class Lab:
         """A steady stream of numbered chunks over TCP from ``src`` to ``dst``, starting now (with
         counters of sent, received, lost and duplicated chunks). ``duration=None``: until stopped."""
         count = None if duration is None else max(1, int(rate * duration))
+        if self.live is not None:
+            return self.live.call(
+                lambda: self._stream(self.tcp, src, dst, rate=rate, chunk=chunk, count=count, port=port, name=name)
+            )
         return self._stream(self.tcp, src, dst, rate=rate, chunk=chunk, count=count, port=port, name=name)
 
     def udp_flood(
@@ -367,13 +413,15 @@ class Lab:
 
     def _address_names(self) -> dict[IPv6Address, str]:
         """Address -> node name: every address a node holds now, its home address, and every source
-        address a host (hosts never forward) has sent from, so past care-of addresses keep their name."""
+        address a host (hosts never forward) or an external station (the kernel in live mode) has sent
+        from, so past care-of addresses keep their name."""
         names: dict[IPv6Address, str] = {ALL_NODES: "all-nodes"}
         for r in self.capture:
             node = self.nodes.get(r.sender)
             pkt = getattr(r.decoded, "payload", None)
+            station = node is None and r.sender in self.world.stations
             if (
-                node is not None
+                (station or node is not None)
                 and not isinstance(node, Router)
                 and isinstance(pkt, IPv6)
                 and not pkt.src.is_unspecified

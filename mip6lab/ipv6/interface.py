@@ -29,10 +29,15 @@ class Interface:
         self.groups: dict[Addr, int] = {}  # IPv6 group -> reference count (insertion-ordered)
         self._macs: dict[str, int] = {}
         self.neighbors: NeighborCache  # set by the node
+        self.record_changes = False  # the node reports groups with MLD (mip6lab.ipv6.mld)
+        self.group_changes: list[tuple[Addr, bool]] = []  # (group, joined) not yet reported
         self.join(ALL_NODES)
 
     def join(self, group: Addr) -> None:
-        self.groups[group] = self.groups.get(group, 0) + 1
+        n = self.groups.get(group, 0)
+        self.groups[group] = n + 1
+        if n == 0 and self.record_changes:
+            self.group_changes.append((group, True))
         mac = multicast_mac(group)
         self._macs[mac] = self._macs.get(mac, 0) + 1
 
@@ -43,6 +48,8 @@ class Interface:
         mac = multicast_mac(group)
         if n == 1:
             del self.groups[group]
+            if self.record_changes:
+                self.group_changes.append((group, False))
         else:
             self.groups[group] = n - 1
         if self._macs.get(mac, 0) <= 1:

@@ -24,7 +24,7 @@ from random import Random
 from typing import Any
 
 from mip6lab.ipv6 import constants as C
-from mip6lab.ipv6 import receiving, router_discovery, sending
+from mip6lab.ipv6 import mld, receiving, router_discovery, sending
 from mip6lab.ipv6.addresses import (
     ALL_NODES,
     ALL_ROUTERS,
@@ -112,6 +112,8 @@ class IPv6Node(SansIONode):
         self.echo_replies: list[tuple[float, Addr, int, int]] = []  # (time, from, ident, seq)
         self.proxies: dict[tuple[str, Addr], bool] = {}  # proxy ND (a home agent's home addresses)
         self._solicitors: dict[str, RouterSolicitor] = {}
+        self._mld_on = False
+        self._mld_up: dict[str, bool] = {}  # interfaces whose memberships were reported since link up
         self._una_left: dict[tuple[str, Addr], int] = {}
         self.dad = DuplicateAddressDetector(
             self.rng,
@@ -128,6 +130,53 @@ class IPv6Node(SansIONode):
             ("una", self._una_timer),
         ):
             self.register_timer_handler(kind, handler)
+
+    # ================================================================= MLD (mip6lab.ipv6.mld)
+    @property
+    def mld(self) -> bool:
+        """Whether the node sends MLDv2 reports for the groups it joins and leaves."""
+        return self._mld_on
+
+    @mld.setter
+    def mld(self, on: bool) -> None:
+        self._mld_on = bool(on)
+        for iface in self.interfaces.values():
+            iface.record_changes = on
+            iface.group_changes.clear()
+        self._mld_up.clear()
+
+    def drain(self) -> list[Action]:
+        if self._mld_on:
+            self._mld_reports()
+        return super().drain()
+
+    def _mld_reports(self) -> None:
+        """Report what changed since the last drain, first in the outbox (the join precedes the probe
+        it enables); on link up, every group of the interface."""
+        reports = []
+        for ifname, iface in self.interfaces.items():
+            if not iface.attached:
+                self._mld_up.pop(ifname, None)
+                iface.group_changes.clear()
+                continue
+            if ifname not in self._mld_up:
+                self._mld_up[ifname] = True
+                changes = [(g, True) for g in iface.groups]
+            else:
+                changes = iface.group_changes
+            iface.group_changes = []
+            changes = [(g, j) for g, j in changes if mld.reportable(g)]
+            if not changes:
+                continue
+            ll = self.addresses.link_local(ifname)
+            src = ll.addr if ll is not None and ll.usable else UNSPECIFIED
+            pkt = mld.report(src, changes)
+            frame = encode_frame(Ethernet(multicast_mac(pkt.dst), iface.mac, pkt))
+            reports.append(Transmit(ifname, frame))
+            listed = ", ".join(f"{'+' if j else '-'}{g}" for g, j in changes)
+            self.trace_event("mld", f"{ifname}: MLDv2 report {listed}")
+        if reports:
+            self._outbox[:0] = reports
 
     # ================================================================= configuration
     def add_interface(self, name: str, mac: str) -> Interface:

@@ -11,7 +11,7 @@ Times are simulated seconds; iteration order is the order the entries were added
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from ipaddress import IPv6Address
@@ -171,16 +171,28 @@ class BindingUpdateListEntry:
     def expired(self, now: float) -> bool:
         return self.expiry is not None and now >= self.expiry
 
-    def record_sent_bu(self, now: float, seq: int, care_of_address: Addr | str, lifetime: float, ack: bool) -> None:
+    def record_sent_bu(
+        self,
+        now: float,
+        seq: int,
+        care_of_address: Addr | str,
+        lifetime: float,
+        ack: bool,
+        *,
+        greater: Callable[[int, int], bool] | None = None,
+    ) -> None:
         """A Binding Update was just sent: store what it said (§11.7.1, §11.7.2).
 
         The remaining lifetime starts at the Lifetime sent; the BA may shorten it
-        (:meth:`apply_acknowledged_lifetime`).
+        (:meth:`apply_acknowledged_lifetime`). ``max_seq_sent`` is the maximum modulo 2**16 by
+        ``greater`` (the ``mn.sequence_compare`` seam; §11.1): after a BA 135 the node adopts the
+        receiver's number, which may lie behind what it sent before.
         """
         self.care_of_address = _addr(care_of_address)
         self.lifetime_sent = float(lifetime)
         self.expiry = now + lifetime
-        self.max_seq_sent = seq  # the node sends increasing numbers, so the last is the maximum
+        if greater is None or self.max_seq_sent is None or greater(seq, self.max_seq_sent):
+            self.max_seq_sent = seq
         self.last_bu_sent = now
         self.ack_requested = ack
         self.acknowledged = False

@@ -20,7 +20,8 @@ builds the Binding Acknowledgement:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from mip6lab.mobility import rr
 from mip6lab.mobility.binding_cache import BindingCache
@@ -51,10 +52,17 @@ class CorrespondentRegistration:
         cache: BindingCache,
         secrets: rr.CorrespondentSecrets,
         on_change: Callable[[], None] = lambda: None,
+        *,
+        checks: Callable[..., BUDecision] | None = None,
+        keys: Any = None,
+        greater: Callable[[int, int], bool] | None = None,
     ) -> None:
         self.node = node
         self.cache = cache
         self.secrets = secrets
+        self.keys = keys  # the cn.rr_keys seam (None: mip6lab.mobility.rr)
+        # the cn.bu_checks seam; the library's checks use the cn.rr_keys and cn.sequence_compare seams
+        self.checks = checks if checks is not None else partial(check_correspondent_bu, keys=keys, greater=greater)
         self.on_change = on_change
         self.insufficient_resources = False  # force status 130 for new bindings (a lab knob)
         self.retired: dict[Addr, tuple[int, float]] = {}  # home address -> (last seq, until)
@@ -78,7 +86,7 @@ class CorrespondentRegistration:
         src = packet.src
         correspondent = d.dst
         binding = self.cache.lookup_valid(now, hoa)
-        decision = check_correspondent_bu(
+        decision = self.checks(
             bu,
             home_address=hoa,
             source_address=src,
@@ -132,7 +140,7 @@ class CorrespondentRegistration:
         if decision.ba_authenticated:
             assert decision.kbm is not None
             mac_coa = authenticator_careof_address(bu, hoa, src)
-            ba = rr.sign_binding_message(ba, decision.kbm, mac_coa, correspondent)
+            ba = rr.sign_binding_message(ba, decision.kbm, mac_coa, correspondent, keys=self.keys)
         dst, rh_home = reply_destination(src, hoa)
         self.node.trace_event(
             "binding", f"BA status {decision.status} seq {decision.ba_seq} to {dst}", status=decision.status

@@ -14,7 +14,7 @@ tokens are recomputed from Kcn and the nonce indices when the Binding Update com
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mip6lab.mobility import rr
 from mip6lab.mobility.cn_mh import mh_packet
@@ -31,9 +31,10 @@ __all__ = ["ReturnRoutabilityResponder"]
 class ReturnRoutabilityResponder:
     """Answers HoTI/CoTI statelessly with the node's :class:`~mip6lab.mobility.rr.CorrespondentSecrets`."""
 
-    def __init__(self, node: IPv6Node, secrets: rr.CorrespondentSecrets) -> None:
+    def __init__(self, node: IPv6Node, secrets: rr.CorrespondentSecrets, *, keys: Any = None) -> None:
         self.node = node
         self.secrets = secrets
+        self.keys = keys  # the cn.rr_keys seam (None: mip6lab.mobility.rr)
         self.home_tests_sent = 0
         self.careof_tests_sent = 0
 
@@ -55,7 +56,7 @@ class ReturnRoutabilityResponder:
         if not self._usable(d, "HoTI"):
             return False
         node = self.node
-        hot = rr.home_test_for(self.secrets, node.now, d.src, hoti)
+        hot = rr.home_test_for(self.secrets, node.now, d.src, hoti, keys=self.keys)
         node.trace_event(
             "rr",
             f"HoTI from {d.src}: Home Test with nonce index {hot.nonce_index}",
@@ -70,7 +71,7 @@ class ReturnRoutabilityResponder:
         if not self._usable(d, "CoTI"):
             return False
         node = self.node
-        cot = rr.careof_test_for(self.secrets, node.now, d.src, coti)
+        cot = rr.careof_test_for(self.secrets, node.now, d.src, coti, keys=self.keys)
         node.trace_event(
             "rr",
             f"CoTI from {d.src}: Care-of Test with nonce index {cot.nonce_index}",

@@ -28,7 +28,7 @@ home agent is also a correspondent, §10).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from random import Random
 from typing import Any
 
@@ -89,12 +89,14 @@ class CorrespondentHooks:
         brr_before_expiry: float | None = 60.0,
         brr_requires_use: bool = True,
         secrets: rr.CorrespondentSecrets | None = None,
+        parts: Mapping[str, Any] | None = None,
     ) -> None:
+        parts = parts or {}  # seams (mip6lab.seams): binding_cache, rr_keys, bu_checks, sequence_compare
         self.node = node
-        self.cache = BindingCache(max_entries=max_bindings)
+        self.cache = parts["binding_cache"]() if "binding_cache" in parts else BindingCache(max_entries=max_bindings)
         self.secrets = secrets or rr.CorrespondentSecrets(random.Random(node.rng.getrandbits(64)))
         self.binding_errors = BindingErrorSender(node)
-        self.rr = ReturnRoutabilityResponder(node, self.secrets)
+        self.rr = ReturnRoutabilityResponder(node, self.secrets, keys=parts.get("rr_keys"))
         self.maintenance = BindingMaintenance(
             node,
             self.cache,
@@ -103,7 +105,15 @@ class CorrespondentHooks:
             brr_before_expiry=brr_before_expiry,
             require_active_use=brr_requires_use,
         )
-        self.registration = CorrespondentRegistration(node, self.cache, self.secrets, self.maintenance.reschedule)
+        self.registration = CorrespondentRegistration(
+            node,
+            self.cache,
+            self.secrets,
+            self.maintenance.reschedule,
+            checks=parts.get("bu_checks"),
+            keys=parts.get("rr_keys"),
+            greater=parts.get("sequence_compare"),
+        )
         node.mobility = self  # type: ignore[assignment]
         node.register_upper(NH_MOBILITY, self._mh_delivery)
         node.register_upper(NH_ICMPV6, self._icmp_delivery)

@@ -41,10 +41,10 @@ __all__ = ["HomeAgentDiscovery", "MobilePrefixAgent", "UnsolicitedAdvertisement"
 class HomeAgentDiscovery:
     """The home agents list of the home link(s) and the DHAAD responder."""
 
-    def __init__(self, node: IPv6Node, hooks: Any) -> None:
+    def __init__(self, node: IPv6Node, hooks: Any, ha_list: Any = None) -> None:
         self.node = node
         self.hooks = hooks  # HomeAgentHooks: home_links, own_ha_entry()
-        self.ha_list = HomeAgentsList()
+        self.ha_list = ha_list if ha_list is not None else HomeAgentsList()  # the ha.home_agents_list seam
         self.replies: list[tuple[float, Addr, int, tuple[Addr, ...]]] = []
         node.ra_listeners.append(self.router_advertisement)
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from mip6lab.ipv6.addresses import solicited_node
@@ -99,8 +100,13 @@ class HomeRegistrar:
         max_lifetime: float | None = None,
         refresh_advice_fraction: float | None = 0.5,
         prohibited: Callable[[Addr, Addr], bool] | None = None,
+        checks: Callable[..., BUDecision] | None = None,
+        greater: Callable[[int, int], bool] | None = None,
     ) -> None:
         self.node = node
+        self.greater = greater or seq_gt  # the ha.sequence_compare seam
+        # the ha.bu_checks seam; the library's checks use ha.sequence_compare
+        self.checks = checks if checks is not None else partial(check_home_bu, greater=greater)
         self.hooks = hooks  # HomeAgentHooks: cache, ipsec, proxy, home_prefixes(), home_ifname_for(), ...
         self.is_home_agent = is_home_agent
         self.max_lifetime = max_lifetime
@@ -134,7 +140,7 @@ class HomeRegistrar:
             )
             return None
         p = self.pending.get(hoa)
-        if p is not None and not seq_gt(bu.seq, p.bu.seq):
+        if p is not None and not self.greater(bu.seq, p.bu.seq):
             node.trace_event(
                 "ha",
                 f"home BU seq {bu.seq} for {hoa}: not newer than seq {p.bu.seq}, whose DAD is running: ignored",
@@ -200,7 +206,7 @@ class HomeRegistrar:
         """The RFC's checks (:func:`check_home_bu`), then local policy: 129, 130."""
         hooks = self.hooks
         binding = hooks.cache.lookup_valid(self.node.now, hoa)
-        decision = check_home_bu(
+        decision = self.checks(
             bu,
             home_address=hoa,
             source_address=src,
@@ -223,7 +229,8 @@ class HomeRegistrar:
         is still running (each will need an entry when it completes)."""
         cache = self.hooks.cache
         others = sum(1 for h in self.pending if h != hoa)
-        return cache.max_entries is not None and len(cache) + others >= cache.max_entries
+        limit = getattr(cache, "max_entries", None)  # a reader's cache (ha.binding_cache seam) has no limit
+        return limit is not None and len(cache.entries()) + others >= limit
 
     def _acknowledges_prefix_advertisement(self, hoa: Addr, src: Addr) -> None:
         """§10.6.2: the mobile node's Binding Update ends the unsolicited Mobile Prefix Advertisement

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv6Network
 from random import Random
@@ -113,8 +114,13 @@ class HomeAgentHooks(CorrespondentHooks):
         max_lifetime: float | None = None,
         brr_before_expiry: float | None = 60.0,
         refresh_advice_fraction: float | None = 0.5,
+        parts: Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(node, max_bindings=max_bindings, brr_before_expiry=brr_before_expiry)
+        # seams (mip6lab.seams): binding_cache, home_agents_list, bu_checks, sequence_compare; the home
+        # agent's correspondent half shares its Binding Cache and keeps the library's other parts
+        parts = parts or {}
+        cache_part = {"binding_cache": parts["binding_cache"]} if "binding_cache" in parts else {}
+        super().__init__(node, max_bindings=max_bindings, brr_before_expiry=brr_before_expiry, parts=cache_part)
         self.router = node
         self.home_links: dict[str, HomeLink] = {}
         self.ha_preference = ha_preference
@@ -128,8 +134,12 @@ class HomeAgentHooks(CorrespondentHooks):
             is_home_agent=is_home_agent,
             max_lifetime=max_lifetime,
             refresh_advice_fraction=refresh_advice_fraction,
+            checks=parts.get("bu_checks"),
+            greater=parts.get("sequence_compare"),
         )
-        self.discovery = HomeAgentDiscovery(node, self)
+        self.discovery = HomeAgentDiscovery(
+            node, self, parts["home_agents_list"]() if "home_agents_list" in parts else None
+        )
         self.prefixes = MobilePrefixAgent(node, self)
         node.register_upper(NH_IPV6, self._tunnel_delivery)
         node.register_upper(NH_ESP, self._esp_delivery)

@@ -373,14 +373,14 @@ class CorrespondentRegistrations:
             return None
         assert e.rr.home_keygen_token is not None
         if dereg:
-            key = rr.kbm(e.rr.home_keygen_token)
+            key = mn.rr_keys.kbm(e.rr.home_keygen_token)
             src, lifetime = hoa, 0
             careof_index = e.rr.careof_nonce_index or 0  # ignored by the correspondent (§9.5.1)
         else:
             if coa is None or not e.rr.careof_token_fresh(mn.now, coa) or e.rr.careof_nonce_index is None:
                 return None
             assert e.rr.careof_keygen_token is not None
-            key = rr.kbm(e.rr.home_keygen_token, e.rr.careof_keygen_token)
+            key = mn.rr_keys.kbm(e.rr.home_keygen_token, e.rr.careof_keygen_token)
             src, careof_index = coa, e.rr.careof_nonce_index
             limits = [MAX_RR_BINDING_LIFETIME, mn.home_registration.lifetime_units() * LIFETIME_UNIT]
             home = mn.bul.lookup_home_registration(hoa)
@@ -391,7 +391,7 @@ class CorrespondentRegistrations:
             seq=seq, lifetime=lifetime, A=True, options=(NonceIndices(e.rr.home_nonce_index, careof_index),)
         )
         auth_coa = R.authenticator_careof_address(bu, hoa, src)
-        signed = rr.sign_binding_message(bu, key, auth_coa, cn)
+        signed = rr.sign_binding_message(bu, key, auth_coa, cn, keys=mn.rr_keys)
         ext = () if dereg else (DestinationOptions((HomeAddressOption(hoa),)),)
         return IPv6(src, cn, MobilityHeader(signed), ext=ext, hlim=mn.hop_limit()), key, auth_coa
 
@@ -413,7 +413,7 @@ class CorrespondentRegistrations:
         pkt, key, auth_coa = built
         st.seq, st.outstanding, st.kbm, st.auth_coa = seq, seq, key, auth_coa
         bu = pkt.payload.message  # type: ignore[union-attr]
-        e.record_sent_bu(mn.now, seq, auth_coa, bu.lifetime_seconds, True)
+        e.record_sent_bu(mn.now, seq, auth_coa, bu.lifetime_seconds, True, greater=mn.greater)
         nxt = (
             e.retransmission.start(mn.now, INITIAL_BINDACK_TIMEOUT) if first else e.retransmission.retransmitted(mn.now)
         )
@@ -447,7 +447,7 @@ class CorrespondentRegistrations:
             mn.trace_event("binding", f"BA from {cn}: no Binding Update List entry: ignored")
             return
         dereg = st.purpose == DEREGISTER
-        res = R.process_ba_at_mn(
+        res = mn.process_ba(
             ba,
             outstanding_seq=st.outstanding,
             sent_lifetime=e.lifetime_sent,
@@ -537,7 +537,12 @@ class CorrespondentRegistrations:
                 self._no_route_optimization(cn, "Binding Error status 2")
 
     def on_parameter_problem(self, pp: I.ParameterProblem) -> None:
-        """ICMPv6 Parameter Problem code 1 for our HoTI/CoTI/BU: the correspondent lacks MIPv6."""
+        """ICMPv6 Parameter Problem code 1 for our HoTI/CoTI/BU: the correspondent lacks MIPv6.
+        Code 2 for a Home Address option: RFC 6275 §11.3.6 says log the error and discard the message."""
+        hao = pp.pointer < len(pp.invoking) and pp.invoking[pp.pointer] == 201  # the option's type
+        if pp.code == I.PP_UNRECOGNIZED_OPTION and hao:
+            self.mn.trace_event("rr", "ICMPv6 Parameter Problem code 2: Home Address option not supported (logged)")
+            return
         if pp.code != I.PP_UNRECOGNIZED_NEXT_HEADER:
             return
         try:

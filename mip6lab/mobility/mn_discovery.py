@@ -17,7 +17,7 @@ Binding Update, which is what stops the home agent's retransmissions (§10.6.2, 
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from ipaddress import IPv6Network
 from typing import TYPE_CHECKING
 
@@ -29,7 +29,13 @@ from mip6lab.wire.ip import Addr, DestinationOptions, HomeAddressOption, IPv6
 if TYPE_CHECKING:
     from mip6lab.mobility.mobile_node import MobileNode
 
-__all__ = ["HomeAgentDiscovery", "MobilePrefixDiscovery"]
+__all__ = ["HomeAgentDiscovery", "MobilePrefixDiscovery", "first_home_agent"]
+
+
+def first_home_agent(addresses: Sequence[Addr], exclude: Sequence[Addr]) -> Addr | None:
+    """§11.4.1: the DHAAD Reply lists home agents by preference; try the first one that has not
+    refused us yet (the ``mn.home_agent_selection`` seam)."""
+    return next((a for a in addresses if a not in exclude), None)
 
 
 class HomeAgentDiscovery:
@@ -95,7 +101,7 @@ class HomeAgentDiscovery:
             return
         self.identifier = None
         self.mn.cancel_timer(("mn-dhaad",))
-        choice = next((a for a in reply.addresses if a not in self.exclude), None)
+        choice = self.mn.select_home_agent(reply.addresses, self.exclude)
         self.mn.trace_event(
             "dhaad",
             f"DHAAD Reply from {src}: home agents {[str(a) for a in reply.addresses]}; chose {choice}",

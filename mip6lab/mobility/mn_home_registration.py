@@ -196,7 +196,7 @@ class HomeRegistration:
         lifetime = 0 if self.outstanding_dereg else self.lifetime_units()
         coa = mn.home_address if self.outstanding_dereg else mn.care_of_address
         assert coa is not None
-        entry.record_sent_bu(mn.now, self.seq, coa, lifetime * LIFETIME_UNIT, True)
+        entry.record_sent_bu(mn.now, self.seq, coa, lifetime * LIFETIME_UNIT, True, greater=mn.greater)
         self.sent.append((mn.now, self.seq, lifetime))
         mn.trace_event(
             "binding",
@@ -237,7 +237,7 @@ class HomeRegistration:
             return
         entry = self.entry()
         assert entry is not None
-        res = R.process_ba_at_mn(
+        res = mn.process_ba(
             ba,
             outstanding_seq=self.outstanding,
             sent_lifetime=entry.lifetime_sent,

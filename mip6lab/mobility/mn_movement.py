@@ -60,6 +60,10 @@ class MovementDetector:
     def view(self, ifname: str) -> LinkView:
         return self.views.setdefault(ifname, LinkView())
 
+    def prefixes_on(self, ifname: str) -> list[IPv6Network]:
+        """The prefixes heard on ``ifname``'s current link ("this is my home link" picks from them)."""
+        return list(self.view(ifname).prefixes)
+
     # ------------------------------------------------------------------ inputs
     def on_link_change(self, ifname: str, attached: bool) -> None:
         v = self.view(ifname)

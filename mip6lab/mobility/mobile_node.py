@@ -29,21 +29,25 @@ never imports the Lab.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
+from functools import partial
 from ipaddress import IPv6Network
 from random import Random
 from typing import TYPE_CHECKING, Any
 
 from mip6lab.ipv6.addresses import AddrState, Origin, address_from_prefix, interface_id_from_mac, solicited_node
 from mip6lab.ipv6.node import IPv6Node
+from mip6lab.mobility import rr
 from mip6lab.mobility.backoff import RateLimiter
 from mip6lab.mobility.bul import BindingUpdateList, BindingUpdateListEntry
 from mip6lab.mobility.mn_config import HomeAgentSelector, MobileNodeConfig
 from mip6lab.mobility.mn_correspondents import CorrespondentRegistrations
-from mip6lab.mobility.mn_discovery import HomeAgentDiscovery, MobilePrefixDiscovery
+from mip6lab.mobility.mn_discovery import HomeAgentDiscovery, MobilePrefixDiscovery, first_home_agent
 from mip6lab.mobility.mn_home_registration import HomeRegistration
 from mip6lab.mobility.mn_ipsec import EspError, MobileNodeIPsec, safe_decode_opened
 from mip6lab.mobility.mn_movement import MovementDetector
-from mip6lab.mobility.registration import is_unicast_routable
+from mip6lab.mobility.registration import BAResult, is_unicast_routable, process_ba_at_mn
+from mip6lab.mobility.seqno import seq_gt
 from mip6lab.trace import Trace
 from mip6lab.wire import icmp as I
 from mip6lab.wire.codec import upper_checksum_ok
@@ -90,8 +94,18 @@ class MobileNode(IPv6Node):
         config: MobileNodeConfig | None = None,
         esp: str = "off",
         esp_rng: Random | None = None,
+        parts: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(name, rng, trace)
+        # seams (mip6lab.seams): binding_update_list, movement_detection, home_agent_selection,
+        # ba_processing, rr_keys, sequence_compare; absent ones are the library's
+        parts = parts or {}
+        self.rr_keys: Any = parts.get("rr_keys", rr)
+        self.greater: Callable[[int, int], bool] = parts.get("sequence_compare", seq_gt)
+        self.process_ba: Callable[..., BAResult] = parts.get(
+            "ba_processing", partial(process_ba_at_mn, keys=parts.get("rr_keys"))
+        )
+        self.select_home_agent: Callable[..., Addr | None] = parts.get("home_agent_selection", first_home_agent)
         self.config = config if config is not None else MobileNodeConfig()
         self.home_prefix: IPv6Network | None = self.config.home_prefix
         self._home_address: Addr | None = self.config.home_address
@@ -104,10 +118,10 @@ class MobileNode(IPv6Node):
         self.current_foreign_prefix: IPv6Network | None = None
         self._pending_coa: Addr | None = None
         self._awaiting_home_agent = False
-        self.bul = BindingUpdateList()
+        self.bul = parts["binding_update_list"]() if "binding_update_list" in parts else BindingUpdateList()
         self.ipsec = MobileNodeIPsec(esp, esp_rng if esp_rng is not None else Random(f"esp/{name}"))  # type: ignore[arg-type]
         self.ha_selector = HomeAgentSelector()
-        self.movement = MovementDetector(self)
+        self.movement = parts["movement_detection"](self) if "movement_detection" in parts else MovementDetector(self)
         self.discovery = HomeAgentDiscovery(self)
         self.prefix_discovery = MobilePrefixDiscovery(self)
         self.home_registration = HomeRegistration(self)
@@ -159,8 +173,7 @@ class MobileNode(IPv6Node):
     def at_home_now(self, ifname: str | None = None) -> None:
         """Pseudo-automatic configuration: the user says "this is my home link"."""
         ifname = ifname or self.config.interface
-        view = self.movement.view(ifname)
-        nets = [n for n in view.prefixes if n.prefixlen == 64]
+        nets = [n for n in self.movement.prefixes_on(ifname) if n.prefixlen == 64]
         if not nets:
             self.trace_event("config", "'this is my home link': no prefix heard on this link yet, ignored")
             return
@@ -260,7 +273,7 @@ class MobileNode(IPv6Node):
         self.location = self.last_known = "foreign"
         self.current_foreign_prefix = prefix
         self._forget_other_links(ifname, keep=prefix)
-        coa = self.movement.expected_careof_address(ifname, prefix)
+        coa = address_from_prefix(prefix, interface_id_from_mac(self.interfaces[ifname].mac))  # SLAAC's
         e = self.addresses.get(ifname, coa)
         if self.home_prefix is None:
             self.trace_event("movement", "no home link configured: an ordinary host here")
@@ -548,7 +561,7 @@ class MobileNode(IPv6Node):
             "care_of_address": str(self.care_of_address) if self.care_of_address else "",
             "home_agent": str(self.home_agent) if self.home_agent else "",
             "registered": self.home_registration.registered,
-            "binding_update_list": [bul_row(e) for e in self.bul],
+            "binding_update_list": [bul_row(e) for e in self.bul.entries()],
         }
 
 

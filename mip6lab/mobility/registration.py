@@ -16,10 +16,10 @@ open, the docstrings say which order was chosen and why.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv6Network
-from typing import Protocol
+from typing import Any, Protocol
 
 from mip6lab.mobility import rr
 from mip6lab.mobility.constants import MAX_LIFETIME_UNITS, MAX_NONCE_LIFETIME, MAX_RR_BINDING_LIFETIME
@@ -272,6 +272,7 @@ def check_home_bu(
     max_lifetime: float | None = None,
     link_local_valid_lifetime: float | None = None,
     prefix_discovery_needed: bool = False,
+    greater: Callable[[int, int], bool] | None = None,
 ) -> BUDecision:
     """A home agent's checks on a home registration BU (H=1), in the order §9.5.1 then §10.3.1/§10.3.2.
 
@@ -310,7 +311,7 @@ def check_home_bu(
     if not c.test(CHK_TYPE, binding is None or binding.home_registration == bu.H):
         return reject(BA_REGISTRATION_TYPE_CHANGE, "§9.5.1: existing binding is not a home registration")
     last = None if binding is None else binding.sequence_number
-    if not c.test(CHK_SEQ, seq_acceptable(bu.seq, last)):
+    if not c.test(CHK_SEQ, seq_acceptable(bu.seq, last, greater)):
         return reject(BA_SEQUENCE_OUT_OF_WINDOW, f"§9.5.1: sequence {bu.seq} not greater than {last}", last)
     if not c.test(CHK_IS_HA, is_home_agent):
         return reject(BA_HOME_REGISTRATION_NOT_SUPPORTED, "§10.3.1: not configured as a home agent")
@@ -423,6 +424,8 @@ def check_correspondent_bu(
     binding: BindingState | None,
     retired_seq: int | None = None,
     insufficient_resources: bool = False,
+    keys: Any = None,
+    greater: Callable[[int, int], bool] | None = None,
 ) -> BUDecision:
     """A correspondent's checks on a Binding Update (§9.5.1, §9.5.2, §9.5.3; BA rule §9.5.4).
 
@@ -496,20 +499,21 @@ def check_correspondent_bu(
         return reject(status, "§9.5.1: nonce index no longer recognised", None)
     assert home_nonce is not None
 
-    home_token = rr.home_keygen_token(secrets.kcn, home_address, home_nonce.value)
+    k = rr if keys is None else keys  # the cn.rr_keys seam
+    home_token = k.home_keygen_token(secrets.kcn, home_address, home_nonce.value)
     if dereg:
-        key = rr.kbm(home_token)
+        key = k.kbm(home_token)
     else:
         assert careof_nonce is not None
-        key = rr.kbm(home_token, rr.careof_keygen_token(secrets.kcn, coa, careof_nonce.value))
+        key = k.kbm(home_token, k.careof_keygen_token(secrets.kcn, coa, careof_nonce.value))
     mac_coa = authenticator_careof_address(bu, home_address, source_address)
-    if not c.test(CHK_AUTH, rr.verify_binding_message(bu, key, mac_coa, correspondent_address)):
+    if not c.test(CHK_AUTH, rr.verify_binding_message(bu, key, mac_coa, correspondent_address, keys=keys)):
         return discard("§9.5.1: authenticator does not verify")
 
     if not c.test(CHK_TYPE, binding is None or not binding.home_registration):
         return reject(BA_REGISTRATION_TYPE_CHANGE, "§9.5.1: existing binding is a home registration", key)
     last = binding.sequence_number if binding is not None else retired_seq
-    if not c.test(CHK_SEQ, seq_acceptable(bu.seq, last)):
+    if not c.test(CHK_SEQ, seq_acceptable(bu.seq, last, greater)):
         return reject(BA_SEQUENCE_OUT_OF_WINDOW, f"§9.5.1: sequence {bu.seq} not greater than {last}", key, last)
 
     if dereg:
@@ -553,6 +557,7 @@ def process_ba_at_mn(
     kbm: bytes | None = None,
     careof_address: Addr | None = None,
     correspondent_address: Addr | None = None,
+    keys: Any = None,
 ) -> BAResult:
     """A mobile node's handling of a Binding Acknowledgement (§11.7.3).
 
@@ -583,7 +588,7 @@ def process_ba_at_mn(
             and kbm is not None
             and careof_address is not None
             and correspondent_address is not None
-            and rr.verify_binding_message(ba, kbm, careof_address, correspondent_address)
+            and rr.verify_binding_message(ba, kbm, careof_address, correspondent_address, keys=keys)
         )
         if not c.test(CHK_BA_AUTH, ok):
             return discard("§11.7.3: Binding Authorization Data missing, misplaced or wrong")

@@ -59,9 +59,10 @@ def make_mobile_node(lab: _lab.Lab, spec: NodeSpec) -> MobileNode:
         config=cfg,
         esp=lab.esp,
         esp_rng=lab.world.sim.child_rng(f"esp/{spec.name}"),
+        parts=lab.seams.parts(spec.name, "mn"),
     )
     if cfg.extra.get("correspondent"):
-        add_correspondent_role(mn)
+        add_correspondent_role(mn, parts=lab.seams.parts(spec.name, "cn"))
     return _with_lab_configure(mn, configure_mobile_node)
 
 
@@ -113,7 +114,14 @@ def configure_home_agent(ha: HomeAgent, lab: _lab.Lab, spec: NodeSpec) -> None:
 def make_home_agent(lab: _lab.Lab, spec: NodeSpec) -> HomeAgent:
     """``ROLE_FACTORIES["home-agent"]`` (ESP mode from ``lab.esp``; knobs from ``spec.options``)."""
     opts = {k: spec.options[k] for k in _HA_OPTIONS if k in spec.options}
-    ha = HomeAgent(spec.name, lab.world.sim.child_rng(f"node/{spec.name}"), lab.trace, esp=lab.esp, **opts)
+    ha = HomeAgent(
+        spec.name,
+        lab.world.sim.child_rng(f"node/{spec.name}"),
+        lab.trace,
+        esp=lab.esp,
+        parts=lab.seams.parts(spec.name, "ha"),
+        **opts,
+    )
     return _with_lab_configure(ha, configure_home_agent)
 
 
@@ -129,7 +137,7 @@ def make_correspondent(lab: _lab.Lab, spec: NodeSpec) -> IPv6Node:
     if not spec.options.get("mipv6", True):
         return IPv6Node(spec.name, rng, lab.trace)
     opts: dict[str, Any] = {k: spec.options[k] for k in _CN_OPTIONS if k in spec.options}
-    return CorrespondentNode(spec.name, rng, lab.trace, **opts)
+    return CorrespondentNode(spec.name, rng, lab.trace, parts=lab.seams.parts(spec.name, "cn"), **opts)
 
 
 _lab.ROLE_FACTORIES["mobile-node"] = make_mobile_node

@@ -24,8 +24,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
+import sys
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from mip6lab.mobility.constants import MAX_NONCE_LIFETIME, MAX_TOKEN_LIFETIME
 from mip6lab.wire.codec import encode_upper
@@ -193,7 +194,14 @@ def new_cookie(rng: random.Random) -> bytes:
 
 
 # --------------------------------------------------------------------------- the tests (stateless CN side)
-def home_test_for(secrets: CorrespondentSecrets, now: float, home_address: Addr, hoti: HomeTestInit) -> HomeTest:
+def _keys(keys: Any) -> Any:
+    """The key functions to use: a reader's namespace (the ``*.rr_keys`` seams) or this module's."""
+    return sys.modules[__name__] if keys is None else keys
+
+
+def home_test_for(
+    secrets: CorrespondentSecrets, now: float, home_address: Addr, hoti: HomeTestInit, *, keys: Any = None
+) -> HomeTest:
     """The correspondent's answer to a HoTI (§5.2.3, §9.4.1): no state kept, the cookie echoed.
 
     ``home_address`` is the HoTI's source address (the mobile node's home address, since the HoTI
@@ -203,19 +211,19 @@ def home_test_for(secrets: CorrespondentSecrets, now: float, home_address: Addr,
     return HomeTest(
         nonce_index=nonce.index,
         cookie=hoti.cookie,
-        keygen_token=home_keygen_token(secrets.kcn, home_address, nonce.value),
+        keygen_token=_keys(keys).home_keygen_token(secrets.kcn, home_address, nonce.value),
     )
 
 
 def careof_test_for(
-    secrets: CorrespondentSecrets, now: float, careof_address: Addr, coti: CareofTestInit
+    secrets: CorrespondentSecrets, now: float, careof_address: Addr, coti: CareofTestInit, *, keys: Any = None
 ) -> CareofTest:
     """The correspondent's answer to a CoTI (§5.2.3, §9.4.2); ``careof_address`` is its source."""
     nonce = secrets.current_nonce(now)
     return CareofTest(
         nonce_index=nonce.index,
         cookie=coti.cookie,
-        keygen_token=careof_keygen_token(secrets.kcn, careof_address, nonce.value),
+        keygen_token=_keys(keys).careof_keygen_token(secrets.kcn, careof_address, nonce.value),
     )
 
 
@@ -283,6 +291,8 @@ def binding_message_authenticator(
     kbm: bytes,
     careof_address: Addr,
     correspondent_address: Addr,
+    *,
+    keys: Any = None,
 ) -> bytes:
     """The authenticator ``message`` should carry, computed over its encoding with Checksum = 0.
 
@@ -290,14 +300,16 @@ def binding_message_authenticator(
     appended last (which is where :func:`sign_binding_message` puts it).
     """
     data = _encode_zero_checksum(_with_bad_last(message))
-    return authenticator(kbm, careof_address, correspondent_address, data, authenticator_offset(data))
+    return _keys(keys).authenticator(kbm, careof_address, correspondent_address, data, authenticator_offset(data))
 
 
-def sign_binding_message(message: _Msg, kbm: bytes, careof_address: Addr, correspondent_address: Addr) -> _Msg:
+def sign_binding_message(
+    message: _Msg, kbm: bytes, careof_address: Addr, correspondent_address: Addr, *, keys: Any = None
+) -> _Msg:
     """``message`` (BU from a mobile node, or BA from a correspondent) with the real
     Binding Authorization Data: a placeholder is encoded, the option located, the MAC computed."""
     with_bad = _with_bad_last(message)
-    auth = binding_message_authenticator(with_bad, kbm, careof_address, correspondent_address)
+    auth = binding_message_authenticator(with_bad, kbm, careof_address, correspondent_address, keys=keys)
     options = tuple(
         BindingAuthorizationData(auth) if isinstance(o, BindingAuthorizationData) else o for o in with_bad.options
     )
@@ -309,11 +321,13 @@ def verify_binding_message(
     kbm: bytes,
     careof_address: Addr,
     correspondent_address: Addr,
+    *,
+    keys: Any = None,
 ) -> bool:
     """True iff ``message``'s Binding Authorization Data option holds the right authenticator.
     (Whether the option is present and last is the caller's check; see registration.py.)"""
     bad = next((o for o in message.options if isinstance(o, BindingAuthorizationData)), None)
     if bad is None or len(bad.authenticator) != AUTHENTICATOR_LENGTH:
         return False
-    expected = binding_message_authenticator(message, kbm, careof_address, correspondent_address)
+    expected = binding_message_authenticator(message, kbm, careof_address, correspondent_address, keys=keys)
     return hmac.compare_digest(expected, bad.authenticator)

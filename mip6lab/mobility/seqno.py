@@ -17,6 +17,8 @@ so ``seq_gt`` is not a total order -- exactly as the RFC's rule implies.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mip6lab.mobility.constants import SEQ_HALF, SEQ_MODULUS
 
 __all__ = ["seq_acceptable", "seq_distance", "seq_gt", "seq_lt", "next_seq", "SEQ_MODULUS"]
@@ -43,16 +45,19 @@ def seq_lt(a: int, b: int) -> bool:
     return seq_gt(b, a)
 
 
-def seq_acceptable(new: int, last: int | None) -> bool:
+def seq_acceptable(new: int, last: int | None, greater: Callable[[int, int], bool] | None = None) -> bool:
     """The §9.5.1 window test: accept ``new`` iff it is greater than ``last``.
 
     ``last`` is ``None`` when the receiver has no Binding Cache entry for the home address; then
-    "any Sequence Number value is accepted".
+    "any Sequence Number value is accepted". ``greater`` is the comparison (default :func:`seq_gt`;
+    the ``*.sequence_compare`` seams put a reader's here).
     """
     if last is None:
         _check(new)
         return True
-    return seq_gt(new, last)
+    _check(new)
+    _check(last)
+    return bool((greater or seq_gt)(new, last))
 
 
 def next_seq(seq: int) -> int:

@@ -107,6 +107,10 @@ class Capture:
         self.records: list[CaptureRecord] = []
         self.links: list[str] = []
         self.enabled = True
+        # Seconds since the Unix epoch that simulated time 0 stands for in exports. 0 keeps files a
+        # function of the scenario and seed; live mode sets the wall-clock start so Wireshark shows
+        # the real time of day next to the kernel's own timestamps.
+        self.time_origin = 0.0
 
     def add_link(self, name: str) -> None:
         if name not in self.links:
@@ -187,7 +191,7 @@ class Capture:
             comment = None
             if r.dropped:
                 comment = MTU_DROP_COMMENT if r.drop_reason == "mtu" else DROP_COMMENT
-            w.add_packet(ids[r.link], r.time, r.frame, comment)
+            w.add_packet(ids[r.link], self.time_origin + r.time, r.frame, comment)
         return w.getvalue()
 
     def write_pcapng(self, path: str | os.PathLike[str]) -> str:
@@ -201,7 +205,11 @@ class Capture:
         os.makedirs(directory, exist_ok=True)
         paths = []
         for name in self._all_links():
-            pkts = [(r.time, r.frame) for r in self.records if r.link == name and (include_dropped or not r.dropped)]
+            pkts = [
+                (self.time_origin + r.time, r.frame)
+                for r in self.records
+                if r.link == name and (include_dropped or not r.dropped)
+            ]
             path = os.path.join(directory, _safe_filename(name) + ".pcap")
             with open(path, "wb") as f:
                 f.write(pcap_bytes(pkts, LINKTYPE_ETHERNET))

@@ -62,6 +62,7 @@ class World:
         self.strict = False
         self.errors: list[NodeError] = []
         self.unattached_drops = 0  # frames sent on an interface attached to no link
+        self.stations: dict[str, Any] = {}  # external stations (net.station) ever attached, by name
         self._attached: dict[tuple[str, str], Link] = {}
         self._timers: dict[tuple[str, Hashable], Event] = {}
 
@@ -206,6 +207,37 @@ class World:
         """Put raw bytes on a link now, as if from a station not modelled as a node (an attacker,
         a test). They go through the same loss model, filtering and capture as any frame."""
         self._send(self._link(link_name), bytes(frame), sender, None, trace_id)
+
+    # ------------------------------------------------------------------------------ external stations
+    def attach_station(self, station: Any, link_name: str) -> None:
+        """Plug an external station (:class:`mip6lab.net.station.ExternalStation`) into ``link_name``:
+        it receives what a station with its MAC would; it is not a node (no timers, no trace)."""
+        link = self._link(link_name)
+        if station.name in self.nodes:
+            raise WorldError(f"a node is already called {station.name!r}")
+        link.attach(station, station.ifname)
+        self._attached[(station.name, station.ifname)] = link
+        self.stations[station.name] = station
+
+    def detach_station(self, station: Any) -> None:
+        link = self._attached.pop((station.name, station.ifname), None)
+        if link is not None:
+            link.detach(station.name, station.ifname)
+
+    def station_send(self, station: Any, frame: bytes, at: float | None = None) -> float:
+        """A frame the station sent, stamped with ``at`` (when it arrived; never before ``now``): it
+        goes through the link's loss model, filtering and capture as a node's frame. Returns the stamp."""
+        link = self._attached.get((station.name, station.ifname))
+        if link is None:
+            raise WorldError(f"station {station.name} is not attached")
+        now = self.sim.now
+        if at is not None and at > now:
+            self.sim.run(until=at)  # everything due before the frame arrived happens first
+        snoop = getattr(station, "snoop", None)
+        if snoop is not None:
+            snoop(bytes(frame))
+        self._send(link, bytes(frame), station.name, (station.name, station.ifname), 0)
+        return self.sim.now
 
     # ------------------------------------------------------------------------------ actions
     def perform(self, node: Any, actions: list[Action]) -> None:

@@ -51,7 +51,7 @@ __all__ = [
     "home_link",
 ]
 
-ND_NAMES = frozenset({"RS", "RA", "NS", "NA", "DAD NS", "Redirect"})
+ND_NAMES = frozenset({"RS", "RA", "NS", "NA", "DAD NS", "Redirect", "MLDv2 Report", "MLD Query"})
 """Neighbor Discovery: link plumbing, hidden from charts unless asked for."""
 
 SIGNALLING_NAMES = frozenset(

@@ -11,6 +11,7 @@ Note for readers of the white paper: it gives the types as 150/151; RFC 6275 (an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from ipaddress import IPv6Address
 from typing import Union
 
 from mip6lab.wire.ip import Addr
@@ -289,3 +290,19 @@ ICMP_ERROR_TYPES = (
     TimeExceeded,
     ParameterProblem,
 )
+
+
+def mldv2_records(body: bytes) -> list[tuple[int, Addr]]:
+    """``(record type, multicast address)`` of each Multicast Address Record of an MLDv2 Report
+    (RFC 3810 §5.2; ``body`` is what follows the ICMPv6 checksum). A truncated report yields the
+    records that could be read (reports are not modelled as a dataclass: only live mode reads them)."""
+    out: list[tuple[int, Addr]] = []
+    count = int.from_bytes(body[2:4], "big") if len(body) >= 4 else 0
+    off = 4
+    for _ in range(count):
+        if off + 20 > len(body):
+            break
+        rtype, aux, nsrc = body[off], body[off + 1], int.from_bytes(body[off + 2 : off + 4], "big")
+        out.append((rtype, IPv6Address(body[off + 4 : off + 20])))
+        off += 20 + 16 * nsrc + 4 * aux
+    return out

@@ -33,11 +33,13 @@ ICMP_NAMES: dict[int, str] = {
     4: "Parameter Problem",
     128: "Echo Request",
     129: "Echo Reply",
+    130: "MLD Query",
     133: "RS",
     134: "RA",
     135: "NS",
     136: "NA",
     137: "Redirect",
+    143: "MLDv2 Report",
     144: "HAAD Request",
     145: "HAAD Reply",
     146: "MPS",
@@ -145,6 +147,14 @@ def _icmp_type(m: object) -> int:
 
 
 # --------------------------------------------------------------------------- summaries
+_MLD_RECORD = {1: "is-in", 2: "is-ex", 3: "to-in", 4: "to-ex", 5: "allow", 6: "block"}
+
+
+def _mldv2_records(body: bytes) -> list[str]:
+    """RFC 3810 §5.2 records as "to-ex ff02::1:ff00:1" (joined) / "to-in ..." (left)."""
+    return [f"{_MLD_RECORD.get(t, t)} {g}" for t, g in I.mldv2_records(body)]
+
+
 def _hex(b: bytes) -> str:
     return b.hex()
 
@@ -249,6 +259,8 @@ def _icmp_summary(m: object) -> str:
     if isinstance(m, I.MobilePrefixAdvertisement):
         flags = "".join(f" {f}" for f in "MO" if getattr(m, f))
         return f"MPA id={m.identifier}{flags} prefixes=" + (",".join(_prefixes(m.options)) or "none")
+    if isinstance(m, I.UnknownICMPv6) and m.type == 143:
+        return "MLDv2 Report " + " ".join(_mldv2_records(m.body))
     if isinstance(m, I.UnknownICMPv6):
         return f"ICMPv6 {ICMP_NAMES.get(m.type, f'type {m.type}')} code={m.code}"
     return repr(m)
