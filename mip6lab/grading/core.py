@@ -66,8 +66,11 @@ class NotAttempted(CheckError):
     """The reader's function still raises NotImplementedError."""
 
 
-class TimeLimitExceeded(Exception):
-    """The reader's code ran longer than its time limit (an endless loop, usually)."""
+class TimeLimitExceeded(BaseException):
+    """The reader's code ran longer than its time limit (an endless loop, usually).
+
+    A BaseException (like KeyboardInterrupt) so that it is not contained where a simulation contains a
+    component's ordinary exceptions: it ends the whole run."""
 
 
 @contextmanager
@@ -173,7 +176,7 @@ def call(fn: Callable[..., Any], *args: Any, limit: float = CALL_TIME_LIMIT, **k
             return fn(*args, **kwargs)
     except NotImplementedError:
         raise
-    except Exception as exc:  # the reader's bug, shown in the verdict
+    except (Exception, TimeLimitExceeded) as exc:  # the reader's bug, shown in the verdict
         return _Raised(exc)
 
 
@@ -256,7 +259,7 @@ def _safe_compare(compare: Compare, got: Any, expected: Any) -> bool:
     try:
         with time_limit(CALL_TIME_LIMIT, "comparing your result"):
             return bool(compare(got, expected))
-    except Exception:
+    except (Exception, TimeLimitExceeded):
         return False
 
 

@@ -46,7 +46,7 @@ def _task(graded, tampered, name, grade_id="check_seq_gt"):
 @pytest.mark.parametrize("name", ["deleted-checks", "edited-checks", "overridden-checks"])
 def test_tampering_with_the_checks_earns_nothing(graded, tampered, name):
     g, t = _task(graded, tampered, name)
-    assert [x.grade_id for x in g.tasks] == ["check_seq_gt", "check_next_seq"]  # the source's checks, re-inserted
+    assert [x.grade_id for x in g.tasks] == ["check_seq_gt", "check_next_seq", "check_plugged"]  # re-inserted
     assert t.score == 0 and t.status == "failed", format_table([g])
     assert "FAILED" in t.reason and "hint: RFC 6275 §9.5.1" in t.reason
     nxt = next(x for x in g.tasks if x.grade_id == "check_next_seq")

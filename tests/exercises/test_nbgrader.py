@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 
+import nbformat
 import pytest
+from conftest import TAMPER_BASE
 
 
 def test_nbgrader_generate_autograde_feedback(nbgrader_course, graded):
@@ -14,6 +16,9 @@ def test_nbgrader_generate_autograde_feedback(nbgrader_course, graded):
     out, err = nbgrader_course.communicate(timeout=600)
     assert nbgrader_course.returncode == 0, err[-3000:]
     result = json.loads(out)
-    assert result["alice"] == [3.0, 3.0]  # the solved notebook
-    assert result["bob"] == [0.0, 3.0]  # the blank release
+    nb = nbformat.read(TAMPER_BASE, as_version=4)
+    points = sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in nb.cells)
+    assert points > 0
+    assert result["alice"] == [points, points]  # the solved notebook
+    assert result["bob"] == [0.0, points]  # the blank release
     assert any("alice" in f for f in result["feedback"]) and any("bob" in f for f in result["feedback"])

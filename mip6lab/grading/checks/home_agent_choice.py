@@ -120,3 +120,42 @@ def check_choose(choose_home_agent: Callable[[list[str], set[str]], str | None],
         compare=_cmp_choice,
         **kw,
     )
+
+
+FIRST_HA = "2001:db8:1::2"  # the ha-discovery scenario's reply lists 2001:db8:1::2 first, then 2001:db8:1::1
+
+
+def _registered_with_first(lab: Any) -> str | None:
+    """the mobile node sent its home registration to the most preferred home agent (2001:db8:1::2) and was accepted"""
+    bus = [r for r in lab.messages(signalling_only=True, first_hop_only=True) if r.name == "BU" and r.origin == "mn"]
+    if not bus:
+        return "the mobile node sent no Binding Update (did your function return an address from the list?)"
+    first = bus[0].destination
+    try:
+        addr = str(lab.address_of(first))
+    except Exception:
+        addr = first
+    if _cmp_choice(addr, FIRST_HA) is False:
+        return f"its first Binding Update went to {first} ({addr}), not to {FIRST_HA}"
+    from mip6lab.grading.system import ba_status
+
+    bas = ba_status(lab, first)
+    if not bas or "status=0 " not in bas[0][1]:
+        return f"no accepted Binding Acknowledgement from {first}"
+    return None
+
+
+def check_plugged(choose_home_agent: Callable[..., Any], **kw: Any) -> Verdict:
+    """choose_home_agent as the mobile node's home agent selection in the ha-discovery scenario."""
+    from mip6lab.grading.system import check_contract, check_in_system
+
+    check_contract("choose_home_agent in the seam", "mn.home_agent_selection", choose_home_agent, **kw)
+    return check_in_system(
+        "choose_home_agent in the running system",
+        "ha-discovery",
+        {"mn.home_agent_selection": choose_home_agent},
+        _registered_with_first,
+        "RFC 6275 §11.4.1: the mobile node registers with the first home agent of the DHAAD Reply (the most "
+        "preferred); your function receives the reply's addresses (ipaddress.IPv6Address values) and those to skip",
+        **kw,
+    )

@@ -246,3 +246,77 @@ def check_authenticator(authenticator: Callable[[bytes, str, str, bytes], bytes]
         return out
 
     return run_check("authenticator", authenticator, ref_authenticator, visible, hidden, _auth_hint, show=hexs, **kw)
+
+
+# ----------------------------------------------------------------------------- in the running system
+def _cn_accepted(lab: Any) -> str | None:
+    """the correspondent verified the mobile node's Binding Update and accepted it (BA status 0)"""
+    from mip6lab.grading.system import ba_status
+
+    bas = ba_status(lab, "cn")
+    if not bas:
+        return "the correspondent sent no Binding Acknowledgement: it discarded the Binding Update (§9.5.1)"
+    if "status=0 " not in bas[0][1]:
+        return f"the correspondent answered: {bas[0][1]}"
+    return None
+
+
+def keys_namespace(**mine: Callable[..., bytes]) -> Any:
+    """A ``mn.rr_keys``/``cn.rr_keys`` namespace: the reader's functions, the library's for the rest."""
+    from types import SimpleNamespace
+
+    from mip6lab.mobility import rr
+
+    ns = SimpleNamespace(
+        home_keygen_token=rr.home_keygen_token,
+        careof_keygen_token=rr.careof_keygen_token,
+        kbm=rr.kbm,
+        authenticator=rr.authenticator,
+    )
+    for name, fn in mine.items():
+        setattr(ns, name, fn)
+    return ns
+
+
+def check_plugged_tokens(
+    home_keygen_token: Callable[..., bytes],
+    careof_keygen_token: Callable[..., bytes],
+    kbm: Callable[..., bytes],
+    **kw: Any,
+) -> Verdict:
+    """The reader's tokens at the correspondent and Kbm at the mobile node, in return-routability."""
+    from mip6lab.grading.system import check_contract, check_in_system
+
+    ns = keys_namespace(home_keygen_token=home_keygen_token, careof_keygen_token=careof_keygen_token, kbm=kbm)
+    check_contract("your RR keys in the seam", "cn.rr_keys", ns, **kw)
+    return check_in_system(
+        "your RR keys in the running system",
+        "return-routability",
+        {
+            "cn.rr_keys": keys_namespace(home_keygen_token=home_keygen_token, careof_keygen_token=careof_keygen_token),
+            "mn.rr_keys": keys_namespace(kbm=kbm),
+        },
+        _cn_accepted,
+        "RFC 6275 §5.2.5: the mobile node's Kbm (your kbm, from the tokens in HoT and CoT) must equal the one the "
+        "correspondent derives, or the Binding Update's authenticator does not verify",
+        **kw,
+    )
+
+
+def check_plugged_authenticator(authenticator: Callable[..., bytes], **kw: Any) -> Verdict:
+    """The reader's authenticator signs the mobile node's Binding Update; the correspondent verifies it."""
+    from mip6lab.grading.system import check_in_system
+
+    def seam_authenticator(kbm: bytes, coa: Any, cn: Any, mh_data: bytes, auth_offset: int) -> bytes:
+        # the seam names where the 12 octets are; in a BU they are the last 12 (the option is last, §6.2.7)
+        return authenticator(kbm, str(coa), str(cn), mh_data[: auth_offset + 12] + mh_data[auth_offset + 12 :])
+
+    return check_in_system(
+        "your authenticator in the running system",
+        "return-routability",
+        {"mn.rr_keys": keys_namespace(authenticator=seam_authenticator)},
+        _cn_accepted,
+        "RFC 6275 §6.2.7: the correspondent recomputes the authenticator over care-of address | correspondent | "
+        "MH Data (checksum 0, the 12 authenticator octets left out) and silently discards the BU if it differs",
+        **kw,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from typing import Any
 
 from mip6lab.grading.checks._common import SEQ_MODULUS, seq_near_wrap
 from mip6lab.grading.core import Case, Verdict, run_check
@@ -67,3 +68,32 @@ def check_next_seq(next_seq: Callable[[int], int], **kw: object) -> Verdict:
 
     hint = "RFC 6275 §11.7.1: the mobile node increments the Sequence Number modulo 2^16 (65535 is followed by 0)"
     return run_check("next_seq", next_seq, reference_next_seq, visible, hidden, hint, **kw)  # type: ignore[arg-type]
+
+
+def _registered_again(lab: Any) -> str | None:
+    """after the move at 12 s the home agent accepted the new Binding Update (BA status 0)"""
+    from mip6lab.grading.system import ba_status
+
+    bas = ba_status(lab, "ha", after=12.0)
+    if not bas:
+        return "no Binding Acknowledgement from the home agent after the move"
+    if "status=0 " not in bas[0][1]:
+        return f"the home agent answered: {bas[0][1]}"
+    return None
+
+
+def check_plugged(seq_gt: Callable[[int, int], bool], **kw: Any) -> Verdict:
+    """seq_gt as the home agent's, the correspondent's and the mobile node's sequence comparison."""
+    from mip6lab.grading.system import check_contract, check_in_system
+
+    seams = ("ha.sequence_compare", "cn.sequence_compare", "mn.sequence_compare")
+    check_contract("seq_gt in the seam", "ha.sequence_compare", seq_gt, **kw)
+    return check_in_system(
+        "seq_gt in the running system",
+        "new-foreign-link",
+        dict.fromkeys(seams, seq_gt),
+        _registered_again,
+        "RFC 6275 §9.5.1: the second Binding Update carries the next Sequence Number; the home agent accepts "
+        "it only if your seq_gt says it is greater than the one in its binding cache (else status 135)",
+        **kw,
+    )
