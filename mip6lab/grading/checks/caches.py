@@ -245,3 +245,49 @@ def check_binding_cache(cls: Any, **kw: Any) -> Verdict:
 def check_binding_update_list(cls: Any, **kw: Any) -> Verdict:
     """cls() -> an object with sent / lookup / next_seq / expire (see the exercise)."""
     return _factory_check("BindingUpdateList", cls, RefBindingUpdateList, BUL_VISIBLE, _bul_hidden, _bul_hint, **kw)
+
+
+# ----------------------------------------------------------------------------- the seams' interfaces
+def _both_accepted(lab: Any) -> str | None:
+    """the home agent and the correspondent both accepted the mobile node's Binding Updates (BA status 0)"""
+    from mip6lab.grading.system import ba_status
+
+    for who in ("ha", "cn"):
+        bas = ba_status(lab, who)
+        if not bas:
+            return f"no Binding Acknowledgement from {who}"
+        if "status=0 " not in bas[0][1]:
+            return f"{who} answered: {bas[0][1]}"
+    return None
+
+
+def check_seam_binding_cache(cls: Any, **kw: Any) -> Verdict:
+    """cls as the home agent's and the correspondent's binding cache (seams ha.binding_cache, cn.binding_cache)."""
+    from mip6lab.grading.system import check_contract, check_in_system
+
+    check_contract("your binding cache in the seam", "ha.binding_cache", cls, **kw)
+    return check_in_system(
+        "your binding cache in the running system",
+        "return-routability",
+        {"ha.binding_cache": cls, "cn.binding_cache": cls},
+        _both_accepted,
+        "RFC 6275 §9.1, §9.5.2: the home agent and the correspondent create_or_update an entry for each accepted "
+        "Binding Update and look it up (lookup_valid) for every packet they send to the home address",
+        **kw,
+    )
+
+
+def check_seam_binding_update_list(cls: Any, **kw: Any) -> Verdict:
+    """cls as the mobile node's binding update list (seam mn.binding_update_list)."""
+    from mip6lab.grading.system import check_contract, check_in_system
+
+    check_contract("your binding update list in the seam", "mn.binding_update_list", cls, **kw)
+    return check_in_system(
+        "your binding update list in the running system",
+        "return-routability",
+        {"mn.binding_update_list": cls},
+        _both_accepted,
+        "RFC 6275 §11.1: the mobile node keeps one entry per (destination, home address); get_or_add creates it "
+        "before the first Binding Update and lookup finds it again when the acknowledgement arrives",
+        **kw,
+    )
