@@ -265,7 +265,9 @@ def check_seam_binding_cache(cls: Any, **kw: Any) -> Verdict:
     """cls as the home agent's and the correspondent's binding cache (seams ha.binding_cache, cn.binding_cache)."""
     from mip6lab.grading.system import check_contract, check_in_system
 
-    check_contract("your binding cache in the seam", "ha.binding_cache", cls, **kw)
+    verdict = check_contract("your binding cache in the seam", "ha.binding_cache", cls, **kw)
+    if not verdict.passed:
+        return verdict
     return check_in_system(
         "your binding cache in the running system",
         "return-routability",
@@ -281,7 +283,9 @@ def check_seam_binding_update_list(cls: Any, **kw: Any) -> Verdict:
     """cls as the mobile node's binding update list (seam mn.binding_update_list)."""
     from mip6lab.grading.system import check_contract, check_in_system
 
-    check_contract("your binding update list in the seam", "mn.binding_update_list", cls, **kw)
+    verdict = check_contract("your binding update list in the seam", "mn.binding_update_list", cls, **kw)
+    if not verdict.passed:
+        return verdict
     return check_in_system(
         "your binding update list in the running system",
         "return-routability",

@@ -149,7 +149,9 @@ def check_plugged(choose_home_agent: Callable[..., Any], **kw: Any) -> Verdict:
     """choose_home_agent as the mobile node's home agent selection in the ha-discovery scenario."""
     from mip6lab.grading.system import check_contract, check_in_system
 
-    check_contract("choose_home_agent in the seam", "mn.home_agent_selection", choose_home_agent, **kw)
+    verdict = check_contract("choose_home_agent in the seam", "mn.home_agent_selection", choose_home_agent, **kw)
+    if not verdict.passed:
+        return verdict
     return check_in_system(
         "choose_home_agent in the running system",
         "ha-discovery",

@@ -288,7 +288,9 @@ def check_plugged_tokens(
     from mip6lab.grading.system import check_contract, check_in_system
 
     ns = keys_namespace(home_keygen_token=home_keygen_token, careof_keygen_token=careof_keygen_token, kbm=kbm)
-    check_contract("your RR keys in the seam", "cn.rr_keys", ns, **kw)
+    verdict = check_contract("your RR keys in the seam", "cn.rr_keys", ns, **kw)
+    if not verdict.passed:
+        return verdict
     return check_in_system(
         "your RR keys in the running system",
         "return-routability",

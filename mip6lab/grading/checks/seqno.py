@@ -87,7 +87,9 @@ def check_plugged(seq_gt: Callable[[int, int], bool], **kw: Any) -> Verdict:
     from mip6lab.grading.system import check_contract, check_in_system
 
     seams = ("ha.sequence_compare", "cn.sequence_compare", "mn.sequence_compare")
-    check_contract("seq_gt in the seam", "ha.sequence_compare", seq_gt, **kw)
+    verdict = check_contract("seq_gt in the seam", "ha.sequence_compare", seq_gt, **kw)
+    if not verdict.passed:
+        return verdict
     return check_in_system(
         "seq_gt in the running system",
         "new-foreign-link",
