@@ -91,3 +91,11 @@ def test_a_component_that_is_not_written_yet_is_not_attempted(capsys):
 
     with pytest.raises(core.NotAttempted):
         home_agent_choice.check_plugged(todo)
+
+
+def test_plugged_correspondent_checks(capsys):
+    from mip6lab.grading.checks import cn_bu_checks
+
+    assert _quiet(cn_bu_checks.check_plugged, cn_bu_checks.reference).passed
+    v = _quiet(cn_bu_checks.check_plugged, lambda view: 135 if view.last_seq is None else 0)
+    assert not v.passed and "§9.5" in v.hint and "status" in v.text

@@ -11,6 +11,7 @@ from mip6lab.grading.checks._common import SEQ_MODULUS, seq_near_wrap
 from mip6lab.grading.core import Case, Verdict, run_check
 
 ACCEPTED = 0
+INSUFFICIENT_RESOURCES = 130
 HOME_REGISTRATION_NOT_SUPPORTED = 131
 SEQUENCE_NUMBER_OUT_OF_WINDOW = 135
 EXPIRED_HOME_NONCE_INDEX = 136
@@ -38,6 +39,7 @@ class BUView:
     authenticator_valid: bool = True
     last_seq: int | None = None
     existing_home_registration: bool = False
+    room_for_new_binding: bool = True  # False: the cache is full and this BU would need a new entry
 
     def __repr__(self) -> str:
         default = BUView.__new__(BUView)
@@ -75,6 +77,8 @@ def reference(bu: BUView) -> int | None:
         return REGISTRATION_TYPE_CHANGE_DISALLOWED
     if bu.last_seq is not None and not _seq_gt(bu.seq, bu.last_seq):
         return SEQUENCE_NUMBER_OUT_OF_WINDOW
+    if not bu.deregistration and not bu.room_for_new_binding:
+        return INSUFFICIENT_RESOURCES
     return ACCEPTED
 
 
@@ -83,6 +87,8 @@ HINTS = {
     "change or expired nonces is silently discarded (return None): H=0 needs a Nonce Indices option and "
     "Binding Authorization Data as the last option, and the authenticator must verify",
     ACCEPTED: "RFC 6275 §9.5.1-§9.5.2: every check passed: accept (status 0)",
+    INSUFFICIENT_RESOURCES: "RFC 6275 §9.5.2: no room for the new Binding Cache entry: status 130 (a "
+    "de-registration needs no room: it deletes)",
     HOME_REGISTRATION_NOT_SUPPORTED: "RFC 6275 §9.5.1/§9.5.2: H=1 asks the correspondent to be a home agent: "
     "status 131 (H=1 with a Nonce Indices option is discarded instead)",
     SEQUENCE_NUMBER_OUT_OF_WINDOW: "RFC 6275 §9.5.1: the Sequence Number must be greater than the cached one, "
@@ -117,6 +123,7 @@ VISIBLE = [
     Case((BUView(H=True, nonce_indices_present=False),)),
     Case((BUView(H=True),)),
     Case((BUView(seq=9, last_seq=3, existing_home_registration=True),)),
+    Case((BUView(room_for_new_binding=False),)),
 ]
 
 
@@ -149,3 +156,111 @@ def _hidden(rng: random.Random) -> list[Case]:
 def check_bu_checks(correspondent_bu_status: Callable[[BUView], int | None], **kw: Any) -> Verdict:
     """correspondent_bu_status(bu) -> the Binding Acknowledgement status, or None to discard silently."""
     return run_check("correspondent_bu_status", correspondent_bu_status, reference, VISIBLE, _hidden, _hint, **kw)
+
+
+# ----------------------------------------------------------------------------- in the running system
+def bu_checks_using(correspondent_bu_status: Callable[[BUView], int | None]) -> Callable[..., Any]:
+    """A ``cn.bu_checks`` function whose decision is the reader's: mip6lab's correspondent works out what
+    it knows about the Binding Update (nonces, authenticator, the existing binding) as a :class:`BUView`,
+    asks ``correspondent_bu_status`` and answers the way it says."""
+    from mip6lab.mobility import registration as R
+    from mip6lab.wire.mh import BindingAuthorizationData, NonceIndices
+
+    units = int(R.MAX_RR_BINDING_LIFETIME // R.LIFETIME_UNIT)
+
+    def decide(
+        bu: Any,
+        *,
+        home_address: Any,
+        source_address: Any,
+        correspondent_address: Any,
+        secrets: Any,
+        now: float,
+        binding: Any,
+        retired_seq: int | None = None,
+        insufficient_resources: bool = False,
+    ) -> Any:
+        lib = R.check_correspondent_bu(
+            bu,
+            home_address=home_address,
+            source_address=source_address,
+            correspondent_address=correspondent_address,
+            secrets=secrets,
+            now=now,
+            binding=binding,
+            retired_seq=retired_seq,
+            insufficient_resources=insufficient_resources,
+        )
+        nonce = next((o for o in bu.options if isinstance(o, NonceIndices)), None)
+        checks = dict(lib.checks)
+        view = BUView(
+            H=bu.H,
+            seq=bu.seq,
+            deregistration=lib.deregistration
+            or R.is_deregistration(bu, home_address, R.registered_careof_address(bu, source_address)),
+            nonce_indices_present=nonce is not None,
+            auth_data_last=bool(bu.options) and isinstance(bu.options[-1], BindingAuthorizationData),
+            home_nonce_valid=nonce is None or secrets.lookup(nonce.home_nonce_index, now) is not None,
+            careof_nonce_valid=nonce is None or secrets.lookup(nonce.careof_nonce_index, now) is not None,
+            authenticator_valid=checks.get(R.CHK_AUTH, R.PASS) == R.PASS,
+            last_seq=binding.sequence_number if binding is not None else retired_seq,
+            existing_home_registration=binding is not None and binding.home_registration,
+            room_for_new_binding=binding is not None or not insufficient_resources,
+        )
+        status = correspondent_bu_status(view)
+        theirs = None if lib.outcome == R.DISCARD else lib.status
+        if status == theirs:
+            return lib
+        why = f"your correspondent_bu_status said {status!r} for {view!r}"
+        if status is None or (status == ACCEPTED and lib.kbm is None):
+            return R.BUDecision(R.DISCARD, why, lib.checks, careof_address=lib.careof_address)
+        if status == ACCEPTED:
+            return R.BUDecision(
+                R.ACCEPT,
+                why,
+                lib.checks,
+                0,
+                min(bu.lifetime, units),
+                bu.seq,
+                bu.A,
+                lib.deregistration,
+                lib.careof_address,
+                lib.kbm,
+            )
+        return R.BUDecision(
+            R.REJECT, why, lib.checks, int(status), 0, bu.seq, True, lib.deregistration, lib.careof_address, lib.kbm
+        )
+
+    decide.__name__ = getattr(correspondent_bu_status, "__name__", "correspondent_bu_status")
+    return decide
+
+
+def _cn_accepted(lab: Any) -> str | None:
+    """the correspondent accepted the mobile node's Binding Update (BA status 0) after return routability"""
+    from mip6lab.grading.system import ba_status
+
+    bas = ba_status(lab, "cn")
+    if not bas:
+        return "the correspondent sent no Binding Acknowledgement: your checks discarded the Binding Update"
+    if "status=0 " not in bas[0][1]:
+        return f"the correspondent answered: {bas[0][1]}"
+    return None
+
+
+def check_plugged(correspondent_bu_status: Callable[[BUView], int | None], **kw: Any) -> Verdict:
+    """The reader's decisions as the correspondent's Binding Update checks (seam cn.bu_checks)."""
+    from mip6lab.grading.system import check_contract, check_in_system
+
+    fn = bu_checks_using(correspondent_bu_status)
+    verdict = check_contract("your checks in the seam", "cn.bu_checks", fn, **kw)
+    if not verdict.passed:
+        return verdict
+    return check_in_system(
+        "your checks in the running system",
+        "return-routability",
+        {"cn.bu_checks": fn},
+        _cn_accepted,
+        "RFC 6275 §9.5.1-§9.5.2: a fresh Binding Update after return routability (valid nonces, authenticator "
+        "verifies, no binding yet) is accepted with status 0",
+        **kw,
+    )
