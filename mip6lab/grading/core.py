@@ -226,6 +226,8 @@ def run_check(
         ok = False if isinstance(got, _Raised) else _safe_compare(compare, got, expected)
         if not ok:
             h = hint(case, expected, got) if callable(hint) else hint
+            if isinstance(got, _Raised):
+                h = f"your code raised instead of returning a value (see 'got'); then: {h}"
             kind = "hidden randomized case" if case.hidden else "case"
             lines = [
                 f"{task}: FAILED on {kind} {n} of {len(cases)}",
