@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--port", type=int, default=None)
     b = sub.add_parser("bench", help="measure simulator and codec speed against scapy")
     b.add_argument("--seconds", type=_time, default=20.0, help="simulated seconds of steady traffic")
+    g = sub.add_parser("grade", help="grade exercise notebooks in fresh kernels and print a score table")
+    g.add_argument("paths", nargs="+", metavar="PATH")
+    g.add_argument("--json", action="store_true", help="one JSON document: per notebook and task score/max_score")
+    g.add_argument("--timeout", type=_time, default=60.0, help="seconds per cell before it fails (default 60)")
+    g.add_argument("--jobs", type=int, default=2, help="notebooks graded at once (default 2)")
     return p
 
 
@@ -145,6 +150,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench_main(seconds=args.seconds)
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    from mip6lab.grading.grader import format_table, grade, to_json
+
+    if args.jobs < 1:
+        raise UserError(f"--jobs must be at least 1, not {args.jobs}")
+    grades = grade(args.paths, jobs=args.jobs, cell_timeout=args.timeout)
+    print(to_json(grades) if args.json else format_table(grades))
+    return 0 if all(g.max_score and g.score == g.max_score for g in grades) else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -166,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise UserError(str(e)) from None
         if args.command == "bench":
             return cmd_bench(args)
+        if args.command == "grade":
+            return cmd_grade(args)
         raise UserError(f"unknown command {args.command!r}")
     except UserError as e:
         print(f"mip6lab: error: {e}", file=sys.stderr)
