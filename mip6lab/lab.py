@@ -19,6 +19,7 @@ from mip6lab.ipv6.node import IPv6Node, Router
 from mip6lab.net.capture import Capture, CaptureRecord
 from mip6lab.net.world import World
 from mip6lab.scenarios import SCENARIOS, Scenario
+from mip6lab.tester import TesterNode
 from mip6lab.topology import NodeSpec, Topology
 from mip6lab.trace import Trace
 from mip6lab.transport import StreamReceiver, StreamSender, TCPLayer, UDPLayer
@@ -80,6 +81,11 @@ def mac_for(node_index: int, if_index: int) -> str:
     return f"02:00:00:00:{node_index + 1:02x}:{if_index + 1:02x}"
 
 
+def _is_mac(mac: Any) -> bool:
+    parts = mac.split(":") if isinstance(mac, str) else []
+    return len(parts) == 6 and all(len(p) == 2 and all(c in "0123456789abcdefABCDEF" for c in p) for p in parts)
+
+
 NodeFactory = Callable[["Lab", NodeSpec], IPv6Node]
 
 
@@ -122,6 +128,7 @@ class Lab:
         self.world = World(seed=seed, trace=self.trace)
         self.nodes: dict[str, IPv6Node] = {}
         self.apps: dict[str, Any] = {}
+        self.testers: dict[str, TesterNode] = {}  # scripted stations (add_tester), not protocol nodes
         self._tcp: dict[str, TCPLayer] = {}
         self._udp: dict[str, UDPLayer] = {}
         self._build()
@@ -238,6 +245,42 @@ class Lab:
         if not isinstance(frame, (bytes, bytearray)):
             raise LabError("a frame must be bytes")
         self.world.inject(link, bytes(frame))
+
+    def add_tester(
+        self,
+        name: str,
+        link: str,
+        addresses: list[str | IPv6Address] | tuple[str | IPv6Address, ...] = (),
+        *,
+        mac: str | None = None,
+        promiscuous: bool = False,
+    ) -> TesterNode:
+        """Plug a scripted tester node (:mod:`mip6lab.tester`) into ``link`` with the given addresses:
+        it sends crafted packets, answers Neighbor Solicitations for its addresses and records what it
+        receives. ``promiscuous=True``: it also receives frames addressed to other stations."""
+        if not isinstance(name, str) or not name:
+            raise LabError(f"a tester needs a name (a non-empty string), not {name!r}")
+        if name in self.nodes or name in self.testers:
+            taken = ", ".join([*self.nodes, *self.testers])
+            raise LabError(f"there is already a node named {name!r} (taken: {taken})")
+        self._check_link(link)
+        if isinstance(addresses, (str, IPv6Address)):
+            addresses = [addresses]
+        addrs: list[IPv6Address] = []
+        for a in addresses:
+            try:
+                addrs.append(IPv6Address(a))
+            except ValueError:
+                raise LabError(f"{a!r} is not an IPv6 address (like '2001:db8:3::66')") from None
+        if mac is None:
+            mac = f"02:00:00:00:ee:{len(self.testers) + 1:02x}"
+        elif not _is_mac(mac):
+            raise LabError(f"{mac!r} is not a MAC address (like '02:00:00:00:ee:01')")
+        tester = TesterNode(name, mac, addrs, self.world, promiscuous=promiscuous)
+        self.testers[name] = tester
+        self.world.add_node(tester)
+        self.world.attach(name, "eth0", link)
+        return tester
 
     def ping(self, src: str, dst: str | IPv6Address, count: int = 1, interval: float = 1.0) -> None:
         """Send ``count`` Echo Requests from ``src`` to ``dst`` (a node name or an address)."""
@@ -369,6 +412,9 @@ class Lab:
         """Address -> node name: every address a node holds now, its home address, and every source
         address a host (hosts never forward) has sent from, so past care-of addresses keep their name."""
         names: dict[IPv6Address, str] = {ALL_NODES: "all-nodes"}
+        for tname, tester in self.testers.items():
+            for a in tester.addresses:
+                names[a] = tname
         for r in self.capture:
             node = self.nodes.get(r.sender)
             pkt = getattr(r.decoded, "payload", None)

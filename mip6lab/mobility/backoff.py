@@ -115,7 +115,9 @@ class RateLimiter:
 
     def _recent(self, now: float, key: Hashable) -> deque[float]:
         q = self._sent.setdefault(key, deque())
-        while q and q[0] <= now - self.window:
+        # ``q[0] + window <= now`` (not ``q[0] <= now - window``): the same sum next_allowed() returns,
+        # so at that instant the old message has left the window (float rounding once deferred forever).
+        while q and q[0] + self.window <= now:
             q.popleft()
         return q
 
