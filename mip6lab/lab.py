@@ -503,6 +503,10 @@ class Lab:
                 }
                 for r in n.routes.routes
             ],
+            "destination_cache": [
+                {"destination": str(e.dst), "next_hop": str(e.next_hop), "interface": e.ifname}
+                for e in n.dest_cache.entries.values()
+            ],
         }
         hooks = n.mobility
         if hooks is not None and hasattr(hooks, "snapshot"):
