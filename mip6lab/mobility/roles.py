@@ -40,6 +40,12 @@ def _with_lab_configure(node: _N, configure: Callable[[_N, _lab.Lab, NodeSpec], 
     return node
 
 
+def esp_secret(lab: _lab.Lab) -> bytes:
+    """The lab's manual IPsec keying material: 32 octets from the scenario's seeded randomness (the same
+    for every node of one lab, another for another seed), not a constant anyone could look up."""
+    return lab.world.sim.child_rng("esp/manual-keying").randbytes(32)
+
+
 # --------------------------------------------------------------------------- mobile node
 def configure_mobile_node(mn: MobileNode, lab: _lab.Lab, spec: NodeSpec) -> None:
     """A manually configured home address that SLAAC would not form is assigned by hand."""
@@ -60,6 +66,7 @@ def make_mobile_node(lab: _lab.Lab, spec: NodeSpec) -> MobileNode:
         esp=lab.esp,
         esp_rng=lab.world.sim.child_rng(f"esp/{spec.name}"),
     )
+    mn.ipsec.secret = esp_secret(lab)
     if cfg.extra.get("correspondent"):
         add_correspondent_role(mn)
     return _with_lab_configure(mn, configure_mobile_node)
@@ -114,6 +121,7 @@ def make_home_agent(lab: _lab.Lab, spec: NodeSpec) -> HomeAgent:
     """``ROLE_FACTORIES["home-agent"]`` (ESP mode from ``lab.esp``; knobs from ``spec.options``)."""
     opts = {k: spec.options[k] for k in _HA_OPTIONS if k in spec.options}
     ha = HomeAgent(spec.name, lab.world.sim.child_rng(f"node/{spec.name}"), lab.trace, esp=lab.esp, **opts)
+    ha.hooks.ipsec.secret = esp_secret(lab)
     return _with_lab_configure(ha, configure_home_agent)
 
 
