@@ -92,3 +92,14 @@ def test_home_agent_answering_every_bu_with_135_does_not_stop_time() -> None:
         assert bu_times[i + 3] - bu_times[i] >= 1.0 - 1e-9
     assert lab.world.errors == []
     assert not lab.state("mn")["mobility"]["registered"]
+
+
+def test_next_allowed_time_is_allowed_at_every_float_edge() -> None:
+    from mip6lab.mobility.backoff import RateLimiter
+
+    for i in range(1, 2000):
+        rl = RateLimiter(rate=1, window=1.0)
+        t0 = i * 0.1
+        assert rl.try_send(t0, "k")
+        at = rl.next_allowed(t0, "k")
+        assert at >= t0 + 1.0 - 1e-9 and rl.try_send(at, "k"), t0
