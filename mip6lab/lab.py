@@ -243,7 +243,12 @@ class Lab:
         """Put raw frame bytes on ``link`` as if some attacker's card sent them."""
         self._check_link(link)
         if not isinstance(frame, (bytes, bytearray)):
-            raise LabError("a frame must be bytes")
+            raise LabError(f"a frame must be bytes (an Ethernet frame), not {type(frame).__name__}")
+        mtu = self.world.links[link].mtu
+        if len(frame) < 14:
+            raise LabError(f"a frame is at least 14 octets (the Ethernet header), not {len(frame)}")
+        if len(frame) - 14 > mtu:
+            raise LabError(f"a {len(frame)}-octet frame does not fit {link}'s MTU ({mtu} octets after the header)")
         self.world.inject(link, bytes(frame))
 
     def add_tester(
