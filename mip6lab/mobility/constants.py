@@ -42,3 +42,9 @@ MAX_LIFETIME_UNITS = 0xFFFF  # §6.1.7: the BU/BA Lifetime field is 16 bits of 4
 MIN_IPV6_MTU = 1280  # RFC 8200 §5: the DHAAD Reply must fit it (§10.5.1 / §11.4.1)
 SEQ_MODULUS = 1 << 16  # §9.5.1: sequence numbers are compared modulo 2**16
 SEQ_HALF = 1 << 15  # ... "the preceding 32768 values, inclusive" are "not greater"
+
+# --------------------------------------------------------------------------- bounds on outsider-fed tables
+# Implementation choices (RFC 6275 leaves them open): every table a packet from an unverified sender can
+# grow has a bound, so that a flood costs the node a fixed amount of memory.
+HOME_AGENTS_LIST_LIMIT = 64  # home agents on one home link (RAs with the H bit, §10.5.1)
+HOME_AGENT_ADDRESSES_LIMIT = 16  # global addresses remembered per home agent
