@@ -9,7 +9,6 @@ import argparse
 import math
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -179,14 +178,19 @@ def cmd_lab(args: argparse.Namespace) -> int:
     jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or shutil.which("jupyter")
     if jupyter is None:
         raise UserError("JupyterLab is not installed in this environment (pip install jupyterlab)")
-    cmd = [jupyter, "lab", f"--notebook-dir={nb.parent}", "notebooks/00-start-here.ipynb"]
+    start = "notebooks/00-start-here.ipynb"
+    # default_url: the URL JupyterLab prints (for a machine without a browser) opens the front page too.
+    cmd = [jupyter, "lab", f"--notebook-dir={nb.parent}", f"--LabApp.default_url=/lab/tree/{start}", start]
     if args.no_browser:
         cmd.append("--no-browser")
     if args.port:
         cmd.append(f"--port={args.port}")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
-    return subprocess.call(cmd, cwd=nb.parent)
+    # exec, not a child process: stopping `mip6lab lab` (or scripts/lab) with a signal stops JupyterLab.
+    os.chdir(nb.parent)
+    os.execv(jupyter, cmd)
+    return 0  # not reached (execv replaces this process)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

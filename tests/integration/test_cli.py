@@ -54,14 +54,16 @@ def test_lab_opens_the_workbook_front_page(monkeypatch) -> None:  # type: ignore
 
     seen: dict[str, object] = {}
 
-    def fake_call(cmd, cwd=None):  # type: ignore[no-untyped-def]
-        seen["cmd"], seen["cwd"] = cmd, cwd
-        return 0
+    def fake_execv(path, cmd):  # type: ignore[no-untyped-def]
+        seen["path"], seen["cmd"] = path, cmd
 
-    monkeypatch.setattr(cli.subprocess, "call", fake_call)
+    monkeypatch.setattr(cli.os, "execv", fake_execv)  # exec: a signal to `mip6lab lab` reaches JupyterLab
+    monkeypatch.setattr(cli.os, "chdir", lambda d: seen.setdefault("cwd", d))
     assert main(["lab", "--no-browser", "--port", "9999"]) == 0
     cmd = seen["cmd"]
     assert cmd[1] == "lab" and "notebooks/00-start-here.ipynb" in cmd and "--port=9999" in cmd  # type: ignore[index,operator]
+    # the printed URL (no browser on the machine) opens the front page, not the launcher
+    assert "--LabApp.default_url=/lab/tree/notebooks/00-start-here.ipynb" in cmd  # type: ignore[operator]
     assert (Path(str(seen["cwd"])) / "notebooks" / "00-start-here.ipynb").is_file()
 
 
