@@ -46,5 +46,5 @@ SEQ_HALF = 1 << 15  # ... "the preceding 32768 values, inclusive" are "not great
 # --------------------------------------------------------------------------- bounds on outsider-fed tables
 # Implementation choices (RFC 6275 leaves them open): every table a packet from an unverified sender can
 # grow has a bound, so that a flood costs the node a fixed amount of memory.
-HOME_AGENTS_LIST_LIMIT = 64  # home agents on one home link (RAs with the H bit, §10.5.1)
+HOME_AGENTS_LIST_LIMIT = 128  # home agents on one home link (H-bit RAs, §10.5.1); above a full DHAAD reply (77)
 HOME_AGENT_ADDRESSES_LIMIT = 16  # global addresses remembered per home agent

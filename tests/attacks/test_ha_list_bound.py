@@ -15,7 +15,7 @@ def test_spoofed_home_agent_ras_leave_a_bounded_list() -> None:
     lab = Lab("first-foreign-link")
     lab.run(until=2.0)
     eve = lab.add_tester("eve", "home", [])
-    for i in range(300):
+    for i in range(400):
         ll = IPv6Address(f"fe80::e7e:{i:x}")
         prefixes = tuple(PrefixInformation(IPv6Address(f"2001:db8:1::e:{i:x}:{j:x}"), 64, R=True) for j in range(4))
         eve.send(IPv6(ll, IPv6Address("ff02::1"), RouterAdvertisement(H=True, options=prefixes), hlim=255))
