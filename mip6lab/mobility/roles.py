@@ -11,6 +11,7 @@ manual addresses exist, and registers the factories in :data:`mip6lab.lab.ROLE_F
 from __future__ import annotations
 
 from collections.abc import Callable
+from ipaddress import IPv6Address
 from typing import Any, TypeVar
 
 from mip6lab import lab as _lab
@@ -97,6 +98,9 @@ def mobile_node_home_addresses(lab: _lab.Lab, link: LinkSpec) -> list[Addr]:
             if ifs.link == link.name:
                 mac = _lab.mac_for(n_index, if_index)
                 out.append(address_from_prefix(link.prefix, interface_id_from_mac(mac)))
+        manual = spec.options.get("home_address")  # a configured home address SLAAC would not form
+        if manual is not None and IPv6Address(manual) in link.prefix and IPv6Address(manual) not in out:
+            out.append(IPv6Address(manual))
     return out
 
 
