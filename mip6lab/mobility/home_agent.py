@@ -253,6 +253,8 @@ class HomeAgentHooks(CorrespondentHooks):
         address on our prefixes that has no SAs (its SPIs taken by another) cannot be verified: refused."""
         if self.ipsec.enabled and self.serves(hoa) and hoa not in self.ipsec.served:
             return False
+        if self.ipsec.enabled and via_spi is None and hoa not in self.ipsec.served:
+            return False  # policy requires ESP for home registration: no BA (132...) to a spoofable source
         return self.ipsec.home_inbound_ok(hoa, dst, protocol, msg_type, via_spi)
 
     def prefix_discovery_needed(self, hoa: Addr) -> bool:
