@@ -48,3 +48,6 @@ SEQ_HALF = 1 << 15  # ... "the preceding 32768 values, inclusive" are "not great
 # grow has a bound, so that a flood costs the node a fixed amount of memory.
 HOME_AGENTS_LIST_LIMIT = 128  # home agents on one home link (H-bit RAs, §10.5.1); above a full DHAAD reply (77)
 HOME_AGENT_ADDRESSES_LIMIT = 16  # global addresses remembered per home agent
+RR_RETRY_INTERVAL = 300.0  # seconds before route optimization is tried again with a peer that refused it
+CN_BINDING_CACHE_LIMIT = 1024  # a correspondent's bindings (§9.5.2 lets a full cache refuse with BA 130)
+LOG_LIMIT = 256  # entries kept in each decision / reply log the widgets read (the newest)

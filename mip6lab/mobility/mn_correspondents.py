@@ -518,6 +518,9 @@ class CorrespondentRegistrations:
 
     def on_binding_error(self, cn: Addr, be: BindingError) -> None:
         mn = self.mn
+        if self.entry(cn) is None:  # §11.3.6: only from a node we sent a binding update to
+            mn.trace_event("binding", f"Binding Error {be.status} from {cn}: no Binding Update List entry: ignored")
+            return
         st = self.state(cn)
         if be.status == BE_UNKNOWN_BINDING:
             mn.trace_event(
