@@ -512,7 +512,7 @@ class MobileNode(IPv6Node):
             self.correspondents.on_parameter_problem(m)
 
     def _send_binding_error(self, to: Addr, src: Addr, status: int, home: Addr, key_type: int) -> None:
-        if not is_unicast_routable(to) or not self.be_rate.try_send(self.now, (to, key_type)):
+        if not is_unicast_routable(to) or not self.be_rate.try_send(self.now, key_type):
             return
         self.trace_event("binding", f"Binding Error {status} to {to}")
         self.send_packet(IPv6(src, to, MobilityHeader(BindingError(status, home)), hlim=self.hop_limit()))
