@@ -46,7 +46,7 @@ from mip6lab.mobility.cn_mh import (
 )
 from mip6lab.mobility.cn_registration import CorrespondentRegistration
 from mip6lab.mobility.cn_rr import ReturnRoutabilityResponder
-from mip6lab.mobility.constants import CN_BINDING_CACHE_LIMIT
+from mip6lab.mobility.constants import CN_BINDING_CACHE_LIMIT, MAX_NONCE_LIFETIME
 from mip6lab.mobility.registration import is_unicast_routable
 from mip6lab.trace import Trace
 from mip6lab.wire import icmp as I
@@ -253,6 +253,9 @@ class CorrespondentHooks:
 
     def on_binding_removed(self, e: BindingCacheEntry, why: str) -> None:
         self.registration.local_address.pop(e.home_address, None)
+        # §5.2.8, §9.5.1: an old BU stays valid while its nonces are (an ICMPv6 error is not authenticated):
+        # remember the sequence number so that a replay cannot roll the binding back.
+        self.registration.retired[e.home_address] = (e.sequence_number, self.node.now + MAX_NONCE_LIFETIME)
 
     # ================================================================ display
     def snapshot(self) -> dict[str, Any]:

@@ -9,9 +9,11 @@ and, where it matters, with the correspondent) and adds ``eve``, a scripted test
 ``attack-spoofed-bu``       eve sends the correspondent a BU for the mobile node's home address with
                             her own care-of address and no return-routability tokens: silently
                             discarded (§9.5.1), the binding still points at the real care-of address
-``attack-replayed-bu``      eve sniffs the mobile node's BU to the correspondent on foreign link 1 and
-                            replays it after the mobile node has moved on: sequence number not greater
-                            (BA 135, §9.5.1), the binding keeps the new care-of address
+``attack-replayed-bu``      eve sniffs the mobile node's BU to the correspondent on foreign link 1; after
+                            the mobile node has moved on she forges an ICMPv6 "address unreachable"
+                            about its new care-of address (the correspondent deletes the binding) and
+                            replays the old BU: the correspondent still knows the sequence number
+                            (§5.2.8, §9.5.1), answers BA 135, and nothing points at the old address
 ``attack-flooding``         eve asks the correspondent to send to a victim (the home link node) as her
                             care-of address: the Care-of Test goes to the victim, she never learns the
                             care-of keygen token, her BU fails the authenticator and no data floods
@@ -38,7 +40,15 @@ from ipaddress import IPv6Address
 from typing import TYPE_CHECKING
 
 from mip6lab.scenarios import Scenario, register
-from mip6lab.wire.icmp import EchoRequest, PrefixInformation, RouterAdvertisement, SourceLinkLayerAddress
+from mip6lab.wire.codec import encode_ipv6
+from mip6lab.wire.icmp import (
+    DU_ADDRESS_UNREACHABLE,
+    DestinationUnreachable,
+    EchoRequest,
+    PrefixInformation,
+    RouterAdvertisement,
+    SourceLinkLayerAddress,
+)
 from mip6lab.wire.ip import DestinationOptions, HomeAddressOption, IPv6
 from mip6lab.wire.mh import (
     BA_DAD_FAILED,
@@ -65,6 +75,8 @@ EVE_CN_LINK = IPv6Address("2001:db8:4::e7e")  # eve on the correspondent's link
 EVE_FOREIGN1 = IPv6Address("2001:db8:2::e7e")  # eve on foreign link 1
 EVE_LINK_LOCAL = IPv6Address("fe80::e7e")
 HOME_PREFIX = IPv6Address("2001:db8:1::")
+ROUTER_FOREIGN2 = IPv6Address("2001:db8:3::1")
+REPLAY_AT = 25.53  # attack-replayed-bu
 
 
 def _registered_with_cn(lab: Lab) -> None:
@@ -102,7 +114,17 @@ def _replayed_bu(lab: Lab) -> None:
         if sniffed:
             eve.send_frame(sniffed[-1].frame[:6] + bytes.fromhex(eve.mac.replace(":", "")) + sniffed[-1].frame[12:])
 
-    lab.at(26.0, replay)
+    def unreachable() -> None:
+        # A forged "address unreachable" about the new care-of address, as if from foreign link 2's
+        # router: the correspondent deletes the binding (ICMPv6 is not authenticated) ...
+        cn, coa = lab.address_of("cn"), lab.node("mn").mobility.care_of_address  # type: ignore[union-attr]
+        quote = encode_ipv6(IPv6(cn, coa, EchoRequest(1, 1)))
+        eve.send(IPv6(ROUTER_FOREIGN2, cn, DestinationUnreachable(DU_ADDRESS_UNREACHABLE, quote)))
+
+    lab.at(REPLAY_AT - 0.03, unreachable)
+    # the replay comes before the mobile node's next packet repairs the binding; the correspondent still
+    # remembers the sequence number while the nonces are valid (§5.2.8)
+    lab.at(REPLAY_AT, replay)
 
 
 def _flooding(lab: Lab) -> None:
@@ -196,7 +218,7 @@ def _cleartext_bu_ha(lab: Lab) -> None:
 
 _ATTACKS = (
     ("attack-spoofed-bu", "BU for the mobile node's home address without return-routability tokens", _spoofed_bu),
-    ("attack-replayed-bu", "a sniffed correspondent BU replayed after the mobile node moved: BA 135", _replayed_bu),
+    ("attack-replayed-bu", "a sniffed BU replayed after the move and a forged unreachable: BA 135", _replayed_bu),
     ("attack-flooding", "a victim's address as care-of address: the CoT goes to the victim, BU refused", _flooding),
     ("attack-forged-ba", "a cleartext BA 'DAD failed' forged from the home agent: discarded (ESP)", _forged_ba),
     ("attack-spoofed-ra", "RAs for the home prefix spoofed on the foreign link: movement not confirmed", _spoofed_ra),
