@@ -51,3 +51,5 @@ HOME_AGENT_ADDRESSES_LIMIT = 16  # global addresses remembered per home agent
 RR_RETRY_INTERVAL = 300.0  # seconds before route optimization is tried again with a peer that refused it
 CN_BINDING_CACHE_LIMIT = 1024  # a correspondent's bindings (§9.5.2 lets a full cache refuse with BA 130)
 LOG_LIMIT = 256  # entries kept in each decision / reply log the widgets read (the newest)
+MAX_CONCURRENT_RR = 16  # correspondent registrations the algorithms may start at once (tunnelled sources)
+RR_MAX_RETRIES = 5  # HoTI/CoTI retransmissions (t+1 ... t+31 s) before giving up until RR_RETRY_INTERVAL
