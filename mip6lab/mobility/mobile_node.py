@@ -153,7 +153,9 @@ class MobileNode(IPv6Node):
             return
         slaac = address_from_prefix(self.home_prefix, interface_id_from_mac(self.interfaces[ifname].mac))
         if hoa != slaac and self.addresses.find(hoa) is None:
-            self.add_address(ifname, hoa, self.home_prefix.prefixlen)
+            # on_link=False: the home link's RAs say the prefix is on-link (and that is forgotten when the node
+            # moves); a connected route would send home registrations to address resolution abroad (hole 7)
+            self.add_address(ifname, hoa, self.home_prefix.prefixlen, on_link=False)
 
     # ================================================================= home link configuration
     def at_home_now(self, ifname: str | None = None) -> None:
