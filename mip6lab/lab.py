@@ -118,8 +118,12 @@ class Lab:
             scenario = SCENARIOS[scenario]
         if esp not in ("off", "null", "aes"):
             raise LabError(f"esp must be 'off', 'null' or 'aes', not {esp!r}")
-        if not isinstance(seed, int):
+        if not isinstance(seed, int) or isinstance(seed, bool):
             raise LabError(f"seed must be an integer, not {seed!r}")
+        if topology is not None and not isinstance(topology, Topology):
+            raise LabError(
+                f"topology must be a mip6lab.topology.Topology (e.g. figure1()), not {type(topology).__name__}"
+            )
         self.scenario = scenario
         self.seed = seed
         self.esp = esp
@@ -236,7 +240,9 @@ class Lab:
         self.world.move(node, ifname, link)
 
     def where(self, node: str, ifname: str = "eth0") -> str | None:
-        self.node(node)
+        n = self.node(node)
+        if ifname not in n.interfaces:
+            raise LabError(f"{node} has no interface {ifname!r} (has: {', '.join(n.interfaces)})")
         return self.world.link_of(node, ifname)
 
     def inject(self, link: str, frame: bytes) -> None:
@@ -290,6 +296,10 @@ class Lab:
     def ping(self, src: str, dst: str | IPv6Address, count: int = 1, interval: float = 1.0) -> None:
         """Send ``count`` Echo Requests from ``src`` to ``dst`` (a node name or an address)."""
         node = self.node(src)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise LabError(f"count must be a whole number >= 1, not {count!r}")
+        if self._check_time(interval, "interval") <= 0:
+            raise LabError(f"interval must be more than 0 seconds, not {interval!r}")
         target = dst if isinstance(dst, IPv6Address) else self.address_of(dst)
         for i in range(count):
             self.world.at(
@@ -321,7 +331,9 @@ class Lab:
     ) -> tuple[StreamSender, StreamReceiver]:
         """A steady stream of numbered chunks over TCP from ``src`` to ``dst``, starting now (with
         counters of sent, received, lost and duplicated chunks). ``duration=None``: until stopped."""
-        count = None if duration is None else max(1, int(rate * duration))
+        if duration is not None and self._check_time(duration, "duration") <= 0:
+            raise LabError(f"duration must be more than 0 seconds (or None: until stopped), not {duration!r}")
+        count = None if duration is None else max(1, int(self._check_time(rate, "rate") * duration))
         return self._stream(self.tcp, src, dst, rate=rate, chunk=chunk, count=count, port=port, name=name)
 
     def udp_flood(
@@ -336,7 +348,9 @@ class Lab:
         name: str = "udp",
     ) -> tuple[StreamSender, StreamReceiver]:
         """Steady UDP datagrams from ``src`` to ``dst`` (the benchmark's traffic; loss experiments)."""
-        count = max(1, int(rate * duration))
+        if self._check_time(duration, "duration") <= 0:
+            raise LabError(f"duration must be more than 0 seconds, not {duration!r}")
+        count = max(1, int(self._check_time(rate, "rate") * duration))
         return self._stream(self.udp, src, dst, rate=rate, chunk=size, count=count, port=port, name=name)
 
     def _stream(
@@ -351,6 +365,16 @@ class Lab:
         port: int,
         name: str,
     ) -> tuple[StreamSender, StreamReceiver]:
+        if not isinstance(name, str) or not name:
+            raise LabError(f"name must be a non-empty string, not {name!r}")
+        if self._check_time(rate, "rate") <= 0:
+            raise LabError(f"rate must be more than 0 per second, not {rate!r}")
+        if isinstance(chunk, bool) or not isinstance(chunk, int) or not 4 <= chunk <= 1400:
+            raise LabError(f"chunk/size must be a whole number of octets from 4 to 1400, not {chunk!r}")
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise LabError(f"port must be a whole number from 1 to 65535, not {port!r}")
+        if count is not None and count < 1:
+            raise LabError("duration must be more than 0 seconds")
         if f"{name}-tx" in self.apps:
             raise LabError(f"an application named {name!r} already runs (pass another name=)")
         target = self.address_of(dst)
@@ -444,10 +468,13 @@ class Lab:
     def save_pcap(self, path: str | Path, per_link: bool = False) -> list[str]:
         """Write the capture: one pcapng file with an interface per link, or one pcap per link."""
         p = Path(path)
-        if per_link:
-            p.mkdir(parents=True, exist_ok=True)
-            return self.capture.write_pcap_per_link(str(p))
-        return [self.capture.write_pcapng(str(p))]
+        try:
+            if per_link:
+                p.mkdir(parents=True, exist_ok=True)
+                return self.capture.write_pcap_per_link(str(p))
+            return [self.capture.write_pcapng(str(p))]
+        except OSError as e:
+            raise LabError(f"cannot write {path}: {e.strerror or e}") from None
 
     def security_databases(self) -> list[Any]:
         """Every ESP security association database a node holds (mobile nodes and home agents
@@ -475,7 +502,10 @@ class Lab:
     def save_esp_keys(self, path: str | Path) -> int:
         """Write :meth:`esp_sa_table` as a Wireshark ``esp_sa`` UAT file; returns the number of SAs."""
         lines = self.esp_sa_table()
-        Path(path).write_text("".join(ln + "\n" for ln in lines))
+        try:
+            Path(path).write_text("".join(ln + "\n" for ln in lines))
+        except OSError as e:
+            raise LabError(f"cannot write {path}: {e.strerror or e}") from None
         return len(lines)
 
     def state(self, name: str) -> dict[str, Any]:
