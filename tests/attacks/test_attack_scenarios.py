@@ -114,6 +114,22 @@ def test_spoofed_ra_for_the_home_prefix_does_not_move_the_mobile_node() -> None:
     mn = lab.state("mn")["mobility"]
     assert mn["location"] == "foreign" and mn["registered"] and _mn_coa(lab).startswith("2001:db8:2::")
     assert any(a["address"] == _mn_coa(lab) for a in lab.state("mn")["addresses"])
+    assert not any(r["prefix"] == "2001:db8:1::/64" for r in lab.state("mn")["routes"])  # home never on-link abroad
+
+
+def test_home_registration_refresh_still_works_under_spoofed_ras() -> None:
+    lab = Lab("attack-spoofed-ra")
+    lab.run(until=ATTACK_AT + 1.0)
+    from mip6lab.wire.summary import name as nm
+
+    seq_before = lab.state("ha")["mobility"]["binding_cache"][0]["sequence_number"]
+    lab.move("mn", "foreign2")  # a real move while eve keeps spoofing on foreign1 ...
+    lab.move("mn", "foreign1")  # ... and back: the home registration must succeed with her RAs around
+    lab.run(until=ATTACK_AT + 8.0)
+    bc = lab.state("ha")["mobility"]["binding_cache"]
+    assert bc[0]["sequence_number"] != seq_before and bc[0]["care_of_address"] == _mn_coa(lab)
+    assert lab.state("mn")["mobility"]["registered"]
+    assert "BA" in [nm(r.frame) for r in lab.capture.filter(link="foreign1") if r.time > ATTACK_AT + 1.0]
 
 
 def test_hao_without_binding_gets_binding_error_1_and_is_not_delivered() -> None:
