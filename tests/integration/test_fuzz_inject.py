@@ -124,3 +124,13 @@ def test_fuzz_reports_a_crash_and_exits_non_zero(monkeypatch, capsys) -> None:  
     assert main(["fuzz", "--count", "100", "--scenario", "first-foreign-link"]) == 1
     out = capsys.readouterr().out
     assert "planted bug" in out and "exceptions: 0" not in out
+
+
+def test_fuzz_is_deterministic_for_a_seed() -> None:
+    from mip6lab.fuzz import fuzz
+
+    a, b = (fuzz(150, seed=7, scenarios=("return-routability",)) for _ in range(2))
+    assert a.tried == b.tried == 150
+    assert (a.outcomes, a.mutations) == (b.outcomes, b.mutations)
+    c = fuzz(150, seed=8, scenarios=("return-routability",))
+    assert c.mutations != a.mutations or c.outcomes != a.outcomes
