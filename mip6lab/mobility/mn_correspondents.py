@@ -528,6 +528,9 @@ class CorrespondentRegistrations:
         """§11.7.4: a Binding Refresh Request -> return routability (fresh tokens reused) + BU."""
         if self.mn.location != "foreign":
             return
+        if self.entry(cn) is None:  # §11.7.4 refreshes a binding we have: a stranger's BRR starts nothing
+            self.mn.trace_event("binding", f"Binding Refresh Request from {cn}: no Binding Update List entry: ignored")
+            return
         self.mn.trace_event("binding", f"Binding Refresh Request from {cn}")
         self.start(cn, "Binding Refresh Request")
 

@@ -53,3 +53,23 @@ def test_binding_error_2_stops_route_optimization_only_for_a_while() -> None:
     assert {"HoTI", "CoTI"} <= set(_rr_messages(lab, t0 + 5.0))  # tried again
     entry = next(e for e in lab.state("mn")["mobility"]["binding_update_list"] if e["destination"] == str(cn))
     assert not entry["no_future_updates"]
+
+
+def test_binding_refresh_requests_from_strangers_start_nothing() -> None:
+    from mip6lab.wire.ip import RoutingType2
+    from mip6lab.wire.mh import BindingRefreshRequest
+
+    lab = Lab("return-routability")
+    lab.run()
+    mn = lab.state("mn")["mobility"]
+    coa, hoa = IPv6Address(mn["care_of_address"]), lab.address_of("mn")
+    before = [e["destination"] for e in mn["binding_update_list"]]
+    eve = lab.add_tester("eve", "foreign1", [])
+    t0 = lab.now
+    for i in range(100):
+        stranger = IPv6Address(f"2001:db8:77::{i + 1:x}")
+        eve.send(IPv6(stranger, coa, MobilityHeader(BindingRefreshRequest()), ext=(RoutingType2(hoa),)))
+    lab.run_for(10.0)
+    after = [e["destination"] for e in lab.state("mn")["mobility"]["binding_update_list"]]
+    assert after == before
+    assert _rr_messages(lab, t0) == []
