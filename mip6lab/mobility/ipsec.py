@@ -250,13 +250,19 @@ def default_spi_base(mn_home_address: Addr | str) -> int:
     return 0x1000_0000 + (tag << 20) + ((int(hoa) & 0xFFFF) << 4)
 
 
-def manual_key(label: str, spi: int, mn_home_address: Addr, ha_address: Addr, length: int) -> bytes:
-    """A fixed, reproducible key: First(length, SHA-256("mip6lab manual SA|label|SPI|HoA|HA")).
+def manual_key(
+    label: str, spi: int, mn_home_address: Addr, ha_address: Addr, length: int, secret: bytes = b""
+) -> bytes:
+    """A reproducible key: First(length, SHA-256("mip6lab manual SA|" secret "|label|SPI|HoA|HA")).
 
-    Teaching keys, not secrets: anyone can recompute them, which is the point (Wireshark decryption).
+    ``secret`` is the manually configured keying material both ends share; a Lab draws it from the
+    scenario's seeded randomness, so an attacker on a link cannot recompute the keys and must steal
+    them (``Lab.esp_sa_table()`` hands them to Wireshark and the inspector).
     """
     h = hashlib.sha256(
         b"mip6lab manual SA|"
+        + secret
+        + (b"|" if secret else b"")
         + label.encode()
         + b"|"
         + spi.to_bytes(4, "big")
@@ -296,6 +302,7 @@ def manual_sa_pair(
     *,
     spi_base: int | None = None,
     ha_sad: SecurityPolicyDatabase | None = None,
+    secret: bytes = b"",
 ) -> tuple[SecurityPolicyDatabase, SecurityPolicyDatabase]:
     """The mobile node's and the home agent's databases for one MN-HA pair (table in the module doc).
 
@@ -316,8 +323,8 @@ def manual_sa_pair(
     base = default_spi_base(hoa) if spi_base is None else spi_base
     for offset, label, from_mn, tunnel, messages in _SA_PLAN:
         spi = base + offset
-        enc_key = manual_key("enc " + label, spi, hoa, ha, 16) if mode == "aes" else b""
-        auth_key = manual_key("auth " + label, spi, hoa, ha, 20)
+        enc_key = manual_key("enc " + label, spi, hoa, ha, 16, secret) if mode == "aes" else b""
+        auth_key = manual_key("auth " + label, spi, hoa, ha, 20, secret)
         for db in (mn_db, ha_db):
             db.add_sa(
                 SecurityAssociation(
