@@ -339,6 +339,34 @@ def header_spans(frame: bytes, key: str, nth: int = 0) -> list[Any]:
     return found[nth]
 
 
+def _fit_labels(fig: Figure, ax: Any, lay: Any) -> None:
+    """Make each field's label fit its box: a 1- or 2-bit flag has no room for "Prf (2)", so a label
+    wider than its box loses the bit count (the box's width shows it), then shrinks down to 5 pt."""
+    import re
+
+    from mip6lab.wire.layout import _segments
+
+    segs, _ = _segments(lay)
+    first: dict[int, Any] = {}
+    for s in segs:
+        first.setdefault(s.field_index, s)
+    boxes = list(first.values())
+    if len(boxes) != len(ax.texts):  # not the drawing this helper knows: leave it alone
+        return
+    renderer = fig.canvas.get_renderer()
+    bit = ax.get_window_extent(renderer).width / 32
+    for text, s in zip(ax.texts, boxes):
+        room = s.width * bit - 2
+        if text.get_window_extent(renderer).width <= room:
+            continue
+        name, *rest = text.get_text().split("\n")
+        text.set_text("\n".join([re.sub(r" \(\d+\)$", "", name), *rest]))
+        size = float(text.get_fontsize())
+        while text.get_window_extent(renderer).width > room and size > 5:
+            size -= 0.5
+            text.set_fontsize(size)
+
+
 def header_figure(frame: bytes, key: str, *, layout_key: str | None = None, nth: int = 0, width: float = 9.0) -> Figure:
     """The bit layout of header ``key`` of ``frame`` with the packet's values in the boxes, drawn by
     :func:`mip6lab.wire.layout.draw`. ``layout_key`` draws the values on another layout (the generic
@@ -356,10 +384,11 @@ def header_figure(frame: bytes, key: str, *, layout_key: str | None = None, nth:
         extra = textwrap.wrap("Message Data, field by field: " + ", ".join(extra), 110)
     extra = extra[:6]
     height = 0.55 + 0.5 * rows + 0.22 * len(extra)
-    fig = new_figure(width, height, dpi=80)
+    fig = new_figure(width, height, dpi=100)
     bottom = (0.3 + 0.22 * len(extra)) / height if extra else 0.04
     ax = fig.add_axes((0.02, bottom, 0.96, 1 - bottom - 0.5 / height))
     draw(ax, lay, spans)
+    _fit_labels(fig, ax, lay)
     for i, line in enumerate(extra):
         fig.text(0.03, (0.05 + 0.22 * (len(extra) - 1 - i)) / height, line, fontsize=8, family="monospace")
     return fig

@@ -88,6 +88,21 @@ def test_header_figure_and_spans(away: Lab) -> None:
         header_spans(frame, "rh2")
 
 
+def test_header_figure_labels_fit_their_boxes(away: Lab) -> None:
+    """The 1- and 2-bit flags of a Router Advertisement (M, O, H, Prf, P, Reserved) are too narrow for
+    "Reserved (2)" at the normal size: every label ends up inside its own box."""
+    ra = next(r for r in away.capture if r.sender == "ha" and r.link == "home" and r.frame[14 + 40] == 134)
+    fig = header_figure(ra.frame, "ra")
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    bit = ax.get_window_extent(renderer).width / 32
+    texts = {t.get_text().split("\n")[0]: t for t in ax.texts}
+    assert "Reserved" in texts and "Router Lifetime (16)" in texts  # the narrow one shortened, the wide one kept
+    assert texts["Reserved"].get_window_extent(renderer).width <= 2 * bit
+    assert texts["M"].get_window_extent(renderer).width <= 1 * bit
+    assert min(t.get_fontsize() for t in ax.texts) >= 5
+
+
 def test_components_figure_labels_the_terms(away: Lab) -> None:
     fig = components_figure(away)
     texts = " ".join(t.get_text() for t in fig.axes[0].texts)
