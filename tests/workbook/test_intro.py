@@ -117,3 +117,37 @@ def test_header_figure_lists_variable_items(away: Lab) -> None:
     sent = send(away, "mn", IPv6(src=coa, dst=str(ha_anycast("2001:db8:1::/64"))) / ICMPv6HAADRequest(id=78, R=0))
     fig = header_figure(sent.replies("HAAD Reply")[0].frame, "haad-reply")
     assert [t.get_text() for t in fig.texts] == ["Home Agent Addresses [1] = 2001:db8:1::1"]
+
+
+def test_start_page_tables_list_every_seam_and_scenario() -> None:
+    from mip6lab.scenarios import SCENARIOS
+    from mip6lab.seams import SEAMS
+    from mip6lab.workbook.intro import scenarios_table_html, seams_table_html
+
+    seams = seams_table_html()
+    assert seams.count("<tr>") == len(SEAMS) + 1
+    assert '<a href="04-data-structures.ipynb">' in seams and "<code>ha.binding_cache</code>" in seams
+    scenarios = scenarios_table_html()
+    assert scenarios.count("<tr>") == len(SCENARIOS) + 1
+    row = next(r for r in scenarios.split("</tr>") if "<code>ha-discovery</code>" in r)
+    assert ">24, 25<" in row and ">4<" in row  # its figures, and chapter 4 is the first to use it
+
+
+def test_chapter_map_names_the_scenarios_each_written_chapter_runs() -> None:
+    """The start page's map and scenario table say which chapter uses which scenario: for every chapter
+    notebook that exists, exactly the scenarios its cells build a ``Lab`` on."""
+    import json
+    import re
+    from pathlib import Path
+
+    from mip6lab.workbook.intro import CHAPTERS
+
+    notebooks = Path(__file__).resolve().parents[2] / "notebooks"
+    for c in CHAPTERS[:8]:  # chapters 8-12 were still being written when this test was added
+        path = notebooks / c.notebook
+        if not path.exists():
+            continue
+        cells = json.loads(path.read_text())["cells"]
+        source = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+        used = set(re.findall(r'Lab\("([a-z0-9-]+)"', source)) | set(re.findall(r'dashboard\("([a-z0-9-]+)"', source))
+        assert used == set(c.scenarios), f"{c.notebook}: runs {sorted(used)}, the map says {sorted(c.scenarios)}"
