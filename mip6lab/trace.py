@@ -42,6 +42,7 @@ class AlgorithmRun:
     steps: list[Step] = field(default_factory=list)
     result: str = ""
     output: Any = None  # the packet as sent (send) or as delivered upward (receive)
+    record: int | None = None  # the capture record whose delivery started this run (stamped by the World)
 
     @property
     def step_numbers(self) -> list[int]:
@@ -68,13 +69,20 @@ class Trace:
         self.runs: list[AlgorithmRun] = []
         self.events: list[TraceEvent] = []
         self._ids = itertools.count(1)
+        self.receiving_record: int | None = None  # set by the World while a captured frame is delivered
+        self._by_record: dict[int, list[AlgorithmRun]] = {}
+        self._by_id: dict[int, AlgorithmRun] = {}
 
     def start_run(self, algorithm: str, node: str, time: float, packet: Any) -> AlgorithmRun | None:
         """Open a run record; returns None when tracing is off (callers guard with ``if run:``)."""
         if not self.enabled:
             return None
         run = AlgorithmRun(next(self._ids), algorithm, node, time, packet)
+        if algorithm == "receive" and self.receiving_record is not None:
+            run.record = self.receiving_record
+            self._by_record.setdefault(run.record, []).append(run)
         self.runs.append(run)
+        self._by_id[run.id] = run
         return run
 
     def event(self, time: float, node: str, category: str, message: str, **details: Any) -> None:
@@ -91,8 +99,10 @@ class Trace:
             e for e in self.events if (node is None or e.node == node) and (category is None or e.category == category)
         ]
 
+    def runs_for_record(self, index: int) -> list[AlgorithmRun]:
+        """The receiving runs the delivery of capture record ``index`` started (tunnelled packets: the
+        outer and the inner run), in the order they ran."""
+        return list(self._by_record.get(index, ()))
+
     def run_by_id(self, run_id: int) -> AlgorithmRun | None:
-        for r in self.runs:
-            if r.id == run_id:
-                return r
-        return None
+        return self._by_id.get(run_id)

@@ -46,6 +46,7 @@ from mip6lab.mobility.cn_mh import (
 )
 from mip6lab.mobility.cn_registration import CorrespondentRegistration
 from mip6lab.mobility.cn_rr import ReturnRoutabilityResponder
+from mip6lab.mobility.constants import CN_BINDING_CACHE_LIMIT, MAX_NONCE_LIFETIME
 from mip6lab.mobility.registration import is_unicast_routable
 from mip6lab.trace import Trace
 from mip6lab.wire import icmp as I
@@ -74,7 +75,7 @@ _UNSPECIFIED = Addr("::")
 class CorrespondentHooks:
     """``node.mobility`` for a correspondent node (and the base of the home agent's hooks).
 
-    Parameters are local policy: ``max_bindings`` (None: unbounded; a full cache answers new
+    Parameters are local policy: ``max_bindings`` (default 1024, §9.5.2; None: unbounded; a full cache answers new
     bindings with status 130), ``brr_before_expiry`` (seconds before expiry to send a Binding
     Refresh Request for a binding in active use; None: never).
     """
@@ -85,7 +86,7 @@ class CorrespondentHooks:
         self,
         node: IPv6Node,
         *,
-        max_bindings: int | None = None,
+        max_bindings: int | None = CN_BINDING_CACHE_LIMIT,
         brr_before_expiry: float | None = 60.0,
         brr_requires_use: bool = True,
         secrets: rr.CorrespondentSecrets | None = None,
@@ -262,6 +263,9 @@ class CorrespondentHooks:
 
     def on_binding_removed(self, e: BindingCacheEntry, why: str) -> None:
         self.registration.local_address.pop(e.home_address, None)
+        # §5.2.8, §9.5.1: an old BU stays valid while its nonces are (an ICMPv6 error is not authenticated):
+        # remember the sequence number so that a replay cannot roll the binding back.
+        self.registration.retired[e.home_address] = (e.sequence_number, self.node.now + MAX_NONCE_LIFETIME)
 
     # ================================================================ display
     def snapshot(self) -> dict[str, Any]:

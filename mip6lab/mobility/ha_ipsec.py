@@ -57,6 +57,7 @@ class HomeAgentIPsec:
         self._rng = rng
         self.db = SecurityPolicyDatabase(name=name, iv_rng=random.Random(rng.getrandbits(64)))
         self.served: dict[Addr, Addr] = {}  # home address -> home agent address its SAs are keyed with
+        self.secret = b""  # keying material shared with the mobile nodes (a Lab sets it from its seed)
 
     @property
     def enabled(self) -> bool:
@@ -73,7 +74,7 @@ class HomeAgentIPsec:
         if not self.enabled or self.served.get(home_address) == ha_address:
             return False
         self._forget(self._spis(home_address))
-        manual_sa_pair(home_address, ha_address, self.mode, self._rng, ha_sad=self.db)
+        manual_sa_pair(home_address, ha_address, self.mode, self._rng, ha_sad=self.db, secret=self.secret)
         self.served[home_address] = ha_address
         return True
 
@@ -85,7 +86,7 @@ class HomeAgentIPsec:
             return False
         if any(self.db.sa_for_spi(s) is not None for s in self._spis(home_address)):
             return False  # SPIs taken by another home address: only a trusted install may replace it
-        manual_sa_pair(home_address, ha_address, self.mode, self._rng, ha_sad=self.db)
+        manual_sa_pair(home_address, ha_address, self.mode, self._rng, ha_sad=self.db, secret=self.secret)
         self.served[home_address] = ha_address
         return True
 

@@ -252,16 +252,19 @@ class HomeAgentHooks(CorrespondentHooks):
         unknown SPI): only for a home address on our home prefixes that has none yet, keyed with our
         own address for it (:meth:`ha_address_for`), never the packet's destination. Nothing that
         exists is replaced (:meth:`~mip6lab.mobility.ha_ipsec.HomeAgentIPsec.ensure`)."""
-        if not self.serves(hoa) or not self.ipsec.ensure(hoa, self.ha_address_for(hoa)):
-            return False
-        self.node.trace_event("esp", f"SAs installed for home address {hoa} (first seen)", home_address=hoa)
-        return True
+        # RFC 6275 §5.1, §10.3.1, RFC 4301 §4.4: only configuration creates SAs. A packet naming a new home
+        # address proves nothing, and installing for each one let a flood grow the SAD and SPD without bound.
+        if self.ipsec.enabled and self.serves(hoa) and hoa not in self.ipsec.served:
+            self.node.trace_event("esp", f"no SAs configured for home address {hoa}: none created", home_address=hoa)
+        return False
 
     def home_signalling_ok(self, hoa: Addr, dst: Addr, protocol: int, msg_type: int, via_spi: int | None) -> bool:
         """§10.3.1 / §10.6: a BU or MPS for ``hoa`` arrived as the SPD requires. With IPsec on, a home
         address on our prefixes that has no SAs (its SPIs taken by another) cannot be verified: refused."""
         if self.ipsec.enabled and self.serves(hoa) and hoa not in self.ipsec.served:
             return False
+        if self.ipsec.enabled and via_spi is None and hoa not in self.ipsec.served:
+            return False  # policy requires ESP for home registration: no BA (132...) to a spoofable source
         return self.ipsec.home_inbound_ok(hoa, dst, protocol, msg_type, via_spi)
 
     def prefix_discovery_needed(self, hoa: Addr) -> bool:

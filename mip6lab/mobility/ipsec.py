@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv6Address
 from typing import Literal
 
-from mip6lab.wire.esp import EspError, SecurityAssociation, esp_open, esp_protect
+from mip6lab.wire.esp import EspError, SecurityAssociation, esp_decrypt, esp_open, esp_protect
 from mip6lab.wire.icmp import MOBILE_PREFIX_ADVERT, MOBILE_PREFIX_SOLICIT
 from mip6lab.wire.ip import ESP, NH_ICMPV6, NH_MOBILITY, Addr
 from mip6lab.wire.mh import MH_BA, MH_BU, MH_HOT, MH_HOTI
@@ -40,6 +40,8 @@ from mip6lab.wire.mh import MH_BA, MH_BU, MH_HOT, MH_HOTI
 __all__ = [
     "EspError",
     "IPsecMode",
+    "ReadOnlySAD",
+    "SAView",
     "SecurityAssociation",
     "SecurityPolicy",
     "SecurityPolicyDatabase",
@@ -171,6 +173,58 @@ class SecurityPolicyDatabase:
     def enabled(self) -> bool:
         return bool(self._sad)
 
+    def read_only(self) -> ReadOnlySAD:
+        """A view of this SAD for readers (the packet inspector): keys, never the replay state."""
+        return ReadOnlySAD(self)
+
+
+class SAView:
+    """One SA seen through a read-only window: its identity, transforms and keys. No sequence
+    counter, no anti-replay window, no setters - showing a packet can never change what the node
+    will accept next."""
+
+    __slots__ = ("_sa",)
+
+    def __init__(self, sa: SecurityAssociation) -> None:
+        self._sa = sa
+
+    spi = property(lambda self: self._sa.spi)
+    name = property(lambda self: self._sa.name)
+    mode = property(lambda self: self._sa.mode)
+    enc = property(lambda self: self._sa.enc)
+    enc_key = property(lambda self: self._sa.enc_key)
+    auth = property(lambda self: self._sa.auth)
+    auth_key = property(lambda self: self._sa.auth_key)
+    iv_len = property(lambda self: self._sa.iv_len)
+
+    def __repr__(self) -> str:
+        return f"<SAView spi={self.spi:#x} {self.name} {self.mode} {self.enc}>"
+
+
+class ReadOnlySAD:
+    """A node's SAD as a reader may use it: look an SA up by SPI and decrypt with it
+    (:func:`~mip6lab.wire.esp.esp_decrypt`), without the replay checks a receiver applies."""
+
+    __slots__ = ("database",)
+
+    def __init__(self, database: SecurityPolicyDatabase) -> None:
+        self.database = database
+
+    def sa_for_spi(self, spi: int) -> SAView | None:
+        sa = self.database.sa_for_spi(spi)
+        return None if sa is None else SAView(sa)
+
+    def decrypt(self, esp: ESP) -> tuple[SAView, int, bytes] | None:
+        """``(sa, next_header, payload)`` when an SA of this SAD opens ``esp``, else None."""
+        sa = self.sa_for_spi(esp.spi)
+        if sa is None:
+            return None
+        try:
+            nh, payload = esp_decrypt(sa, esp)
+        except EspError:
+            return None
+        return sa, nh, payload
+
 
 # --------------------------------------------------------------------------- manual keying
 def _prefix_tag(hoa: Addr) -> int:
@@ -196,13 +250,19 @@ def default_spi_base(mn_home_address: Addr | str) -> int:
     return 0x1000_0000 + (tag << 20) + ((int(hoa) & 0xFFFF) << 4)
 
 
-def manual_key(label: str, spi: int, mn_home_address: Addr, ha_address: Addr, length: int) -> bytes:
-    """A fixed, reproducible key: First(length, SHA-256("mip6lab manual SA|label|SPI|HoA|HA")).
+def manual_key(
+    label: str, spi: int, mn_home_address: Addr, ha_address: Addr, length: int, secret: bytes = b""
+) -> bytes:
+    """A reproducible key: First(length, SHA-256("mip6lab manual SA|" secret "|label|SPI|HoA|HA")).
 
-    Teaching keys, not secrets: anyone can recompute them, which is the point (Wireshark decryption).
+    ``secret`` is the manually configured keying material both ends share; a Lab draws it from the
+    scenario's seeded randomness, so an attacker on a link cannot recompute the keys and must steal
+    them (``Lab.esp_sa_table()`` hands them to Wireshark and the inspector).
     """
     h = hashlib.sha256(
         b"mip6lab manual SA|"
+        + secret
+        + (b"|" if secret else b"")
         + label.encode()
         + b"|"
         + spi.to_bytes(4, "big")
@@ -242,6 +302,7 @@ def manual_sa_pair(
     *,
     spi_base: int | None = None,
     ha_sad: SecurityPolicyDatabase | None = None,
+    secret: bytes = b"",
 ) -> tuple[SecurityPolicyDatabase, SecurityPolicyDatabase]:
     """The mobile node's and the home agent's databases for one MN-HA pair (table in the module doc).
 
@@ -262,8 +323,8 @@ def manual_sa_pair(
     base = default_spi_base(hoa) if spi_base is None else spi_base
     for offset, label, from_mn, tunnel, messages in _SA_PLAN:
         spi = base + offset
-        enc_key = manual_key("enc " + label, spi, hoa, ha, 16) if mode == "aes" else b""
-        auth_key = manual_key("auth " + label, spi, hoa, ha, 20)
+        enc_key = manual_key("enc " + label, spi, hoa, ha, 16, secret) if mode == "aes" else b""
+        auth_key = manual_key("auth " + label, spi, hoa, ha, 20, secret)
         for db in (mn_db, ha_db):
             db.add_sa(
                 SecurityAssociation(

@@ -101,6 +101,8 @@ class MovementDetector:
         if not nets:
             return
         home = self.mn.home_prefix
+        if self._unconfirmed(ifname, v, src, nets):
+            return
         if home is not None and home in nets:
             if self.mn.location != "home" or v.router != src:
                 v.router, v.router_lost = src, False
@@ -135,6 +137,30 @@ class MovementDetector:
             hint=hint,
         )
         self.mn.attached_foreign(ifname, prefix, src)
+
+    def _unconfirmed(self, ifname: str, v: LinkView, src: Addr, nets: list[IPv6Network]) -> bool:
+        """§11.5.1: act on movement only once it is confirmed. With no media change and the current
+        router not presumed lost (missed RAs), an RA that would move us - another router's, or the
+        current router's (maybe a spoofed link-local source) without the prefix we use - is not
+        proof of movement: anyone on the link can send it (§11.5.4 returning home needs the same)."""
+        if v.router is None or v.router_lost or self.mn.location not in ("home", "foreign"):
+            return False
+        home = self.mn.home_prefix
+        if self.mn.location == "home" and home in nets:
+            return False  # still home (a periodic RA)
+        if self.mn.location == "foreign" and self.mn.current_foreign_prefix in nets and home not in nets:
+            return False  # same link, same prefix
+        self.mn.trace_event(
+            "movement",
+            f"{ifname}: RA from {src} with {nets} while router {v.router} is alive and no media change: "
+            "movement not confirmed, ignored",
+            ifname=ifname,
+        )
+        if self.mn.location == "foreign" and home in nets:
+            # Away from home the home prefix is never on-link (§11.5.4 needs a confirmed return): the
+            # route the RA installed would send home registrations to address resolution on this link.
+            self.mn.routes.remove_where(lambda r: r.prefix == home and r.ifname == ifname and r.next_hop is None)
+        return True
 
     def _missed_timer(self, key: Hashable) -> None:
         ifname = key[1]  # type: ignore[index]

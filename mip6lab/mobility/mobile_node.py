@@ -167,7 +167,9 @@ class MobileNode(IPv6Node):
             return
         slaac = address_from_prefix(self.home_prefix, interface_id_from_mac(self.interfaces[ifname].mac))
         if hoa != slaac and self.addresses.find(hoa) is None:
-            self.add_address(ifname, hoa, self.home_prefix.prefixlen)
+            # on_link=False: the home link's RAs say the prefix is on-link (and that is forgotten when the node
+            # moves); a connected route would send home registrations to address resolution abroad (hole 7)
+            self.add_address(ifname, hoa, self.home_prefix.prefixlen, on_link=False)
 
     # ================================================================= home link configuration
     def at_home_now(self, ifname: str | None = None) -> None:
@@ -525,7 +527,7 @@ class MobileNode(IPv6Node):
             self.correspondents.on_parameter_problem(m)
 
     def _send_binding_error(self, to: Addr, src: Addr, status: int, home: Addr, key_type: int) -> None:
-        if not is_unicast_routable(to) or not self.be_rate.try_send(self.now, (to, key_type)):
+        if not is_unicast_routable(to) or not self.be_rate.try_send(self.now, key_type):
             return
         self.trace_event("binding", f"Binding Error {status} to {to}")
         self.send_packet(IPv6(src, to, MobilityHeader(BindingError(status, home)), hlim=self.hop_limit()))

@@ -11,6 +11,7 @@ manual addresses exist, and registers the factories in :data:`mip6lab.lab.ROLE_F
 from __future__ import annotations
 
 from collections.abc import Callable
+from ipaddress import IPv6Address
 from typing import Any, TypeVar
 
 from mip6lab import lab as _lab
@@ -40,6 +41,12 @@ def _with_lab_configure(node: _N, configure: Callable[[_N, _lab.Lab, NodeSpec], 
     return node
 
 
+def esp_secret(lab: _lab.Lab) -> bytes:
+    """The lab's manual IPsec keying material: 32 octets from the scenario's seeded randomness (the same
+    for every node of one lab, another for another seed), not a constant anyone could look up."""
+    return lab.world.sim.child_rng("esp/manual-keying").randbytes(32)
+
+
 # --------------------------------------------------------------------------- mobile node
 def configure_mobile_node(mn: MobileNode, lab: _lab.Lab, spec: NodeSpec) -> None:
     """A manually configured home address that SLAAC would not form is assigned by hand."""
@@ -61,6 +68,7 @@ def make_mobile_node(lab: _lab.Lab, spec: NodeSpec) -> MobileNode:
         esp_rng=lab.world.sim.child_rng(f"esp/{spec.name}"),
         parts=lab.seams.parts(spec.name, "mn"),
     )
+    mn.ipsec.secret = esp_secret(lab)
     if cfg.extra.get("correspondent"):
         add_correspondent_role(mn, parts=lab.seams.parts(spec.name, "cn"))
     return _with_lab_configure(mn, configure_mobile_node)
@@ -91,6 +99,9 @@ def mobile_node_home_addresses(lab: _lab.Lab, link: LinkSpec) -> list[Addr]:
             if ifs.link == link.name:
                 mac = _lab.mac_for(n_index, if_index)
                 out.append(address_from_prefix(link.prefix, interface_id_from_mac(mac)))
+        manual = spec.options.get("home_address")  # a configured home address SLAAC would not form
+        if manual is not None and IPv6Address(manual) in link.prefix and IPv6Address(manual) not in out:
+            out.append(IPv6Address(manual))
     return out
 
 
@@ -122,6 +133,7 @@ def make_home_agent(lab: _lab.Lab, spec: NodeSpec) -> HomeAgent:
         parts=lab.seams.parts(spec.name, "ha"),
         **opts,
     )
+    ha.hooks.ipsec.secret = esp_secret(lab)
     return _with_lab_configure(ha, configure_home_agent)
 
 

@@ -62,6 +62,7 @@ class Link:
         self.drop_filter: Callable[[bytes], bool] | None = None
         self._drop_next: list[list[Any]] = []  # [remaining count, predicate or None]
         self.ends: dict[tuple[str, str], tuple[Any, Any]] = {}
+        self.sniffers: list[tuple[str, str]] = []  # promiscuous ends: they receive every frame
         self.frames_sent = 0
         self.frames_dropped = 0
 
@@ -77,10 +78,14 @@ class Link:
         if self.kind == "p2p" and len(self.ends) >= 2:
             raise LinkError(f"point-to-point link {self.name} already has two ends")
         self.ends[key] = (node, node.interfaces[ifname])
+        if getattr(node.interfaces[ifname], "promiscuous", False):
+            self.sniffers.append(key)
 
     def detach(self, node_name: str, ifname: str) -> None:
         if self.ends.pop((node_name, ifname), None) is None:
             raise LinkError(f"{node_name}:{ifname} is not attached to {self.name}")
+        if (node_name, ifname) in self.sniffers:
+            self.sniffers.remove((node_name, ifname))
 
     def is_attached(self, node_name: str, ifname: str) -> bool:
         return (node_name, ifname) in self.ends
@@ -123,4 +128,8 @@ class Link:
             for key, (node, iface) in self.ends.items():
                 if key != sender and iface.accepts(dst_mac):
                     out.append((node, key[1]))
+        for key in self.sniffers:  # a card in promiscuous mode takes every frame (a tester sniffing)
+            node = self.ends[key][0]
+            if key != sender and (node, key[1]) not in out:
+                out.append((node, key[1]))
         return out

@@ -38,6 +38,9 @@ def register(scenario: Scenario) -> Scenario:
 
 
 # Import the modules that register scenarios (order = listing order).
+# isort: off
 from mip6lab.scenarios import basic as _basic  # noqa: E402,F401
 from mip6lab.scenarios import home_agent as _home_agent  # noqa: E402,F401
 from mip6lab.scenarios import route_optimization as _route_optimization  # noqa: E402,F401
+from mip6lab.scenarios import attacks as _attacks  # noqa: E402,F401
+# isort: on
