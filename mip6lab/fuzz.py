@@ -36,7 +36,18 @@ from typing import Any
 from mip6lab.lab import Lab
 from mip6lab.wire.codec import DecodeError, decode_frame, encode_frame
 from mip6lab.wire.icmp import DestinationUnreachable, PacketTooBig, ParameterProblem, TimeExceeded
-from mip6lab.wire.ip import DestinationOptions, HopByHopOptions, IPv6, PadN, RoutingType2
+from mip6lab.wire.ip import (
+    NH_DSTOPTS,
+    NH_HOPOPTS,
+    NH_ICMPV6,
+    NH_MOBILITY,
+    NH_ROUTING,
+    DestinationOptions,
+    HopByHopOptions,
+    IPv6,
+    PadN,
+    RoutingType2,
+)
 from mip6lab.wire.mh import BindingError, MobilityHeader
 from mip6lab.wire.summary import name as packet_name
 
@@ -112,9 +123,9 @@ def _upper_offset(frame: bytes) -> tuple[int, int] | None:
     if len(frame) < 54:
         return None
     pos, nh = 14 + 40, frame[20]
-    while nh in (0, 43, 60) and pos + 2 <= len(frame):
+    while nh in (NH_HOPOPTS, NH_ROUTING, NH_DSTOPTS) and pos + 2 <= len(frame):
         nh, pos = frame[pos], pos + (frame[pos + 1] + 1) * 8
-    return (pos, nh) if pos < len(frame) and nh in (58, 135) else None
+    return (pos, nh) if pos < len(frame) and nh in (NH_ICMPV6, NH_MOBILITY) else None
 
 
 def mutate(frame: bytes, rng: random.Random) -> tuple[str, bytes]:
