@@ -317,7 +317,11 @@ class PacketInspector:
     def _open_on_signalling(self) -> None:
         """Select the first mobility signalling message (a reader opens the list on the story)."""
         if self.list.value is None:
-            first = next((r for r in self.matching() if packet_info(self.lab, r).category == "signalling"), None)
+            shown = {index for _, index in self.list.options}  # only the rows the list holds (the last MAX_ROWS)
+            first = next(
+                (r for r in self.matching() if r.index in shown and packet_info(self.lab, r).category == "signalling"),
+                None,
+            )
             if first is not None:
                 self.list.value = first.index
 
