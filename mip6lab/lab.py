@@ -19,9 +19,10 @@ from mip6lab.errors import LabError
 from mip6lab.ipv6.node import IPv6Node, Router
 from mip6lab.net.capture import Capture, CaptureRecord
 from mip6lab.net.world import World
+from mip6lab.roles import ROLE_CONFIGURE, ROLE_FACTORIES, plain_node
 from mip6lab.scenarios import SCENARIOS, Scenario
 from mip6lab.seams.install import SeamPlan
-from mip6lab.topology import NodeSpec, Topology
+from mip6lab.topology import FAST_RA, Topology, mac_for
 from mip6lab.trace import Trace
 from mip6lab.transport import StreamReceiver, StreamSender, TCPLayer, UDPLayer
 from mip6lab.wire.icmp import NeighborAdvertisement
@@ -32,10 +33,6 @@ ALL_NODES = IPv6Address("ff02::1")
 
 # Frames that are plumbing rather than the protocol story (hidden from `messages()` by default).
 PLUMBING = {"RS", "RA", "NS", "NA", "DAD NS"}
-
-FAST_RA = {"min_interval": 1.0, "max_interval": 3.0, "min_delay_between_ras": 0.03}
-"""RA timing on links a mobile node visits. RFC 6275 §7.5 allows down to 0.03-0.07 s; 1-3 s keeps
-captures readable while movement detection still works within seconds (RS on attach is immediate)."""
 
 
 @dataclass(frozen=True)
@@ -70,25 +67,6 @@ def _unsolicited_na(frame: Any) -> bool:
     reclaiming it on return (white paper Figures 28 and 34) - signalling worth showing."""
     pkt = getattr(frame, "payload", None)
     return isinstance(pkt, IPv6) and pkt.dst == ALL_NODES and isinstance(pkt.payload, NeighborAdvertisement)
-
-
-def mac_for(node_index: int, if_index: int) -> str:
-    """The MAC address the Lab gives interface ``if_index`` of the ``node_index``-th node of the topology
-    (locally administered, readable in EUI-64 interface IDs: node 3, interface 1 -> ...:ff:fe00:301)."""
-    return f"02:00:00:00:{node_index + 1:02x}:{if_index + 1:02x}"
-
-
-NodeFactory = Callable[["Lab", NodeSpec], IPv6Node]
-
-
-def _plain_node(lab: Lab, spec: NodeSpec) -> IPv6Node:
-    cls = Router if spec.role in ("router", "home-agent") else IPv6Node
-    return cls(spec.name, lab.world.sim.child_rng(f"node/{spec.name}"), lab.trace)
-
-
-ROLE_FACTORIES: dict[str, NodeFactory] = {}
-"""role -> factory for scenarios with mobility. Filled by mip6lab.mobility when it is imported;
-roles missing here (and every role when a scenario has ``mobility=False``) get plain IPv6 nodes."""
 
 
 class Lab:
@@ -139,7 +117,7 @@ class Lab:
         self.seams.check_nodes(list(t.nodes))
         for n_index, spec in enumerate(t.nodes.values()):
             factory = ROLE_FACTORIES.get(spec.role) if self.scenario.mobility else None
-            node = (factory or _plain_node)(self, spec)
+            node = (factory or plain_node)(self, spec)
             for if_index, ifs in enumerate(t.interfaces_of(spec.name)):
                 node.add_interface(ifs.ifname, mac_for(n_index, if_index))
                 if ifs.iid is not None:
@@ -156,9 +134,9 @@ class Lab:
                 algorithm = self.seams.algorithm(spec.name, seam)
                 if algorithm is not None:
                     setattr(node, attr, algorithm)
-            configure = getattr(node, "lab_configure", None)
-            if configure is not None:  # a role's own set-up (home agent RA flags, mobile node's home, ...)
-                configure(self, spec)
+            configure = ROLE_CONFIGURE.get(spec.role) if factory is not None else None
+            if configure is not None:  # a role's own set-up (home agent's home links and SAs, mobile node's home)
+                configure(self, spec, node)
             self.nodes[spec.name] = node
             self.world.add_node(node)
         for ifs in t.interfaces:
@@ -470,7 +448,3 @@ class Lab:
         if hooks is not None and hasattr(hooks, "snapshot"):
             snap["mobility"] = hooks.snapshot()
         return snap
-
-
-# Scenarios with Mobile IPv6 get the role classes; importing registers them in ROLE_FACTORIES.
-from mip6lab.mobility import roles as _roles  # noqa: E402,F401

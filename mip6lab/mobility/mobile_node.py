@@ -22,7 +22,7 @@ home registration acknowledged, returned home). It also keeps the home address q
 while the home agent still defends it (§11.5.4): no answers to Neighbor Solicitations for it except the
 home agent's, and the home agent's proxy advertisements for our addresses are ignored.
 
-The Lab builds role "mobile-node" with :func:`mip6lab.mobility.roles.make_mobile_node`; this module
+The Lab builds role "mobile-node" with :func:`mip6lab.roles.make_mobile_node`; this module
 never imports the Lab.
 """
 

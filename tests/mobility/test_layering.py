@@ -1,24 +1,37 @@
-"""Layering: the Mobile IPv6 protocol modules never import the Lab driver; ``mobility/roles.py`` is the
-one module that knows both, and it registers the role factories explicitly."""
+"""Layering: the protocol modules (sans-IO core and the network) never import the lab layer (the Lab,
+the topology, the scenarios, the role glue, the seams, the widgets); ``mip6lab/roles.py`` is the one
+module that knows both sides; and no module of ``mip6lab/`` takes part in a run-time import cycle."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-import mip6lab.mobility
-from mip6lab.lab import ROLE_FACTORIES, Lab
-from mip6lab.mobility import roles
+import networkx as nx
+
+import mip6lab
+from mip6lab import roles
+from mip6lab.lab import Lab
 from mip6lab.mobility.home_agent import HomeAgent
 from mip6lab.mobility.mobile_node import MobileNode
 
-MOBILITY = Path(mip6lab.mobility.__file__).parent
-GLUE = {"roles.py"}
+PACKAGE = Path(mip6lab.__file__).parent
+MOBILITY = PACKAGE / "mobility"
+PROTOCOL_ROOMS = ("ipv6", "transport", "mobility", "wire", "net", "sim")
+PROTOCOL_FILES = ("sansio.py", "trace.py")
+LAB_LAYER = (
+    "mip6lab.lab",
+    "mip6lab.topology",
+    "mip6lab.scenarios",
+    "mip6lab.widgets",
+    "mip6lab.roles",
+    "mip6lab.seams",
+)
 
 
 def _imports(path: Path) -> set[str]:
-    """Every module a file imports (at run time or under TYPE_CHECKING: the protocol layer should not
-    even name the driver)."""
+    """Every module a file imports (at run time, inside functions or under TYPE_CHECKING: the protocol
+    layer should not even name the driver)."""
     out: set[str] = set()
     for n in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(n, ast.Import):
@@ -29,15 +42,84 @@ def _imports(path: Path) -> set[str]:
     return out
 
 
-def test_protocol_modules_do_not_import_the_lab() -> None:
+def _protocol_modules() -> list[Path]:
+    files = [p for room in PROTOCOL_ROOMS for p in sorted((PACKAGE / room).glob("*.py"))]
+    return files + [PACKAGE / f for f in PROTOCOL_FILES]
+
+
+def test_protocol_modules_import_no_lab_layer_module() -> None:
     offenders = {
-        p.name: sorted(m for m in _imports(p) if m == "mip6lab.lab" or m.startswith("mip6lab.lab."))
-        for p in sorted(MOBILITY.glob("*.py"))
-        if p.name not in GLUE
+        str(p.relative_to(PACKAGE)): sorted(
+            m for m in _imports(p) if any(m == x or m.startswith(x + ".") for x in LAB_LAYER)
+        )
+        for p in _protocol_modules()
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+    assert len(_protocol_modules()) > 60  # the rooms were found
 
 
+# --------------------------------------------------------------------------- import cycles
+def _module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _runtime_imports(path: Path, modules: set[str]) -> set[str]:
+    """Modules of the package imported when ``path`` is imported: module-level statements only (not in
+    functions, not under ``if TYPE_CHECKING``). ``from pkg import sub`` counts as importing ``pkg.sub``."""
+    out: set[str] = set()
+
+    def visit(body: list[ast.stmt]) -> None:
+        for n in body:
+            if isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n.test):
+                visit(n.orelse)
+                continue
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            if isinstance(n, ast.Import):
+                out.update(a.name for a in n.names)
+            elif isinstance(n, ast.ImportFrom) and n.module and n.level == 0:
+                for a in n.names:
+                    sub = f"{n.module}.{a.name}"
+                    out.add(sub if sub in modules else n.module)
+            if isinstance(n, ast.ClassDef):
+                visit(n.body)
+            for child in ("body", "orelse", "finalbody"):
+                if not isinstance(n, ast.ClassDef) and isinstance(getattr(n, child, None), list):
+                    visit(getattr(n, child))
+            for h in getattr(n, "handlers", []):
+                visit(h.body)
+
+    visit(ast.parse(path.read_text(), str(path)).body)
+    return {m for m in out if m in modules}
+
+
+def import_cycles(root: Path) -> list[list[str]]:
+    files = {_module_name(p, root): p for p in root.rglob("*.py")}
+    graph = nx.DiGraph()
+    graph.add_nodes_from(files)
+    for name, path in files.items():
+        graph.add_edges_from((name, m) for m in _runtime_imports(path, set(files)) if m != name)
+    return sorted(sorted(c) for c in nx.simple_cycles(graph))
+
+
+def test_no_runtime_import_cycle_in_mip6lab() -> None:
+    assert import_cycles(PACKAGE) == []
+
+
+def test_cycle_check_catches_a_cycle(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from pkg import b\n")
+    (pkg / "b.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import c\nimport pkg.a\n"
+    )
+    (pkg / "c.py").write_text("from pkg.b import x\ndef f():\n    from pkg import a\n")
+    assert import_cycles(pkg) == [["pkg.a", "pkg.b"]]
+
+
+# --------------------------------------------------------------------------- the glue
 def _private_lab_names(path: Path) -> list[str]:
     """Private names of the Lab a file uses: ``lab._x`` / ``_lab._x`` reads and ``from mip6lab.lab
     import _x``."""
@@ -51,8 +133,9 @@ def _private_lab_names(path: Path) -> list[str]:
     return out
 
 
-def test_no_private_lab_names_used_anywhere_in_mobility() -> None:
-    used = {p.name: _private_lab_names(p) for p in sorted(MOBILITY.glob("*.py"))}
+def test_no_private_lab_names_used_by_the_glue_or_mobility() -> None:
+    files = [*sorted(MOBILITY.glob("*.py")), PACKAGE / "roles.py"]
+    used = {p.name: _private_lab_names(p) for p in files}
     assert {k: v for k, v in used.items() if v} == {}
 
 
@@ -65,17 +148,24 @@ def test_private_lab_name_check_catches_each_form(tmp_path: Path) -> None:
     assert sorted(_private_lab_names(f)) == ["_lab._x", "_plain_node", "lab._build"]
 
 
-def test_roles_registers_the_three_factories() -> None:
-    assert ROLE_FACTORIES["mobile-node"] is roles.make_mobile_node
-    assert ROLE_FACTORIES["home-agent"] is roles.make_home_agent
-    assert ROLE_FACTORIES["correspondent"] is roles.make_correspondent
+def test_roles_builds_the_three_roles_and_configures_two() -> None:
+    assert {
+        "mobile-node": roles.make_mobile_node,
+        "home-agent": roles.make_home_agent,
+        "correspondent": roles.make_correspondent,
+    } == roles.ROLE_FACTORIES
+    assert {
+        "mobile-node": roles.configure_mobile_node,
+        "home-agent": roles.configure_home_agent,
+    } == roles.ROLE_CONFIGURE
 
 
-def test_factories_give_nodes_their_lab_configure() -> None:
+def test_nodes_get_no_lab_attributes_patched_on() -> None:
     lab = Lab("first-foreign-link")
     ha, mn = lab.node("ha"), lab.node("mn")
     assert isinstance(ha, HomeAgent) and isinstance(mn, MobileNode)
-    assert ha.hooks.home_links and callable(ha.lab_configure)  # type: ignore[attr-defined]
+    assert not hasattr(ha, "lab_configure") and not hasattr(mn, "lab_configure")
+    assert ha.hooks.home_links  # configured by roles.configure_home_agent
     assert list(ha.hooks.ipsec.served) == roles.mobile_node_home_addresses(
         lab, lab.topology.links[lab.where("mn", "eth0")]
     )
