@@ -42,6 +42,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from mip6lab.mobility.ipsec import EspMode
+
     p = _Parser(prog="mip6lab", description="Mobile IPv6 (RFC 6275) teaching lab")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("scenarios", help="list the named scenarios, one per line")
@@ -53,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--pcap", default=None, help="write a pcapng capture (one interface per link)")
     r.add_argument(
         "--esp",
-        choices=("off", "null", "aes"),
+        choices=[m.value for m in EspMode],
         default="null",
         help="ESP protection of MN-HA signalling (default null: integrity only, readable)",
     )

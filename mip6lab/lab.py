@@ -17,6 +17,7 @@ from typing import Any
 
 from mip6lab.errors import LabError
 from mip6lab.ipv6.node import IPv6Node, Router
+from mip6lab.mobility.ipsec import parse_esp_mode
 from mip6lab.net.capture import Capture, CaptureRecord
 from mip6lab.net.world import World
 from mip6lab.roles import ROLE_CONFIGURE, ROLE_FACTORIES, plain_node
@@ -90,14 +91,16 @@ class Lab:
                 known = ", ".join(SCENARIOS)
                 raise LabError(f"unknown scenario {scenario!r} (known: {known})")
             scenario = SCENARIOS[scenario]
-        if esp not in ("off", "null", "aes"):
-            raise LabError(f"esp must be 'off', 'null' or 'aes', not {esp!r}")
+        try:
+            esp_mode = parse_esp_mode(esp)  # the one place the ESP mode is parsed; roles get the Enum
+        except ValueError as e:
+            raise LabError(str(e)) from None
         if not isinstance(seed, int):
             raise LabError(f"seed must be an integer, not {seed!r}")
         self.seams = SeamPlan.from_replace(replace)
         self.scenario = scenario
         self.seed = seed
-        self.esp = esp
+        self.esp = esp_mode
         self.topology = topology if topology is not None else scenario.topology()
         self.trace = Trace(enabled=trace)
         self.world = World(seed=seed, trace=self.trace)

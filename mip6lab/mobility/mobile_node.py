@@ -39,15 +39,28 @@ from mip6lab.ipv6.addresses import AddrState, Origin, address_from_prefix, inter
 from mip6lab.ipv6.node import IPv6Node
 from mip6lab.mobility import rr
 from mip6lab.mobility.backoff import RateLimiter
-from mip6lab.mobility.bul import BindingUpdateList, BindingUpdateListEntry
+from mip6lab.mobility.bul import BindingUpdateList, BindingUpdateListEntry, RRState
+from mip6lab.mobility.machines import (
+    BUL_ENTRY,
+    CORRESPONDENT_REGISTRATION,
+    HOME_REGISTRATION,
+    LOCATION,
+    Location,
+    MachineRecorder,
+    TransitionRecord,
+    bul_entry_state,
+    correspondent_state,
+    home_registration_state,
+)
 from mip6lab.mobility.mn_config import HomeAgentSelector, MobileNodeConfig
-from mip6lab.mobility.mn_correspondents import CorrespondentRegistrations
+from mip6lab.mobility.mn_correspondents import CorrespondentRegistrations, Purpose
 from mip6lab.mobility.mn_discovery import HomeAgentDiscovery, MobilePrefixDiscovery, first_home_agent
 from mip6lab.mobility.mn_home_registration import HomeRegistration
 from mip6lab.mobility.mn_ipsec import EspError, MobileNodeIPsec, safe_decode_opened
 from mip6lab.mobility.mn_movement import MovementDetector
 from mip6lab.mobility.registration import BAResult, is_unicast_routable, process_ba_at_mn
 from mip6lab.mobility.seqno import seq_gt
+from mip6lab.sansio import Action
 from mip6lab.trace import Trace
 from mip6lab.wire import icmp as I
 from mip6lab.wire.codec import upper_checksum_ok
@@ -111,9 +124,11 @@ class MobileNode(IPv6Node):
         self._home_address: Addr | None = self.config.home_address
         self.home_agent: Addr | None = self.config.home_agent
         self.home_address_valid_until: float | None = None  # from a Mobile Prefix Advertisement
-        # "home" | "foreign" | "unknown" (attached, no RA yet) | "detached"
+        # Location: home | foreign | unknown (attached, no RA yet) | detached; str-valued, set from strings too
         self.location = "home" if self.config.method == "manual" else "unknown"
         self.last_known = self.location
+        self.machines = MachineRecorder(emit=self._trace_transition)  # the machines of mobility/machines.py
+        self.machines.current[(LOCATION.name, "")] = self.location
         self.coa: Addr | None = None
         self.current_foreign_prefix: IPv6Network | None = None
         self._pending_coa: Addr | None = None
@@ -135,6 +150,76 @@ class MobileNode(IPv6Node):
         self.register_upper(NH_ICMPV6, self._icmp_input)
 
     # ================================================================= state
+    @property
+    def location(self) -> Location:
+        return self._location
+
+    @location.setter
+    def location(self, value: str) -> None:
+        self._location = Location(value)
+
+    @property
+    def last_known(self) -> Location:
+        """The last of home / foreign the node knew (kept while it is detached or unknown)."""
+        return self._last_known
+
+    @last_known.setter
+    def last_known(self, value: str) -> None:
+        self._last_known = Location(value)
+
+    # ================================================================= state machines
+    def machine_states(self) -> list[tuple[str, Any, Any]]:
+        """(machine, instance, state) of every machine of :mod:`mip6lab.mobility.machines` now."""
+        now = self.now
+        hr = self.home_registration
+        out: list[tuple[str, Any, Any]] = [
+            (LOCATION.name, "", self.location),
+            (
+                HOME_REGISTRATION.name,
+                "",
+                home_registration_state(
+                    registered=hr.registered,
+                    outstanding=hr.outstanding is not None or hr._first_pending,
+                    deregistering=hr.outstanding_dereg,
+                    rejected=hr.stopped or hr.gave_up,
+                ),
+            ),
+        ]
+        hoa = self.home_address
+        for cn, st in self.correspondents.states.items():
+            e = self.bul.lookup(cn, hoa) if hoa is not None else None
+            rr_running = e is not None and e.rr.state in (RRState.WAIT_BOTH, RRState.WAIT_HOT, RRState.WAIT_COT)
+            bound = e is not None and e.acknowledged and e.lifetime_sent > 0 and not e.expired(now)
+            state = correspondent_state(
+                waiting_home_registration=st.waiting_home_registration,
+                return_routability=rr_running,
+                outstanding=st.outstanding is not None,
+                deregistering=st.purpose == Purpose.DEREGISTER,
+                bound=bound,
+            )
+            out.append((CORRESPONDENT_REGISTRATION.name, str(cn), state))
+        for e in self.bul.entries():
+            out.append((BUL_ENTRY.name, f"{e.destination} / {e.home_address}", bul_entry_state(e, now)))
+        return out
+
+    def _trace_transition(self, r: TransitionRecord) -> None:
+        where = f" {r.instance}" if r.instance else ""
+        what = r.event if r.known else "NOT IN THE TRANSITION TABLE"
+        self.trace_event(
+            "state",
+            f"{r.machine}{where}: {r.source} -> {r.target} ({what})",
+            machine=r.machine,
+            instance=r.instance,
+            source=str(r.source),
+            target=str(r.target),
+            known=r.known,
+        )
+
+    def drain(self) -> list[Action]:
+        """After every event the node handled: record the state machines' transitions, then the actions."""
+        self.machines.observe(self.now, self.machine_states())
+        return super().drain()
+
     @property
     def home_address(self) -> Addr | None:
         """Manual, or home prefix + the interface's EUI-64 identifier (what SLAAC forms at home)."""
