@@ -46,6 +46,7 @@ from mip6lab.mobility.cn_mh import (
 )
 from mip6lab.mobility.cn_registration import CorrespondentRegistration
 from mip6lab.mobility.cn_rr import ReturnRoutabilityResponder
+from mip6lab.mobility.dispatch import Dispatch
 from mip6lab.mobility.registration import is_unicast_routable
 from mip6lab.trace import Trace
 from mip6lab.wire import icmp as I
@@ -114,6 +115,7 @@ class CorrespondentHooks:
             keys=parts.get("rr_keys"),
             greater=parts.get("sequence_compare"),
         )
+        self.mh_dispatch = self._mh_table()
         node.mobility = self  # type: ignore[assignment]
         node.register_upper(NH_MOBILITY, self._mh_delivery)
         node.register_upper(NH_ICMPV6, self._icmp_delivery)
@@ -225,19 +227,39 @@ class CorrespondentHooks:
             return
         m = mh.message
         node.trace_event("mh", f"{describe(m)} from {d.src}", mh_type=describe(m))
-        if isinstance(m, BindingUpdate):
-            self.binding_update(d, m, via_spi)
-        elif isinstance(m, HomeTestInit):
-            self.rr.home_test_init(d, m)
-        elif isinstance(m, CareofTestInit):
-            self.rr.careof_test_init(d, m)
-        elif isinstance(m, UnknownMobilityMessage):
-            hao = d.packet.home_address_option
-            hoa = hao.home_address if hao is not None else _UNSPECIFIED
-            node.trace_event("mh", f"unknown MH Type {m.mh_type} from {d.packet.src}: Binding Error 2")
-            self.binding_errors.send(BE_UNRECOGNIZED_MH_TYPE, hoa, d.packet.src, d.packet.dst)
-        elif isinstance(m, (BindingAcknowledgement, BindingRefreshRequest, HomeTest, CareofTest, BindingError)):
-            node.trace_event("mh", f"{describe(m)} from {d.src}: not for a correspondent, ignored")
+        self.mh_dispatch(d, m, via_spi)
+
+    # -- the Mobility Header table's handlers (one per message type)
+    def _hoti_input(self, d: Delivery, m: HomeTestInit, via_spi: int | None) -> None:
+        self.rr.home_test_init(d, m)
+
+    def _coti_input(self, d: Delivery, m: CareofTestInit, via_spi: int | None) -> None:
+        self.rr.careof_test_init(d, m)
+
+    def _unknown_mh_input(self, d: Delivery, m: UnknownMobilityMessage, via_spi: int | None) -> None:
+        hao = d.packet.home_address_option
+        hoa = hao.home_address if hao is not None else _UNSPECIFIED
+        self.node.trace_event("mh", f"unknown MH Type {m.mh_type} from {d.packet.src}: Binding Error 2")
+        self.binding_errors.send(BE_UNRECOGNIZED_MH_TYPE, hoa, d.packet.src, d.packet.dst)
+
+    def _not_for_us(self, d: Delivery, m: Any, via_spi: int | None) -> None:
+        self.node.trace_event("mh", f"{describe(m)} from {d.src}: not for a correspondent, ignored")
+
+    def _mh_table(self) -> Dispatch:
+        """Mobility Header message -> handler (the home agent's ``binding_update`` takes home registrations)."""
+        return Dispatch(
+            self.role,
+            {
+                BindingUpdate: lambda d, m, spi: self.binding_update(d, m, spi),
+                HomeTestInit: self._hoti_input,
+                CareofTestInit: self._coti_input,
+                UnknownMobilityMessage: self._unknown_mh_input,
+                **{
+                    cls: self._not_for_us
+                    for cls in (BindingAcknowledgement, BindingRefreshRequest, HomeTest, CareofTest, BindingError)
+                },
+            },
+        )
 
     def binding_update(self, d: Delivery, bu: BindingUpdate, via_spi: int | None) -> None:
         """A correspondent treats every BU as a correspondent registration (H=1 -> 131/139)."""

@@ -29,7 +29,7 @@ never imports the Lab.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from functools import partial
 from ipaddress import IPv6Network
 from random import Random
@@ -40,6 +40,7 @@ from mip6lab.ipv6.node import IPv6Node
 from mip6lab.mobility import rr
 from mip6lab.mobility.backoff import RateLimiter
 from mip6lab.mobility.bul import BindingUpdateList, BindingUpdateListEntry, RRState
+from mip6lab.mobility.dispatch import Dispatch
 from mip6lab.mobility.machines import (
     BUL_ENTRY,
     CORRESPONDENT_REGISTRATION,
@@ -95,6 +96,56 @@ __all__ = ["MobileCorrespondentHooks", "MobileNode", "MobileNodeHooks", "add_cor
 _IID = (1 << 64) - 1
 
 
+class MovementPort:
+    """What the movement detector may read and call on its mobile node, and nothing else (the
+    :class:`mip6lab.seams.protocols.MovementPort` of the ``mn.movement_detection`` seam)."""
+
+    __slots__ = ("_mn",)
+
+    def __init__(self, mn: MobileNode) -> None:
+        self._mn = mn
+
+    @property
+    def now(self) -> float:
+        return self._mn.now
+
+    @property
+    def home_prefix(self) -> IPv6Network | None:
+        return self._mn.home_prefix
+
+    @property
+    def location(self) -> Location:
+        return self._mn.location
+
+    @property
+    def current_foreign_prefix(self) -> IPv6Network | None:
+        return self._mn.current_foreign_prefix
+
+    def trace_event(self, category: str, message: str, **details: Any) -> None:
+        self._mn.trace_event(category, message, **details)
+
+    def set_timer(self, key: Hashable, at: float) -> None:
+        self._mn.set_timer(key, at)
+
+    def cancel_timer(self, key: Hashable) -> None:
+        self._mn.cancel_timer(key)
+
+    def register_timer_handler(self, kind: str, handler: Callable[[Hashable], None]) -> None:
+        self._mn.register_timer_handler(kind, handler)
+
+    def attachment_changed(self, ifname: str, attached: bool) -> None:
+        self._mn.attachment_changed(ifname, attached)
+
+    def attached_home(self, ifname: str, router: Addr) -> None:
+        self._mn.attached_home(ifname, router)
+
+    def attached_foreign(self, ifname: str, prefix: IPv6Network, router: Addr) -> None:
+        self._mn.attached_foreign(ifname, prefix, router)
+
+    def start_router_solicitation(self, ifname: str) -> None:
+        self._mn.start_router_solicitation(ifname)
+
+
 class MobileNode(IPv6Node):
     """An IPv6 host that keeps its home address wherever it attaches."""
 
@@ -136,7 +187,8 @@ class MobileNode(IPv6Node):
         self.bul = parts["binding_update_list"]() if "binding_update_list" in parts else BindingUpdateList()
         self.ipsec = MobileNodeIPsec(esp, esp_rng if esp_rng is not None else Random(f"esp/{name}"))  # type: ignore[arg-type]
         self.ha_selector = HomeAgentSelector()
-        self.movement = parts["movement_detection"](self) if "movement_detection" in parts else MovementDetector(self)
+        port = MovementPort(self)  # the detector sees only this, not the node
+        self.movement = parts["movement_detection"](port) if "movement_detection" in parts else MovementDetector(port)
         self.discovery = HomeAgentDiscovery(self)
         self.prefix_discovery = MobilePrefixDiscovery(self)
         self.home_registration = HomeRegistration(self)
@@ -145,6 +197,7 @@ class MobileNode(IPv6Node):
         self.mobility = MobileNodeHooks(self)
         self.ra_listeners.append(self._on_ra)
         self.dad_listeners.append(self._on_dad)
+        self.mh_dispatch, self.icmp_dispatch = self._dispatch_tables()
         self.register_upper(NH_MOBILITY, self._mh_input)
         self.register_upper(NH_ESP, self._esp_input)
         self.register_upper(NH_ICMPV6, self._icmp_input)
@@ -570,44 +623,83 @@ class MobileNode(IPv6Node):
         if not protected and self._needs_esp(d, mh):
             self._discard(d, f"{type(m).__name__} from the home agent without the ESP its policy requires")
             return
-        if isinstance(m, BindingAcknowledgement):
-            if d.src == self.home_agent:
-                self.home_registration.on_ba(d.src, m)
-            else:
-                self.correspondents.on_ba(d.src, m)
-        elif isinstance(m, BindingRefreshRequest):
-            if d.src == self.home_agent:
-                self.home_registration.on_brr(d.src)
-            else:
-                self.correspondents.on_brr(d.src)
-        elif isinstance(m, HomeTest):
-            if d.tunneled or self.location == "home":
-                self.correspondents.on_home_test(d.src, m)
-            else:
-                self._discard(d, "Home Test not through the home agent's tunnel")
-        elif isinstance(m, CareofTest):
-            self.correspondents.on_careof_test(d.src, m)
-        elif isinstance(m, BindingError):
-            if m.home_address == self.home_address:
-                self.correspondents.on_binding_error(d.src, m)
-        elif isinstance(m, UnknownMobilityMessage) and not isinstance(self.mobility, MobileCorrespondentHooks):
+        self.mh_dispatch(d, m)
+
+    # -- the Mobility Header table's handlers (one per message type, :meth:`_dispatch_tables`)
+    def _ba_input(self, d: Delivery, m: BindingAcknowledgement) -> None:
+        if d.src == self.home_agent:
+            self.home_registration.on_ba(d.src, m)
+        else:
+            self.correspondents.on_ba(d.src, m)
+
+    def _brr_input(self, d: Delivery, m: BindingRefreshRequest) -> None:
+        if d.src == self.home_agent:
+            self.home_registration.on_brr(d.src)
+        else:
+            self.correspondents.on_brr(d.src)
+
+    def _hot_input(self, d: Delivery, m: HomeTest) -> None:
+        if d.tunneled or self.location == "home":
+            self.correspondents.on_home_test(d.src, m)
+        else:
+            self._discard(d, "Home Test not through the home agent's tunnel")
+
+    def _cot_input(self, d: Delivery, m: CareofTest) -> None:
+        self.correspondents.on_careof_test(d.src, m)
+
+    def _be_input(self, d: Delivery, m: BindingError) -> None:
+        if m.home_address == self.home_address:
+            self.correspondents.on_binding_error(d.src, m)
+
+    def _unknown_mh_input(self, d: Delivery, m: UnknownMobilityMessage) -> None:
+        if not isinstance(self.mobility, MobileCorrespondentHooks):
             # (a node that is also a correspondent answers it there: one Binding Error, not two)
             self._send_binding_error(d.packet.src, d.dst, 2, self.home_address or d.dst, MH_BE)
         else:
-            self.trace_event("mobility", f"{type(m).__name__} from {d.src}: not a message a mobile node takes")
+            self._not_taken(d, m)
+
+    def _not_taken(self, d: Delivery, m: Any) -> None:
+        self.trace_event("mobility", f"{type(m).__name__} from {d.src}: not a message a mobile node takes")
+
+    def _dispatch_tables(self) -> tuple[Dispatch, Dispatch]:
+        """The mobile node's input tables: Mobility Header message -> handler, ICMPv6 message -> handler."""
+        mh = Dispatch(
+            "mobile node",
+            {
+                BindingAcknowledgement: self._ba_input,
+                BindingRefreshRequest: self._brr_input,
+                HomeTest: self._hot_input,
+                CareofTest: self._cot_input,
+                BindingError: self._be_input,
+                UnknownMobilityMessage: self._unknown_mh_input,
+            },
+            otherwise=self._not_taken,
+        )
+        icmp = Dispatch(
+            "mobile node",
+            {
+                I.HomeAgentAddressDiscoveryReply: self._dhaad_reply_input,
+                I.MobilePrefixAdvertisement: self._mpa_input,
+                I.ParameterProblem: self._param_problem_input,
+            },
+        )
+        return mh, icmp
 
     def _icmp_input(self, d: Delivery) -> None:
-        m = d.payload
-        if isinstance(m, I.HomeAgentAddressDiscoveryReply):
-            self.discovery.on_reply(d.src, m)
-        elif isinstance(m, I.MobilePrefixAdvertisement):
-            hoa, ha = self.home_address, self.home_agent
-            if hoa is not None and ha is not None and self.ipsec.requires_esp(hoa, ha, IPv6(d.src, d.dst, m)):
-                self._discard(d, "Mobile Prefix Advertisement without ESP")
-                return
-            self.prefix_discovery.on_advertisement(d.src, m)
-        elif isinstance(m, I.ParameterProblem):
-            self.correspondents.on_parameter_problem(m)
+        self.icmp_dispatch(d, d.payload)
+
+    def _dhaad_reply_input(self, d: Delivery, m: I.HomeAgentAddressDiscoveryReply) -> None:
+        self.discovery.on_reply(d.src, m)
+
+    def _mpa_input(self, d: Delivery, m: I.MobilePrefixAdvertisement) -> None:
+        hoa, ha = self.home_address, self.home_agent
+        if hoa is not None and ha is not None and self.ipsec.requires_esp(hoa, ha, IPv6(d.src, d.dst, m)):
+            self._discard(d, "Mobile Prefix Advertisement without ESP")
+            return
+        self.prefix_discovery.on_advertisement(d.src, m)
+
+    def _param_problem_input(self, d: Delivery, m: I.ParameterProblem) -> None:
+        self.correspondents.on_parameter_problem(m)
 
     def _send_binding_error(self, to: Addr, src: Addr, status: int, home: Addr, key_type: int) -> None:
         if not is_unicast_routable(to) or not self.be_rate.try_send(self.now, (to, key_type)):

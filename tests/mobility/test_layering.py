@@ -169,3 +169,37 @@ def test_nodes_get_no_lab_attributes_patched_on() -> None:
     assert list(ha.hooks.ipsec.served) == roles.mobile_node_home_addresses(
         lab, lab.topology.links[lab.where("mn", "eth0")]
     )
+
+
+# --------------------------------------------------------------------------- one table per role
+def test_each_role_takes_each_mobility_message_through_one_table() -> None:
+    from mip6lab.wire import mh as M
+
+    lab = Lab("both-away")
+    roles_by_kind = {type(n.mobility).__name__: n for n in lab.nodes.values() if n.mobility is not None}
+    mn = next(n for n in lab.nodes.values() if isinstance(n, MobileNode))
+    ha = next(n for n in lab.nodes.values() if isinstance(n, HomeAgent))
+    assert roles_by_kind  # both-away has mobile nodes that are correspondents too
+    mn_types = {cls for cls, _ in mn.mh_dispatch.table.items()}
+    assert {M.BindingAcknowledgement, M.BindingRefreshRequest, M.HomeTest, M.CareofTest, M.BindingError} <= mn_types
+    assert M.BindingUpdate not in mn_types  # a correspondent's message: its correspondent half's table
+    cn_half = mn.mobility.correspondent  # type: ignore[attr-defined]
+    assert cn_half.mh_dispatch.handler_for(M.BindingUpdate) is not None
+    assert {n for n, _ in ha.hooks.mh_dispatch.describe()} >= {"BindingUpdate", "HomeTestInit", "CareofTestInit"}
+    assert [n for n, _ in mn.icmp_dispatch.describe()] == [
+        "HomeAgentAddressDiscoveryReply",
+        "MobilePrefixAdvertisement",
+        "ParameterProblem",
+    ]
+
+
+def test_the_table_is_the_door() -> None:
+    from mip6lab.wire import mh as M
+
+    lab = Lab("first-foreign-link")
+    mn = lab.node("mn")
+    seen: list[int] = []
+    mn.mh_dispatch.table[M.BindingAcknowledgement] = lambda d, m: seen.append(m.status)  # type: ignore[attr-defined]
+    lab.run()
+    assert seen and set(seen) == {0}  # the home agent's BAs reached the handler the table names, and only it
+    assert not mn.home_registration.registered  # type: ignore[attr-defined]
