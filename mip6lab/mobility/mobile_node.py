@@ -639,10 +639,12 @@ class MobileNode(IPv6Node):
             self.correspondents.on_brr(d.src)
 
     def _hot_input(self, d: Delivery, m: HomeTest) -> None:
-        if d.tunneled or self.location == "home":
+        """The door for a Home Test received at home (de-registration, §11.5.4 / §5.2.6). Away from home a
+        HoT has exactly one door: receiving step 4 (``process_home_test``), where the tunnel is checked."""
+        if not d.tunneled and self.location == "home":
             self.correspondents.on_home_test(d.src, m)
         else:
-            self._discard(d, "Home Test not through the home agent's tunnel")
+            self._discard(d, "Home Test away from home: only through the home agent's tunnel (receiving step 4)")
 
     def _cot_input(self, d: Delivery, m: CareofTest) -> None:
         self.correspondents.on_careof_test(d.src, m)
