@@ -116,7 +116,7 @@ class CorrespondentHooks:
             greater=parts.get("sequence_compare"),
         )
         self.mh_dispatch = self._mh_table()
-        node.mobility = self  # type: ignore[assignment]
+        node.attach_role(self)  # type: ignore[arg-type]
         node.register_upper(NH_MOBILITY, self._mh_delivery)
         node.register_upper(NH_ICMPV6, self._icmp_delivery)
 

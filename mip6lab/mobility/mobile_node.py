@@ -194,7 +194,7 @@ class MobileNode(IPv6Node):
         self.home_registration = HomeRegistration(self)
         self.correspondents = CorrespondentRegistrations(self)
         self.be_rate = RateLimiter()
-        self.mobility = MobileNodeHooks(self)
+        self.attach_role(MobileNodeHooks(self))
         self.ra_listeners.append(self._on_ra)
         self.dad_listeners.append(self._on_dad)
         self.mh_dispatch, self.icmp_dispatch = self._dispatch_tables()
@@ -928,5 +928,5 @@ def add_correspondent_role(mn: MobileNode, **options: Any) -> MobileCorresponden
 
     cn = CorrespondentHooks(mn, **options)  # registers its MH and ICMPv6 handlers on the node
     hooks = MobileCorrespondentHooks(mn, cn)
-    mn.mobility = hooks
+    mn.attach_role(hooks)
     return hooks

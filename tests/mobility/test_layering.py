@@ -203,3 +203,15 @@ def test_the_table_is_the_door() -> None:
     lab.run()
     assert seen and set(seen) == {0}  # the home agent's BAs reached the handler the table names, and only it
     assert not mn.home_registration.registered  # type: ignore[attr-defined]
+
+
+def test_roles_attach_through_the_one_entry_point() -> None:
+    assignments = []
+    for p in _protocol_modules():
+        for n in ast.walk(ast.parse(p.read_text(), str(p))):
+            if isinstance(n, (ast.Assign, ast.AnnAssign)):
+                for t in n.targets if isinstance(n, ast.Assign) else [n.target]:
+                    if isinstance(t, ast.Attribute) and t.attr == "mobility":
+                        assignments.append((str(p.relative_to(PACKAGE)), n.lineno))
+    assert [f for f, _ in assignments] == ["ipv6/node.py"] * len(assignments)  # __init__ and attach_role only
+    assert len(assignments) == 2
