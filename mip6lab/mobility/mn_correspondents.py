@@ -97,6 +97,30 @@ class CorrespondentState:
 class CorrespondentRegistrations:
     """All correspondent registrations of one mobile node."""
 
+    NEEDS = (
+        "addresses",
+        "bul",
+        "cancel_timer",
+        "care_of_address",
+        "config",
+        "greater",
+        "home_address",
+        "home_agent_address",
+        "home_registration",
+        "hop_limit",
+        "location",
+        "now",
+        "process_ba",
+        "register_timer_handler",
+        "rng",
+        "rr_keys",
+        "send_packet",
+        "set_timer",
+        "timer_pending",
+        "trace_event",
+    )
+    """What this unit uses of its mobile node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
+
     def __init__(self, mn: MobileNode) -> None:
         self.mn = mn
         self.states: dict[Addr, CorrespondentState] = {}

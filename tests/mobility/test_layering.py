@@ -8,6 +8,7 @@ import ast
 from pathlib import Path
 
 import networkx as nx
+import pytest
 
 import mip6lab
 from mip6lab import roles
@@ -215,3 +216,46 @@ def test_roles_attach_through_the_one_entry_point() -> None:
                         assignments.append((str(p.relative_to(PACKAGE)), n.lineno))
     assert [f for f, _ in assignments] == ["ipv6/node.py"] * len(assignments)  # __init__ and attach_role only
     assert len(assignments) == 2
+
+
+# --------------------------------------------------------------------------- narrow units
+def _node_names_used(module: Path, cls: str) -> set[str]:
+    """Names a unit class reads from its node (``mn.x`` / ``self.mn.x``)."""
+    tree = ast.parse(module.read_text(), str(module))
+    c = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls)
+    out = set()
+    for n in ast.walk(c):
+        if isinstance(n, ast.Attribute):
+            v = n.value
+            if (isinstance(v, ast.Name) and v.id == "mn") or (
+                isinstance(v, ast.Attribute)
+                and v.attr == "mn"
+                and isinstance(v.value, ast.Name)
+                and v.value.id == "self"
+            ):
+                out.add(n.attr)
+    return out
+
+
+def test_each_mobile_node_unit_declares_exactly_what_it_uses_and_sees_only_that() -> None:
+    from mip6lab.mobility.mn_correspondents import CorrespondentRegistrations
+    from mip6lab.mobility.mn_discovery import HomeAgentDiscovery, MobilePrefixDiscovery
+    from mip6lab.mobility.mn_home_registration import HomeRegistration
+    from mip6lab.mobility.ports import UnitPort
+
+    units = {
+        "mn_discovery.py": (HomeAgentDiscovery, MobilePrefixDiscovery),
+        "mn_home_registration.py": (HomeRegistration,),
+        "mn_correspondents.py": (CorrespondentRegistrations,),
+    }
+    for file, classes in units.items():
+        for cls in classes:
+            assert set(cls.NEEDS) == _node_names_used(MOBILITY / file, cls.__name__), cls.__name__
+            assert len(cls.NEEDS) < 25
+    mn = Lab("first-foreign-link").node("mn")
+    port = mn.home_registration.mn  # type: ignore[attr-defined]
+    assert isinstance(port, UnitPort) and port.bul is mn.bul  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError, match="HomeRegistration does not declare 'movement' in its NEEDS"):
+        port.movement  # noqa: B018
+    with pytest.raises(AttributeError, match="may not set 'location'"):
+        port.location = "home"
