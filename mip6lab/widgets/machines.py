@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
@@ -140,12 +141,17 @@ def machine_svg(
         fill = "#ffc9c9" if is_cur else ("#e3eefa" if state != m.initial else "#eeeeee")
         stroke, sw = ("#d62728", 3.2) if is_cur else ("#333", 1.0)
         weight = ' font-weight="bold"' if is_cur else ""
+        lines = textwrap.wrap(value, 22) or [value]
         out.append(
             f'<g class="state{" current" if is_cur else ""}" data-state="{html.escape(value)}">'
             f'<rect x="{cx - BOX_W / 2:.0f}" y="{cy - BOX_H / 2:.0f}" width="{BOX_W}" height="{BOX_H}" rx="18" '
             f'fill="{fill}" stroke="{stroke}" stroke-width="{sw}"/>'
-            f'<text x="{cx:.0f}" y="{cy + 4:.0f}" text-anchor="middle"{weight}>'
-            f"{html.escape(value)}</text></g>"
+            + "".join(
+                f'<text x="{cx:.0f}" y="{cy + 4 + (i - (len(lines) - 1) / 2) * 13:.0f}" text-anchor="middle"{weight}>'
+                f"{html.escape(line)}</text>"
+                for i, line in enumerate(lines)
+            )
+            + "</g>"
         )
     out.append("</svg>")
     return "\n".join(out)
