@@ -140,6 +140,9 @@ def send_parameter_problem(node: IPv6Node, short: ShortHeader) -> bool:
 class BindingErrorSender:
     """Sends Binding Error messages (§6.1.9, §9.3.1), rate limited per destination."""
 
+    NEEDS = ("has_address", "now", "send_packet", "source_address_for", "trace_event")
+    """What this unit uses of its node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
+
     def __init__(self, node: IPv6Node, rate: int = MAX_UPDATE_RATE, window: float = 1.0) -> None:
         self.node = node
         self.limiter = RateLimiter(rate, window)

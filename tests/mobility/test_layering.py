@@ -219,17 +219,17 @@ def test_roles_attach_through_the_one_entry_point() -> None:
 
 
 # --------------------------------------------------------------------------- narrow units
-def _node_names_used(module: Path, cls: str) -> set[str]:
-    """Names a unit class reads from its node (``mn.x`` / ``self.mn.x``)."""
+def _node_names_used(module: Path, cls: str, node: str = "mn") -> set[str]:
+    """Names a unit class reads from its node (``mn.x`` / ``self.mn.x``; ``node.x`` / ``self.node.x``)."""
     tree = ast.parse(module.read_text(), str(module))
     c = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls)
     out = set()
     for n in ast.walk(c):
         if isinstance(n, ast.Attribute):
             v = n.value
-            if (isinstance(v, ast.Name) and v.id == "mn") or (
+            if (isinstance(v, ast.Name) and v.id == node) or (
                 isinstance(v, ast.Attribute)
-                and v.attr == "mn"
+                and v.attr == node
                 and isinstance(v.value, ast.Name)
                 and v.value.id == "self"
             ):
@@ -259,3 +259,25 @@ def test_each_mobile_node_unit_declares_exactly_what_it_uses_and_sees_only_that(
         port.movement  # noqa: B018
     with pytest.raises(AttributeError, match="may not set 'location'"):
         port.location = "home"
+
+
+def test_each_correspondent_unit_declares_exactly_what_it_uses_and_sees_only_that() -> None:
+    from mip6lab.mobility.cn_maintenance import BindingMaintenance
+    from mip6lab.mobility.cn_mh import BindingErrorSender
+    from mip6lab.mobility.cn_registration import CorrespondentRegistration
+    from mip6lab.mobility.cn_rr import ReturnRoutabilityResponder
+    from mip6lab.mobility.ports import UnitPort
+
+    units = {
+        "cn_rr.py": ReturnRoutabilityResponder,
+        "cn_registration.py": CorrespondentRegistration,
+        "cn_maintenance.py": BindingMaintenance,
+        "cn_mh.py": BindingErrorSender,
+    }
+    for file, cls in units.items():
+        assert set(cls.NEEDS) == _node_names_used(MOBILITY / file, cls.__name__, "node"), cls.__name__
+    hooks = Lab("route-optimized-data").node("cn").mobility
+    for unit in (hooks.rr, hooks.registration, hooks.maintenance, hooks.binding_errors):  # type: ignore[union-attr]
+        assert isinstance(unit.node, UnitPort)
+    with pytest.raises(AttributeError, match="CorrespondentRegistration does not declare 'routes'"):
+        hooks.registration.node.routes  # type: ignore[union-attr]  # noqa: B018
