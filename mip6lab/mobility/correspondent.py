@@ -47,7 +47,7 @@ from mip6lab.mobility.cn_mh import (
 from mip6lab.mobility.cn_registration import CorrespondentRegistration
 from mip6lab.mobility.cn_rr import ReturnRoutabilityResponder
 from mip6lab.mobility.dispatch import Dispatch
-from mip6lab.mobility.ports import UnitPort
+from mip6lab.mobility.ports import unit_port
 from mip6lab.mobility.registration import is_unicast_routable
 from mip6lab.trace import Trace
 from mip6lab.wire import icmp as I
@@ -71,11 +71,6 @@ from mip6lab.wire.mh import (
 __all__ = ["CorrespondentHooks", "CorrespondentNode"]
 
 _UNSPECIFIED = Addr("::")
-
-
-def _port(node: IPv6Node, unit: type) -> Any:
-    """``node`` as ``unit`` may see it (the names of ``unit.NEEDS``)."""
-    return UnitPort(node, unit.__name__, unit.NEEDS)
 
 
 class CorrespondentHooks:
@@ -103,12 +98,12 @@ class CorrespondentHooks:
         self.cache = parts["binding_cache"]() if "binding_cache" in parts else BindingCache(max_entries=max_bindings)
         self.secrets = secrets or rr.CorrespondentSecrets(random.Random(node.rng.getrandbits(64)))
         # each unit sees only what its NEEDS declare (mobility/ports.py), not the whole node
-        self.binding_errors = BindingErrorSender(_port(node, BindingErrorSender))
+        self.binding_errors = BindingErrorSender(unit_port(node, BindingErrorSender))
         self.rr = ReturnRoutabilityResponder(
-            _port(node, ReturnRoutabilityResponder), self.secrets, keys=parts.get("rr_keys")
+            unit_port(node, ReturnRoutabilityResponder), self.secrets, keys=parts.get("rr_keys")
         )
         self.maintenance = BindingMaintenance(
-            _port(node, BindingMaintenance),
+            unit_port(node, BindingMaintenance),
             self.cache,
             send_brr=self.send_binding_refresh_request,
             on_removed=self.on_binding_removed,
@@ -116,7 +111,7 @@ class CorrespondentHooks:
             require_active_use=brr_requires_use,
         )
         self.registration = CorrespondentRegistration(
-            _port(node, CorrespondentRegistration),
+            unit_port(node, CorrespondentRegistration),
             self.cache,
             self.secrets,
             self.maintenance.reschedule,

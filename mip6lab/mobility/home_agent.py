@@ -54,6 +54,7 @@ from mip6lab.mobility.ha_proxy import UNSOLICITED_NA, ProxyND
 from mip6lab.mobility.ha_registration import HomeRegistrar
 from mip6lab.mobility.ha_tunnel import HomeTunnel, inner_selector
 from mip6lab.mobility.ipsec import EspError, IPsecMode
+from mip6lab.mobility.ports import unit_port
 from mip6lab.mobility.registration import HomePrefix, link_local_for
 from mip6lab.sansio import Action
 from mip6lab.trace import Trace
@@ -126,7 +127,7 @@ class HomeAgentHooks(CorrespondentHooks):
         self.ha_preference = ha_preference
         self.ha_lifetime = ha_lifetime
         self.ipsec = HomeAgentIPsec(esp, random.Random(node.rng.getrandbits(64)), name=f"HA {node.name}")
-        self.proxy = ProxyND(node, proxy_nd)
+        self.proxy = ProxyND(unit_port(node, ProxyND), proxy_nd)  # units see their NEEDS only (mobility/ports.py)
         self.tunnel = HomeTunnel(node, self)
         self.registrar = HomeRegistrar(
             node,
@@ -138,9 +139,11 @@ class HomeAgentHooks(CorrespondentHooks):
             greater=parts.get("sequence_compare"),
         )
         self.discovery = HomeAgentDiscovery(
-            node, self, parts["home_agents_list"]() if "home_agents_list" in parts else None
+            unit_port(node, HomeAgentDiscovery),
+            self,
+            parts["home_agents_list"]() if "home_agents_list" in parts else None,
         )
-        self.prefixes = MobilePrefixAgent(node, self)
+        self.prefixes = MobilePrefixAgent(unit_port(node, MobilePrefixAgent), self)
         node.register_upper(NH_IPV6, self._tunnel_delivery)
         node.register_upper(NH_ESP, self._esp_delivery)
 

@@ -59,7 +59,7 @@ from mip6lab.mobility.mn_discovery import HomeAgentDiscovery, MobilePrefixDiscov
 from mip6lab.mobility.mn_home_registration import HomeRegistration
 from mip6lab.mobility.mn_ipsec import EspError, MobileNodeIPsec, safe_decode_opened
 from mip6lab.mobility.mn_movement import MovementDetector
-from mip6lab.mobility.ports import UnitPort
+from mip6lab.mobility.ports import unit_port
 from mip6lab.mobility.registration import BAResult, is_unicast_routable, process_ba_at_mn
 from mip6lab.mobility.seqno import seq_gt
 from mip6lab.sansio import Action
@@ -191,13 +191,13 @@ class MobileNode(IPv6Node):
         port = MovementPort(self)  # the detector sees only this, not the node
         self.movement = parts["movement_detection"](port) if "movement_detection" in parts else MovementDetector(port)
         # each unit sees only what its NEEDS declare (mobility/ports.py), not the whole node
-        self.discovery = HomeAgentDiscovery(UnitPort(self, "HomeAgentDiscovery", HomeAgentDiscovery.NEEDS))  # type: ignore[arg-type]
+        self.discovery = HomeAgentDiscovery(unit_port(self, HomeAgentDiscovery))  # type: ignore[arg-type]
         self.prefix_discovery = MobilePrefixDiscovery(
-            UnitPort(self, "MobilePrefixDiscovery", MobilePrefixDiscovery.NEEDS)  # type: ignore[arg-type]
+            unit_port(self, MobilePrefixDiscovery)  # type: ignore[arg-type]
         )
-        self.home_registration = HomeRegistration(UnitPort(self, "HomeRegistration", HomeRegistration.NEEDS))  # type: ignore[arg-type]
+        self.home_registration = HomeRegistration(unit_port(self, HomeRegistration))  # type: ignore[arg-type]
         self.correspondents = CorrespondentRegistrations(
-            UnitPort(self, "CorrespondentRegistrations", CorrespondentRegistrations.NEEDS)  # type: ignore[arg-type]
+            unit_port(self, CorrespondentRegistrations)  # type: ignore[arg-type]
         )
         self.be_rate = RateLimiter()
         self.attach_role(MobileNodeHooks(self))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["UnitPort"]
+__all__ = ["UnitPort", "unit_port"]
 
 
 class UnitPort:
@@ -33,3 +33,8 @@ class UnitPort:
 
     def __repr__(self) -> str:
         return f"<{self._unit}'s view of {getattr(self._node, 'name', self._node)!r}>"
+
+
+def unit_port(node: Any, unit: type) -> UnitPort:
+    """``node`` as the unit class ``unit`` may see it: the names of ``unit.NEEDS``."""
+    return UnitPort(node, unit.__name__, unit.NEEDS)

@@ -261,21 +261,28 @@ def test_each_mobile_node_unit_declares_exactly_what_it_uses_and_sees_only_that(
         port.location = "home"
 
 
-def test_each_correspondent_unit_declares_exactly_what_it_uses_and_sees_only_that() -> None:
+def test_each_correspondent_and_home_agent_unit_declares_what_it_uses_and_sees_only_that() -> None:
     from mip6lab.mobility.cn_maintenance import BindingMaintenance
     from mip6lab.mobility.cn_mh import BindingErrorSender
     from mip6lab.mobility.cn_registration import CorrespondentRegistration
     from mip6lab.mobility.cn_rr import ReturnRoutabilityResponder
+    from mip6lab.mobility.ha_discovery import HomeAgentDiscovery, MobilePrefixAgent
+    from mip6lab.mobility.ha_proxy import ProxyND
     from mip6lab.mobility.ports import UnitPort
 
-    units = {
-        "cn_rr.py": ReturnRoutabilityResponder,
-        "cn_registration.py": CorrespondentRegistration,
-        "cn_maintenance.py": BindingMaintenance,
-        "cn_mh.py": BindingErrorSender,
-    }
-    for file, cls in units.items():
+    units = [
+        ("cn_rr.py", ReturnRoutabilityResponder),
+        ("cn_registration.py", CorrespondentRegistration),
+        ("cn_maintenance.py", BindingMaintenance),
+        ("cn_mh.py", BindingErrorSender),
+        ("ha_proxy.py", ProxyND),
+        ("ha_discovery.py", HomeAgentDiscovery),
+        ("ha_discovery.py", MobilePrefixAgent),
+    ]
+    for file, cls in units:
         assert set(cls.NEEDS) == _node_names_used(MOBILITY / file, cls.__name__, "node"), cls.__name__
+    ha = Lab("first-foreign-link").node("ha").hooks  # type: ignore[attr-defined]
+    assert all(isinstance(u.node, UnitPort) for u in (ha.proxy, ha.discovery, ha.prefixes, ha.registration))
     hooks = Lab("route-optimized-data").node("cn").mobility
     for unit in (hooks.rr, hooks.registration, hooks.maintenance, hooks.binding_errors):  # type: ignore[union-attr]
         assert isinstance(unit.node, UnitPort)
