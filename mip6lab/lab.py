@@ -17,12 +17,14 @@ from typing import Any
 
 from mip6lab.errors import LabError
 from mip6lab.ipv6.node import IPv6Node, Router
+from mip6lab.mobility.ipsec import parse_esp_mode
 from mip6lab.net.capture import Capture, CaptureRecord
 from mip6lab.net.world import World
+from mip6lab.roles import ROLE_CONFIGURE, ROLE_FACTORIES, plain_node
 from mip6lab.scenarios import SCENARIOS, Scenario
 from mip6lab.seams.install import SeamPlan
 from mip6lab.tester import TesterNode
-from mip6lab.topology import NodeSpec, Topology
+from mip6lab.topology import FAST_RA, Topology, mac_for
 from mip6lab.trace import Trace
 from mip6lab.transport import StreamReceiver, StreamSender, TCPLayer, UDPLayer
 from mip6lab.wire.icmp import NeighborAdvertisement
@@ -31,9 +33,6 @@ from mip6lab.wire.ip import IPv6
 ALL_NODES = IPv6Address("ff02::1")
 
 
-FAST_RA = {"min_interval": 1.0, "max_interval": 3.0, "min_delay_between_ras": 0.03}
-"""RA timing on links a mobile node visits. RFC 6275 §7.5 allows down to 0.03-0.07 s; 1-3 s keeps
-captures readable while movement detection still works within seconds (RS on attach is immediate)."""
 
 
 @dataclass(frozen=True)
@@ -70,28 +69,9 @@ def _unsolicited_na(frame: Any) -> bool:
     return isinstance(pkt, IPv6) and pkt.dst == ALL_NODES and isinstance(pkt.payload, NeighborAdvertisement)
 
 
-def mac_for(node_index: int, if_index: int) -> str:
-    """The MAC address the Lab gives interface ``if_index`` of the ``node_index``-th node of the topology
-    (locally administered, readable in EUI-64 interface IDs: node 3, interface 1 -> ...:ff:fe00:301)."""
-    return f"02:00:00:00:{node_index + 1:02x}:{if_index + 1:02x}"
-
-
 def _is_mac(mac: Any) -> bool:
     parts = mac.split(":") if isinstance(mac, str) else []
     return len(parts) == 6 and all(len(p) == 2 and all(c in "0123456789abcdefABCDEF" for c in p) for p in parts)
-
-
-NodeFactory = Callable[["Lab", NodeSpec], IPv6Node]
-
-
-def _plain_node(lab: Lab, spec: NodeSpec) -> IPv6Node:
-    cls = Router if spec.role in ("router", "home-agent") else IPv6Node
-    return cls(spec.name, lab.world.sim.child_rng(f"node/{spec.name}"), lab.trace)
-
-
-ROLE_FACTORIES: dict[str, NodeFactory] = {}
-"""role -> factory for scenarios with mobility. Filled by mip6lab.mobility when it is imported;
-roles missing here (and every role when a scenario has ``mobility=False``) get plain IPv6 nodes."""
 
 
 class Lab:
@@ -116,8 +96,10 @@ class Lab:
                 known = ", ".join(SCENARIOS)
                 raise LabError(f"unknown scenario {scenario!r} (known: {known})")
             scenario = SCENARIOS[scenario]
-        if esp not in ("off", "null", "aes"):
-            raise LabError(f"esp must be 'off', 'null' or 'aes', not {esp!r}")
+        try:
+            esp_mode = parse_esp_mode(esp)  # the one place the ESP mode is parsed; roles get the Enum
+        except ValueError as e:
+            raise LabError(str(e)) from None
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise LabError(f"seed must be an integer, not {seed!r}")
         self.seams = SeamPlan.from_replace(replace)
@@ -131,7 +113,7 @@ class Lab:
         self.seed = seed
         self.mld = bool(mld)  # None: off until mip6lab.live attaches a link (see set_mld)
         self.live: Any = None  # the mip6lab.live.LiveLink driving this lab, while one is attached
-        self.esp = esp
+        self.esp = esp_mode
         self.topology = topology if topology is not None else scenario.topology()
         self.trace = Trace(enabled=trace)
         self.world = World(seed=seed, trace=self.trace)
@@ -152,7 +134,7 @@ class Lab:
         self.seams.check_nodes(list(t.nodes))
         for n_index, spec in enumerate(t.nodes.values()):
             factory = ROLE_FACTORIES.get(spec.role) if self.scenario.mobility else None
-            node = (factory or _plain_node)(self, spec)
+            node = (factory or plain_node)(self, spec)
             for if_index, ifs in enumerate(t.interfaces_of(spec.name)):
                 node.add_interface(ifs.ifname, mac_for(n_index, if_index))
                 if ifs.iid is not None:
@@ -170,9 +152,9 @@ class Lab:
                 if algorithm is not None:
                     setattr(node, attr, algorithm)
             node.mld = self.mld
-            configure = getattr(node, "lab_configure", None)
-            if configure is not None:  # a role's own set-up (home agent RA flags, mobile node's home, ...)
-                configure(self, spec)
+            configure = ROLE_CONFIGURE.get(spec.role) if factory is not None else None
+            if configure is not None:  # a role's own set-up (home agent's home links and SAs, mobile node's home)
+                configure(self, spec, node)
             self.nodes[spec.name] = node
             self.world.add_node(node)
         for ifs in t.interfaces:
@@ -592,7 +574,3 @@ class Lab:
         if hooks is not None and hasattr(hooks, "snapshot"):
             snap["mobility"] = hooks.snapshot()
         return snap
-
-
-# Scenarios with Mobile IPv6 get the role classes; importing registers them in ROLE_FACTORIES.
-from mip6lab.mobility import roles as _roles  # noqa: E402,F401

@@ -15,6 +15,17 @@ from typing import Any
 
 import networkx as nx
 
+FAST_RA = {"min_interval": 1.0, "max_interval": 3.0, "min_delay_between_ras": 0.03}
+"""RA timing on links a mobile node visits. RFC 6275 §7.5 allows down to 0.03-0.07 s; 1-3 s keeps
+captures readable while movement detection still works within seconds (RS on attach is immediate)."""
+
+
+def mac_for(node_index: int, if_index: int) -> str:
+    """The MAC address the Lab gives interface ``if_index`` of the ``node_index``-th node of the topology
+    (locally administered, readable in EUI-64 interface IDs: node 3, interface 1 -> ...:ff:fe00:301)."""
+    return f"02:00:00:00:{node_index + 1:02x}:{if_index + 1:02x}"
+
+
 ROLES = ("host", "router", "mobile-node", "home-agent", "correspondent")
 
 

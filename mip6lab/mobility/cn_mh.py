@@ -142,6 +142,9 @@ class BindingErrorSender:
     """Sends Binding Error messages (§6.1.9, §9.3.1), rate limited in aggregate: a limit per destination
     would let spoofed sources get one Binding Error each (a 1:1 reflector)."""
 
+    NEEDS = ("has_address", "now", "send_packet", "source_address_for", "trace_event")
+    """What this unit uses of its node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
+
     def __init__(self, node: IPv6Node, rate: int = MAX_UPDATE_RATE, window: float = 1.0) -> None:
         self.node = node
         self.limiter = RateLimiter(rate, window)

@@ -48,6 +48,9 @@ __all__ = ["CorrespondentRegistration"]
 class CorrespondentRegistration:
     """Processes Binding Updates with H=0 (and answers H=1 ones with 131/139) at a correspondent."""
 
+    NEEDS = ("now", "send_packet", "trace_event")
+    """What this unit uses of its node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
+
     def __init__(
         self,
         node: IPv6Node,

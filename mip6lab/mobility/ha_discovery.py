@@ -42,6 +42,9 @@ __all__ = ["HomeAgentDiscovery", "MobilePrefixAgent", "UnsolicitedAdvertisement"
 class HomeAgentDiscovery:
     """The home agents list of the home link(s) and the DHAAD responder."""
 
+    NEEDS = ("_hop_limit", "now", "ra_listeners", "send_packet", "trace_event")
+    """What this unit uses of its node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
+
     def __init__(self, node: IPv6Node, hooks: Any, ha_list: Any = None) -> None:
         self.node = node
         self.hooks = hooks  # HomeAgentHooks: home_links, own_ha_entry()
@@ -106,6 +109,9 @@ class UnsolicitedAdvertisement:
 
 class MobilePrefixAgent:
     """Answers Mobile Prefix Solicitations and sends unsolicited Advertisements on a prefix change."""
+
+    NEEDS = ("cancel_timer", "now", "register_timer_handler", "rng", "set_timer", "trace_event")
+    """What this unit uses of its node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
 
     def __init__(self, node: IPv6Node, hooks: Any) -> None:
         self.node = node

@@ -5,9 +5,9 @@ With manual keying both ends compute the same keys from (home address, home agen
 (:func:`~mip6lab.mobility.ipsec.manual_sa_pair`), so the home agent needs only to know *which home
 addresses* it serves. Two ways, both used:
 
-* **From the lab topology** (:func:`mip6lab.mobility.roles.mobile_node_home_addresses`): a mobile
+* **From the lab topology** (:func:`mip6lab.roles.mobile_node_home_addresses`): a mobile
   node forms its home address by SLAAC, i.e. home prefix + the modified EUI-64 of its interface MAC,
-  and the Lab gives each interface a fixed MAC. So the home agent's ``lab_configure`` installs SAs for
+  and the Lab gives each interface a fixed MAC. So the home agent's configuration step installs SAs for
   every mobile-node on the home link before anything runs (Wireshark can be given the table at once).
 * **When the home prefix changes** (Figure 32): the home agent's own renumbering installs the SAs of
   each served home address's twin on the new prefix, keyed with the same home agent address.

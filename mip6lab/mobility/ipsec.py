@@ -29,6 +29,7 @@ import hashlib
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from ipaddress import IPv6Address
 from typing import Literal
 
@@ -39,9 +40,11 @@ from mip6lab.wire.mh import MH_BA, MH_BU, MH_HOT, MH_HOTI
 
 __all__ = [
     "EspError",
+    "EspMode",
     "IPsecMode",
     "ReadOnlySAD",
     "SAView",
+    "parse_esp_mode",
     "SecurityAssociation",
     "SecurityPolicy",
     "SecurityPolicyDatabase",
@@ -52,7 +55,28 @@ __all__ = [
     "wireshark_esp_sa_table",
 ]
 
-IPsecMode = Literal["off", "null", "aes"]
+
+class EspMode(StrEnum):
+    """How MN-HA signalling is protected (the Lab's ``esp=``): parsed once, where the user gives it."""
+
+    OFF = "off"  # no ESP: signalling in clear
+    NULL = "null"  # ESP NULL encryption + HMAC-SHA1-96: integrity only, readable in captures
+    AES = "aes"  # ESP AES-CBC + HMAC-SHA1-96
+
+
+IPsecMode = EspMode
+"""The name the units use for :class:`EspMode` (a plain ``"off"`` / ``"null"`` / ``"aes"`` compares equal)."""
+
+
+def parse_esp_mode(value: object) -> EspMode:
+    """``value`` as an :class:`EspMode`; ValueError naming the choices otherwise."""
+    try:
+        return EspMode(value)
+    except ValueError:
+        choices = ", ".join(repr(m.value) for m in EspMode)
+        raise ValueError(f"esp must be {choices}, not {value!r}") from None
+
+
 Direction = Literal["out", "in"]
 
 
@@ -316,10 +340,9 @@ def manual_sa_pair(
     mn_db = SecurityPolicyDatabase(name=f"MN {hoa}", iv_rng=random.Random(rng.getrandbits(64)))
     ha_iv = random.Random(rng.getrandbits(64))
     ha_db = ha_sad if ha_sad is not None else SecurityPolicyDatabase(name=f"HA {ha}", iv_rng=ha_iv)
-    if mode == "off":
+    mode = parse_esp_mode(mode)  # callers outside the Lab may still pass a plain string
+    if mode == EspMode.OFF:
         return mn_db, ha_db
-    if mode not in ("null", "aes"):
-        raise ValueError(f"unknown IPsec mode {mode!r}")
     base = default_spi_base(hoa) if spi_base is None else spi_base
     for offset, label, from_mn, tunnel, messages in _SA_PLAN:
         spi = base + offset

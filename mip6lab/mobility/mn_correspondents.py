@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from mip6lab.mobility import registration as R
@@ -67,8 +68,15 @@ if TYPE_CHECKING:
 
 __all__ = ["CorrespondentRegistrations", "CorrespondentState"]
 
-REGISTER = "register"
-DEREGISTER = "deregister"
+
+class Purpose(StrEnum):
+    """Why a correspondent registration is under way."""
+
+    REGISTER = "register"
+    DEREGISTER = "deregister"
+
+
+REGISTER, DEREGISTER = Purpose.REGISTER, Purpose.DEREGISTER
 
 
 @dataclass
@@ -76,7 +84,7 @@ class CorrespondentState:
     """What the mobile node keeps per correspondent beyond the BUL entry's §11.1 fields."""
 
     address: Addr
-    purpose: str | None = None  # REGISTER / DEREGISTER while a registration is under way
+    purpose: Purpose | None = None  # while a registration is under way
     reason: str = ""
     seq: int = 0  # last Sequence Number sent to this correspondent
     waiting_home_registration: bool = False  # HoTI held back until the home BA
@@ -93,6 +101,30 @@ class CorrespondentState:
 
 class CorrespondentRegistrations:
     """All correspondent registrations of one mobile node."""
+
+    NEEDS = (
+        "addresses",
+        "bul",
+        "cancel_timer",
+        "care_of_address",
+        "config",
+        "greater",
+        "home_address",
+        "home_agent_address",
+        "home_registration",
+        "hop_limit",
+        "location",
+        "now",
+        "process_ba",
+        "register_timer_handler",
+        "rng",
+        "rr_keys",
+        "send_packet",
+        "set_timer",
+        "timer_pending",
+        "trace_event",
+    )
+    """What this unit uses of its mobile node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
 
     def __init__(self, mn: MobileNode) -> None:
         self.mn = mn

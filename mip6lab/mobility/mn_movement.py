@@ -13,8 +13,8 @@ The node notices it may have moved from three hints, strongest first:
 
 Then: an advertised prefix equal to the home prefix means *home*; any other means *foreign*, and the
 care-of address is the SLAAC address the node formed from it, usable once Duplicate Address Detection
-passes. The detector only decides; :class:`~mip6lab.mobility.mobile_node.MobileNode` acts
-(``attached_home``, ``attached_foreign``, ``care_of_address_ready``).
+passes. The detector only decides, through a :class:`~mip6lab.mobility.mobile_node.MovementPort`
+(``attached_home``, ``attached_foreign``); the mobile node acts.
 """
 
 from __future__ import annotations
@@ -24,12 +24,11 @@ from dataclasses import dataclass, field
 from ipaddress import IPv6Network
 from typing import TYPE_CHECKING
 
-from mip6lab.ipv6.addresses import address_from_prefix, interface_id_from_mac
 from mip6lab.wire import icmp as I
 from mip6lab.wire.ip import Addr
 
 if TYPE_CHECKING:
-    from mip6lab.mobility.mobile_node import MobileNode
+    from mip6lab.mobility.mobile_node import MovementPort
 
 __all__ = ["MISSED_RA_INTERVALS", "LinkView", "MovementDetector"]
 
@@ -52,8 +51,8 @@ class LinkView:
 class MovementDetector:
     """Per-interface link view; decides home / foreign / moved."""
 
-    def __init__(self, mn: MobileNode) -> None:
-        self.mn = mn
+    def __init__(self, mn: MovementPort) -> None:
+        self.mn = mn  # a narrow port (now, trace, timers, home prefix, location; the decisions), not the node
         self.views: dict[str, LinkView] = {}
         mn.register_timer_handler("mn-ra-miss", self._missed_timer)
 
@@ -176,8 +175,3 @@ class MovementDetector:
             hint="missed RAs",
         )
         self.mn.start_router_solicitation(ifname)
-
-    # ------------------------------------------------------------------ care-of address
-    def expected_careof_address(self, ifname: str, prefix: IPv6Network) -> Addr:
-        """The SLAAC address formed from ``prefix`` (what the plain node's SLAAC creates)."""
-        return address_from_prefix(prefix, interface_id_from_mac(self.mn.interfaces[ifname].mac))

@@ -39,7 +39,7 @@ from __future__ import annotations
 from ipaddress import IPv6Address
 from typing import TYPE_CHECKING
 
-from mip6lab.scenarios import Scenario, register
+from mip6lab.scenarios.base import Scenario, register
 from mip6lab.wire.codec import encode_ipv6
 from mip6lab.wire.icmp import (
     DU_ADDRESS_UNREACHABLE,
