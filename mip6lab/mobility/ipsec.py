@@ -73,8 +73,8 @@ def parse_esp_mode(value: object) -> EspMode:
     try:
         return EspMode(value)
     except ValueError:
-        choices = ", ".join(repr(m.value) for m in EspMode)
-        raise ValueError(f"esp must be {choices}, not {value!r}") from None
+        *first, last = [repr(m.value) for m in EspMode]
+        raise ValueError(f"esp must be {', '.join(first)} or {last}, not {value!r}") from None
 
 
 Direction = Literal["out", "in"]

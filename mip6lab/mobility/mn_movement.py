@@ -158,7 +158,7 @@ class MovementDetector:
         if self.mn.location == "foreign" and home in nets:
             # Away from home the home prefix is never on-link (§11.5.4 needs a confirmed return): the
             # route the RA installed would send home registrations to address resolution on this link.
-            self.mn.routes.remove_where(lambda r: r.prefix == home and r.ifname == ifname and r.next_hop is None)
+            self.mn.drop_onlink_route(ifname, home)
         return True
 
     def _missed_timer(self, key: Hashable) -> None:

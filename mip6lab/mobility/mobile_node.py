@@ -146,6 +146,9 @@ class MovementPort:
     def start_router_solicitation(self, ifname: str) -> None:
         self._mn.start_router_solicitation(ifname)
 
+    def drop_onlink_route(self, ifname: str, prefix: IPv6Network) -> None:
+        self._mn.routes.remove_where(lambda r: r.prefix == prefix and r.ifname == ifname and r.next_hop is None)
+
 
 class MobileNode(IPv6Node):
     """An IPv6 host that keeps its home address wherever it attaches."""
