@@ -67,7 +67,15 @@ class HomeTunnel:
         if packet.hlim <= 1:
             node.icmp_error(packet, I.TIME_EXCEEDED, I.TE_HOP_LIMIT)
             return True
-        inner = replace(packet, hlim=packet.hlim - 1)
+        self.encapsulate(binding, replace(packet, hlim=packet.hlim - 1), f"intercepted {packet.src} -> {dst}")
+        return True
+
+    def encapsulate(self, binding: Any, inner: IPv6, what: str) -> bool:
+        """Send ``inner`` (for ``binding``'s home address) through the tunnel to the care-of address:
+        outer header from the home agent's address, tunnel-mode ESP when the SPD has a policy for it.
+        Intercepted packets come here, and so do the home agent's own Mobility Header messages other
+        than a BA, which RFC 6275 §6.1 forbids to send with a Type 2 Routing header (a BRR)."""
+        node = self.node
         ha = self.hooks.ha_address_for(binding.home_address)
         proto, mtype = inner_selector(inner)
         esp = self.hooks.ipsec.protect_tunnel(inner, proto, mtype) if self.hooks.ipsec.enabled else None
@@ -76,13 +84,11 @@ class HomeTunnel:
         binding.note_use(node.now)
         node.trace_event(
             "ha",
-            f"intercepted {packet.src} -> {dst}: tunnelled {ha} -> {binding.care_of_address}"
-            + (" (ESP tunnel mode)" if esp is not None else ""),
+            f"{what}: tunnelled {ha} -> {binding.care_of_address}" + (" (ESP tunnel mode)" if esp is not None else ""),
             home_address=binding.home_address,
             careof_address=binding.care_of_address,
         )
-        node.send_packet(outer)
-        return True
+        return node.send_packet(outer)
 
     def decapsulate(self, d: Delivery, inner: IPv6, via_spi: int | None = None) -> bool:
         """An IPv6-in-IPv6 packet (or a tunnel-mode ESP one, opened) arrived for us: check and forward."""

@@ -319,15 +319,26 @@ class HomeAgentHooks(CorrespondentHooks):
         super().on_binding_removed(e, why)
 
     def send_binding_refresh_request(self, e: BindingCacheEntry) -> bool:
+        """A BRR for a home registration goes to the home address through the tunnel, not with a Type 2
+        Routing header. RFC 6275 §6.1: "Mobility Header messages MUST NOT be sent with a type 2 routing
+        header, except as described in Section 9.5.4 for Binding Acknowledgement", and Binding Cache
+        information "MUST NOT be used in sending Mobility Header messages". A packet to the home address
+        reaches the home agent itself, which intercepts packets for a registered home address and
+        tunnels them to the care-of address (§10.4.1-§10.4.2), so that is the path it takes here;
+        tunnel-mode ESP if the SPD has a policy for it (RFC 6275 §5.1 and RFC 4877 list none for BRR).
+        (The white paper's Figure 21 draws it with a Type 2 Routing header; mip6lab follows the RFC.)"""
         if not e.home_registration:
             return super().send_binding_refresh_request(e)
         src = self.ha_address_for(e.home_address)
-        return self.send_to_mobile_node(src, e.home_address, e.care_of_address, BindingRefreshRequest(), e.home_address)
+        inner = IPv6(src, e.home_address, MobilityHeader(BindingRefreshRequest()), hlim=self.node._hop_limit())
+        return self.tunnel.encapsulate(
+            e, inner, f"BRR to {e.home_address}: no Type 2 Routing header for a Mobility Header other than a BA (§6.1)"
+        )
 
     def send_to_mobile_node(
         self, src: Addr, hoa: Addr, dst: Addr, message: MobilityMessage | I.ICMPv6Message, rh_home: Addr | None
     ) -> bool:
-        """A signalling packet to a mobile node (BA, BRR, MPA): to ``dst`` with a Type 2 Routing
+        """A signalling packet to a mobile node (BA, MPA): to ``dst`` with a Type 2 Routing
         header carrying ``rh_home`` (unless it is the destination), ESP per the SPD."""
         payload: Any = message if isinstance(message, I.MobilePrefixAdvertisement) else MobilityHeader(message)
         proto, mtype = inner_selector(IPv6(src, hoa, payload))
