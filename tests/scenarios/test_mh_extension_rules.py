@@ -74,3 +74,41 @@ def test_no_type2_routing_header_but_on_a_ba_no_home_address_option_but_on_a_bu(
             if has_hao(p) and not isinstance(m, BindingUpdate):
                 wrong.append(f"{r.time:.3f} {r.link} {r.sender}: {type(m).__name__} with a Home Address option")
     assert wrong == [], "RFC 6275 §6.1:\n" + "\n".join(wrong[:10])
+
+
+def test_home_agent_brr_travels_the_tunnel_and_the_mobile_node_answers() -> None:
+    """No scenario lets a home registration near expiry (the mobile node refreshes first): here the home
+    agent asks 30 s before expiry and the mobile node would refresh only at 95 % of the lifetime."""
+    from mip6lab.topology import figure1
+
+    t = figure1()
+    t.nodes["ha"].options.update(brr_before_expiry=30.0, refresh_advice_fraction=None)
+    t.nodes["mn"].options.update(home_lifetime=60.0, refresh_fraction=0.95)
+    lab = Lab("first-foreign-link", topology=t)
+    lab.world.strict = True
+    lab.run(45.0)
+    ha, hoa = lab.address_of("ha"), lab.address_of("mn")
+    coa = lab.state("mn")["mobility"]["care_of_address"]
+    brrs = [
+        (r, p, mh)
+        for r in lab.capture.filter(link="foreign1")
+        if r.decoded is not None and isinstance(r.decoded.payload, IPv6)
+        for p, mh in mobility_headers(r.decoded.payload)
+        if type(mh.message).__name__ == "BindingRefreshRequest"
+    ]
+    assert len(brrs) == 1
+    r, inner, _ = brrs[0]
+    outer = r.decoded.payload
+    assert (str(outer.src), str(outer.dst), outer.ext) == (str(ha), str(coa), ())
+    assert (str(inner.src), str(inner.dst), inner.ext) == (str(ha), str(hoa), ())
+    home_bus = [
+        rec.time
+        for rec in lab.capture.filter(link="foreign1")
+        if rec.sender == "mn"
+        and rec.time >= r.time
+        and rec.decoded is not None
+        and isinstance(rec.decoded.payload, IPv6)
+        for _, mh in mobility_headers(rec.decoded.payload)
+        if isinstance(mh.message, BindingUpdate) and mh.message.H
+    ]
+    assert home_bus and home_bus[0] - r.time < 0.01  # the mobile node refreshes at once (§11.7.4)
