@@ -29,6 +29,7 @@ from mip6lab.wire.mh import MobilityHeader
 
 if TYPE_CHECKING:
     from mip6lab.ipv6.node import IPv6Node
+    from mip6lab.mobility.ports import UnitPort
 
 __all__ = ["HomeTunnel", "inner_selector"]
 
@@ -49,9 +50,13 @@ def inner_selector(packet: IPv6) -> tuple[int, int | None]:
 class HomeTunnel:
     """Encapsulation to, and decapsulation from, the care-of addresses of home registrations."""
 
-    def __init__(self, node: IPv6Node, hooks: Any) -> None:
+    NEEDS = ("_hop_limit", "icmp_error", "now", "send_packet", "trace_event")
+    """What this unit uses of its node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`). A
+    decapsulated packet goes back into the node's receiving algorithm through ``hooks.reenter``."""
+
+    def __init__(self, node: IPv6Node | UnitPort, hooks: Any) -> None:
         self.node = node
-        self.hooks = hooks  # HomeAgentHooks: cache, ipsec, binding_for_intercept(), ha_address_for()
+        self.hooks = hooks  # HomeAgentHooks: cache, ipsec, binding_for_intercept(), ha_address_for(), reenter()
         self.tunnelled = 0
         self.decapsulated = 0
 
@@ -109,5 +114,5 @@ class HomeTunnel:
             f"reverse tunnel from {outer.src}: inner {inner.src} -> {inner.dst} forwarded",
             home_address=inner.src,
         )
-        node.receive_algorithm(node, inner, d.ifname, link_multicast=False, depth=1)
+        self.hooks.reenter(inner, d.ifname)
         return True

@@ -9,8 +9,9 @@ unit (a workbook chapter each)        what it does
 :mod:`.ha_registration`               home registration / de-registration, DAD before the first
                                       BA, every BA status, Binding Refresh Advice
 :mod:`.ha_proxy`                      proxy ND for registered home addresses (two variants)
-:mod:`.ha_tunnel`                     interception + IPv6-in-IPv6 tunnel to the care-of address,
-                                      reverse tunnel with the care-of address check
+:mod:`.ha_tunnel`                     interception + IPv6-in-IPv6 tunnel to the care-of address
+                                      (also the home agent's own BRR, §6.1), reverse tunnel with
+                                      the care-of address check
 :mod:`.ha_discovery`                  home agents list from RAs (H flag), DHAAD, Mobile Prefix
                                       Discovery and unsolicited advertisements
 :mod:`.ha_ipsec`                      the SAD/SPD for the mobile nodes it serves (manual keying)
@@ -128,9 +129,9 @@ class HomeAgentHooks(CorrespondentHooks):
         self.ha_lifetime = ha_lifetime
         self.ipsec = HomeAgentIPsec(esp, random.Random(node.rng.getrandbits(64)), name=f"HA {node.name}")
         self.proxy = ProxyND(unit_port(node, ProxyND), proxy_nd)  # units see their NEEDS only (mobility/ports.py)
-        self.tunnel = HomeTunnel(node, self)
+        self.tunnel = HomeTunnel(unit_port(node, HomeTunnel), self)
         self.registrar = HomeRegistrar(
-            node,
+            unit_port(node, HomeRegistrar),
             self,
             is_home_agent=is_home_agent,
             max_lifetime=max_lifetime,
@@ -363,6 +364,12 @@ class HomeAgentHooks(CorrespondentHooks):
         return self.tunnel.intercept(packet, ifname)
 
     # ================================================================ deliveries
+    def reenter(self, inner: IPv6, ifname: str) -> None:
+        """A reverse-tunnelled packet, decapsulated, goes through this node's receiving algorithm again
+        (normally forwarded to the correspondent): the tunnel's one way back into the node."""
+        node = self.node
+        node.receive_algorithm(node, inner, ifname, link_multicast=False, depth=1)
+
     def _tunnel_delivery(self, d: Delivery) -> None:
         assert isinstance(d.payload, IPv6)
         self.tunnel.decapsulate(d, d.payload)
