@@ -114,7 +114,7 @@ class BindingMaintenance:
             self.brrs_sent.append((now, e.home_address))
             node.trace_event(
                 "binding",
-                f"Binding Refresh Request to {e.home_address} via {e.care_of_address} ({e.remaining(now):.0f} s left)",
+                f"Binding Refresh Request to {e.home_address} ({e.remaining(now):.0f} s left)",
                 home_address=e.home_address,
             )
             self.send_brr(e)

@@ -280,12 +280,26 @@ class CorrespondentHooks:
 
     # ================================================================ maintenance callbacks
     def send_binding_refresh_request(self, e: BindingCacheEntry) -> bool:
-        """§9.5.5: BRR to the care-of address with a Type 2 Routing header (white paper Figure 23)."""
+        """§9.5.5: a BRR to the mobile node's home address, *without* a Type 2 Routing header.
+
+        RFC 6275 §6.1: "Mobility Header messages MUST NOT be sent with a type 2 routing header, except
+        as described in Section 9.5.4 for Binding Acknowledgement", and the Binding Cache "MUST NOT be
+        used in sending Mobility Header messages". So the BRR goes where any packet to the home address
+        goes without route optimization: to the home link, where the home agent intercepts it and
+        tunnels it to the care-of address. (The white paper's Figure 23 draws a BRR with a Type 2
+        Routing header; mip6lab follows the RFC.) The sending algorithm's step 3 skips the binding for
+        a Mobility Header, so it does not add one either."""
         node = self.node
         src = self.registration.local_address.get(e.home_address) or node.source_address_for(e.home_address)
         if src is None:
             return False
-        return node.send_packet(mh_packet(src, e.care_of_address, BindingRefreshRequest(), home_address=e.home_address))
+        node.trace_event(
+            "binding",
+            f"BRR to {e.home_address} without a Type 2 Routing header: a Mobility Header other than a BA "
+            "bypasses the binding (RFC 6275 §6.1); the home agent tunnels it",
+            home_address=e.home_address,
+        )
+        return node.send_packet(mh_packet(src, e.home_address, BindingRefreshRequest()))
 
     def on_binding_removed(self, e: BindingCacheEntry, why: str) -> None:
         self.registration.local_address.pop(e.home_address, None)

@@ -69,6 +69,7 @@ from mip6lab.wire.mh import (
 if TYPE_CHECKING:
     from mip6lab.ipv6.node import IPv6Node
     from mip6lab.ipv6.upper import Delivery
+    from mip6lab.mobility.ports import UnitPort
 
 __all__ = ["HomeRegistrar", "PendingRegistration"]
 
@@ -93,9 +94,12 @@ class PendingRegistration:
 class HomeRegistrar:
     """Home registrations and de-registrations for one home agent."""
 
+    NEEDS = ("dad", "interfaces", "last_frame_source", "now", "start_dad", "trace_event")
+    """What this unit uses of its node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
+
     def __init__(
         self,
-        node: IPv6Node,
+        node: IPv6Node | UnitPort,
         hooks: Any,
         *,
         is_home_agent: bool = True,
@@ -388,7 +392,7 @@ class HomeRegistrar:
         its MAC from the frame, so the BA - accept or reject - needs no Neighbor Solicitation for an
         address the mobile node is not defending yet."""
         node = self.node
-        mac = getattr(node, "last_frame_source", {}).get(d.ifname)
+        mac = node.last_frame_source.get(d.ifname)
         if src == hoa and d.ifname == self.hooks.home_ifname_for(hoa) and mac:
             node.interfaces[d.ifname].neighbors.learned(hoa, mac, node.now)
 

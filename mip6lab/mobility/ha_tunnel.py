@@ -29,6 +29,7 @@ from mip6lab.wire.mh import MobilityHeader
 
 if TYPE_CHECKING:
     from mip6lab.ipv6.node import IPv6Node
+    from mip6lab.mobility.ports import UnitPort
 
 __all__ = ["HomeTunnel", "inner_selector"]
 
@@ -49,9 +50,13 @@ def inner_selector(packet: IPv6) -> tuple[int, int | None]:
 class HomeTunnel:
     """Encapsulation to, and decapsulation from, the care-of addresses of home registrations."""
 
-    def __init__(self, node: IPv6Node, hooks: Any) -> None:
+    NEEDS = ("_hop_limit", "icmp_error", "now", "send_packet", "trace_event")
+    """What this unit uses of its node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`). A
+    decapsulated packet goes back into the node's receiving algorithm through ``hooks.reenter``."""
+
+    def __init__(self, node: IPv6Node | UnitPort, hooks: Any) -> None:
         self.node = node
-        self.hooks = hooks  # HomeAgentHooks: cache, ipsec, binding_for_intercept(), ha_address_for()
+        self.hooks = hooks  # HomeAgentHooks: cache, ipsec, binding_for_intercept(), ha_address_for(), reenter()
         self.tunnelled = 0
         self.decapsulated = 0
 
@@ -67,7 +72,15 @@ class HomeTunnel:
         if packet.hlim <= 1:
             node.icmp_error(packet, I.TIME_EXCEEDED, I.TE_HOP_LIMIT)
             return True
-        inner = replace(packet, hlim=packet.hlim - 1)
+        self.encapsulate(binding, replace(packet, hlim=packet.hlim - 1), f"intercepted {packet.src} -> {dst}")
+        return True
+
+    def encapsulate(self, binding: Any, inner: IPv6, what: str) -> bool:
+        """Send ``inner`` (for ``binding``'s home address) through the tunnel to the care-of address:
+        outer header from the home agent's address, tunnel-mode ESP when the SPD has a policy for it.
+        Intercepted packets come here, and so do the home agent's own Mobility Header messages other
+        than a BA, which RFC 6275 §6.1 forbids to send with a Type 2 Routing header (a BRR)."""
+        node = self.node
         ha = self.hooks.ha_address_for(binding.home_address)
         proto, mtype = inner_selector(inner)
         esp = self.hooks.ipsec.protect_tunnel(inner, proto, mtype) if self.hooks.ipsec.enabled else None
@@ -76,13 +89,11 @@ class HomeTunnel:
         binding.note_use(node.now)
         node.trace_event(
             "ha",
-            f"intercepted {packet.src} -> {dst}: tunnelled {ha} -> {binding.care_of_address}"
-            + (" (ESP tunnel mode)" if esp is not None else ""),
+            f"{what}: tunnelled {ha} -> {binding.care_of_address}" + (" (ESP tunnel mode)" if esp is not None else ""),
             home_address=binding.home_address,
             careof_address=binding.care_of_address,
         )
-        node.send_packet(outer)
-        return True
+        return node.send_packet(outer)
 
     def decapsulate(self, d: Delivery, inner: IPv6, via_spi: int | None = None) -> bool:
         """An IPv6-in-IPv6 packet (or a tunnel-mode ESP one, opened) arrived for us: check and forward."""
@@ -103,5 +114,5 @@ class HomeTunnel:
             f"reverse tunnel from {outer.src}: inner {inner.src} -> {inner.dst} forwarded",
             home_address=inner.src,
         )
-        node.receive_algorithm(node, inner, d.ifname, link_multicast=False, depth=1)
+        self.hooks.reenter(inner, d.ifname)
         return True

@@ -9,8 +9,9 @@ unit (a workbook chapter each)        what it does
 :mod:`.ha_registration`               home registration / de-registration, DAD before the first
                                       BA, every BA status, Binding Refresh Advice
 :mod:`.ha_proxy`                      proxy ND for registered home addresses (two variants)
-:mod:`.ha_tunnel`                     interception + IPv6-in-IPv6 tunnel to the care-of address,
-                                      reverse tunnel with the care-of address check
+:mod:`.ha_tunnel`                     interception + IPv6-in-IPv6 tunnel to the care-of address
+                                      (also the home agent's own BRR, §6.1), reverse tunnel with
+                                      the care-of address check
 :mod:`.ha_discovery`                  home agents list from RAs (H flag), DHAAD, Mobile Prefix
                                       Discovery and unsolicited advertisements
 :mod:`.ha_ipsec`                      the SAD/SPD for the mobile nodes it serves (manual keying)
@@ -128,9 +129,9 @@ class HomeAgentHooks(CorrespondentHooks):
         self.ha_lifetime = ha_lifetime
         self.ipsec = HomeAgentIPsec(esp, random.Random(node.rng.getrandbits(64)), name=f"HA {node.name}")
         self.proxy = ProxyND(unit_port(node, ProxyND), proxy_nd)  # units see their NEEDS only (mobility/ports.py)
-        self.tunnel = HomeTunnel(node, self)
+        self.tunnel = HomeTunnel(unit_port(node, HomeTunnel), self)
         self.registrar = HomeRegistrar(
-            node,
+            unit_port(node, HomeRegistrar),
             self,
             is_home_agent=is_home_agent,
             max_lifetime=max_lifetime,
@@ -319,15 +320,26 @@ class HomeAgentHooks(CorrespondentHooks):
         super().on_binding_removed(e, why)
 
     def send_binding_refresh_request(self, e: BindingCacheEntry) -> bool:
+        """A BRR for a home registration goes to the home address through the tunnel, not with a Type 2
+        Routing header. RFC 6275 §6.1: "Mobility Header messages MUST NOT be sent with a type 2 routing
+        header, except as described in Section 9.5.4 for Binding Acknowledgement", and Binding Cache
+        information "MUST NOT be used in sending Mobility Header messages". A packet to the home address
+        reaches the home agent itself, which intercepts packets for a registered home address and
+        tunnels them to the care-of address (§10.4.1-§10.4.2), so that is the path it takes here;
+        tunnel-mode ESP if the SPD has a policy for it (RFC 6275 §5.1 and RFC 4877 list none for BRR).
+        (The white paper's Figure 21 draws it with a Type 2 Routing header; mip6lab follows the RFC.)"""
         if not e.home_registration:
             return super().send_binding_refresh_request(e)
         src = self.ha_address_for(e.home_address)
-        return self.send_to_mobile_node(src, e.home_address, e.care_of_address, BindingRefreshRequest(), e.home_address)
+        inner = IPv6(src, e.home_address, MobilityHeader(BindingRefreshRequest()), hlim=self.node._hop_limit())
+        return self.tunnel.encapsulate(
+            e, inner, f"BRR to {e.home_address}: no Type 2 Routing header for a Mobility Header other than a BA (§6.1)"
+        )
 
     def send_to_mobile_node(
         self, src: Addr, hoa: Addr, dst: Addr, message: MobilityMessage | I.ICMPv6Message, rh_home: Addr | None
     ) -> bool:
-        """A signalling packet to a mobile node (BA, BRR, MPA): to ``dst`` with a Type 2 Routing
+        """A signalling packet to a mobile node (BA, MPA): to ``dst`` with a Type 2 Routing
         header carrying ``rh_home`` (unless it is the destination), ESP per the SPD."""
         payload: Any = message if isinstance(message, I.MobilePrefixAdvertisement) else MobilityHeader(message)
         proto, mtype = inner_selector(IPv6(src, hoa, payload))
@@ -352,6 +364,12 @@ class HomeAgentHooks(CorrespondentHooks):
         return self.tunnel.intercept(packet, ifname)
 
     # ================================================================ deliveries
+    def reenter(self, inner: IPv6, ifname: str) -> None:
+        """A reverse-tunnelled packet, decapsulated, goes through this node's receiving algorithm again
+        (normally forwarded to the correspondent): the tunnel's one way back into the node."""
+        node = self.node
+        node.receive_algorithm(node, inner, ifname, link_multicast=False, depth=1)
+
     def _tunnel_delivery(self, d: Delivery) -> None:
         assert isinstance(d.payload, IPv6)
         self.tunnel.decapsulate(d, d.payload)

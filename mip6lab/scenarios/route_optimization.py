@@ -27,7 +27,10 @@ home at :data:`MOVE_AT` and its home registration done a second or two later. Th
                           old care-of address (NUD), sends ICMPv6 address unreachable; the correspondent
                           drops its binding and sends to the home address (tunnel) until BUs get through
 ``lost-binding-update-expiry`` recovery 3: every BU is lost and the session is idle; the binding simply
-                          expires (short lifetime); traffic afterwards goes via the home agent
+                          expires (short lifetime); traffic afterwards goes via the home agent. The
+                          correspondent's BRR (to the home address, RFC 6275 §6.1) reaches the mobile
+                          node through the tunnel; the BU it answers with is lost too, and restarts the
+                          retransmission back-off, so the BU that gets through comes at ~99 s
 ``both-away``             the correspondent is itself a mobile node away from home (its own home agent
                           and home link): after registrations both ways, data carries a Type 2 Routing
                           header *before* the Destination Options header with the Home Address option
@@ -303,7 +306,7 @@ register(
         "every BU to the correspondent lost on an idle session: recovery 3, the binding expires; "
         "traffic afterwards goes through the home agent until a BU gets through",
         _lost_bu_expiry,
-        duration=90.0,
+        duration=110.0,
         figures=(33, 14, 15),
         topology=_short_lifetime_topology,
     )

@@ -269,8 +269,13 @@ def test_binding_refresh_request_and_expiry() -> None:
     e = b.hooks.cache.lookup(HOA)
     b.mark()
     b.run_until(e.expiry - 10 + 0.01)
-    (brr,) = b.mh_sent(M.BindingRefreshRequest)
-    assert (brr.src, brr.dst, brr.ext) == (HA, COA, (RoutingType2(HOA),))
+    assert b.mh_sent(M.BindingRefreshRequest) == []  # never with a Type 2 Routing header (RFC 6275 §6.1)
+    (outer,) = [p for p in b.sent() if isinstance(p.payload, IPv6)]
+    brr = outer.payload
+    # through the tunnel, as any packet to the home address: outer HA -> CoA, inner HA -> HoA
+    assert (outer.src, outer.dst, outer.ext) == (HA, COA, ())
+    assert (brr.src, brr.dst, brr.ext) == (HA, HOA, ())
+    assert isinstance(brr.payload, M.MobilityHeader) and isinstance(brr.payload.message, M.BindingRefreshRequest)
     b.run_until(e.expiry + 0.01)
     assert len(b.hooks.cache) == 0 and not b.node.proxies
 

@@ -268,6 +268,8 @@ def test_each_correspondent_and_home_agent_unit_declares_what_it_uses_and_sees_o
     from mip6lab.mobility.cn_rr import ReturnRoutabilityResponder
     from mip6lab.mobility.ha_discovery import HomeAgentDiscovery, MobilePrefixAgent
     from mip6lab.mobility.ha_proxy import ProxyND
+    from mip6lab.mobility.ha_registration import HomeRegistrar
+    from mip6lab.mobility.ha_tunnel import HomeTunnel
     from mip6lab.mobility.ports import UnitPort
 
     units = [
@@ -278,11 +280,16 @@ def test_each_correspondent_and_home_agent_unit_declares_what_it_uses_and_sees_o
         ("ha_proxy.py", ProxyND),
         ("ha_discovery.py", HomeAgentDiscovery),
         ("ha_discovery.py", MobilePrefixAgent),
+        ("ha_registration.py", HomeRegistrar),
+        ("ha_tunnel.py", HomeTunnel),
     ]
     for file, cls in units:
         assert set(cls.NEEDS) == _node_names_used(MOBILITY / file, cls.__name__, "node"), cls.__name__
     ha = Lab("first-foreign-link").node("ha").hooks  # type: ignore[attr-defined]
-    assert all(isinstance(u.node, UnitPort) for u in (ha.proxy, ha.discovery, ha.prefixes, ha.registration))
+    units_seen = (ha.proxy, ha.discovery, ha.prefixes, ha.registration, ha.registrar, ha.tunnel)
+    assert all(isinstance(u.node, UnitPort) for u in units_seen)
+    with pytest.raises(AttributeError, match="HomeTunnel does not declare 'receive_algorithm'"):
+        ha.tunnel.node.receive_algorithm  # noqa: B018  (it re-enters the node through hooks.reenter)
     hooks = Lab("route-optimized-data").node("cn").mobility
     for unit in (hooks.rr, hooks.registration, hooks.maintenance, hooks.binding_errors):  # type: ignore[union-attr]
         assert isinstance(unit.node, UnitPort)

@@ -236,3 +236,12 @@ def test_deregistration_answered_133_counts_as_done() -> None:
     h.ba(bu.seq, status=133)
     assert not h.mn.home_registration.registered and h.mn.home_registration.outstanding is None
     assert not [q for _, q in h.packets() if isinstance(q.payload, I.HomeAgentAddressDiscoveryRequest)]
+
+
+def test_brr_from_home_agent_through_the_tunnel_answered_with_bu() -> None:
+    """The home agent's BRR comes through its tunnel (RFC 6275 §6.1: no Type 2 Routing header)."""
+    h = away()
+    h.accept_last_home_bu()
+    h.run(h.now + 5)
+    h.deliver(IPv6(HA, COA1, IPv6(HA, HOA, MobilityHeader(BindingRefreshRequest()))))
+    assert len(h.home_bus()) == 2 and h.home_bus()[-1][0] == h.now

@@ -157,7 +157,10 @@ def test_cn_binding_maintenance_figures_22_23() -> None:
     assert seq[:4] == ["BU", "BA", "BU", "BA"] and seq[4:7] == ["BRR", "BU", "BA"], seq
     assert order(sig).count("HoTI") == 1  # RR once: keygen tokens reused within MAX_TOKEN_LIFETIME
     brr = first(sig, "BRR")
-    assert (brr.inner.src, brr.inner.dst, brr.inner.ext) == (cn, coa, (RoutingType2(hoa),))  # Figure 23
+    # RFC 6275 §6.1 (not the white paper's Figure 23): no Type 2 Routing header on a BRR; it goes to the
+    # home address and reaches the care-of address through the home agent's tunnel
+    assert (brr.inner.src, brr.inner.dst, brr.inner.ext) == (cn, hoa, ())
+    assert brr.tunnelled and (brr.outer.src, brr.outer.dst) == (ha, coa)
     bus = [p for p in sig if name(p) == "BU"]
     assert all(p.inner.home_address_option.home_address == hoa and p.inner.src == coa for p in bus)  # Figure 22
     assert len({p.msg.seq for p in bus}) == len(bus)
@@ -233,9 +236,14 @@ def test_lost_binding_update_expiry() -> None:
     bus = _second_move_bus(lab)
     assert all(p.dropped for p in bus if p.time < EXPIRY_RESUME)
     assert on_link(lab, "core-r1", "r1", ("DU",)) == []  # idle: no NUD-driven recovery here
-    # the correspondent's BRR to the old care-of address goes unanswered, then the binding expires
+    # the correspondent's BRR (to the home address, RFC 6275 §6.1) does not save the binding: it expires
     brr = first(on_link(lab, "cn-link", "cn", ("BRR",)), "BRR")
-    assert brr.inner.dst != coa
+    assert (brr.inner.dst, brr.inner.ext) == (hoa, ())
+    # the home agent tunnels it to the new care-of address; the BU answering it is lost like the others
+    (tunnelled,) = on_link(lab, "foreign2", "r2", ("BRR",))
+    assert (tunnelled.outer.src, tunnelled.outer.dst) == (ha, coa) and tunnelled.receivers == ("mn",)
+    answer = next(p for p in bus if p.time > tunnelled.time)
+    assert answer.dropped and answer.time - tunnelled.time < 0.01
     expired = [e for e in lab.trace.events_for("cn", "binding") if "expired" in e.message]
     assert len(expired) == 1 and brr.time < expired[0].time < EXPIRY_RESUME
     pings = [p for p in on_link(lab, "cn-link", "cn", ("EchoRequest",)) if p.time >= EXPIRY_RESUME]
