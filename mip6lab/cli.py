@@ -36,6 +36,16 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"seed must be an integer, not {text!r}") from None
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, no usage dump
         raise UserError(message)
@@ -58,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="ESP protection of MN-HA signalling (default null: integrity only, readable)",
     )
     r.add_argument("--all", action="store_true", help="every frame on every link, Neighbor Discovery included")
+    r.add_argument(
+        "--mobile-nodes", type=_count, default=None, help="how many mobile nodes (scenarios with that parameter: scale)"
+    )
     lv = sub.add_parser("live", help="run a scenario in real time with the Linux kernel on one of its links")
     lv.add_argument("name")
     lv.add_argument("--link", required=True, help="the Ethernet link the kernel joins (e.g. cn-link, home)")
@@ -90,9 +103,15 @@ def cmd_seams() -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from mip6lab.lab import Lab, LabError
+    from mip6lab.scenarios import SCENARIOS
 
     try:
-        lab = Lab(args.name, seed=args.seed, esp=args.esp)
+        scenario = args.name
+        if args.mobile_nodes is not None:
+            if scenario not in SCENARIOS:
+                raise LabError(f"unknown scenario {scenario!r} (known: {', '.join(SCENARIOS)})")
+            scenario = SCENARIOS[scenario].with_parameters(mobile_nodes=args.mobile_nodes)
+        lab = Lab(scenario, seed=args.seed, esp=args.esp)
         lab.run(until=args.until if args.until is not None else lab.scenario.duration)
     except LabError as e:
         raise UserError(str(e)) from None

@@ -21,7 +21,7 @@ from mip6lab.net.capture import Capture, CaptureRecord
 from mip6lab.net.world import World
 from mip6lab.scenarios import SCENARIOS, Scenario
 from mip6lab.seams.install import SeamPlan
-from mip6lab.topology import NodeSpec, Topology
+from mip6lab.topology import NodeSpec, Topology, TopologyError, mac_for
 from mip6lab.trace import Trace
 from mip6lab.transport import StreamReceiver, StreamSender, TCPLayer, UDPLayer
 from mip6lab.wire.icmp import NeighborAdvertisement
@@ -72,12 +72,6 @@ def _unsolicited_na(frame: Any) -> bool:
     return isinstance(pkt, IPv6) and pkt.dst == ALL_NODES and isinstance(pkt.payload, NeighborAdvertisement)
 
 
-def mac_for(node_index: int, if_index: int) -> str:
-    """The MAC address the Lab gives interface ``if_index`` of the ``node_index``-th node of the topology
-    (locally administered, readable in EUI-64 interface IDs: node 3, interface 1 -> ...:ff:fe00:301)."""
-    return f"02:00:00:00:{node_index + 1:02x}:{if_index + 1:02x}"
-
-
 NodeFactory = Callable[["Lab", NodeSpec], IPv6Node]
 
 
@@ -125,7 +119,10 @@ class Lab:
         self.mld = bool(mld)  # None: off until mip6lab.live attaches a link (see set_mld)
         self.live: Any = None  # the mip6lab.live.LiveLink driving this lab, while one is attached
         self.esp = esp
-        self.topology = topology if topology is not None else scenario.topology()
+        try:
+            self.topology = topology if topology is not None else scenario.topology()
+        except TopologyError as e:
+            raise LabError(str(e)) from None
         self.trace = Trace(enabled=trace)
         self.world = World(seed=seed, trace=self.trace)
         self.nodes: dict[str, IPv6Node] = {}
@@ -146,7 +143,11 @@ class Lab:
             factory = ROLE_FACTORIES.get(spec.role) if self.scenario.mobility else None
             node = (factory or _plain_node)(self, spec)
             for if_index, ifs in enumerate(t.interfaces_of(spec.name)):
-                node.add_interface(ifs.ifname, mac_for(n_index, if_index))
+                try:
+                    mac = mac_for(n_index, if_index)
+                except TopologyError as e:
+                    raise LabError(str(e)) from None
+                node.add_interface(ifs.ifname, mac)
                 if ifs.iid is not None:
                     node.add_address(ifs.ifname, t.links[ifs.link].prefix[ifs.iid], 64)
             if isinstance(node, Router):

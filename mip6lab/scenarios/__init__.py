@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from mip6lab.errors import LabError
 from mip6lab.topology import Topology, figure1
 
 if TYPE_CHECKING:
@@ -25,6 +26,17 @@ class Scenario:
     figures: tuple[int, ...] = ()  # white paper figures it reproduces
     topology: Callable[[], Topology] = field(default=figure1)
     mobility: bool = True  # False: plain IPv6 nodes only (the "without Mobile IPv6" contrast)
+    variant: Callable[..., Scenario] | None = None  # parameters -> the scenario built with them (``scale``)
+    parameters: tuple[tuple[str, Any], ...] = ()  # the parameters this one was built with
+
+    def with_parameters(self, **params: Any) -> Scenario:
+        """The same scenario built with other parameters (``SCENARIOS["scale"].with_parameters(mobile_nodes=1000)``);
+        a scenario without parameters only accepts none."""
+        if not params:
+            return self
+        if self.variant is None:
+            raise LabError(f"scenario {self.name!r} takes no parameters (got {', '.join(params)})")
+        return self.variant(**params)
 
 
 SCENARIOS: dict[str, Scenario] = {}
@@ -41,3 +53,4 @@ def register(scenario: Scenario) -> Scenario:
 from mip6lab.scenarios import basic as _basic  # noqa: E402,F401
 from mip6lab.scenarios import home_agent as _home_agent  # noqa: E402,F401
 from mip6lab.scenarios import route_optimization as _route_optimization  # noqa: E402,F401
+from mip6lab.scenarios import scale as _scale  # noqa: E402,F401
