@@ -361,8 +361,35 @@ class Lab:
         )
         if rx is None or tx is None:
             raise LabError(f"could not start {name!r}: see lab.world.errors")
+        tx.keep_history = rx.keep_history = getattr(self, "app_history", True)
         self.apps[f"{name}-tx"], self.apps[f"{name}-rx"] = tx, rx
         return tx, rx
+
+    def bound_memory(
+        self,
+        *,
+        capture: Any = "all",
+        trace_runs: int | None = None,
+        trace_events: int | None = None,
+        app_history: bool = True,
+        keep_decoded: bool = True,
+    ) -> None:
+        """Choose how much a long or large run keeps (issue 13); the defaults keep everything, as a
+        chapter expects. ``capture``: "all", "off", N (a ring of the last N frames), a ``.pcapng`` path
+        (streamed to the file as the run goes; ``capture[i]`` reads any frame back) or a dict for
+        :meth:`~mip6lab.net.capture.Capture.configure`. ``trace_runs`` / ``trace_events``: keep only the
+        last so many. ``app_history=False``: stream apps keep counters, not a line per datagram (apps
+        started later too). ``keep_decoded=False``: decoded views are made on demand, not kept."""
+        try:
+            self.capture.configure(capture)
+            self.trace.limit(runs=trace_runs, events=trace_events)
+        except (ValueError, OSError) as e:
+            raise LabError(str(e)) from None
+        self.capture.keep_decoded = bool(keep_decoded)
+        self.app_history = bool(app_history)
+        for app in self.apps.values():
+            if hasattr(app, "keep_history"):
+                app.keep_history = self.app_history
 
     # ================================================================ reading
     def messages(

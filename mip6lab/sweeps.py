@@ -4,7 +4,8 @@
 >>> table.plot("seed", "outage_s")                                              # doctest: +SKIP
 
 * ``grid`` maps a name to the values to try. A name is a :class:`~mip6lab.Lab` option (``esp``, ``trace``,
-  ``mld``), ``until`` (simulated seconds; default the scenario's duration) or a parameter of the scenario
+  ``mld``), a :meth:`~mip6lab.Lab.bound_memory` option (``capture``, ``trace_runs``, ...), ``until``
+  (simulated seconds; default the scenario's duration) or a parameter of the scenario
   (``mobile_nodes`` for ``scale``). Every combination runs once per seed.
 * ``measure(lab)`` reads a finished lab and returns a dict (one row), a list of dicts (several rows, e.g.
   one per handover) or a number (a ``value`` column). It runs in a worker process, so it must be a
@@ -33,6 +34,9 @@ __all__ = ["LAB_OPTIONS", "SweepTable", "frame_counts", "handover_latency", "run
 
 LAB_OPTIONS = ("esp", "trace", "mld")
 """Grid names that are :class:`~mip6lab.Lab` keyword arguments (the rest are scenario parameters)."""
+MEMORY_OPTIONS = ("capture", "trace_runs", "trace_events", "app_history", "keep_decoded")
+"""Grid names passed to :meth:`~mip6lab.Lab.bound_memory` (e.g. ``{"capture": ["off"]}`` for speed)."""
+_NOT_SCENARIO = (*LAB_OPTIONS, *MEMORY_OPTIONS, "until")
 
 Measure = Callable[[Any], Any]
 
@@ -113,9 +117,12 @@ def run_one(scenario: str, params: Mapping[str, Any], seed: int, measure: Measur
 
     lab_kw = {k: v for k, v in params.items() if k in LAB_OPTIONS}
     until = params.get("until")
-    scenario_kw = {k: v for k, v in params.items() if k not in LAB_OPTIONS and k != "until"}
+    memory_kw = {k: v for k, v in params.items() if k in MEMORY_OPTIONS}
+    scenario_kw = {k: v for k, v in params.items() if k not in _NOT_SCENARIO}
     start = time.perf_counter()
     lab = Lab(SCENARIOS[scenario].with_parameters(**scenario_kw), seed=seed, **lab_kw)
+    if memory_kw:
+        lab.bound_memory(**memory_kw)
     lab.run(until=until)
     base = {**params, "seed": seed}
     got = measure(lab) if measure is not None else {"frames": len(lab.capture)}
@@ -167,7 +174,7 @@ def sweep(
         raise LabError(f"measure must be a function lab -> dict, not {measure!r}")
     sc = SCENARIOS[scenario]
     for p in points:  # bad names and values fail here, in one line, before anything runs
-        sc.with_parameters(**{k: v for k, v in p.items() if k not in LAB_OPTIONS and k != "until"})
+        sc.with_parameters(**{k: v for k, v in p.items() if k not in _NOT_SCENARIO})
     jobs = [(p, s) for p in points for s in seed_list]
 
     from tqdm.auto import tqdm

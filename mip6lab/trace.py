@@ -16,6 +16,7 @@ attribute check.
 from __future__ import annotations
 
 import itertools
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,9 +66,18 @@ class Trace:
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
-        self.runs: list[AlgorithmRun] = []
-        self.events: list[TraceEvent] = []
+        self.runs: list[AlgorithmRun] | deque[AlgorithmRun] = []
+        self.events: list[TraceEvent] | deque[TraceEvent] = []
         self._ids = itertools.count(1)
+
+    def limit(self, runs: int | None = None, events: int | None = None) -> None:
+        """Keep only the last ``runs`` algorithm runs and ``events`` events (None: keep all); a long run
+        then uses bounded memory while its most recent decisions stay readable (issue 13)."""
+        for n in (runs, events):
+            if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
+                raise ValueError(f"a trace limit is a whole number >= 0 or None, not {n!r}")
+        self.runs = list(self.runs) if runs is None else deque(self.runs, maxlen=runs)
+        self.events = list(self.events) if events is None else deque(self.events, maxlen=events)
 
     def start_run(self, algorithm: str, node: str, time: float, packet: Any) -> AlgorithmRun | None:
         """Open a run record; returns None when tracing is off (callers guard with ``if run:``)."""
@@ -92,7 +102,7 @@ class Trace:
         ]
 
     def run_by_id(self, run_id: int) -> AlgorithmRun | None:
-        for r in self.runs:
+        for r in reversed(self.runs):
             if r.id == run_id:
                 return r
         return None

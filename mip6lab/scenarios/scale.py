@@ -81,6 +81,18 @@ def scale_topology(mobile_nodes: int = DEFAULT_MOBILE_NODES) -> Topology:
     return t
 
 
+def _flow(lab: Lab, name: str, i: int, start: float) -> None:
+    lab.udp_flood(
+        name,
+        f"cn{i % CORRESPONDENTS}",
+        rate=FLOW_RATE,
+        size=FLOW_SIZE,
+        duration=DURATION - start,
+        port=FLOW_PORT + i // CORRESPONDENTS,
+        name=f"flow{i}",
+    )
+
+
 def _setup(n: int) -> object:
     def setup(lab: Lab) -> None:
         for i in range(n):
@@ -93,18 +105,7 @@ def _setup(n: int) -> object:
                 move_at += MOVE_EVERY
                 k = (k + 1) % FOREIGN_LINKS
             start = first + FLOW_DELAY
-            lab.at(
-                start,
-                lambda name=name, i=i, start=start: lab.udp_flood(
-                    name,
-                    f"cn{i % CORRESPONDENTS}",
-                    rate=FLOW_RATE,
-                    size=FLOW_SIZE,
-                    duration=DURATION - start,
-                    port=FLOW_PORT + i // CORRESPONDENTS,
-                    name=f"flow{i}",
-                ),
-            )
+            lab.at(start, lambda name=name, i=i, start=start: _flow(lab, name, i, start))
 
     return setup
 
