@@ -80,8 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     lab = sub.add_parser("lab", help="open the workbook in JupyterLab")
     lab.add_argument("--no-browser", action="store_true")
     lab.add_argument("--port", type=int, default=None)
-    b = sub.add_parser("bench", help="measure simulator and codec speed against scapy")
-    b.add_argument("--seconds", type=_time, default=20.0, help="simulated seconds of steady traffic")
+    b = sub.add_parser("bench", help="measure the simulator against scapy and ns-3, bindings, scale")
+    b.add_argument("--json", default=None, metavar="FILE", help="write every figure as one JSON object")
+    b.add_argument("--quick", action="store_true", help="small sizes (seconds, for tests); figures are rough")
+    b.add_argument("--mobile-nodes", default=None, help="scale sizes to run, comma-separated (default 100,1000,10000)")
+    b.add_argument("--scale-until", type=_time, default=None, help="simulated seconds per scale run (default 15)")
     return p
 
 
@@ -161,7 +164,18 @@ def cmd_lab(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from mip6lab.bench import main as bench_main
 
-    return bench_main(seconds=args.seconds)
+    sizes = None
+    if args.mobile_nodes:
+        try:
+            sizes = tuple(_count(x) for x in args.mobile_nodes.split(","))
+        except argparse.ArgumentTypeError as e:
+            raise UserError(f"--mobile-nodes: {e}") from None
+    if args.json:
+        try:
+            open(args.json, "a").close()
+        except OSError as e:
+            raise UserError(f"cannot write {args.json}: {e.strerror or e}") from None
+    return bench_main(json_path=args.json, quick=args.quick, scale_sizes=sizes, scale_until=args.scale_until)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

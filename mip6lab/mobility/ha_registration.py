@@ -200,7 +200,7 @@ class HomeRegistrar:
             hooks.proxy.start(ifname, (link_local_for(hoa),))
         elif was_l and not bu.L:
             hooks.proxy.stop(ifname, (link_local_for(hoa),))
-        hooks.maintenance.reschedule()
+        hooks.maintenance.reschedule(hoa)
 
     def _decide(self, bu: BindingUpdate, hoa: Addr, src: Addr) -> BUDecision:
         """The RFC's checks (:func:`check_home_bu`), then local policy: 129, 130."""
@@ -366,7 +366,7 @@ class HomeRegistrar:
             careof_address=coa,
         )
         hooks.proxy.start(p.ifname, self.defended_addresses(p.home_address, p.bu.L))
-        hooks.maintenance.reschedule()
+        hooks.maintenance.reschedule(p.home_address)
 
     @staticmethod
     def defended_addresses(hoa: Addr, link_local: bool) -> tuple[Addr, ...]:
@@ -379,7 +379,7 @@ class HomeRegistrar:
         if e is not None:
             hooks.binding_removed(e, "de-registered")
         node.trace_event("binding", f"home registration for {hoa} deleted (de-registration)", home_address=hoa)
-        hooks.maintenance.reschedule()
+        hooks.maintenance.reschedule(hoa)
 
     def _learn_mac_at_home(self, d: Delivery, hoa: Addr, src: Addr) -> None:
         """A BU from the home address on the home link (the mobile node is back home, §11.5.4): learn
