@@ -85,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--quick", action="store_true", help="small sizes (seconds, for tests); figures are rough")
     b.add_argument("--mobile-nodes", default=None, help="scale sizes to run, comma-separated (default 100,1000,10000)")
     b.add_argument("--scale-until", type=_time, default=None, help="simulated seconds per scale run (default 15)")
+    g = sub.add_parser("grade", help="grade exercise notebooks in fresh kernels and print a score table")
+    g.add_argument("paths", nargs="+", metavar="PATH")
+    g.add_argument("--json", action="store_true", help="one JSON document: per notebook and task score/max_score")
+    g.add_argument("--timeout", type=_time, default=60.0, help="seconds per cell before it fails (default 60)")
+    g.add_argument("--jobs", type=int, default=2, help="notebooks graded at once (default 2)")
     return p
 
 
@@ -178,6 +183,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench_main(json_path=args.json, quick=args.quick, scale_sizes=sizes, scale_until=args.scale_until)
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    from mip6lab.grading.grader import format_table, grade, to_json
+
+    if args.jobs < 1:
+        raise UserError(f"--jobs must be at least 1, not {args.jobs}")
+    grades = grade(args.paths, jobs=args.jobs, cell_timeout=args.timeout)
+    print(to_json(grades) if args.json else format_table(grades))
+    return 0 if all(g.max_score and g.score == g.max_score for g in grades) else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -199,6 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise UserError(str(e)) from None
         if args.command == "bench":
             return cmd_bench(args)
+        if args.command == "grade":
+            return cmd_grade(args)
         raise UserError(f"unknown command {args.command!r}")
     except UserError as e:
         print(f"mip6lab: error: {e}", file=sys.stderr)

@@ -30,9 +30,6 @@ from mip6lab.wire.ip import IPv6
 ALL_NODES = IPv6Address("ff02::1")
 
 
-# Frames that are plumbing rather than the protocol story (hidden from `messages()` by default).
-PLUMBING = {"RS", "RA", "NS", "NA", "DAD NS", "MLDv2 Report", "MLD Query"}
-
 FAST_RA = {"min_interval": 1.0, "max_interval": 3.0, "min_delay_between_ras": 0.03}
 """RA timing on links a mobile node visits. RFC 6275 §7.5 allows down to 0.03-0.07 s; 1-3 s keeps
 captures readable while movement detection still works within seconds (RS on attach is immediate)."""
@@ -401,28 +398,33 @@ class Lab:
         first_hop_only: bool = False,
     ) -> list[MessageRow]:
         """The capture as readable rows, in time order, one per frame on each link.
-        ``signalling_only`` hides Neighbor Discovery (RS, RA, NS, NA) except unsolicited NAs;
-        ``first_hop_only`` keeps each packet once, where it was sent (a router forwarding a packet it
-        did not originate is left out; a home agent's tunnel is a packet of its own)."""
-        from mip6lab.wire.summary import name as packet_name
-        from mip6lab.wire.summary import summary
+        ``signalling_only`` hides Neighbor Discovery (RS, RA, NS, NA, Redirect) except unsolicited NAs;
+        ``first_hop_only`` keeps each message once, where it was sent (:mod:`mip6lab.messages`: a
+        packet's hops through routers are one message; a home agent's tunnel is a packet of its own).
+        Names and categories are the widgets' (one table, :mod:`mip6lab.wire.summary`)."""
+        from mip6lab.messages import messages as journeys
+        from mip6lab.messages import packet_info
 
         if link is not None:
             self._check_link(link)
         if node is not None:
             self.node(node)
         names = self._address_names()
+        records = [m.first for m in journeys(self)] if first_hop_only else list(self.capture)
         rows = []
-        for r in self.capture.filter(link=link, node=node):
+        for r in records:
+            if (link is not None and r.link != link) or (
+                node is not None and r.sender != node and node not in r.receivers
+            ):
+                continue
             frame = r.decoded
             pkt = getattr(frame, "payload", None)
+            info = packet_info(self, r)
             if frame is None:
                 nm, text = "?", f"undecodable frame ({len(r.frame)} bytes)"
             else:
-                nm, text = packet_name(frame), summary(frame)
-            if signalling_only and nm in PLUMBING and not _unsolicited_na(frame):
-                continue
-            if first_hop_only and self._forwarded(r.sender, pkt):
+                nm, text = info.name, info.summary
+            if signalling_only and info.category == "nd" and not _unsolicited_na(frame):
                 continue
             origin = destination = ""
             if isinstance(pkt, IPv6):
@@ -433,11 +435,6 @@ class Lab:
                 )
             )
         return rows
-
-    def _forwarded(self, sender: str, pkt: Any) -> bool:
-        """A frame a router sent on behalf of someone else (not from one of its own addresses)."""
-        node = self.nodes.get(sender)
-        return isinstance(node, Router) and isinstance(pkt, IPv6) and not node.addresses.is_assigned(pkt.src)
 
     def _address_names(self) -> dict[IPv6Address, str]:
         """Address -> node name: every address a node holds now, its home address, and every source

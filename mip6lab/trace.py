@@ -43,6 +43,7 @@ class AlgorithmRun:
     steps: list[Step] = field(default_factory=list)
     result: str = ""
     output: Any = None  # the packet as sent (send) or as delivered upward (receive)
+    record: int | None = None  # the capture record whose delivery started this run (stamped by the World)
 
     @property
     def step_numbers(self) -> list[int]:
@@ -69,6 +70,9 @@ class Trace:
         self.runs: list[AlgorithmRun] | deque[AlgorithmRun] = []
         self.events: list[TraceEvent] | deque[TraceEvent] = []
         self._ids = itertools.count(1)
+        self.receiving_record: int | None = None  # set by the World while a captured frame is delivered
+        self._by_record: dict[int, list[AlgorithmRun]] = {}
+        self._by_id: dict[int, AlgorithmRun] = {}
 
     def limit(self, runs: int | None = None, events: int | None = None) -> None:
         """Keep only the last ``runs`` algorithm runs and ``events`` events (None: keep all); a long run
@@ -78,14 +82,40 @@ class Trace:
                 raise ValueError(f"a trace limit is a whole number >= 0 or None, not {n!r}")
         self.runs = list(self.runs) if runs is None else deque(self.runs, maxlen=runs)
         self.events = list(self.events) if events is None else deque(self.events, maxlen=events)
+        self._by_id = {r.id: r for r in self.runs}
+        self._by_record = {}
+        for r in self.runs:
+            if getattr(r, "record", None) is not None:
+                self._by_record.setdefault(r.record, []).append(r)
 
     def start_run(self, algorithm: str, node: str, time: float, packet: Any) -> AlgorithmRun | None:
         """Open a run record; returns None when tracing is off (callers guard with ``if run:``)."""
         if not self.enabled:
             return None
         run = AlgorithmRun(next(self._ids), algorithm, node, time, packet)
-        self.runs.append(run)
+        if algorithm == "receive" and self.receiving_record is not None:
+            run.record = self.receiving_record
+            self._by_record.setdefault(run.record, []).append(run)
+        runs = self.runs
+        if isinstance(runs, deque) and runs.maxlen is not None:  # a retention limit (limit())
+            if runs.maxlen == 0:
+                self._forget(run)
+                return run
+            if len(runs) == runs.maxlen:
+                self._forget(runs[0])  # the oldest leaves the ring, and the indexes with it
+        runs.append(run)
+        self._by_id[run.id] = run
         return run
+
+    def _forget(self, run: AlgorithmRun) -> None:
+        self._by_id.pop(run.id, None)
+        rec = getattr(run, "record", None)
+        if rec is not None:
+            lst = self._by_record.get(rec)
+            if lst is not None:
+                lst[:] = [r for r in lst if r is not run]
+                if not lst:
+                    del self._by_record[rec]
 
     def event(self, time: float, node: str, category: str, message: str, **details: Any) -> None:
         if self.enabled:
@@ -101,8 +131,10 @@ class Trace:
             e for e in self.events if (node is None or e.node == node) and (category is None or e.category == category)
         ]
 
+    def runs_for_record(self, index: int) -> list[AlgorithmRun]:
+        """The receiving runs the delivery of capture record ``index`` started (tunnelled packets: the
+        outer and the inner run), in the order they ran."""
+        return list(self._by_record.get(index, ()))
+
     def run_by_id(self, run_id: int) -> AlgorithmRun | None:
-        for r in reversed(self.runs):
-            if r.id == run_id:
-                return r
-        return None
+        return self._by_id.get(run_id)

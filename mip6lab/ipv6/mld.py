@@ -19,12 +19,11 @@ from __future__ import annotations
 
 from ipaddress import IPv6Address
 
-from mip6lab.wire.icmp import UnknownICMPv6
+from mip6lab.wire.icmp import MLDV2_REPORT, UnknownICMPv6
 from mip6lab.wire.ip import HopByHopOptions, IPv6, UnknownOption
 
 ALL_MLDV2_ROUTERS = IPv6Address("ff02::16")
 ALL_NODES = IPv6Address("ff02::1")
-MLDV2_REPORT = 143
 CHANGE_TO_INCLUDE_MODE = 3
 CHANGE_TO_EXCLUDE_MODE = 4
 ROUTER_ALERT = UnknownOption(5, b"\x00\x00")  # RFC 2711, value 0: the datagram holds an MLD message

@@ -55,12 +55,13 @@ from mip6lab.wire import icmp as I
 from mip6lab.wire.codec import (
     DecodeError,
     decode_frame,
+    decode_frame_transit,
     encode_frame,
     encode_ipv6,
     upper_checksum_ok,
     with_hop_limit,
 )
-from mip6lab.wire.ip import NH_TCP, NH_UDP, Addr, Ethernet, IPv6
+from mip6lab.wire.ip import NH_ICMPV6, NH_TCP, NH_UDP, Addr, Ethernet, IPv6
 from mip6lab.wire.transport import ACK, FIN, RST, SYN, TCP
 
 ND_TYPES = (
@@ -276,9 +277,12 @@ class IPv6Node(SansIONode):
         try:
             eth = decode_frame(frame)
         except DecodeError as e:
-            self.trace_event("decode", f"{ifname}: undecodable frame discarded: {e}", ifname=ifname, error=str(e))
-            self.on_decode_error(ifname, frame, e)
-            return self.drain()
+            transit = self.transit_frame(ifname, frame, e)
+            if transit is None:
+                self.trace_event("decode", f"{ifname}: undecodable frame discarded: {e}", ifname=ifname, error=str(e))
+                self.on_decode_error(ifname, frame, e)
+                return self.drain()
+            eth = transit
         if not iface.accepts(eth.dst) or not isinstance(eth.payload, IPv6):
             return self.drain()
         pkt = eth.payload
@@ -293,6 +297,11 @@ class IPv6Node(SansIONode):
             finally:
                 self.received = None
         return self.drain()
+
+    def transit_frame(self, ifname: str, frame: bytes, error: DecodeError) -> Ethernet | None:
+        """A frame that did not decode whole, as a node may still pass it on: None for a host (every
+        packet it accepts is for itself, so the error stands). :class:`Router` overrides this."""
+        return None
 
     def on_decode_error(self, ifname: str, frame: bytes, error: DecodeError) -> None:
         """A frame on ``ifname`` could not be decoded (already traced and discarded). Hook for
@@ -465,7 +474,7 @@ class IPv6Node(SansIONode):
             return
         if isinstance(m, I.EchoReply):
             self.echo_replies.append((self.now, d.src, m.ident, m.seq))
-        self.dispatch(self.upper.get(58, []), d, run)
+        self.dispatch(self.upper.get(NH_ICMPV6, []), d, run)
         if not run.result:
             run.result = f"delivered to ICMPv6 ({type(m).__name__})"
 
@@ -954,6 +963,25 @@ class Router(IPv6Node):
         self.send_on_link(ifname, dst, mac, ll.addr, build_ra(cfg, self.interfaces[ifname].mac))
 
     # ---------------------------------------------------------------- forwarding
+    def transit_frame(self, ifname: str, frame: bytes, error: DecodeError) -> Ethernet | None:
+        """RFC 8200 §4: a router in transit reads the IPv6 header and Hop-by-Hop options only. A packet
+        that failed to decode deeper (a malformed Mobility Header, Destination Options, ...) and is not
+        addressed to this router is forwarded with its payload opaque; the destination will judge it."""
+        try:
+            eth = decode_frame_transit(frame)
+        except DecodeError:
+            return None
+        pkt = eth.payload
+        if not isinstance(pkt, IPv6) or pkt.dst.is_multicast or self.is_local_destination(pkt.dst):
+            return None
+        self.trace_event(
+            "decode",
+            f"{ifname}: {error.layer} malformed, but not ours to read (RFC 8200 §4): forwarded as it came",
+            ifname=ifname,
+            error=str(error),
+        )
+        return eth
+
     def forward(self, packet: IPv6, in_ifname: str, run: Any, *, link_multicast: bool = False) -> None:
         """RFC 8200 forwarding: scope, hop limit, route, MTU, then steps 16-19 of the sending side."""
         dst = packet.dst

@@ -164,18 +164,25 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
             break
         send_step(run, 6, "no")
 
-        # Step 7: only a mobile node away from home, sending from its home address, goes on.
+        # Step 7: only a mobile node away from home, sending from its home address, goes on. The
+        # decisions start with the label of the edge they take (Figure 35's "at home" arrow; RFC 6275
+        # adds: a packet the mobility code already sends from the care-of address needs nothing more).
         if hooks is None or not hooks.is_mobile_node():
-            send_step(run, 7, "not a mobile node -> step 16")
+            send_step(run, 7, "not MN: an ordinary host -> step 16")
             break
         if not hooks.away_from_home():
-            send_step(run, 7, "mobile node at home -> step 16")
+            send_step(run, 7, "at home: a mobile node at home sends like any host -> step 16")
             break
         home = hooks.home_address
         if packet.src != home:
-            send_step(run, 7, "away, but not sending from the home address -> step 16", source=packet.src)
+            send_step(
+                run,
+                7,
+                "source not HoA: away, but the packet is sent from the care-of address as built -> step 16",
+                source=packet.src,
+            )
             break
-        send_step(run, 7, "away from home -> step 8")
+        send_step(run, 7, "away: from the home address -> step 8")
 
         # Step 8: the binding update list.
         is_mh = isinstance(packet.payload, MobilityHeader)

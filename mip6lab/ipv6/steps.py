@@ -120,7 +120,7 @@ SEND_ALGORITHM: tuple[AlgorithmStep, ...] = (
         "Is the sending host a mobile node at home?",
         "If the sending host is a mobile node that is at home, go to step 16.",
         "decision",
-        ("at home / not MN", 16),
+        ("at home / not MN / source not HoA", 16),
         ("away", 8),
     ),
     _step(

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv6Address
 from typing import Literal
 
-from mip6lab.wire.esp import EspError, SecurityAssociation, esp_open, esp_protect
+from mip6lab.wire.esp import EspError, SecurityAssociation, esp_decrypt, esp_open, esp_protect
 from mip6lab.wire.icmp import MOBILE_PREFIX_ADVERT, MOBILE_PREFIX_SOLICIT
 from mip6lab.wire.ip import ESP, NH_ICMPV6, NH_MOBILITY, Addr
 from mip6lab.wire.mh import MH_BA, MH_BU, MH_HOT, MH_HOTI
@@ -40,6 +40,8 @@ from mip6lab.wire.mh import MH_BA, MH_BU, MH_HOT, MH_HOTI
 __all__ = [
     "EspError",
     "IPsecMode",
+    "ReadOnlySAD",
+    "SAView",
     "SecurityAssociation",
     "SecurityPolicy",
     "SecurityPolicyDatabase",
@@ -170,6 +172,58 @@ class SecurityPolicyDatabase:
     @property
     def enabled(self) -> bool:
         return bool(self._sad)
+
+    def read_only(self) -> ReadOnlySAD:
+        """A view of this SAD for readers (the packet inspector): keys, never the replay state."""
+        return ReadOnlySAD(self)
+
+
+class SAView:
+    """One SA seen through a read-only window: its identity, transforms and keys. No sequence
+    counter, no anti-replay window, no setters - showing a packet can never change what the node
+    will accept next."""
+
+    __slots__ = ("_sa",)
+
+    def __init__(self, sa: SecurityAssociation) -> None:
+        self._sa = sa
+
+    spi = property(lambda self: self._sa.spi)
+    name = property(lambda self: self._sa.name)
+    mode = property(lambda self: self._sa.mode)
+    enc = property(lambda self: self._sa.enc)
+    enc_key = property(lambda self: self._sa.enc_key)
+    auth = property(lambda self: self._sa.auth)
+    auth_key = property(lambda self: self._sa.auth_key)
+    iv_len = property(lambda self: self._sa.iv_len)
+
+    def __repr__(self) -> str:
+        return f"<SAView spi={self.spi:#x} {self.name} {self.mode} {self.enc}>"
+
+
+class ReadOnlySAD:
+    """A node's SAD as a reader may use it: look an SA up by SPI and decrypt with it
+    (:func:`~mip6lab.wire.esp.esp_decrypt`), without the replay checks a receiver applies."""
+
+    __slots__ = ("database",)
+
+    def __init__(self, database: SecurityPolicyDatabase) -> None:
+        self.database = database
+
+    def sa_for_spi(self, spi: int) -> SAView | None:
+        sa = self.database.sa_for_spi(spi)
+        return None if sa is None else SAView(sa)
+
+    def decrypt(self, esp: ESP) -> tuple[SAView, int, bytes] | None:
+        """``(sa, next_header, payload)`` when an SA of this SAD opens ``esp``, else None."""
+        sa = self.sa_for_spi(esp.spi)
+        if sa is None:
+            return None
+        try:
+            nh, payload = esp_decrypt(sa, esp)
+        except EspError:
+            return None
+        return sa, nh, payload
 
 
 # --------------------------------------------------------------------------- manual keying

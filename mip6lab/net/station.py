@@ -17,12 +17,11 @@ from collections.abc import Callable
 from typing import Any
 
 from mip6lab.wire.codec import DecodeError, decode_frame, mac_for_multicast
-from mip6lab.wire.icmp import UnknownICMPv6, mldv2_records
+from mip6lab.wire.icmp import MLDV2_REPORT, UnknownICMPv6, mldv2_records
 from mip6lab.wire.ip import IPv6
 
 BROADCAST = "ff:ff:ff:ff:ff:ff"
 ALL_NODES_MAC = "33:33:00:00:00:01"
-MLDV2_REPORT = 143
 # RFC 3810 §5.2.12 record types: a record in these modes with no sources means "not listening".
 _INCLUDE_TYPES = (1, 3)  # MODE_IS_INCLUDE, CHANGE_TO_INCLUDE_MODE
 

@@ -158,7 +158,7 @@ class World:
         a = ev.args
         head = f"t={ev.time:.6f}s"
         if fn is World._deliver:
-            link, targets, frame = a
+            link, targets, frame = a[:3]
             to = ", ".join(f"{n.name}:{i}" for n, i in targets)
             return f"{head} {link.name}: {len(frame)}-byte frame delivered to {to}"
         if fn is World._fire_timer:
@@ -289,17 +289,26 @@ class World:
                 raise WorldError(f"{sender} sent {len(frame) - ETH_HEADER_LEN} bytes on {link.name} (MTU {link.mtu})")
             return
         targets = link.receivers(dst, bool(frame[0] & 1), sender_end)
-        self.capture.record(now, link.name, sender, tuple([n.name for n, _ in targets]), src, dst, frame, trace_id)
+        names = tuple([n.name for n, _ in targets])
+        rec = self.capture.record(now, link.name, sender, names, src, dst, frame, trace_id)
         if targets:
-            self.sim.schedule(now + link.delay, self._deliver, link, targets, frame)
+            index = rec.index if rec is not None else None
+            self.sim.schedule(now + link.delay, self._deliver, link, targets, frame, index)
 
     # ------------------------------------------------------------------------------ kernel events
-    def _deliver(self, link: Link, targets: list[tuple[Any, str]], frame: bytes) -> None:
+    def _deliver(self, link: Link, targets: list[tuple[Any, str]], frame: bytes, record: int | None = None) -> None:
+        """Hand the frame to its receivers. Receiving runs started meanwhile carry the capture record's
+        index (``AlgorithmRun.record``), as sending runs' ids travel on the frame (``trace_id``)."""
         ends = link.ends
-        for node, ifname in targets:
-            if (node.name, ifname) not in ends:
-                continue  # detached while the frame was in flight
-            self._enter(node, "handle_frame", ifname, frame)
+        trace = self.trace
+        trace.receiving_record = record
+        try:
+            for node, ifname in targets:
+                if (node.name, ifname) not in ends:
+                    continue  # detached while the frame was in flight
+                self._enter(node, "handle_frame", ifname, frame)
+        finally:
+            trace.receiving_record = None
 
     def _fire_timer(self, node: Any, key: Hashable) -> None:
         self._timers.pop((node.name, key), None)

@@ -23,6 +23,7 @@ ROLE_COLOURS = {
 KIND_STYLE = {
     # how a packet travels -> (colour, line style) used by the network view and the sequence chart
     "plain": ("#1f77b4", "solid"),
+    "home": ("#9467bd", "solid"),  # mobile node <-> home agent (home registration, MPS/MPA): not RO
     "tunnel": ("#ff7f0e", "dashed"),
     "ro": ("#2ca02c", "solid"),
 }

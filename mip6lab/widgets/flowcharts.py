@@ -32,6 +32,7 @@ __all__ = [
     "terminal_of",
     "IMPLIED",
     "path_edges",
+    "edge_label",
     "flowchart_svg",
 ]
 
@@ -146,6 +147,15 @@ def terminal_of(algorithm: str, numbers: Sequence[int], decisions: Sequence[str]
     return None
 
 
+def edge_label(algorithm: str, a: Key, b: Key) -> str | None:
+    """The label of the figure's arrow from step ``a`` to step ``b`` ("" unlabelled, None: no arrow)."""
+    step = step_by_key(algorithm, a)
+    for label, target in step.edges if step is not None else ():
+        if target == b:
+            return label
+    return None
+
+
 def path_edges(algorithm: str, visited: Sequence[Key]) -> set[tuple[Key, Key]]:
     """Edges of the figure the run went along: Start -> first step, then consecutive steps joined
     by an arrow of the figure (an :data:`IMPLIED` transition has no arrow and is skipped)."""
@@ -245,7 +255,8 @@ def flowchart_svg(
                 if len(pts) == 4 and pts[2][1] > pts[1][1]:  # a detour down the side: label its long leg
                     lx, ly, anchor = pts[1][0] + 4, pts[1][1] + 42, "start"
                 out.append(
-                    f'<text x="{lx:.0f}" y="{ly:.0f}" font-size="10" fill="{colour}" text-anchor="{anchor}" '
+                    f'<text class="edge-label{" taken" if hot else ""}" data-from="{s.key}" data-to="{target}" '
+                    f'x="{lx:.0f}" y="{ly:.0f}" font-size="11" fill="{colour}" text-anchor="{anchor}" '
                     f'font-style="italic">{html.escape(label)}</text>'
                 )
     for s in table:

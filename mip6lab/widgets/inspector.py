@@ -21,7 +21,7 @@ from mip6lab.widgets._util import STYLE, esc
 from mip6lab.widgets.model import find_spds, open_esp, packet_info
 from mip6lab.wire.codec import encode_ipv6
 from mip6lab.wire.ip import IPv6
-from mip6lab.wire.layout import FieldSpan, HeaderLayout, layers_of, render_html
+from mip6lab.wire.layout import MH_LAYOUT_KEYS, FieldSpan, HeaderLayout, layers_of, render_html
 
 if TYPE_CHECKING:
     from mip6lab.lab import Lab
@@ -96,8 +96,64 @@ def layer_tree_html(
     return "".join(out)
 
 
+def _layer_name(lay: HeaderLayout, spans: list[FieldSpan]) -> str:
+    fig = f" (Figure {lay.figure})" if lay.figure else ""
+    return (spans[0].layer if spans else lay.title) + fig
+
+
 def _short(text: str, n: int = 80) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
+
+
+MESSAGE_SKIP = frozenset(
+    {"ethernet", "payload", "undecoded", "pad1", "padn", "hao", "ip-option", "mopt-pad1", "mopt-padn", "mopt-unknown"}
+    | {"sllao", "tllao", "pio", "mtu-option", "adv-interval", "ha-info", "nd-option"}
+    | {"bra", "alt-coa", "nonce-indices", "bad"}
+)
+"""Layouts that are options or framing: the bit layout tab opens on the message instead."""
+
+
+def message_layer(layers: list[tuple[HeaderLayout, list[FieldSpan]]]) -> int | None:
+    """Index of the message a frame carries (the last header that is not an option or framing)."""
+    for i in range(len(layers) - 1, -1, -1):
+        if layers[i][0].key not in MESSAGE_SKIP:
+            return i
+    return 0 if layers else None
+
+
+def decrypted_layers(lab: Lab, record: CaptureRecord) -> list[tuple[HeaderLayout, list[FieldSpan]]] | None:
+    """The frame's layers with its ESP opened by the nodes' keys (None: no ESP, or no keys open it)."""
+    frame = record.decoded
+    if frame is None or not isinstance(frame.payload, IPv6) or not packet_info(lab, record).esp:
+        return None
+    opened = open_esp(frame.payload, find_spds(lab))
+    if opened is None:
+        return None
+    return layers_of(record.frame[:14] + encode_ipv6(opened.packet))
+
+
+def bit_layout_html(lay: HeaderLayout, spans: list[FieldSpan]) -> str:
+    """One header's bit layout with the packet's values; a Mobility Header message is drawn as the
+    white paper draws it: Figure 2's Mobility Header format, then the message's own fields."""
+    if lay.key in MH_LAYOUT_KEYS.values() and lay.key != "mh":
+        return render_html("mh", spans) + render_html(lay, spans)
+    return render_html(lay, spans)
+
+
+def _padlock(open_: bool) -> str:
+    """A padlock drawn as inline SVG: emoji locks (U+1F512/3) are missing from many fonts and show
+    as an empty box; an SVG renders everywhere and scales with the text."""
+    shackle = "M4 7V4.5a4 4 0 0 1 7.6-1.7" if open_ else "M4 7V5a4 4 0 0 1 8 0v2"
+    title = "opened" if open_ else "locked"
+    return (
+        f'<svg class="mip6lab-lock" role="img" aria-label="{title}" width="12" height="14" viewBox="0 0 16 18" '
+        'style="vertical-align:-2px"><path d="' + shackle + '" fill="none" stroke="currentColor" stroke-width="2"/>'
+        '<rect x="2" y="7" width="12" height="10" rx="2" fill="currentColor"/></svg>'
+    )
+
+
+LOCK_SVG = _padlock(False)
+UNLOCK_SVG = _padlock(True)
 
 
 def esp_html(lab: Lab, record: CaptureRecord) -> str:
@@ -111,11 +167,11 @@ def esp_html(lab: Lab, record: CaptureRecord) -> str:
     if opened is None:
         return (
             '<div class="mip6lab-esp" style="font:12px sans-serif;color:#8c1c13;margin:4px 0">'
-            "&#128274; ESP: encrypted, no keys (no node holds a security association that opens this SPI)</div>"
+            f"{LOCK_SVG} ESP: encrypted, no keys (no node holds a security association that opens this SPI)</div>"
         )
     clear = record.frame[:14] + encode_ipv6(opened.packet)
     head = (
-        f'<div style="font:bold 12px sans-serif;color:#8c1c13;margin-top:6px">&#128275; ESP opened with SA '
+        f'<div style="font:bold 12px sans-serif;color:#8c1c13;margin-top:6px">{UNLOCK_SVG} ESP opened with SA '
         f"{esc(opened.sa_name)} (SPI 0x{opened.spi:08x}, {esc(opened.mode)} mode, "
         f"encryption {esc(opened.encryption)}): the packet as its receiver processes it</div>"
     )
@@ -135,6 +191,13 @@ def write_pcapng(path: str, records: list[CaptureRecord]) -> str:
     return path
 
 
+HOW_IT_TRAVELS = {
+    "tunnel": "tunnelled (IPv6 in IPv6: outer and inner headers below)",
+    "ro": "route optimized",
+    "home": "between mobile node and home agent (Home Address option / Type 2 Routing header; not route optimization)",
+}
+
+
 class PacketInspector:
     """Capture list with filters; layer tree, bit layout and hex dump of the selected frame."""
 
@@ -148,7 +211,8 @@ class PacketInspector:
         self.text = W.Text(placeholder="filter: text in the summary, e.g. BU, Echo, HAO", description="Filter")
         self.link = W.Dropdown(description="Link")
         self.node = W.Dropdown(description="Node")
-        self.hide_nd = W.Checkbox(value=False, description="hide Neighbor Discovery", indent=False)
+        # Opens on the protocol story: Neighbor Discovery (RS/RA/NS/NA/Redirect) is one click away.
+        self.hide_nd = W.Checkbox(value=True, description="hide Neighbor Discovery", indent=False)
         self.list = W.Select(options=[], rows=12, layout=W.Layout(width="100%"))
         self.list.add_class("mip6lab-capture")
         self.count = W.HTML()
@@ -157,7 +221,9 @@ class PacketInspector:
         self.field = W.Dropdown(description="Field", layout=W.Layout(width="560px"))
         self.bytes = W.IntRangeSlider(value=(0, 0), min=0, max=1, description="Octets", layout=W.Layout(width="560px"))
         self.tree = W.HTML()
+        self.header = W.Dropdown(description="Header", layout=W.Layout(width="560px"))
         self.bitlayout = W.HTML()
+        self.clear_layers: list[tuple[HeaderLayout, list[FieldSpan]]] = []
         self.hexdump = W.HTML()
         self.esp = W.HTML()
         self.trace_button = W.Button(description="Trace this packet", tooltip="open it in the algorithm tracer")
@@ -172,7 +238,8 @@ class PacketInspector:
         self.bytes.observe(self._on_bytes, names="value")
         self.trace_button.on_click(lambda _: self._trace())
         self.export_button.on_click(lambda _: self.export())
-        detail = W.Tab(children=[W.VBox([self.esp, self.tree]), self.bitlayout, self.hexdump])
+        self.header.observe(self._on_header, names="value")
+        detail = W.Tab(children=[W.VBox([self.esp, self.tree]), W.VBox([self.header, self.bitlayout]), self.hexdump])
         for i, t in enumerate(["Layers", "Bit layout", "Hex"]):
             detail.set_title(i, t)
         self.detail = detail
@@ -194,6 +261,14 @@ class PacketInspector:
         self.widget.add_class("mip6lab-inspector")
         self._set_filter_options()
         self.refresh()
+        self._open_on_signalling()
+
+    def _open_on_signalling(self) -> None:
+        """Select the first mobility signalling message (a reader opens the list on the story)."""
+        if self.list.value is None:
+            first = next((r for r in self.matching() if packet_info(self.lab, r).category == "signalling"), None)
+            if first is not None:
+                self.list.value = first.index
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
@@ -206,12 +281,20 @@ class PacketInspector:
         self.lab = lab
         self._set_filter_options()
         self.refresh()
+        self._open_on_signalling()
 
     def _set_filter_options(self) -> None:
+        """Fill the Link and Node filters; each shows a value ("(all links)") rather than a blank: an
+        ipywidgets Dropdown given new options selects nothing unless told."""
         self._busy = True
         try:
-            self.link.options = [("(all links)", "")] + [(n, n) for n in self.lab.topology.links]
-            self.node.options = [("(all nodes)", "")] + [(n, n) for n in self.lab.topology.nodes]
+            for dd, every, names in (
+                (self.link, "(all links)", list(self.lab.topology.links)),
+                (self.node, "(all nodes)", list(self.lab.topology.nodes)),
+            ):
+                keep = dd.value
+                dd.options = [(every, "")] + [(n, n) for n in names]
+                dd.value = keep if keep in names else ""
         finally:
             self._busy = False
 
@@ -284,15 +367,15 @@ class PacketInspector:
                 self.layers, self.spans = [], []
                 self.title.value = '<i style="font:12px sans-serif">select a frame</i>'
                 self.field.options = []
+                self.header.options = []
+                self.clear_layers = []
                 self.tree.value = self.bitlayout.value = self.hexdump.value = self.esp.value = ""
                 return
             r = self.lab.capture[index]
             info = packet_info(self.lab, r)
             self.layers = layers_of(r.frame)
             self.spans = [s for _, spans in self.layers for s in spans]
-            how = {"tunnel": "tunnelled (IPv6 in IPv6: outer and inner headers below)", "ro": "route optimized"}.get(
-                info.kind, "plain IPv6"
-            )
+            how = HOW_IT_TRAVELS.get(info.kind, "plain IPv6")
             to = ",".join(r.receivers) or ("lost" if r.dropped else "no receiver")
             self.title.value = (
                 f'<div style="font:13px sans-serif"><b>#{r.index} {esc(info.name)}</b> &mdash; {esc(info.summary)}<br>'
@@ -301,6 +384,16 @@ class PacketInspector:
                 f"{' (<b>dropped: ' + esc(r.drop_reason) + '</b>)' if r.dropped else ''}</div>"
             )
             self.esp.value = esp_html(self.lab, r)
+            self.clear_layers = decrypted_layers(self.lab, r) or []
+            choices = [
+                (f"{spans[0].layer if spans else lay.title}", ("wire", i)) for i, (lay, spans) in enumerate(self.layers)
+            ]
+            choices += [
+                (f"decrypted: {spans[0].layer if spans else lay.title}", ("clear", i))
+                for i, (lay, spans) in enumerate(self.clear_layers)
+            ]
+            self.header.options = choices
+            self.header.value = self._default_header()
             self.field.options = [
                 (f"{s.layer}: {s.name} = {_short(s.display, 50)}", i) for i, s in enumerate(self.spans)
             ]
@@ -353,8 +446,16 @@ class PacketInspector:
         hl = s.byte_range if s else None
         self.hexdump.value = hex_dump_html(r.frame, self.layers, hl)
         self.tree.value = layer_tree_html(self.layers, s)
-        lay, lspans = self._layer_of(s)
-        self.bitlayout.value = render_html(lay, lspans) if lay is not None else ""
+        if s is not None:  # the chosen field's header
+            where = next((("wire", k) for k, (_, sp) in enumerate(self.layers) if any(x is s for x in sp)), None)
+        else:
+            where = self._default_header()
+        self._busy = True
+        try:
+            self.header.value = where
+        finally:
+            self._busy = False
+        self._draw_layout(where)
         if s is not None and not keep_range:
             self._busy = True
             try:
@@ -362,19 +463,31 @@ class PacketInspector:
             finally:
                 self._busy = False
 
-    def _layer_of(self, s: FieldSpan | None) -> tuple[HeaderLayout | None, list[FieldSpan]]:
-        if not self.layers:
-            return None, []
-        if s is None:
-            # default: the innermost interesting header (the message itself)
-            for lay, spans in reversed(self.layers):
-                if lay.key not in ("payload", "undecoded", "pad1", "padn", "mopt-pad1", "mopt-padn"):
-                    return lay, spans
-            return self.layers[0]
-        for lay, spans in self.layers:
-            if any(x is s for x in spans):
-                return lay, spans
-        return None, []
+    def _default_header(self) -> tuple[str, int] | None:
+        """The message the frame carries - decrypted when the nodes' keys open its ESP (a protected
+        BU shows the Mobility Header, Figure 2; the ESP header stays one choice away)."""
+        if self.clear_layers:
+            i = message_layer(self.clear_layers)
+            if i is not None:
+                return ("clear", i)
+        i = message_layer(self.layers)
+        return ("wire", i) if i is not None else None
+
+    def _on_header(self, change: dict[str, Any]) -> None:
+        if not self._busy:
+            self._draw_layout(change["new"])
+
+    def _draw_layout(self, where: tuple[str, int] | None) -> None:
+        if where is None:
+            self.bitlayout.value = ""
+            return
+        source, i = where
+        layers = self.clear_layers if source == "clear" else self.layers
+        if i >= len(layers):
+            self.bitlayout.value = ""
+            return
+        lay, spans = layers[i]
+        self.bitlayout.value = bit_layout_html(lay, spans)
 
     # ------------------------------------------------------------------ actions
     def _trace(self) -> None:

@@ -39,6 +39,17 @@ if TYPE_CHECKING:
 __all__ = ["NetworkView", "TopologyDrawing", "rebuild_lab"]
 
 BAR_HALF = 0.55  # minimum half-width of an Ethernet link bar (drawing units)
+DPI = 80
+FIG_W, FIG_H = 9.0, 6.2  # inches: 720 x 496 pixels, shown at that size (IMAGE_WIDTH)
+IMAGE_WIDTH = int(FIG_W * DPI)
+LABEL_PT = 10.0  # 10 pt at 80 dpi, shown 1:1, is 11.1 px: readable at 1280 x 800
+LABEL_BOX = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85}
+
+
+def label_px(fontsize_pt: float, dpi: int = DPI, fig_w_in: float = FIG_W, shown_px: int = IMAGE_WIDTH) -> float:
+    """The height in screen pixels of text drawn at ``fontsize_pt`` in a figure ``fig_w_in`` inches
+    wide at ``dpi``, shown ``shown_px`` pixels wide."""
+    return fontsize_pt * dpi / 72 * shown_px / (fig_w_in * dpi)
 
 
 def rebuild_lab(lab: Lab) -> Lab:
@@ -60,9 +71,9 @@ class TopologyDrawing:
     def __init__(
         self,
         topology: Topology,
-        width: float = 7.5,
-        height: float = 5.2,
-        dpi: int = 80,
+        width: float = FIG_W,
+        height: float = FIG_H,
+        dpi: int = DPI,
         movable: list[str] | None = None,
     ) -> None:
         self.topology = topology
@@ -85,8 +96,10 @@ class TopologyDrawing:
         ax.set_axis_off()
         xs = [p[0] for p in self.pos.values()] + [s for sp in self.span.values() for s in sp]
         ys = [p[1] for p in self.pos.values()]
-        ax.set_xlim(min(xs) - 0.4, max(xs) + 1.3)
+        ax.set_xlim(min(xs) - 0.5, max(xs) + 1.7)
         ax.set_ylim(min(ys) - 0.9, max(ys) + 0.5)
+        self.labels: list[Any] = []  # labels placed clear of markers, bars and each other
+        self.label_spot: dict[str, tuple[float, float, str, str]] = {}  # node -> (dx, dy, ha, va) at home
         self.node_art: dict[str, tuple[Any, Any]] = {}
         self.iface_art: dict[tuple[str, str], Line2D] = {}
         self.path_art: list[Any] = []
@@ -95,7 +108,11 @@ class TopologyDrawing:
             if lk.kind == "ethernet":
                 lo, hi = self.span[name]
                 ax.plot([lo, hi], [y, y], color="#333", lw=6, solid_capstyle="butt", zorder=2)
-                ax.text(hi + 0.05, y, f"{lk.label}\n{lk.prefix}", fontsize=7, va="center", ha="left", color="#333")
+                txt = ax.text(
+                    hi + 0.05, y, f"{lk.label}\n{lk.prefix}", fontsize=LABEL_PT, va="center", ha="left", color="#333"
+                )
+                txt._mip6lab_anchor = ("link", lo, hi, y)  # type: ignore[attr-defined]
+                self.labels.append(txt)
             else:
                 ax.plot([x], [y], marker="D", ms=5, color="#999", zorder=2)
         for u, v, data in topology.graph().edges(data=True):  # one edge per interface (bipartite graph)
@@ -112,16 +129,89 @@ class TopologyDrawing:
             colour = ROLE_COLOURS.get(spec.role, "#1f77b4")
             dyn = name in self.movable
             (marker,) = ax.plot([x], [y], marker="o", ms=13, color=colour, mec="#222", zorder=5, animated=dyn)
-            label = ax.text(x, y - 0.2, spec.label, fontsize=7, ha="center", va="top", zorder=6, animated=dyn)
+            label = ax.text(
+                x, y - 0.2, spec.label, fontsize=LABEL_PT, ha="center", va="top", zorder=6, animated=dyn, bbox=LABEL_BOX
+            )
             self.node_art[name] = (marker, label)
-        self.title = ax.text(0.5, 1.02, "", transform=ax.transAxes, ha="center", fontsize=9, animated=True)
+            label._mip6lab_anchor = ("node", x, y, name)  # type: ignore[attr-defined]
+            self.labels.append(label)
+        self.title = ax.text(0.5, 1.02, "", transform=ax.transAxes, ha="center", fontsize=LABEL_PT + 1, animated=True)
         handles = [
             Line2D([], [], color=KIND_STYLE["plain"][0], ls=KIND_STYLE["plain"][1], lw=2, label="plain IPv6"),
+            Line2D([], [], color=KIND_STYLE["home"][0], ls=KIND_STYLE["home"][1], lw=2, label="with home agent"),
             Line2D([], [], color=KIND_STYLE["tunnel"][0], ls=KIND_STYLE["tunnel"][1], lw=2, label="tunnelled"),
             Line2D([], [], color=KIND_STYLE["ro"][0], ls=KIND_STYLE["ro"][1], lw=2, label="route optimized"),
         ]
-        ax.legend(handles=handles, loc="lower right", fontsize=7, frameon=False)
+        self.legend = ax.legend(handles=handles, loc="lower right", fontsize=LABEL_PT, frameon=False)
         self._background: Any = None
+        (_, y0), (_, y1) = ax.transData.transform((0, 0)), ax.transData.transform((0, 1))
+        self._line_dy = 1.3 * LABEL_PT * DPI / 72 / abs(y1 - y0)  # one text line, in data units
+        self._place_labels()
+
+    def _place_labels(self) -> None:
+        """Move each static label to the first of its candidate spots that overlaps no node marker,
+        link bar, the legend or an already placed label (measured in the rendered figure)."""
+        canvas = self.fig.canvas
+        renderer = canvas.get_renderer()
+        to_px = self.ax.transData.transform
+        half = 13 * DPI / 72 / 2 + 2  # marker radius in pixels, and a margin
+        blocked = []
+        for x, y in (self.pos[n] for n in self.topology.nodes):
+            (px, py) = to_px((x, y))
+            blocked.append((px - half, py - half, px + half, py + half))
+        for name, kind in self.link_kind.items():
+            if kind == "ethernet":
+                lo, hi = self.span[name]
+                (x0, y0), (x1, _) = to_px((lo, self.pos[name][1])), to_px((hi, self.pos[name][1]))
+                blocked.append((x0, y0 - 4, x1, y0 + 4))
+        lb = self.legend.get_window_extent(renderer)
+        blocked.append((lb.x0, lb.y0, lb.x1, lb.y1))
+
+        def free(t: Any) -> bool:
+            b = t.get_window_extent(renderer).padded(2)
+            inside = self.fig.bbox
+            if b.x0 < inside.x0 or b.x1 > inside.x1 or b.y0 < inside.y0 or b.y1 > inside.y1:
+                return False
+            return not any(b.x0 < x1 and b.x1 > x0 and b.y0 < y1 and b.y1 > y0 for x0, y0, x1, y1 in blocked)
+
+        for t in self.labels:
+            anchor = t._mip6lab_anchor
+            if anchor[0] == "link":
+                _, lo, hi, y = anchor
+                spots = [
+                    (hi + 0.05, y, "left", "center"),
+                    (lo, y + 0.1, "left", "bottom"),
+                    (hi, y + 0.1, "right", "bottom"),
+                    (hi, y - 0.1, "right", "top"),
+                    (lo, y - 0.1, "left", "top"),
+                    (lo - 0.05, y, "right", "center"),
+                ]
+            else:
+                _, x, y, _name = anchor
+                spots = [
+                    (x, y - 0.2, "center", "top"),
+                    (x, y + 0.2, "center", "bottom"),
+                    (x + 0.16, y, "left", "center"),
+                    (x - 0.16, y, "right", "center"),
+                    (x + 0.16, y - 0.16, "left", "top"),
+                    (x - 0.16, y + 0.16, "right", "bottom"),
+                ]
+            for x_, y_, ha, va in spots:
+                t.set_position((x_, y_))
+                t.set_ha(ha)
+                t.set_va(va)
+                if free(t):
+                    break
+            else:
+                x_, y_, ha, va = spots[0]
+                t.set_position((x_, y_))
+                t.set_ha(ha)
+                t.set_va(va)
+            b = t.get_window_extent(renderer)
+            blocked.append((b.x0, b.y0, b.x1, b.y1))
+            if anchor[0] == "node":  # where the label sits while the node is at home
+                px, py = t.get_position()
+                self.label_spot[anchor[3]] = (px - anchor[1], py - anchor[2], t.get_ha(), t.get_va())
 
     # ------------------------------------------------------------------ geometry
     def node_xy(self, node: str, link: str | None) -> tuple[float, float]:
@@ -153,7 +243,12 @@ class TopologyDrawing:
             if name in self.movable:
                 marker, label = self.node_art[name]
                 marker.set_data([xy[0]], [xy[1]])
-                label.set_position((xy[0], xy[1] - 0.2))
+                dx, dy, ha, va = self.label_spot.get(name, (0.0, -0.2, "center", "top"))
+                if xy != self.pos[name]:  # away from its home spot: the label goes under the marker
+                    dx, dy, ha, va = 0.0, -0.2, "center", "top"
+                label.set_position((xy[0] + dx, xy[1] + dy))
+                label.set_ha(ha)
+                label.set_va(va)
         for i in self.topology.interfaces:
             if i.node not in self.movable:
                 continue
@@ -206,16 +301,17 @@ class TopologyDrawing:
                         shrinkB=7,
                         animated=True,
                     )
-                    self.ax.add_patch(arrow)
+                    self.ax.add_artist(arrow)  # not add_patch: the limits are fixed, no autoscale work
                     self.path_art += [seg, arrow]
             if m.records and m.first.sender in self.pos:
                 s = self.node_xy(m.first.sender, m.first.link)
                 txt = self.ax.text(
                     s[0] + 0.18,
-                    s[1] + 0.12 + 0.13 * k,
+                    s[1] + 0.12 + self._line_dy * k,
                     m.name,
-                    fontsize=7,
+                    fontsize=LABEL_PT,
                     color=colour,
+                    bbox=LABEL_BOX,
                     zorder=7,
                     alpha=alpha,
                     animated=True,
@@ -275,7 +371,7 @@ class NetworkView:
         self.last_latency = 0.0  # seconds: last action + redraw
         self.status_text = ""
         self.drawing = TopologyDrawing(lab.topology, movable=movable_nodes(lab))
-        self.image = W.Image(format="png", layout=W.Layout(width="600px"))
+        self.image = W.Image(format="png", layout=W.Layout(width=f"{IMAGE_WIDTH}px", max_width="100%"))
         movers = movable_nodes(lab) or list(lab.nodes)
         self.node = W.Dropdown(options=movers, value=movers[0], description="Node", layout=W.Layout(width="170px"))
         links = [n for n, lk in lab.topology.links.items() if lk.kind == "ethernet"]
@@ -290,7 +386,11 @@ class NetworkView:
         self.show_nd = W.Checkbox(value=show_nd, description="paths of ND too", indent=False)
         self.status = W.HTML(layout=W.Layout(min_height="1.6em"))
         self.status.add_class("mip6lab-status")
-        self.tables = W.HTML(layout=W.Layout(width="420px", max_height="620px", overflow="auto"))
+        # The tables take what room is left beside the picture (at least 320 px; below it when the page is
+        # narrower) and scroll rather than clip: at 1280 x 800 nothing is cut off.
+        self.tables = W.HTML(
+            layout=W.Layout(flex="1 1 320px", min_width="320px", max_width="100%", max_height="620px", overflow="auto")
+        )
         self.tables.add_class("mip6lab-tables")
         self.move_button.on_click(lambda _: self.move(self.link.value))
         self.home_button.on_click(lambda _: self.home())
@@ -309,7 +409,10 @@ class NetworkView:
                 self.status,
             ]
         )
-        self.widget = W.HBox([W.VBox([self.image, controls]), self.tables])
+        self.widget = W.HBox(
+            [W.VBox([self.image, controls], layout=W.Layout(max_width="100%")), self.tables],
+            layout=W.Layout(flex_flow="row wrap", align_items="flex-start", width="100%"),
+        )
         self.widget.add_class("mip6lab-network")
         self._select_other_link()
         self.refresh()

@@ -3,9 +3,12 @@ receiving algorithm (Figure 36), step by step, on the flowchart drawn from
 :mod:`mip6lab.widgets.flowcharts`.
 
 A capture record carries ``trace_id``, the id of the run that transmitted it (the sender's sending
-run; a router's receiving run when it forwarded the packet). The receivers' receiving runs are found
-by matching the packet (:func:`mip6lab.widgets.model.receive_runs`). Neighbor Discovery messages
-take the node's short path and have no run.
+run; a router's receiving run when it forwarded the packet). The receivers' receiving runs carry the
+record's index, stamped by the World when it delivered the frame (:func:`mip6lab.widgets.model.receive_runs`).
+Neighbor Discovery messages take the node's short path and have no run.
+
+A run opens on its first step; each step shows its decision, the figure's arrow it takes next (the
+arrow's label is the decision's first words) and where each header of the packet came from.
 """
 
 from __future__ import annotations
@@ -16,14 +19,14 @@ import ipywidgets as W
 
 from mip6lab.trace import AlgorithmRun, Step
 from mip6lab.widgets._util import esc
-from mip6lab.widgets.flowcharts import flowchart_svg, step_by_key, terminal_of
+from mip6lab.widgets.flowcharts import edge_label, flowchart_svg, step_by_key, terminal_of
 from mip6lab.widgets.model import packet_info, producing_run, receive_runs
 
 if TYPE_CHECKING:
     from mip6lab.lab import Lab
     from mip6lab.net.capture import CaptureRecord
 
-__all__ = ["AlgorithmTracer", "runs_for_record"]
+__all__ = ["AlgorithmTracer", "header_origins", "runs_for_record"]
 
 MAX_ROWS = 1000
 
@@ -64,9 +67,10 @@ class AlgorithmTracer:
         self.last_button = W.Button(description="Last >|", layout=W.Layout(width="80px"))
         self.position_label = W.HTML()
         self.position_label.add_class("mip6lab-step-position")
-        self.detail = W.HTML(layout=W.Layout(width="400px"))
+        # The step's details sit beside the chart when there is room and wrap below it when not (1280 x 800).
+        self.detail = W.HTML(layout=W.Layout(flex="1 1 320px", min_width="320px", max_width="100%", overflow="auto"))
         self.detail.add_class("mip6lab-step-detail")
-        self.chart = W.HTML(layout=W.Layout(width="760px"))
+        self.chart = W.HTML(layout=W.Layout(flex="0 1 760px", max_width="100%", overflow="auto"))
         self.chart.add_class("mip6lab-flowchart")
         self.text.observe(lambda _: self.refresh(), names="value")
         self.packet.observe(self._on_packet, names="value")
@@ -81,7 +85,7 @@ class AlgorithmTracer:
                 self.packet,
                 self.run_choice,
                 W.HBox([self.first_button, self.prev_button, self.next_button, self.last_button, self.position_label]),
-                W.HBox([self.chart, self.detail]),
+                W.HBox([self.chart, self.detail], layout=W.Layout(flex_flow="row wrap", align_items="flex-start")),
             ]
         )
         self.widget.add_class("mip6lab-tracer")
@@ -175,7 +179,8 @@ class AlgorithmTracer:
             self.select_run(change["new"])
 
     def select_run(self, run_id: int | None) -> None:
-        """Show run ``run_id`` (any run of the trace, not only this packet's), at its last step."""
+        """Show run ``run_id`` (any run of the trace, not only this packet's) from its first step:
+        the reader walks it forward with Next."""
         run = self.lab.trace.run_by_id(run_id) if run_id is not None else None
         self.run = run
         if run is None:
@@ -183,7 +188,7 @@ class AlgorithmTracer:
             self.detail.value = '<i style="font:12px sans-serif">select a packet</i>'
             self.position_label.value = ""
             return
-        self.go(len(run.steps) - 1)
+        self.go(0)
 
     # ------------------------------------------------------------------ stepping
     @property
@@ -243,7 +248,7 @@ class AlgorithmTracer:
             f"path: {esc(' → '.join(str(s.number) for s in run.steps))}</div>"
         )
         if step is None:
-            return head
+            return head + headers_html(run)
         fs = step_by_key(run.algorithm, step.number)
         paper = f'<div style="color:#555;font-style:italic">White paper: {esc(fs.text)}</div>' if fs else ""
         inputs = "".join(
@@ -254,7 +259,93 @@ class AlgorithmTracer:
         return (
             head + f'<div class="current-step" data-step="{step.number}" style="font:12px sans-serif;margin-top:8px;'
             f'border-left:4px solid #d62728;padding-left:6px"><b>Step {step.number}</b>: {esc(step.name)}<br>'
-            f"decision: <b>{esc(step.decision or '-')}</b>{paper}"
+            f"decision: <b>{esc(step.decision or '-')}</b>{self._edge_html(run)}{paper}"
             + (f'<table style="font-size:12px;margin-top:4px">{inputs}</table>' if inputs else "")
             + "</div>"
+            + headers_html(run)
         )
+
+    def _edge_html(self, run: AlgorithmRun) -> str:
+        """The arrow the run took out of the current step, with the figure's label for it."""
+        if self.position + 1 >= len(run.steps):
+            return ""
+        a, b = run.steps[self.position].number, run.steps[self.position + 1].number
+        label = edge_label(run.algorithm, a, b)
+        attrs = f'class="edge-taken" data-from="{a}" data-to="{b}"'
+        if label is None:
+            return f"<div {attrs}>next: step {b} (no arrow in the figure)</div>"
+        said = f" &ldquo;{esc(label)}&rdquo;" if label else ""
+        return f"<div {attrs}>next: arrow{said} to step {b}</div>"
+
+
+def _header_names(packet: Any) -> list[str]:
+    """The headers of an IPv6 packet in wire order, by readable name (through tunnels)."""
+    from mip6lab.wire.ip import DestinationOptions, IPv6, RoutingType2
+
+    names: list[str] = []
+    while isinstance(packet, IPv6):
+        names.append("IPv6 header" if not names else "inner IPv6 header")
+        for h in packet.ext:
+            if isinstance(h, DestinationOptions) and packet.home_address_option is not None:
+                names.append("Home Address option")
+            elif isinstance(h, RoutingType2):
+                names.append("Type 2 Routing header")
+            else:
+                names.append(type(h).__name__)
+        packet = packet.payload
+    names.append(type(packet).__name__)
+    return names
+
+
+def header_origins(run: AlgorithmRun) -> list[tuple[str, str]]:
+    """Where each header of the packet came from, for a reader: ``(header, origin)`` in wire order.
+
+    A sending run compares the packet it was handed (``run.packet``) with what it sent
+    (``run.output``): headers present from the start were built before the algorithm ran (by the
+    mobility code for a Binding Update's Home Address option, RFC 6275 §11.7.1, or by the upper layer);
+    the others were added by the steps that add them (9: Home Address option, 12: the reverse tunnel).
+    A receiving run shows the packet as it arrived."""
+    from mip6lab.wire.ip import IPv6
+    from mip6lab.wire.mh import MobilityHeader
+
+    before = _header_names(run.packet)
+    if run.algorithm != "send":
+        return [(h, "as received") for h in before]
+    sent = run.output if isinstance(run.output, IPv6) else run.packet
+    outer: list[tuple[str, str]] = []
+    if isinstance(sent, IPv6) and isinstance(sent.payload, IPv6) and not isinstance(run.packet.payload, IPv6):
+        outer = [("outer IPv6 header", "step 12: the reverse tunnel to the home agent (care-of address -> home agent)")]
+        sent = sent.payload
+    after = _header_names(sent)
+    mobility = isinstance(run.packet, IPv6) and (
+        isinstance(run.packet.payload, MobilityHeader)
+        or run.packet.home_address_option is not None
+        or run.packet.routing_type2 is not None
+    )
+    builder = "the mobility code" if mobility else "the upper layer"
+    steps = set(run.step_numbers)
+    out: list[tuple[str, str]] = []
+    rest = list(before)
+    for h in after:
+        if h in rest:
+            rest.remove(h)
+            if h == "Home Address option" and 9 not in steps:
+                out.append((h, f"already there: {builder} put it in before the algorithm ran, so step 9 is not needed"))
+            else:
+                out.append((h, f"built by {builder} before the algorithm ran"))
+        elif h == "Home Address option":
+            out.append((h, "inserted at step 9 (binding update list entry found)"))
+        else:
+            out.append((h, "added by the algorithm"))
+    return outer + out
+
+
+def headers_html(run: AlgorithmRun) -> str:
+    rows = "".join(
+        f'<tr><th align="left" style="padding-right:6px">{esc(h)}</th><td>{esc(o)}</td></tr>'
+        for h, o in header_origins(run)
+    )
+    return (
+        '<div class="header-origins" style="font:12px sans-serif;margin-top:8px"><b>Where each header came from</b>'
+        f'<table style="font-size:12px">{rows}</table></div>'
+    )

@@ -75,6 +75,7 @@ __all__ = [
     "decode_ipv6",
     "encode_frame",
     "decode_frame",
+    "decode_frame_transit",
     "encode_upper",
     "upper_checksum_ok",
     "pseudo_addresses",
@@ -406,41 +407,41 @@ def _icmp_body(m: I.ICMPv6Message) -> tuple[int, int, bytes]:
     """(Type, Code, everything after the checksum) of an ICMPv6 message."""
     t = type(m)
     if t is I.EchoRequest or t is I.EchoReply:
-        return (128 if t is I.EchoRequest else 129), 0, _U16x2.pack(m.ident, m.seq) + m.data  # type: ignore[union-attr]
+        return (I.ECHO_REQUEST if t is I.EchoRequest else I.ECHO_REPLY), 0, _U16x2.pack(m.ident, m.seq) + m.data  # type: ignore[union-attr]
     if t is I.NeighborSolicitation:
         opts = b"".join(_encode_nd_option(o) for o in m.options)  # type: ignore[union-attr]
-        return 135, 0, _U32.pack(m.reserved) + m.target.packed + opts  # type: ignore[union-attr]
+        return I.NEIGHBOR_SOLICIT, 0, _U32.pack(m.reserved) + m.target.packed + opts  # type: ignore[union-attr]
     if t is I.NeighborAdvertisement:
         w = (m.R << 31) | (m.S << 30) | (m.O << 29) | m.reserved  # type: ignore[union-attr]
         opts = b"".join(_encode_nd_option(o) for o in m.options)  # type: ignore[union-attr]
-        return 136, 0, _U32.pack(w) + m.target.packed + opts  # type: ignore[union-attr]
+        return I.NEIGHBOR_ADVERT, 0, _U32.pack(w) + m.target.packed + opts  # type: ignore[union-attr]
     if t is I.RouterAdvertisement:
         fl = (m.M << 7) | (m.O << 6) | (m.H << 5) | (m.prf << 3) | (m.P << 2) | m.reserved  # type: ignore[union-attr]
         opts = b"".join(_encode_nd_option(o) for o in m.options)  # type: ignore[union-attr]
         hdr = _RA.pack(m.cur_hop_limit, fl, m.router_lifetime, m.reachable_time, m.retrans_timer)  # type: ignore[union-attr]
-        return 134, 0, hdr + opts
+        return I.ROUTER_ADVERT, 0, hdr + opts
     if t is I.RouterSolicitation:
         opts = b"".join(_encode_nd_option(o) for o in m.options)  # type: ignore[union-attr]
-        return 133, 0, _U32.pack(m.reserved) + opts  # type: ignore[union-attr]
+        return I.ROUTER_SOLICIT, 0, _U32.pack(m.reserved) + opts  # type: ignore[union-attr]
     if t is I.DestinationUnreachable:
-        return 1, m.code, _U32.pack(m.unused) + m.invoking  # type: ignore[union-attr]
+        return I.DEST_UNREACH, m.code, _U32.pack(m.unused) + m.invoking  # type: ignore[union-attr]
     if t is I.PacketTooBig:
-        return 2, 0, _U32.pack(m.mtu) + m.invoking  # type: ignore[union-attr]
+        return I.PACKET_TOO_BIG, 0, _U32.pack(m.mtu) + m.invoking  # type: ignore[union-attr]
     if t is I.TimeExceeded:
-        return 3, m.code, _U32.pack(m.unused) + m.invoking  # type: ignore[union-attr]
+        return I.TIME_EXCEEDED, m.code, _U32.pack(m.unused) + m.invoking  # type: ignore[union-attr]
     if t is I.ParameterProblem:
-        return 4, m.code, _U32.pack(m.pointer) + m.invoking  # type: ignore[union-attr]
+        return I.PARAM_PROBLEM, m.code, _U32.pack(m.pointer) + m.invoking  # type: ignore[union-attr]
     if t is I.HomeAgentAddressDiscoveryRequest:
-        return 144, 0, _U16x2.pack(m.identifier, m.reserved)  # type: ignore[union-attr]
+        return I.HAAD_REQUEST, 0, _U16x2.pack(m.identifier, m.reserved)  # type: ignore[union-attr]
     if t is I.HomeAgentAddressDiscoveryReply:
         addrs = b"".join(a.packed for a in m.addresses)  # type: ignore[union-attr]
-        return 145, 0, _U16x2.pack(m.identifier, m.reserved) + addrs  # type: ignore[union-attr]
+        return I.HAAD_REPLY, 0, _U16x2.pack(m.identifier, m.reserved) + addrs  # type: ignore[union-attr]
     if t is I.MobilePrefixSolicitation:
-        return 146, 0, _U16x2.pack(m.identifier, m.reserved)  # type: ignore[union-attr]
+        return I.MOBILE_PREFIX_SOLICIT, 0, _U16x2.pack(m.identifier, m.reserved)  # type: ignore[union-attr]
     if t is I.MobilePrefixAdvertisement:
         w = (m.M << 15) | (m.O << 14) | m.reserved  # type: ignore[union-attr]
         opts = b"".join(_encode_nd_option(o) for o in m.options)  # type: ignore[union-attr]
-        return 147, 0, _U16x2.pack(m.identifier, w) + opts  # type: ignore[union-attr]
+        return I.MOBILE_PREFIX_ADVERT, 0, _U16x2.pack(m.identifier, w) + opts  # type: ignore[union-attr]
     if t is I.UnknownICMPv6:
         return m.type, m.code, m.body  # type: ignore[union-attr]
     raise TypeError(f"not an ICMPv6 message: {m!r}")
@@ -463,34 +464,34 @@ def _decode_icmp(buf: bytes, pos: int, end: int) -> I.ICMPv6Message:
         if n < k:
             raise DecodeError("ICMPv6", pos, f"{what} needs {k + 4} octets, got {n + 4}")
 
-    if typ in (1, 3, 4) or (typ == 2 and code == 0):
+    if typ in (I.DEST_UNREACH, I.TIME_EXCEEDED, I.PARAM_PROBLEM) or (typ == I.PACKET_TOO_BIG and code == 0):
         need(4, "ICMPv6 error message")
         w = _U32.unpack_from(buf, b)[0]
         inv = buf[b + 4 : end]
-        if typ == 1:
+        if typ == I.DEST_UNREACH:
             return I.DestinationUnreachable(code, inv, w, ck)
-        if typ == 2:
+        if typ == I.PACKET_TOO_BIG:
             return I.PacketTooBig(w, inv, ck)
-        if typ == 3:
+        if typ == I.TIME_EXCEEDED:
             return I.TimeExceeded(code, inv, w, ck)
         return I.ParameterProblem(code, w, inv, ck)
     if code == 0:
-        if typ == 128 or typ == 129:
+        if typ == I.ECHO_REQUEST or typ == I.ECHO_REPLY:
             need(4, "Echo")
             ident, seq = _U16x2.unpack_from(buf, b)
-            cls = I.EchoRequest if typ == 128 else I.EchoReply
+            cls = I.EchoRequest if typ == I.ECHO_REQUEST else I.EchoReply
             return cls(ident, seq, buf[b + 4 : end], ck)
-        if typ == 135 or typ == 136:
+        if typ == I.NEIGHBOR_SOLICIT or typ == I.NEIGHBOR_ADVERT:
             need(20, "Neighbor Solicitation/Advertisement")
             w = _U32.unpack_from(buf, b)[0]
             target = IPv6Address(buf[b + 4 : b + 20])
             opts = _decode_nd_options(buf, b + 20, end)
-            if typ == 135:
+            if typ == I.NEIGHBOR_SOLICIT:
                 return I.NeighborSolicitation(target, opts, w, ck)
             return I.NeighborAdvertisement(
                 target, bool(w >> 31), bool(w >> 30 & 1), bool(w >> 29 & 1), opts, w & 0x1FFFFFFF, ck
             )
-        if typ == 134:
+        if typ == I.ROUTER_ADVERT:
             need(12, "Router Advertisement")
             chl, fl, rl, reach, retrans = _RA.unpack_from(buf, b)
             opts = _decode_nd_options(buf, b + 12, end)
@@ -508,26 +509,26 @@ def _decode_icmp(buf: bytes, pos: int, end: int) -> I.ICMPv6Message:
                 opts,
                 ck,
             )
-        if typ == 133:
+        if typ == I.ROUTER_SOLICIT:
             need(4, "Router Solicitation")
             w = _U32.unpack_from(buf, b)[0]
             return I.RouterSolicitation(_decode_nd_options(buf, b + 4, end), w, ck)
-        if typ == 144 or typ == 146:
+        if typ == I.HAAD_REQUEST or typ == I.MOBILE_PREFIX_SOLICIT:
             need(4, "HAAD Request / MPS")
             if n != 4:
                 raise DecodeError("ICMPv6", b + 4, f"{n - 4} octets after a fixed-size message")
             ident, res = _U16x2.unpack_from(buf, b)
-            if typ == 144:
+            if typ == I.HAAD_REQUEST:
                 return I.HomeAgentAddressDiscoveryRequest(ident, res, ck)
             return I.MobilePrefixSolicitation(ident, res, ck)
-        if typ == 145:
+        if typ == I.HAAD_REPLY:
             need(4, "HAAD Reply")
             if (n - 4) % 16:
                 raise DecodeError("ICMPv6", b + 4, "Home Agent Addresses are not a whole number of addresses")
             ident, res = _U16x2.unpack_from(buf, b)
             addrs = tuple(IPv6Address(buf[i : i + 16]) for i in range(b + 4, end, 16))
             return I.HomeAgentAddressDiscoveryReply(ident, addrs, res, ck)
-        if typ == 147:
+        if typ == I.MOBILE_PREFIX_ADVERT:
             need(4, "Mobile Prefix Advertisement")
             ident, w = _U16x2.unpack_from(buf, b)
             opts = _decode_nd_options(buf, b + 4, end)
@@ -623,21 +624,21 @@ def _mh_message(m: M.MobilityMessage) -> tuple[int, bytes]:
     if t is M.BindingUpdate:
         w = (m.A << 15) | (m.H << 14) | (m.L << 13) | (m.K << 12) | m.reserved  # type: ignore[union-attr]
         fixed = struct.pack("!HHH", m.seq, w, m.lifetime)  # type: ignore[union-attr]
-        return 5, fixed + _encode_mob_options(m.options, 12)  # type: ignore[union-attr]
+        return M.MH_BU, fixed + _encode_mob_options(m.options, 12)  # type: ignore[union-attr]
     if t is M.BindingAcknowledgement:
         fixed = struct.pack("!BBHH", m.status, (m.K << 7) | m.reserved, m.seq, m.lifetime)  # type: ignore[union-attr]
-        return 6, fixed + _encode_mob_options(m.options, 12)  # type: ignore[union-attr]
+        return M.MH_BA, fixed + _encode_mob_options(m.options, 12)  # type: ignore[union-attr]
     if t is M.HomeTestInit or t is M.CareofTestInit:
         fixed = struct.pack("!H8s", m.reserved, m.cookie)  # type: ignore[union-attr]
-        return (1 if t is M.HomeTestInit else 2), fixed + _encode_mob_options(m.options, 16)  # type: ignore[union-attr]
+        return (M.MH_HOTI if t is M.HomeTestInit else M.MH_COTI), fixed + _encode_mob_options(m.options, 16)  # type: ignore[union-attr]
     if t is M.HomeTest or t is M.CareofTest:
         fixed = struct.pack("!H8s8s", m.nonce_index, m.cookie, m.keygen_token)  # type: ignore[union-attr]
-        return (3 if t is M.HomeTest else 4), fixed + _encode_mob_options(m.options, 24)  # type: ignore[union-attr]
+        return (M.MH_HOT if t is M.HomeTest else M.MH_COT), fixed + _encode_mob_options(m.options, 24)  # type: ignore[union-attr]
     if t is M.BindingRefreshRequest:
-        return 0, struct.pack("!H", m.reserved) + _encode_mob_options(m.options, 8)  # type: ignore[union-attr]
+        return M.MH_BRR, struct.pack("!H", m.reserved) + _encode_mob_options(m.options, 8)  # type: ignore[union-attr]
     if t is M.BindingError:
         fixed = struct.pack("!BB16s", m.status, m.reserved, m.home_address.packed)  # type: ignore[union-attr]
-        return 7, fixed + _encode_mob_options(m.options, 24)  # type: ignore[union-attr]
+        return M.MH_BE, fixed + _encode_mob_options(m.options, 24)  # type: ignore[union-attr]
     if t is M.UnknownMobilityMessage:
         data = m.data  # type: ignore[union-attr]
         r = (6 + len(data)) % 8
@@ -665,28 +666,28 @@ def _decode_mh(buf: bytes, pos: int, end: int) -> M.MobilityHeader:
         raise DecodeError("MH", pos + 1, f"Header Len {hlen} below the minimum {_MH_MIN_HLEN[typ]} for MH Type {typ}")
     b = pos + 6
     m: M.MobilityMessage
-    if typ == 5:
+    if typ == M.MH_BU:
         seq, w, life = struct.unpack_from("!HHH", buf, b)
         opts = _decode_mob_options(buf, pos + 12, end)
         m = M.BindingUpdate(
             seq, life, bool(w >> 15), bool(w >> 14 & 1), bool(w >> 13 & 1), bool(w >> 12 & 1), w & 0xFFF, opts
         )
-    elif typ == 6:
+    elif typ == M.MH_BA:
         status, fl, seq, life = struct.unpack_from("!BBHH", buf, b)
         opts = _decode_mob_options(buf, pos + 12, end)
         m = M.BindingAcknowledgement(status, seq, life, bool(fl >> 7), fl & 0x7F, opts)
-    elif typ == 1 or typ == 2:
+    elif typ == M.MH_HOTI or typ == M.MH_COTI:
         res2, cookie = struct.unpack_from("!H8s", buf, b)
         opts = _decode_mob_options(buf, pos + 16, end)
-        m = (M.HomeTestInit if typ == 1 else M.CareofTestInit)(cookie, res2, opts)
-    elif typ == 3 or typ == 4:
+        m = (M.HomeTestInit if typ == M.MH_HOTI else M.CareofTestInit)(cookie, res2, opts)
+    elif typ == M.MH_HOT or typ == M.MH_COT:
         idx, cookie, token = struct.unpack_from("!H8s8s", buf, b)
         opts = _decode_mob_options(buf, pos + 24, end)
-        m = (M.HomeTest if typ == 3 else M.CareofTest)(idx, cookie, token, opts)
-    elif typ == 0:
+        m = (M.HomeTest if typ == M.MH_HOT else M.CareofTest)(idx, cookie, token, opts)
+    elif typ == M.MH_BRR:
         res2 = struct.unpack_from("!H", buf, b)[0]
         m = M.BindingRefreshRequest(res2, _decode_mob_options(buf, pos + 8, end))
-    elif typ == 7:
+    elif typ == M.MH_BE:
         status, res2, hoa = struct.unpack_from("!BB16s", buf, b)
         opts = _decode_mob_options(buf, pos + 24, end)
         m = M.BindingError(status, IPv6Address(hoa), res2, opts)
@@ -952,6 +953,49 @@ def decode_frame(data: bytes) -> Ethernet:
     else:
         payload = data[14:]
     return Ethernet(dst.hex(":"), src.hex(":"), payload, et)
+
+
+def decode_frame_transit(data: bytes) -> Ethernet:
+    """What a router reads of a packet it forwards (RFC 8200 §4): the Ethernet header, the IPv6
+    header and a Hop-by-Hop Options header; everything after them stays opaque (a ``RawPayload``
+    named by the last Next Header). Extension headers other than Hop-by-Hop are examined only at the
+    destination, so a malformed Mobility Header or Destination Options header must not stop transit.
+    Raises :class:`DecodeError` when the part a router does read is malformed."""
+    data = bytes(data)
+    if len(data) < 14:
+        raise DecodeError("Ethernet", 0, f"{len(data)} octets, the Ethernet header needs 14")
+    dst, src, et = _ETH.unpack_from(data, 0)
+    if et != ETHERTYPE_IPV6:
+        return Ethernet(dst.hex(":"), src.hex(":"), data[14:], et)
+    start, end = 14, len(data)
+    if end - start < 40:
+        raise DecodeError("IPv6", start, f"{end - start} octets, the IPv6 header needs 40")
+    vtf, plen, nh, hlim, a_src, a_dst = _IP6.unpack_from(data, start)
+    if vtf >> 28 != 6:
+        raise DecodeError("IPv6", start, f"Version {vtf >> 28}, not 6")
+    if start + 40 + plen != end:
+        raise DecodeError("IPv6", start + 4, f"Payload Length {plen} but {end - start - 40} octets follow the header")
+    pos = start + 40
+    ext: tuple[ExtHeader, ...] = ()
+    if nh == NH_HOPOPTS:
+        if end - pos < 8:
+            raise DecodeError("Hop-by-Hop", pos, f"{end - pos} octets, an extension header has at least 8")
+        nxt, n = data[pos], data[pos + 1]
+        stop = pos + (n + 1) * 8
+        if stop > end:
+            raise DecodeError("Hop-by-Hop", pos + 1, f"Hdr Ext Len {n} runs past the end of the packet")
+        ext = (HopByHopOptions(_decode_ip_options(data, pos + 2, stop, "Hop-by-Hop")),)
+        pos, nh = stop, nxt
+    pkt = IPv6(
+        IPv6Address(a_src),
+        IPv6Address(a_dst),
+        RawPayload(nh, data[pos:end]),
+        ext,
+        hlim,
+        (vtf >> 20) & 0xFF,
+        vtf & 0xFFFFF,
+    )
+    return Ethernet(dst.hex(":"), src.hex(":"), pkt, et)
 
 
 # =========================================================================== checksum check

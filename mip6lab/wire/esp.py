@@ -30,17 +30,19 @@ import hmac
 import random
 import struct
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from mip6lab.wire.ip import ESP, Addr
+from mip6lab.wire.ip import ESP, NH_DSTOPTS, NH_ICMPV6, NH_IPV6, NH_MOBILITY, NH_NONE, NH_TCP, NH_UDP, Addr
 
 __all__ = [
     "ESP_ICV_LEN",
     "EspError",
+    "EspKeys",
     "SecurityAssociation",
     "esp_bytes",
+    "esp_decrypt",
     "esp_open",
     "esp_protect",
 ]
@@ -171,20 +173,37 @@ def esp_protect(sa: SecurityAssociation, next_header: int, payload_bytes: bytes,
     return ESP(spi=sa.spi, seq=sa.seq, data=body + _icv(sa, header + body))
 
 
-def esp_open(sa: SecurityAssociation, esp: ESP) -> tuple[int, bytes]:
-    """Verify and decrypt ``esp``; return ``(next_header, payload_bytes)`` or raise :class:`EspError`.
+class EspKeys(Protocol):
+    """What opening ESP needs from an SA: its SPI, transforms and keys - not its replay window.
+    A :class:`SecurityAssociation` is one; so is a read-only view of it (``mobility.ipsec.SAView``)."""
 
-    Order as RFC 4303 §3.4: SPI, replay pre-check, ICV, then decrypt and check the padding; the
-    replay window moves only for packets whose ICV verified.
-    """
+    @property
+    def spi(self) -> int: ...
+    @property
+    def enc(self) -> str: ...
+    @property
+    def enc_key(self) -> bytes: ...
+    @property
+    def auth_key(self) -> bytes: ...
+    @property
+    def iv_len(self) -> int: ...
+
+
+def _check_spi_and_length(sa: EspKeys, esp: ESP) -> None:
     if esp.spi != sa.spi:
         raise EspError("spi", f"SPI {esp.spi:#x} is not this SA's {sa.spi:#x}")
     if len(esp.data) < sa.iv_len + 2 + ESP_ICV_LEN:
         raise EspError("short", f"{len(esp.data)} octets")
-    if not sa.replay_check(esp.seq):
-        raise EspError("replay", f"sequence number {esp.seq} already seen or too old")
+
+
+def esp_decrypt(sa: EspKeys, esp: ESP) -> tuple[int, bytes]:
+    """Verify the ICV, decrypt and check the padding: ``(next_header, payload_bytes)`` or
+    :class:`EspError`. Reads only the keys, never the anti-replay window, so a viewer (the packet
+    inspector) can open any captured packet, any number of times, without changing the simulation."""
+    _check_spi_and_length(sa, esp)
     body, icv = esp.data[:-ESP_ICV_LEN], esp.data[-ESP_ICV_LEN:]
-    if not hmac.compare_digest(icv, _icv(sa, struct.pack("!II", esp.spi, esp.seq) + body)):
+    expected = hmac.new(sa.auth_key, struct.pack("!II", esp.spi, esp.seq) + body, hashlib.sha1).digest()
+    if not hmac.compare_digest(icv, expected[:ESP_ICV_LEN]):
         raise EspError("icv", "integrity check value does not match")
     if sa.enc == "aes-cbc":
         iv, ct = body[:AES_BLOCK], body[AES_BLOCK:]
@@ -202,13 +221,30 @@ def esp_open(sa: SecurityAssociation, esp: ESP) -> tuple[int, bytes]:
     padding = plaintext[-2 - pad_len : -2]
     if padding != bytes(range(1, pad_len + 1)):
         raise EspError("padding", "padding is not 1, 2, 3, ... (RFC 4303 §2.4)")
-    sa.replay_update(esp.seq)
     return nh, plaintext[: -2 - pad_len]
+
+
+def esp_open(sa: SecurityAssociation, esp: ESP) -> tuple[int, bytes]:
+    """Receive ``esp`` on ``sa``: ``(next_header, payload_bytes)`` or raise :class:`EspError`.
+
+    Order as RFC 4303 §3.4: SPI, replay pre-check, ICV, then decrypt and check the padding
+    (:func:`esp_decrypt`); the replay window moves only for packets whose ICV verified.
+    """
+    _check_spi_and_length(sa, esp)
+    if not sa.replay_check(esp.seq):
+        raise EspError("replay", f"sequence number {esp.seq} already seen or too old")
+    nh, payload = esp_decrypt(sa, esp)
+    sa.replay_update(esp.seq)
+    return nh, payload
 
 
 def esp_bytes(esp: ESP) -> bytes:
     """The ESP header and body as on the wire (for tests and tools; the codec does the same)."""
     return struct.pack("!II", esp.spi, esp.seq) + esp.data
+
+
+_PEEKABLE = frozenset({4, NH_TCP, NH_UDP, NH_IPV6, NH_ICMPV6, NH_NONE, NH_DSTOPTS, NH_MOBILITY})
+"""Next Headers a NULL-encrypted ESP payload may plausibly carry (4: IPv4, never decoded)."""
 
 
 def null_esp_peek(esp: ESP, icv_len: int = 12) -> tuple[int, bytes] | None:
@@ -222,6 +258,6 @@ def null_esp_peek(esp: ESP, icv_len: int = 12) -> tuple[int, bytes] | None:
     pad_len, nh = body[-2], body[-1]
     if pad_len + 2 > len(body) or body[len(body) - 2 - pad_len : -2] != bytes(range(1, pad_len + 1)):
         return None
-    if nh not in (4, 6, 17, 41, 58, 59, 60, 135):
+    if nh not in _PEEKABLE:
         return None
     return nh, body[: len(body) - 2 - pad_len]

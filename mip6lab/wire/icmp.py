@@ -23,15 +23,41 @@ TIME_EXCEEDED = 3
 PARAM_PROBLEM = 4
 ECHO_REQUEST = 128
 ECHO_REPLY = 129
+MLD_QUERY = 130  # RFC 3810 §5.1 Multicast Listener Query
 ROUTER_SOLICIT = 133
 ROUTER_ADVERT = 134
 NEIGHBOR_SOLICIT = 135
 NEIGHBOR_ADVERT = 136
 REDIRECT = 137
+MLDV2_REPORT = 143  # RFC 3810 §5.2 Version 2 Multicast Listener Report
 HAAD_REQUEST = 144
 HAAD_REPLY = 145
 MOBILE_PREFIX_SOLICIT = 146
 MOBILE_PREFIX_ADVERT = 147
+
+ICMP_TYPES: dict[int, tuple[str, str]] = {
+    DEST_UNREACH: ("Destination Unreachable", "Destination Unreachable"),
+    PACKET_TOO_BIG: ("Packet Too Big", "Packet Too Big"),
+    TIME_EXCEEDED: ("Time Exceeded", "Time Exceeded"),
+    PARAM_PROBLEM: ("Parameter Problem", "Parameter Problem"),
+    ECHO_REQUEST: ("Echo Request", "Echo Request"),
+    ECHO_REPLY: ("Echo Reply", "Echo Reply"),
+    MLD_QUERY: ("MLD Query", "Multicast Listener Query"),
+    ROUTER_SOLICIT: ("RS", "Router Solicitation"),
+    ROUTER_ADVERT: ("RA", "Router Advertisement"),
+    NEIGHBOR_SOLICIT: ("NS", "Neighbor Solicitation"),
+    NEIGHBOR_ADVERT: ("NA", "Neighbor Advertisement"),
+    REDIRECT: ("Redirect", "Redirect"),
+    MLDV2_REPORT: ("MLDv2 Report", "Version 2 Multicast Listener Report"),
+    HAAD_REQUEST: ("HAAD Request", "Home Agent Address Discovery Request"),
+    HAAD_REPLY: ("HAAD Reply", "Home Agent Address Discovery Reply"),
+    MOBILE_PREFIX_SOLICIT: ("MPS", "Mobile Prefix Solicitation"),
+    MOBILE_PREFIX_ADVERT: ("MPA", "Mobile Prefix Advertisement"),
+}
+"""The one table of ICMPv6 message names: type -> (short name for lists and charts, full name for
+bit layouts). RFC 6275 numbers DHAAD and Mobile Prefix 144-147 (the white paper's 150/151 are not used)."""
+ICMP_NAMES: dict[int, str] = {t: short for t, (short, _) in ICMP_TYPES.items()}
+ICMP_TITLES: dict[int, str] = {t: title for t, (_, title) in ICMP_TYPES.items()}
 
 # Destination Unreachable codes (RFC 4443 §3.1).
 DU_NO_ROUTE = 0

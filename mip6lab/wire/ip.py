@@ -33,6 +33,21 @@ NH_NONE = 59  # "No Next Header": the Mobility Header's Payload Proto is always 
 NH_DSTOPTS = 60
 NH_MOBILITY = 135
 
+NEXT_HEADER_NAMES: dict[int, str] = {
+    NH_HOPOPTS: "Hop-by-Hop Options",
+    NH_TCP: "TCP",
+    NH_UDP: "UDP",
+    NH_IPV6: "IPv6 (encapsulated)",
+    NH_ROUTING: "Routing",
+    NH_FRAGMENT: "Fragment",
+    NH_ESP: "ESP",
+    NH_ICMPV6: "ICMPv6",
+    NH_NONE: "No Next Header",
+    NH_DSTOPTS: "Destination Options",
+    NH_MOBILITY: "Mobility Header",
+}
+"""The Next Header values mip6lab knows, named (the numbers above are the only place they are written)."""
+
 # Destination option types.
 OPT_PAD1 = 0
 OPT_PADN = 1

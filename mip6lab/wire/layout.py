@@ -23,6 +23,25 @@ from dataclasses import dataclass, field
 from ipaddress import IPv6Address
 from typing import Any
 
+from mip6lab.wire import icmp as I
+from mip6lab.wire import mh as M
+from mip6lab.wire.icmp import ICMP_TITLES
+from mip6lab.wire.ip import (
+    NEXT_HEADER_NAMES,
+    NH_DSTOPTS,
+    NH_ESP,
+    NH_FRAGMENT,
+    NH_HOPOPTS,
+    NH_ICMPV6,
+    NH_IPV6,
+    NH_MOBILITY,
+    NH_ROUTING,
+    NH_TCP,
+    NH_UDP,
+    OPT_HOME_ADDRESS,
+    OPT_PAD1,
+    OPT_PADN,
+)
 from mip6lab.wire.mh import BA_STATUS_NAMES, MH_NAMES
 
 __all__ = [
@@ -38,35 +57,7 @@ __all__ = [
     "draw",
 ]
 
-NEXT_HEADER_NAMES = {
-    0: "Hop-by-Hop Options",
-    6: "TCP",
-    17: "UDP",
-    41: "IPv6 (encapsulated)",
-    43: "Routing",
-    44: "Fragment",
-    50: "ESP",
-    58: "ICMPv6",
-    59: "No Next Header",
-    60: "Destination Options",
-    135: "Mobility Header",
-}
-ICMP_TYPE_NAMES = {
-    1: "Destination Unreachable",
-    2: "Packet Too Big",
-    3: "Time Exceeded",
-    4: "Parameter Problem",
-    128: "Echo Request",
-    129: "Echo Reply",
-    133: "Router Solicitation",
-    134: "Router Advertisement",
-    135: "Neighbor Solicitation",
-    136: "Neighbor Advertisement",
-    144: "Home Agent Address Discovery Request",
-    145: "Home Agent Address Discovery Reply",
-    146: "Mobile Prefix Solicitation",
-    147: "Mobile Prefix Advertisement",
-}
+ICMP_TYPE_NAMES = ICMP_TITLES  # the one ICMPv6 name table (wire/icmp.py), full names
 _PRF = {0: "medium", 1: "high", 2: "reserved", 3: "low"}
 
 
@@ -651,23 +642,35 @@ def layout(header: str | int | HeaderLayout) -> HeaderLayout:
 
 
 # =========================================================================== walking a frame
-_MH_KEYS = {0: "brr", 1: "hoti", 2: "coti", 3: "hot", 4: "cot", 5: "bu", 6: "ba", 7: "be"}
-_ICMP_KEYS = {
-    1: "icmp-error",
-    3: "icmp-error",
-    2: "ptb",
-    4: "param-problem",
-    128: "echo",
-    129: "echo",
-    133: "rs",
-    134: "ra",
-    135: "ns",
-    136: "na",
-    144: "haad-request",
-    145: "haad-reply",
-    146: "mps",
-    147: "mpa",
+MH_LAYOUT_KEYS = {
+    M.MH_BRR: "brr",
+    M.MH_HOTI: "hoti",
+    M.MH_COTI: "coti",
+    M.MH_HOT: "hot",
+    M.MH_COT: "cot",
+    M.MH_BU: "bu",
+    M.MH_BA: "ba",
+    M.MH_BE: "be",
 }
+"""MH Type -> the layout of that message (each titled with ``mh.MH_NAMES``; a test holds them together)."""
+ICMP_LAYOUT_KEYS = {
+    I.DEST_UNREACH: "icmp-error",
+    I.TIME_EXCEEDED: "icmp-error",
+    I.PACKET_TOO_BIG: "ptb",
+    I.PARAM_PROBLEM: "param-problem",
+    I.ECHO_REQUEST: "echo",
+    I.ECHO_REPLY: "echo",
+    I.ROUTER_SOLICIT: "rs",
+    I.ROUTER_ADVERT: "ra",
+    I.NEIGHBOR_SOLICIT: "ns",
+    I.NEIGHBOR_ADVERT: "na",
+    I.HAAD_REQUEST: "haad-request",
+    I.HAAD_REPLY: "haad-reply",
+    I.MOBILE_PREFIX_SOLICIT: "mps",
+    I.MOBILE_PREFIX_ADVERT: "mpa",
+}
+"""ICMPv6 type -> layout (types with a layout of their own are titled with ``icmp.ICMP_TITLES``)."""
+_MH_KEYS, _ICMP_KEYS = MH_LAYOUT_KEYS, ICMP_LAYOUT_KEYS
 _ICMP_MIN = {"echo": 8, "icmp-error": 8, "ptb": 8, "param-problem": 8, "rs": 8, "ra": 16, "ns": 24, "na": 24}
 _ICMP_MIN |= {"haad-request": 8, "haad-reply": 8, "mps": 8, "mpa": 8}
 _MH_MIN = {"brr": 8, "hoti": 16, "coti": 16, "hot": 24, "cot": 24, "bu": 12, "ba": 12, "be": 24}
@@ -755,20 +758,26 @@ class _Walker:
     def _ip_options(self, pos: int, end: int) -> None:
         while pos < end:
             t = self.buf[pos]
-            if t == 0:
+            if t == OPT_PAD1:
                 pos = self.emit(LAYOUTS["pad1"], pos, pos + 1)
                 continue
             n = self.buf[pos + 1]
             stop = pos + 2 + n
             if stop > end:
                 raise ValueError("option past end")
-            key = "padn" if t == 1 else ("hao" if t == 201 and n == 16 else "ip-option")
+            key = "padn" if t == OPT_PADN else ("hao" if t == OPT_HOME_ADDRESS and n == 16 else "ip-option")
             self.emit(LAYOUTS[key], pos, stop)
             pos = stop
 
     def _nd_options(self, pos: int, end: int) -> None:
-        fixed = {(1, 1): "sllao", (2, 1): "tllao", (3, 4): "pio", (5, 1): "mtu-option", (7, 1): "adv-interval"}
-        fixed[(8, 1)] = "ha-info"
+        fixed = {
+            (I.OPT_SOURCE_LL, 1): "sllao",
+            (I.OPT_TARGET_LL, 1): "tllao",
+            (I.OPT_PREFIX_INFO, 4): "pio",
+            (I.OPT_MTU, 1): "mtu-option",
+            (I.OPT_ADV_INTERVAL, 1): "adv-interval",
+            (I.OPT_HA_INFO, 1): "ha-info",
+        }
         while pos < end:
             t, n = self.buf[pos], self.buf[pos + 1]
             stop = pos + 8 * n
@@ -778,17 +787,22 @@ class _Walker:
             pos = stop
 
     def _mh_options(self, pos: int, end: int) -> None:
-        fixed = {(2, 2): "bra", (3, 16): "alt-coa", (4, 4): "nonce-indices", (5, 12): "bad"}
+        fixed = {
+            (M.MOPT_BINDING_REFRESH_ADVICE, 2): "bra",
+            (M.MOPT_ALTERNATE_COA, 16): "alt-coa",
+            (M.MOPT_NONCE_INDICES, 4): "nonce-indices",
+            (M.MOPT_BINDING_AUTH_DATA, 12): "bad",
+        }
         while pos < end:
             t = self.buf[pos]
-            if t == 0:
+            if t == M.MOPT_PAD1:
                 pos = self.emit(LAYOUTS["mopt-pad1"], pos, pos + 1)
                 continue
             n = self.buf[pos + 1]
             stop = pos + 2 + n
             if stop > end:
                 raise ValueError("mobility option past end")
-            key = "mopt-padn" if t == 1 else fixed.get((t, n), "mopt-unknown")
+            key = "mopt-padn" if t == M.MOPT_PADN else fixed.get((t, n), "mopt-unknown")
             self.emit(LAYOUTS[key], pos, stop)
             pos = stop
 
@@ -807,8 +821,8 @@ class _Walker:
             raise IndexError("short IPv6 header")
         self.emit(LAYOUTS["ipv6"], start, start + 40, label)
         nh, pos = self.buf[start + 6], start + 40
-        while nh in (0, 43, 44, 60) and pos < end:
-            if nh == 44:
+        while nh in (NH_HOPOPTS, NH_ROUTING, NH_FRAGMENT, NH_DSTOPTS) and pos < end:
+            if nh == NH_FRAGMENT:
                 self.emit(LAYOUTS["fragment"], pos, pos + 8)
                 nxt, fo = self.buf[pos], int.from_bytes(self.buf[pos + 2 : pos + 4], "big")
                 pos += 8
@@ -820,33 +834,33 @@ class _Walker:
             stop = pos + (self.buf[pos + 1] + 1) * 8
             if stop > end:
                 raise ValueError("extension header past end")
-            if nh == 43:
+            if nh == NH_ROUTING:
                 rh2 = self.buf[pos + 2] == 2 and self.buf[pos + 1] == 2
                 self.emit(LAYOUTS["rh2" if rh2 else "routing"], pos, stop)
             else:
-                self.emit(LAYOUTS["hbh" if nh == 0 else "dstopts"], pos, stop)
+                self.emit(LAYOUTS["hbh" if nh == NH_HOPOPTS else "dstopts"], pos, stop)
             nh, pos = self.buf[pos], stop
         if pos >= end:
             return
-        if nh == 6:
+        if nh == NH_TCP:
             self.emit(LAYOUTS["tcp"], pos, end)
-        elif nh == 17:
+        elif nh == NH_UDP:
             self.emit(LAYOUTS["udp"], pos, end)
-        elif nh == 58:
+        elif nh == NH_ICMPV6:
             key = _ICMP_KEYS.get(self.buf[pos], "icmpv6")
             if end - pos < _ICMP_MIN.get(key, 4):
                 raise ValueError("short ICMPv6 message")
             self.emit(LAYOUTS[key], pos, end)
-        elif nh == 135:
+        elif nh == NH_MOBILITY:
             key = _MH_KEYS.get(self.buf[pos + 2], "mh")
             stop = pos + (self.buf[pos + 1] + 1) * 8
             if stop > end or stop - pos < _MH_MIN.get(key, 8):
                 raise ValueError("bad Mobility Header length")
             self.emit(LAYOUTS[key], pos, stop)
             self.rest(stop, end)
-        elif nh == 41:
+        elif nh == NH_IPV6:
             self.ipv6(pos, end, "IPv6 (inner)")
-        elif nh == 50:
+        elif nh == NH_ESP:
             self.emit(LAYOUTS["esp"], pos, end)
         else:
             self.rest(pos, end)

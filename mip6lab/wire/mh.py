@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
-from mip6lab.wire.ip import Addr
+from mip6lab.wire.ip import NH_NONE, Addr
 
 # MH Types (§6.1.2 - §6.1.9).
 MH_BRR = 0
@@ -69,16 +69,25 @@ BE_UNKNOWN_BINDING = 1  # Home Address destination option without a binding
 BE_UNRECOGNIZED_MH_TYPE = 2
 
 MH_NAMES: dict[int, str] = {
-    0: "Binding Refresh Request",
-    1: "Home Test Init",
-    2: "Care-of Test Init",
-    3: "Home Test",
-    4: "Care-of Test",
-    5: "Binding Update",
-    6: "Binding Acknowledgement",
-    7: "Binding Error",
+    MH_BRR: "Binding Refresh Request",
+    MH_HOTI: "Home Test Init",
+    MH_COTI: "Care-of Test Init",
+    MH_HOT: "Home Test",
+    MH_COT: "Care-of Test",
+    MH_BU: "Binding Update",
+    MH_BA: "Binding Acknowledgement",
+    MH_BE: "Binding Error",
 }
-MH_SHORT: dict[int, str] = {0: "BRR", 1: "HoTI", 2: "CoTI", 3: "HoT", 4: "CoT", 5: "BU", 6: "BA", 7: "BE"}
+MH_SHORT: dict[int, str] = {
+    MH_BRR: "BRR",
+    MH_HOTI: "HoTI",
+    MH_COTI: "CoTI",
+    MH_HOT: "HoT",
+    MH_COT: "CoT",
+    MH_BU: "BU",
+    MH_BA: "BA",
+    MH_BE: "BE",
+}
 
 
 # --------------------------------------------------------------------------- options
@@ -271,7 +280,7 @@ class MobilityHeader:
     """
 
     message: MobilityMessage
-    payload_proto: int = 59
+    payload_proto: int = NH_NONE
     reserved: int = 0
     checksum: int | None = None
 

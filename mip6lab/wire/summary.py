@@ -10,8 +10,10 @@ from __future__ import annotations
 from mip6lab.wire import icmp as I
 from mip6lab.wire import mh as M
 from mip6lab.wire.codec import DecodeError, decode_frame
+from mip6lab.wire.icmp import ICMP_NAMES
 from mip6lab.wire.ip import (
     ESP,
+    NH_NONE,
     DestinationOptions,
     Ethernet,
     Fragment,
@@ -24,27 +26,33 @@ from mip6lab.wire.ip import (
 )
 from mip6lab.wire.transport import TCP, UDP
 
-__all__ = ["summary", "name", "ICMP_NAMES"]
+__all__ = ["summary", "name", "category", "ICMP_NAMES", "ND_NAMES", "SIGNALLING_NAMES"]
 
-ICMP_NAMES: dict[int, str] = {
-    1: "Destination Unreachable",
-    2: "Packet Too Big",
-    3: "Time Exceeded",
-    4: "Parameter Problem",
-    128: "Echo Request",
-    129: "Echo Reply",
-    130: "MLD Query",
-    133: "RS",
-    134: "RA",
-    135: "NS",
-    136: "NA",
-    137: "Redirect",
-    143: "MLDv2 Report",
-    144: "HAAD Request",
-    145: "HAAD Reply",
-    146: "MPS",
-    147: "MPA",
-}
+ND_NAMES = frozenset(
+    ICMP_NAMES[t]
+    for t in (I.ROUTER_SOLICIT, I.ROUTER_ADVERT, I.NEIGHBOR_SOLICIT, I.NEIGHBOR_ADVERT, I.REDIRECT)
+    + (I.MLD_QUERY, I.MLDV2_REPORT)
+)
+"""Neighbor Discovery (RFC 4861 §4, Redirect included) and the MLD it relies on (RFC 3810): link plumbing
+that views and lists hide unless asked."""
+
+SIGNALLING_NAMES = frozenset(
+    set(M.MH_SHORT.values())
+    | {ICMP_NAMES[t] for t in (I.HAAD_REQUEST, I.HAAD_REPLY, I.MOBILE_PREFIX_SOLICIT, I.MOBILE_PREFIX_ADVERT)}
+    | {ICMP_NAMES[t] for t in (I.DEST_UNREACH, I.PACKET_TOO_BIG, I.TIME_EXCEEDED, I.PARAM_PROBLEM)}
+    | {"ESP"}
+)
+"""Mobility signalling (Mobility Header, DHAAD, Mobile Prefix), ICMPv6 errors and unopened ESP."""
+
+
+def category(message_name: str) -> str:
+    """``"nd"``, ``"signalling"`` or ``"data"`` (TCP, UDP, Echo, ...) for a :func:`name`."""
+    if message_name in ND_NAMES:
+        return "nd"
+    if message_name in SIGNALLING_NAMES or message_name.startswith("MH type"):
+        return "signalling"
+    return "data"
+
 
 _DU_CODES = {
     0: "no route to destination",
@@ -98,7 +106,7 @@ def _payload_name(p: object) -> str:
     if isinstance(p, IPv6):
         return _payload_name(p.payload)
     if isinstance(p, RawPayload):
-        return "No Next Header" if p.nh == 59 else f"Next Header {p.nh}"
+        return "No Next Header" if p.nh == NH_NONE else f"Next Header {p.nh}"
     if isinstance(p, I.UnknownICMPv6):
         return ICMP_NAMES.get(p.type, f"ICMPv6 type {p.type}")
     typ = _icmp_type(p)
@@ -123,20 +131,20 @@ def name(pkt: IPv6 | Ethernet | bytes) -> str:
 
 
 _ICMP_TYPE_OF: dict[type, int] = {
-    I.EchoRequest: 128,
-    I.EchoReply: 129,
-    I.DestinationUnreachable: 1,
-    I.PacketTooBig: 2,
-    I.TimeExceeded: 3,
-    I.ParameterProblem: 4,
-    I.RouterSolicitation: 133,
-    I.RouterAdvertisement: 134,
-    I.NeighborSolicitation: 135,
-    I.NeighborAdvertisement: 136,
-    I.HomeAgentAddressDiscoveryRequest: 144,
-    I.HomeAgentAddressDiscoveryReply: 145,
-    I.MobilePrefixSolicitation: 146,
-    I.MobilePrefixAdvertisement: 147,
+    I.EchoRequest: I.ECHO_REQUEST,
+    I.EchoReply: I.ECHO_REPLY,
+    I.DestinationUnreachable: I.DEST_UNREACH,
+    I.PacketTooBig: I.PACKET_TOO_BIG,
+    I.TimeExceeded: I.TIME_EXCEEDED,
+    I.ParameterProblem: I.PARAM_PROBLEM,
+    I.RouterSolicitation: I.ROUTER_SOLICIT,
+    I.RouterAdvertisement: I.ROUTER_ADVERT,
+    I.NeighborSolicitation: I.NEIGHBOR_SOLICIT,
+    I.NeighborAdvertisement: I.NEIGHBOR_ADVERT,
+    I.HomeAgentAddressDiscoveryRequest: I.HAAD_REQUEST,
+    I.HomeAgentAddressDiscoveryReply: I.HAAD_REPLY,
+    I.MobilePrefixSolicitation: I.MOBILE_PREFIX_SOLICIT,
+    I.MobilePrefixAdvertisement: I.MOBILE_PREFIX_ADVERT,
 }
 
 
@@ -198,7 +206,7 @@ def _mh_summary(h: M.MobilityHeader) -> str:
         s = f"MH type={m.mh_type} ({len(m.data)} bytes)"
     if not isinstance(m, M.UnknownMobilityMessage):
         s += _mob_options(m.options)
-    if h.payload_proto != 59:
+    if h.payload_proto != NH_NONE:
         s += f" payload-proto={h.payload_proto}"
     return s
 
@@ -259,7 +267,7 @@ def _icmp_summary(m: object) -> str:
     if isinstance(m, I.MobilePrefixAdvertisement):
         flags = "".join(f" {f}" for f in "MO" if getattr(m, f))
         return f"MPA id={m.identifier}{flags} prefixes=" + (",".join(_prefixes(m.options)) or "none")
-    if isinstance(m, I.UnknownICMPv6) and m.type == 143:
+    if isinstance(m, I.UnknownICMPv6) and m.type == I.MLDV2_REPORT:
         return "MLDv2 Report " + " ".join(_mldv2_records(m.body))
     if isinstance(m, I.UnknownICMPv6):
         return f"ICMPv6 {ICMP_NAMES.get(m.type, f'type {m.type}')} code={m.code}"
@@ -284,7 +292,7 @@ def _payload_summary(p: object) -> str:
     if isinstance(p, IPv6):
         return f"tunnel[ {summary(p)} ]"
     if isinstance(p, RawPayload):
-        if p.nh == 59:
+        if p.nh == NH_NONE:
             return "No Next Header"
         return f"Next Header {p.nh} ({len(p.data)} bytes)"
     return _icmp_summary(p)

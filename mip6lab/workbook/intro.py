@@ -320,8 +320,19 @@ def send(
     lab.inject(link, frame)
     lab.run_for(run)
     records = list(lab.capture)[first:]
-    after = tuple(r for r in records[1:] if not lab._forwarded(r.sender, getattr(r.decoded, "payload", None)))
+    after = tuple(r for r in records[1:] if not _forwarded(lab, r))
     return Sent(records[0], after)
+
+
+def _forwarded(lab: Lab, record: Any) -> bool:
+    """A frame a router sent on behalf of someone else (not from one of its own addresses): a later hop
+    of a packet already in the list, not an answer."""
+    from mip6lab.ipv6.node import Router
+    from mip6lab.wire.ip import IPv6
+
+    node = lab.nodes.get(record.sender)
+    pkt = getattr(record.decoded, "payload", None)
+    return isinstance(node, Router) and isinstance(pkt, IPv6) and not node.addresses.is_assigned(pkt.src)
 
 
 def _mac_bytes(mac: str) -> bytes:

@@ -1,10 +1,13 @@
 """The widgets in a real JupyterLab, in headless Chromium driven by Playwright.
 
 Starts JupyterLab on 127.0.0.1 (random port, a token, temporary root/settings/workspaces folders,
-the kernel-selection dialog and the news prompt switched off), opens notebooks/widgets-tour.ipynb,
-waits for the kernel's websocket, runs all cells, then clicks the widgets: moves the mobile node
-(and measures the time from the click to the redrawn page), steps the algorithm tracer back, and
-selects a packet in the inspector. Screenshots go to a temporary folder (paths printed).
+the kernel-selection dialog and the news prompt switched off), opens tests/browser/fixtures/widgets-tour.ipynb,
+waits for the kernel's websocket, runs all cells, then clicks the widgets at a laptop's 1280 x 800: moves
+the mobile node (and measures the time from the click to the redrawn page; the picture is shown unscaled
+and the state tables are not clipped), steps the algorithm tracer forward from its first step, selects a
+packet in the inspector (whose filters show their values), looks at an ESP-protected Binding Update
+(the Mobility Header's layout, the lock drawn) and picks another scenario in the dashboard. Screenshots go
+to a temporary folder (paths printed).
 
 Skipped when /usr/bin/chromium or the playwright package is missing. Never runs
 ``playwright install``: the system Chromium is used.
@@ -31,7 +34,7 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 REPO = Path(__file__).resolve().parents[2]
-NOTEBOOK = REPO / "notebooks" / "widgets-tour.ipynb"
+NOTEBOOK = Path(__file__).resolve().parent / "fixtures" / "widgets-tour.ipynb"  # a fixture, not a chapter
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -144,7 +147,7 @@ def test_widgets_tour_in_jupyterlab(jupyterlab: tuple[str, Path]) -> None:
             executable_path=CHROMIUM,
             headless=True,
             args=FLAGS,
-            viewport={"width": 1400, "height": 1000},
+            viewport={"width": 1280, "height": 800},
         )
         try:
             page = ctx.pages[0] if ctx.pages else ctx.new_page()
@@ -180,7 +183,13 @@ def test_widgets_tour_in_jupyterlab(jupyterlab: tuple[str, Path]) -> None:
                 latencies.append(time.monotonic() - t0)
                 m = re.search(r"redraw (\d+) ms", status.inner_text())
                 kernel_ms.append(int(m.group(1)) if m else -1)
-            assert "away from home" in net.locator(".mip6lab-tables").inner_text()
+            tables = net.locator(".mip6lab-tables")
+            assert "away from home" in tables.inner_text()
+            box = tables.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= 1280  # inside the page, not cut off
+            assert tables.evaluate("el => el.scrollWidth <= el.clientWidth + 1")  # wraps, nothing clipped sideways
+            shown = image.evaluate("el => [el.naturalWidth, el.getBoundingClientRect().width]")
+            assert abs(shown[0] - shown[1]) <= 1, shown  # the picture is not scaled down (labels stay 11 px)
             page.screenshot(path=str(shots / "2-moved.png"))
 
             # an invalid move (to where it is) shows a message and nothing else
@@ -188,23 +197,64 @@ def test_widgets_tour_in_jupyterlab(jupyterlab: tuple[str, Path]) -> None:
             net.get_by_role("button", name="Move", exact=True).click()
             status.get_by_text("already on foreign2").wait_for(timeout=10_000)
 
-            # step the tracer back one step
+            # the tracer opens on the first step, Next enabled; step forward
             tracer = page.locator(".mip6lab-tracer").first
             tracer.scroll_into_view_if_needed()
             position = tracer.locator(".mip6lab-step-position")
-            position.get_by_text("step 12 of 12").wait_for(timeout=10_000)
-            tracer.get_by_role("button", name="< Prev").click()
-            position.get_by_text("step 11 of 12").wait_for(timeout=10_000)
-            assert tracer.locator('svg g.current[data-step="17"]').count() == 1
+            position.get_by_text("step 1 of 12").wait_for(timeout=10_000)
+            assert tracer.get_by_role("button", name="Next >").is_enabled()
+            tracer.get_by_role("button", name="Next >").click()
+            position.get_by_text("step 2 of 12").wait_for(timeout=10_000)
+            assert tracer.locator('svg g.current[data-step="2"]').count() == 1
+            detail = tracer.locator(".mip6lab-step-detail")
+            box = detail.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= 1280  # beside or below the chart, not cut off
             page.screenshot(path=str(shots / "3-tracer.png"))
+            detail.scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / "3b-tracer-detail.png"))
 
-            # select a packet in the inspector: its layers appear
+            # the inspector: filters show their values, the list opens on signalling; select a packet
             insp = page.locator(".mip6lab-inspector").first
             insp.scroll_into_view_if_needed()
-            insp.locator(".mip6lab-capture select").select_option(index=3)
+            selected = insp.locator(".widget-dropdown select").evaluate_all(
+                "els => els.slice(0, 2).map(e => e.options[e.selectedIndex] ? e.options[e.selectedIndex].text : '')"
+            )
+            assert [t.replace("\xa0", " ") for t in selected] == ["(all links)", "(all nodes)"], selected
+            rows = insp.locator(".mip6lab-capture select")
+            assert " NS " not in rows.inner_text() and " RA " not in rows.inner_text()  # ND hidden at first
+            rows.select_option(index=3)
             insp.locator(".mip6lab-layers").get_by_text("Hop Limit").first.wait_for(timeout=10_000)
-            assert "#3 " in insp.locator(".mip6lab-packet-title").inner_text()
+            value = rows.evaluate(
+                "el => el.options[el.selectedIndex].text.replace(/\\u00a0/g, ' ').trim().split(/\\s+/)[0]"
+            )
+            assert f"#{value} " in insp.locator(".mip6lab-packet-title").inner_text()
             page.screenshot(path=str(shots / "4-inspector.png"))
+
+            # an ESP-protected BU with the keys known: the Mobility Header's layout (Figure 2), a drawn lock
+            esp = page.locator(".mip6lab-esp-tour").first
+            esp.scroll_into_view_if_needed()
+            esp.locator("caption").get_by_text("Mobility Header (Figure 2)").wait_for(timeout=10_000)
+            assert esp.locator("svg.mip6lab-lock").count() >= 1
+            page.screenshot(path=str(shots / "5-esp-bu.png"))
+            esp.get_by_role("tab", name="Layers").click()
+            opened = esp.locator(".mip6lab-esp").first
+            opened.wait_for(timeout=10_000)
+            opened.scroll_into_view_if_needed()
+            lock = opened.locator("svg.mip6lab-lock").first.bounding_box()
+            assert lock is not None and lock["width"] >= 8 and lock["height"] >= 8  # drawn, not an empty box
+            page.screenshot(path=str(shots / "5b-esp-lock.png"))
+
+            # the dashboard's scenario picker reaches a scenario without typing its name
+            dash = page.locator(".mip6lab-dashboard").first
+            dash.scroll_into_view_if_needed()
+            picker = dash.locator(".mip6lab-scenario-picker select")
+            assert picker.locator("option").count() >= 20
+            index = picker.evaluate(
+                "el => [...el.options].findIndex(o => o.text.replace(/\\u00a0/g, ' ').startsWith('ha-discovery '))"
+            )
+            picker.select_option(index=index)
+            dash.locator(".mip6lab-scenario-about").get_by_text("Figures 24, 25").wait_for(timeout=30_000)
+            page.screenshot(path=str(shots / "6-dashboard-picker.png"))
         finally:
             ctx.close()
     total = time.monotonic() - t_start

@@ -41,3 +41,11 @@ def test_set_up_scripts_exist_and_ci_calls_the_test_command() -> None:
         assert f"./{script}" in README
         assert os.access(ROOT / script, os.X_OK)
     assert "./scripts/test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_scenario_table_is_the_scenarios_own_figures() -> None:
+    """The README's scenario table and the dashboard's picker read the same ``Scenario.figures``."""
+    rows = dict(re.findall(r"^\| `([a-z0-9-]+)` \| ([0-9, ]+) \|$", README, re.M))
+    assert list(rows) == list(SCENARIOS)
+    for name, figs in rows.items():
+        assert sorted(int(f) for f in figs.split(",")) == sorted(SCENARIOS[name].figures), name

@@ -10,14 +10,29 @@ from widget_samples import esp_bu, inject, tunnel_packet
 from mip6lab.lab import Lab
 from mip6lab.net.pcapng import read_pcapng
 from mip6lab.widgets.inspector import PacketInspector
+from mip6lab.widgets.model import packet_info
 
 
 def _hl(p: PacketInspector) -> list[int]:
     return [int(i) for i in re.findall(r'class="hx hl" data-i="(\d+)"', p.hexdump.value)]
 
 
+def test_the_list_opens_on_signalling_with_visible_filter_values() -> None:
+    lab = Lab("first-foreign-link")
+    lab.run()
+    p = PacketInspector(lab)
+    assert (p.link.value, p.link.label) == ("", "(all links)")  # a value, not a blank dropdown
+    assert (p.node.value, p.node.label) == ("", "(all nodes)")
+    assert p.hide_nd.value and p.list.options
+    assert all(packet_info(lab, lab.capture[i]).category != "nd" for _, i in p.list.options)
+    assert p.record is not None and packet_info(lab, p.record).category == "signalling"
+    p.set_lab(Lab("ping"))
+    assert p.link.label == "(all links)" and p.node.label == "(all nodes)"
+
+
 def test_filters_narrow_the_list(lab: Lab) -> None:
     p = PacketInspector(lab)
+    p.hide_nd.value = False
     assert len(p.list.options) == len(lab.capture)
     p.text.value = "echo request"
     assert len(p.list.options) == 12 and all("Echo Request" in label for label, _ in p.list.options)
@@ -78,6 +93,28 @@ def test_esp_without_and_with_keys(lab: Lab) -> None:
     assert "Lifetime" in p2.esp.value and "600 s" in p2.esp.value  # 150 x 4 s, with its unit
 
 
+def test_an_esp_protected_bu_shows_the_mobility_header_layout_when_the_keys_are_known(lab: Lab) -> None:
+    pkt, _, ha_db = esp_bu("aes")
+    lab.nodes["ha"].security_databases = lambda: [ha_db]
+    i = inject(lab, "home", "mn", "ha", pkt)
+    p = PacketInspector(lab)
+    p.select_record(i)
+    assert "Mobility Header (Figure 2)" in p.bitlayout.value and "Binding Update" in p.bitlayout.value
+    assert "Sequence #" in p.bitlayout.value and "<b>9</b>" in p.bitlayout.value  # the decrypted BU's values
+    assert p.header.label.startswith("decrypted: ")
+    esp_choice = next(v for label, v in p.header.options if label == "ESP")  # the ESP layout stays reachable
+    p.header.value = esp_choice
+    assert (
+        "<caption" in p.bitlayout.value and ">ESP<" in p.bitlayout.value and "Binding Update" not in p.bitlayout.value
+    )
+    lab2 = Lab("ping")
+    lab2.run(1.0)
+    j = inject(lab2, "home", "mn", "ha", pkt)
+    p2 = PacketInspector(lab2)  # no keys: the ESP header is what there is to show
+    p2.select_record(j)
+    assert ">ESP<" in p2.bitlayout.value and not any(label.startswith("decrypted") for label, _ in p2.header.options)
+
+
 def test_select_record_clears_hiding_filters(lab: Lab) -> None:
     p = PacketInspector(lab)
     p.text.value = "echo"
@@ -100,3 +137,19 @@ def test_export_pcapng(lab: Lab, tmp_path: Path) -> None:
     p.export_button.click()
     f2 = read_pcapng((tmp_path / "all.pcapng").read_bytes())
     assert len(f2.packets) == 24 and {i.name for i in f2.interfaces} == {"home", "core-ha", "core-rcn", "cn-link"}
+
+
+def test_the_lock_is_drawn_not_an_emoji(lab: Lab) -> None:
+    """U+1F512/U+1F513 render as an empty box without an emoji font: the lock is inline SVG."""
+    pkt, _, ha_db = esp_bu("aes")
+    i = inject(lab, "home", "mn", "ha", pkt)
+    p = PacketInspector(lab)
+    p.select_record(i)
+    locked = p.esp.value
+    lab.nodes["ha"].security_databases = lambda: [ha_db]
+    p2 = PacketInspector(lab)
+    p2.select_record(i)
+    for text in (locked, p2.esp.value):
+        assert '<svg class="mip6lab-lock"' in text
+        assert not any(ord(c) > 0xFFFF for c in text) and "&#12827" not in text
+    assert 'aria-label="locked"' in locked and 'aria-label="opened"' in p2.esp.value

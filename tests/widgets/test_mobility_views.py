@@ -28,8 +28,11 @@ def mlab() -> Lab:
 def test_messages_read_like_the_white_paper(mlab: Lab) -> None:
     assert len(find_spds(mlab)) >= 2  # the mobile node's and the home agent's databases
     seq = [(m.origin, m.receivers, m.name, m.info.kind, m.info.esp) for m in messages(mlab) if m.info.category != "nd"]
-    assert ("mn", ("ha",), "BU", "ro", True) in seq  # Figure 28: BU with HAO, AES-encrypted, opened
-    assert ("ha", ("mn",), "BA", "ro", True) in seq
+    # Figure 28: BU with HAO, AES-encrypted, opened; a home registration, not route optimization
+    assert ("mn", ("ha",), "BU", "home", True) in seq
+    assert ("ha", ("mn",), "BA", "home", True) in seq
+    home = [m for m in messages(mlab) if m.name in ("BU", "BA") and m.origin in ("mn", "ha") and m.involves("ha")]
+    assert home and all("[RO]" not in m.label() and m.info.kind == "home" for m in home)
     assert ("ha", ("mn",), "Echo Request", "tunnel", False) in seq  # Figure 15
     assert ("mn", ("ha",), "HoTI", "tunnel", True) in seq  # Figure 13, ESP tunnel mode
     assert ("mn", ("cn",), "CoTI", "plain", False) in seq
@@ -48,6 +51,8 @@ def test_dashboard_views_of_mobility(mlab: Lab) -> None:
     d.tracer.select_record(tunnelled.last.index)
     (at_mn,) = [r for r in d.tracer.runs if r.node == "mn"]
     d.tracer.select_run(at_mn.id)
+    assert d.tracer.highlighted == [1] and not d.tracer.next_button.disabled  # opens on the first step
+    d.tracer.last_button.click()
     assert d.tracer.highlighted[:5] == [1, 2, 3, 4, 5] and 7 in d.tracer.highlighted
     assert 'class="box visited" data-step="7"' in d.tracer.chart.value  # strip the outer header
     assert d.network.move("foreign2") and d.network.last_latency < 0.5

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from widget_samples import HA, esp_bu, inject, ro_packet, tunnel_packet
+from dataclasses import replace
+
+import pytest
+from widget_samples import HA, HOA, esp_bu, inject, ro_packet, tunnel_packet
 
 from mip6lab.lab import Lab
 from mip6lab.widgets.model import (
@@ -13,6 +16,8 @@ from mip6lab.widgets.model import (
     packet_info,
     receive_runs,
 )
+from mip6lab.wire import icmp as I
+from mip6lab.wire.ip import IPv6
 from mip6lab.wire.mh import BindingUpdate, MobilityHeader
 
 
@@ -56,19 +61,36 @@ def test_esp_is_opened_only_with_the_nodes_keys(lab: Lab) -> None:
     lab2 = Lab("ping")
     lab2.run(1.0)
     lab2.nodes["ha"].security_databases = lambda: [ha_db]  # a node that holds keys says so
-    assert find_spds(lab2) == [ha_db]
+    assert [v.database for v in find_spds(lab2)] == [ha_db]  # read-only views of the node's SAD
     i2 = inject(lab2, "home", "mn", "ha", pkt)
     info2 = packet_info(lab2, lab2.capture[i2])
     assert info2.esp and info2.decrypted and info2.name == "BU" and info2.category == "signalling"
     sa = ha_db.sa_for_spi(pkt.payload.spi)
     before = (sa.replay_top, sa.replay_bitmap)
-    opened = open_esp(pkt, [ha_db])
+    opened = open_esp(pkt, find_spds(lab2))
     assert opened is not None and opened.encryption == "aes-cbc" and opened.mode == "transport"
     assert isinstance(opened.packet.payload, MobilityHeader)
     assert isinstance(opened.packet.payload.message, BindingUpdate) and opened.packet.payload.message.seq == 9
     assert opened.packet.dst == HA
     assert (sa.replay_top, sa.replay_bitmap) == before  # opening for display leaves the SA alone
-    assert open_esp(pkt, [ha_db]) is not None  # and can be repeated (no replay refusal)
+    assert open_esp(pkt, find_spds(lab2)) is not None  # and can be repeated (no replay refusal)
+
+
+def test_the_inspector_sees_sas_through_a_read_only_view() -> None:
+    """The view offers keys and decryption only: no replay window to read or reset, nothing to set."""
+    pkt, _mn_db, ha_db = esp_bu("aes")
+    sa = ha_db.sa_for_spi(pkt.payload.spi)
+    ha_db.open(pkt.payload)  # the home agent received it: the replay window now refuses it
+    assert sa.replay_top == pkt.payload.seq
+    view = ha_db.read_only()
+    got = view.decrypt(pkt.payload)
+    assert got is not None and got[1] == 135 and got[0].spi == sa.spi  # opened although a replay
+    sa_view = view.sa_for_spi(sa.spi)
+    assert not hasattr(sa_view, "replay_top") and not hasattr(sa_view, "replay_bitmap")
+    with pytest.raises(AttributeError):
+        sa_view.enc_key = b"x" * 16  # type: ignore[misc]
+    assert (sa.replay_top, sa.replay_bitmap, sa.seq) == (pkt.payload.seq, 1, 0)
+    assert view.decrypt(replace(pkt.payload, seq=pkt.payload.seq + 1)) is None  # the ICV covers the seq
 
 
 def test_receive_runs_of_a_frame(lab: Lab) -> None:
@@ -78,3 +100,28 @@ def test_receive_runs_of_a_frame(lab: Lab) -> None:
     last_hop = next(r for r in lab.capture if r.link == "cn-link" and packet_info(lab, r).name == "Echo Request")
     (cn_run,) = receive_runs(lab, last_hop)
     assert cn_run.node == "cn" and cn_run.step_numbers == [1, 2, 3, 8, 9, 10]
+
+
+def test_one_name_table_for_the_lab_the_cli_and_the_widgets(lab: Lab) -> None:
+    """Lab.messages() rows and the widgets' messages name and sort frames the same way: a Redirect
+    is Neighbor Discovery for both (once two tables disagreed on it)."""
+    from mip6lab.wire.summary import ICMP_NAMES, ND_NAMES, category
+
+    redirect = I.UnknownICMPv6(I.REDIRECT, 0, b"\0" * 36)
+    i = inject(lab, "home", "ha", "mn", IPv6(HA, HOA, redirect))
+    lab.run_for(0.1)
+    assert packet_info(lab, lab.capture[i]).name == ICMP_NAMES[I.REDIRECT] == "Redirect"
+    assert category("Redirect") == "nd" and "Redirect" in ND_NAMES
+    rows = {r.index: r for r in lab.messages()}
+    for rec in lab.capture:
+        assert rows[rec.index].name == packet_info(lab, rec).name
+    shown = {r.index for r in lab.messages(signalling_only=True)}
+    assert i not in shown
+    assert all(packet_info(lab, lab.capture[k]).category != "nd" for k in shown)
+    first = [r.index for r in lab.messages(first_hop_only=True)]
+    assert first == [m.first.index for m in messages(lab)]  # "each packet once" is the message concept
+
+
+def test_home_registration_is_not_route_optimization() -> None:
+    pkt, _, _ = esp_bu()
+    assert classify(pkt) == "ro" and classify(pkt, {HA}) == "home"  # the other end is a home agent

@@ -154,3 +154,31 @@ def test_move_and_redraw_latency(lab: Lab) -> None:
     worst = max(times)
     print(f"\nNetworkView move+redraw latency: median {sorted(times)[2] * 1000:.0f} ms, worst {worst * 1000:.0f} ms")
     assert worst < 0.5
+
+
+def test_labels_are_readable_and_do_not_overlap() -> None:
+    """At 1280 x 800 the picture is shown 1:1: every label is at least 11 px high, and no two
+    labels (nor a label and a node) overlap, in Figure 1 and in the busiest topology."""
+    from mip6lab.widgets.network import IMAGE_WIDTH, label_px
+
+    for name in ("ping", "both-away"):
+        lab = Lab(name)
+        v = NetworkView(lab)
+        d = v.drawing
+        assert v.image.layout.width == f"{IMAGE_WIDTH}px" and d.fig.get_figwidth() * d.fig.dpi == IMAGE_WIDTH
+        texts = [t for t in d.ax.texts if t.get_text()] + list(d.legend.get_texts())
+        assert texts and min(label_px(t.get_fontsize(), d.fig.dpi, d.fig.get_figwidth()) for t in texts) >= 11
+        d.png()
+        r = d.fig.canvas.get_renderer()
+        boxes = [t.get_window_extent(r) for t in d.labels]
+        assert all(not a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+        half = 13 * d.fig.dpi / 72 / 2
+        for x, y in (d.ax.transData.transform(d.pos[n]) for n in lab.topology.nodes):
+            assert all(not (b.x0 < x + half and b.x1 > x - half and b.y0 < y + half and b.y1 > y - half) for b in boxes)
+
+
+def test_state_tables_wrap_and_scroll_instead_of_clipping(lab: Lab) -> None:
+    v = NetworkView(lab)
+    assert v.widget.layout.flex_flow == "row wrap"  # the tables go below the picture when the page is narrow
+    assert v.tables.layout.overflow == "auto" and v.tables.layout.max_width == "100%"
+    assert v.tables.layout.min_width == "320px" and v.tables.layout.width is None  # no fixed width to clip

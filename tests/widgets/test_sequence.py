@@ -88,3 +88,21 @@ def test_selecting_a_message_calls_back_with_its_first_frame(lab: Lab) -> None:
     assert got == [target.first] and got[0].sender == "cn"
     assert c.selected_message() is target
     assert c.image.value != picture  # the selected row is highlighted
+
+
+def test_home_registration_is_drawn_in_its_own_colour_not_route_optimized() -> None:
+    from matplotlib.colors import to_hex
+
+    from mip6lab.widgets._util import KIND_STYLE
+
+    lab = Lab("first-foreign-link")
+    lab.run()
+    fig = sequence_figure(lab, kinds="signalling")
+    ax = fig.axes[0]
+    labels = {t.get_text(): to_hex(t.get_color()) for t in ax.texts if t.get_text() in ("BU", "BA")}
+    assert labels == {"BU": KIND_STYLE["home"][0], "BA": KIND_STYLE["home"][0]}
+    assert KIND_STYLE["home"][0] != KIND_STYLE["ro"][0]
+    arrows = [a for a in ax.texts if a.get_text() == "" and getattr(a, "arrow_patch", None) is not None]
+    colours = {to_hex(a.arrow_patch.get_edgecolor()) for a in arrows}
+    assert KIND_STYLE["ro"][0] not in colours  # nothing in this run is route optimized
+    assert all("[RO]" not in m.label() for m in messages(lab) if m.name in ("BU", "BA"))
