@@ -120,6 +120,7 @@ def scale_scenario(mobile_nodes: int = DEFAULT_MOBILE_NODES) -> Scenario:
         f"{CORRESPONDENTS} correspondents",
         _setup(n),  # type: ignore[arg-type]
         duration=DURATION,
+        figures=(1,),  # Figure 1's roles (mobile nodes, home agent, correspondents), many of them
         topology=lambda: scale_topology(n),
         variant=scale_scenario,
         parameters=(("mobile_nodes", n),),
