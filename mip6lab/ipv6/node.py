@@ -382,18 +382,19 @@ class IPv6Node(SansIONode):
         """RFC 6724, in short: same scope, a mobile node's home address (rule 4), the outgoing
         interface (rule 5), preferred over deprecated (rule 3), longest matching prefix (rule 8)."""
         dst = _addr(dst)
+        link_scope = dst.is_link_local or (dst.is_multicast and (dst.packed[1] & 0x0F) <= 2)
+        hooks = self.mobility
+        if not link_scope and hooks is not None and hooks.is_mobile_node() and hooks.home_address is not None:
+            return hooks.home_address  # rule 4 decides before any route lookup (the common case, cheaply)
         route = self.routes.lookup(dst, usable=self.route_usable)
         out = route.ifname if route else None
-        if dst.is_link_local or (dst.is_multicast and (dst.packed[1] & 0x0F) <= 2):
+        if link_scope:
             names = [out] if out else [n for n, i in self.interfaces.items() if i.attached]
             for n in names:
                 ll = self.addresses.link_local(n)
                 if ll is not None and ll.usable:
                     return ll.addr
             return None
-        hooks = self.mobility
-        if hooks is not None and hooks.is_mobile_node() and hooks.home_address is not None:
-            return hooks.home_address
         cands = [e for e in self.addresses.all() if e.usable and not e.addr.is_link_local]
         if not cands:
             return None
