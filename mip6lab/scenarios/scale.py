@@ -1,11 +1,11 @@
 """``scale``: a home agent under load (chapter 12, ``mip6lab bench``).
 
 N mobile nodes share one home link and one home agent; four foreign links hang off a backbone with one
-router each; ten correspondents sit on their own link. Mobile node *i* leaves home at
-``1 + 10 i / N`` s (the moves are spread evenly over ten seconds), then moves to the next foreign link
-every :data:`MOVE_EVERY` seconds; from :data:`FLOW_DELAY` s after its first move it sends a
-:data:`FLOW_RATE` packet/s UDP flow to correspondent ``i mod 10``, which return routability turns into
-a route-optimized one. The run lasts :data:`DURATION` simulated seconds.
+router each; ten correspondents sit on their own link. Mobile node *i* starts away from home, on foreign
+link ``i mod 4`` (so the home link's multicasts do not reach N nodes), and moves to the next foreign link
+every :data:`MOVE_EVERY` seconds from ``10 + 10 i / N`` s (the moves are spread evenly); from
+``3 + 10 i / N`` s it sends a :data:`FLOW_RATE` packet/s UDP flow to correspondent ``i mod 10``, which
+return routability turns into a route-optimized one. The run lasts :data:`DURATION` simulated seconds.
 
 ``mip6lab run scale --mobile-nodes N`` and ``SCENARIOS["scale"].with_parameters(mobile_nodes=N)`` pick N
 (default :data:`DEFAULT_MOBILE_NODES`).
@@ -28,8 +28,7 @@ DEFAULT_MOBILE_NODES = 10
 FOREIGN_LINKS = 4
 CORRESPONDENTS = 10
 MOVE_EVERY = 10.0  # seconds between two moves of one mobile node
-FIRST_MOVE = 1.0  # the first mobile node leaves home then; the others within MOVE_EVERY after it
-FLOW_DELAY = 3.0  # seconds after its first move a mobile node starts its flow (home registration done)
+FLOW_DELAY = 3.0  # seconds after the start (plus its offset) a mobile node starts its flow (registered by then)
 FLOW_RATE = 10.0  # packets per second per mobile node
 FLOW_SIZE = 100  # UDP payload octets
 FLOW_PORT = 40000  # correspondent k receives mobile node i's flow on FLOW_PORT + i // CORRESPONDENTS
@@ -96,15 +95,16 @@ def _flow(lab: Lab, name: str, i: int, start: float) -> None:
 def _setup(n: int) -> object:
     def setup(lab: Lab) -> None:
         for i in range(n):
-            first = FIRST_MOVE + MOVE_EVERY * i / n
             name = f"mn{i}"
-            move_at = first
             k = i % FOREIGN_LINKS
+            lab.move(name, foreign_link(k))  # away from home from the start: the home link stays quiet
+            offset = MOVE_EVERY * i / n
+            move_at = offset + MOVE_EVERY
             while move_at < DURATION:
+                k = (k + 1) % FOREIGN_LINKS
                 lab.at(move_at, lambda name=name, k=k: lab.move(name, foreign_link(k)))
                 move_at += MOVE_EVERY
-                k = (k + 1) % FOREIGN_LINKS
-            start = first + FLOW_DELAY
+            start = FLOW_DELAY + offset
             lab.at(start, lambda name=name, i=i, start=start: _flow(lab, name, i, start))
 
     return setup
