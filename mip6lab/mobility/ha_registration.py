@@ -228,9 +228,12 @@ class HomeRegistrar:
         """§10.3.1 status 130: no room for one more entry, counting the other registrations whose DAD
         is still running (each will need an entry when it completes)."""
         cache = self.hooks.cache
-        others = sum(1 for h in self.pending if h != hoa)
         limit = getattr(cache, "max_entries", None)  # a reader's cache (ha.binding_cache seam) has no limit
-        return limit is not None and len(cache.entries()) + others >= limit
+        if limit is None:
+            return False
+        others = len(self.pending) - (hoa in self.pending)  # counted, not scanned: O(1) per BU at any scale
+        size = len(cache) if hasattr(cache, "__len__") else len(cache.entries())
+        return size + others >= limit
 
     def _acknowledges_prefix_advertisement(self, hoa: Addr, src: Addr) -> None:
         """§10.6.2: the mobile node's Binding Update ends the unsolicited Mobile Prefix Advertisement
