@@ -1,4 +1,5 @@
-"""The ``mip6lab`` command: list scenarios, run one headless or live, open the workbook, benchmark.
+"""The ``mip6lab`` command: list scenarios and seams, run one headless or live, open the workbook,
+benchmark, fuzz, grade.
 
 Every user error ends in one clear line on stderr and exit status 2, never a traceback.
 """
@@ -9,7 +10,6 @@ import argparse
 import math
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +27,14 @@ def _time(text: str) -> float:
     if math.isnan(value) or math.isinf(value) or value < 0:
         raise argparse.ArgumentTypeError(f"time must be a finite number of seconds >= 0, not {text!r}")
     return value
+
+
+def _number(text: str) -> float | str:
+    """A number if it is one; else the text, so that the Lab refuses it with the message Python users see."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def _seed(text: str) -> int:
@@ -53,19 +61,18 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="mip6lab", description="Mobile IPv6 (RFC 6275) teaching lab")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", required=False, parser_class=_Parser)
     sub.add_parser("scenarios", help="list the named scenarios, one per line")
     sub.add_parser("seams", help="list the seams a reader's component plugs into: name, role, protocol, chapter")
     r = sub.add_parser("run", help="run a scenario headless and print its messages")
     r.add_argument("name")
     r.add_argument("--seed", type=_seed, default=0)
-    r.add_argument("--until", type=_time, default=None, help="simulated seconds (default: the scenario's)")
+    r.add_argument("--until", type=_number, default=None, help="simulated seconds (default: the scenario's)")
     r.add_argument("--pcap", default=None, help="write a pcapng capture (one interface per link)")
     r.add_argument(
         "--esp",
-        choices=("off", "null", "aes"),
         default="null",
-        help="ESP protection of MN-HA signalling (default null: integrity only, readable)",
+        help="ESP protection of MN-HA signalling: off, null (default: integrity only, readable) or aes",
     )
     r.add_argument("--all", action="store_true", help="every frame on every link, Neighbor Discovery included")
     r.add_argument(
@@ -90,7 +97,66 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--json", action="store_true", help="one JSON document: per notebook and task score/max_score")
     g.add_argument("--timeout", type=_time, default=60.0, help="seconds per cell before it fails (default 60)")
     g.add_argument("--jobs", type=int, default=2, help="notebooks graded at once (default 2)")
+    f = sub.add_parser("fuzz", help="inject mutated real packets into running scenarios and check invariants")
+    f.add_argument("--count", type=_count, default=2000, help="mutated packets to inject (default 2000)")
+    f.add_argument("--seed", type=_seed, default=0)
+    f.add_argument("--scenario", action="append", default=None, help="a scenario to fuzz (repeatable)")
     return p
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"count must be a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"count must be at least 1, not {value}")
+    return value
+
+
+COMMANDS = {
+    "scenarios": "list the named scenarios, one per line",
+    "seams": "list the seams a reader's component plugs into: name, role, protocol, chapter",
+    "run": "run a scenario headless and print its messages (mip6lab run NAME [--pcap FILE])",
+    "live": "run a scenario in real time with the Linux kernel on a link (mip6lab live NAME --link LINK)",
+    "lab": "open the workbook in JupyterLab",
+    "bench": "measure simulator and codec speed against scapy",
+    "fuzz": "inject mutated packets into running scenarios (mip6lab fuzz --count N --seed S)",
+    "grade": "grade exercise notebooks in fresh kernels (mip6lab grade PATH... [--json])",
+}
+
+
+def cmd_help() -> int:
+    print("usage: mip6lab COMMAND [options]   (mip6lab COMMAND --help for its options)")
+    print()
+    for name, text in COMMANDS.items():
+        print(f"  {name:<10} {text}")
+    return 0
+
+
+def cmd_fuzz(args: argparse.Namespace) -> int:
+    from mip6lab.fuzz import fuzz
+    from mip6lab.scenarios import SCENARIOS
+
+    for name in args.scenario or []:
+        if name not in SCENARIOS:
+            raise UserError(f"unknown scenario {name!r} (known: {', '.join(SCENARIOS)})")
+    report = fuzz(args.count, seed=args.seed, scenarios=tuple(args.scenario) if args.scenario else None)
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1
+
+
+def _check_pcap_path(path: str) -> None:
+    """Fail before running: the folder must exist and the file must be writable."""
+    p = Path(path)
+    folder = p.parent if str(p.parent) else Path(".")
+    if not folder.is_dir():
+        raise UserError(f"cannot write {path}: folder {folder} does not exist")
+    if p.is_dir():
+        raise UserError(f"cannot write {path}: it is a folder")
+    if not os.access(folder, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise UserError(f"cannot write {path}: permission denied")
 
 
 def cmd_scenarios() -> int:
@@ -113,7 +179,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from mip6lab.lab import Lab, LabError
     from mip6lab.scenarios import SCENARIOS
 
-    try:
+    if args.pcap:
+        _check_pcap_path(args.pcap)
+    try:  # the Lab checks the arguments: the same message as from Python
         scenario = args.name
         if args.mobile_nodes is not None:
             if scenario not in SCENARIOS:
@@ -156,14 +224,19 @@ def cmd_lab(args: argparse.Namespace) -> int:
     jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or shutil.which("jupyter")
     if jupyter is None:
         raise UserError("JupyterLab is not installed in this environment (pip install jupyterlab)")
-    cmd = [jupyter, "lab", f"--notebook-dir={nb.parent}", "notebooks/00-start-here.ipynb"]
+    start = "notebooks/00-start-here.ipynb"
+    # default_url: the URL JupyterLab prints (for a machine without a browser) opens the front page too.
+    cmd = [jupyter, "lab", f"--notebook-dir={nb.parent}", f"--LabApp.default_url=/lab/tree/{start}", start]
     if args.no_browser:
         cmd.append("--no-browser")
     if args.port:
         cmd.append(f"--port={args.port}")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
-    return subprocess.call(cmd, cwd=nb.parent)
+    # exec, not a child process: stopping `mip6lab lab` (or scripts/lab) with a signal stops JupyterLab.
+    os.chdir(nb.parent)
+    os.execv(jupyter, cmd)
+    return 0  # not reached (execv replaces this process)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -196,6 +269,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if args.command is None:
+            return cmd_help()
         if args.command == "scenarios":
             return cmd_scenarios()
         if args.command == "seams":
@@ -216,6 +291,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_bench(args)
         if args.command == "grade":
             return cmd_grade(args)
+        if args.command == "fuzz":
+            return cmd_fuzz(args)
         raise UserError(f"unknown command {args.command!r}")
     except UserError as e:
         print(f"mip6lab: error: {e}", file=sys.stderr)

@@ -17,22 +17,20 @@ from typing import Any
 
 from mip6lab.errors import LabError
 from mip6lab.ipv6.node import IPv6Node, Router
+from mip6lab.mobility.ipsec import parse_esp_mode
 from mip6lab.net.capture import Capture, CaptureRecord
 from mip6lab.net.world import World
+from mip6lab.roles import ROLE_CONFIGURE, ROLE_FACTORIES, plain_node
 from mip6lab.scenarios import SCENARIOS, Scenario
 from mip6lab.seams.install import SeamPlan
-from mip6lab.topology import NodeSpec, Topology, TopologyError, mac_for
+from mip6lab.tester import TesterNode
+from mip6lab.topology import FAST_RA, Topology, TopologyError, mac_for
 from mip6lab.trace import Trace
 from mip6lab.transport import StreamReceiver, StreamSender, TCPLayer, UDPLayer
 from mip6lab.wire.icmp import NeighborAdvertisement
 from mip6lab.wire.ip import IPv6
 
 ALL_NODES = IPv6Address("ff02::1")
-
-
-FAST_RA = {"min_interval": 1.0, "max_interval": 3.0, "min_delay_between_ras": 0.03}
-"""RA timing on links a mobile node visits. RFC 6275 §7.5 allows down to 0.03-0.07 s; 1-3 s keeps
-captures readable while movement detection still works within seconds (RS on attach is immediate)."""
 
 
 @dataclass(frozen=True)
@@ -69,17 +67,9 @@ def _unsolicited_na(frame: Any) -> bool:
     return isinstance(pkt, IPv6) and pkt.dst == ALL_NODES and isinstance(pkt.payload, NeighborAdvertisement)
 
 
-NodeFactory = Callable[["Lab", NodeSpec], IPv6Node]
-
-
-def _plain_node(lab: Lab, spec: NodeSpec) -> IPv6Node:
-    cls = Router if spec.role in ("router", "home-agent") else IPv6Node
-    return cls(spec.name, lab.world.sim.child_rng(f"node/{spec.name}"), lab.trace)
-
-
-ROLE_FACTORIES: dict[str, NodeFactory] = {}
-"""role -> factory for scenarios with mobility. Filled by mip6lab.mobility when it is imported;
-roles missing here (and every role when a scenario has ``mobility=False``) get plain IPv6 nodes."""
+def _is_mac(mac: Any) -> bool:
+    parts = mac.split(":") if isinstance(mac, str) else []
+    return len(parts) == 6 and all(len(p) == 2 and all(c in "0123456789abcdefABCDEF" for c in p) for p in parts)
 
 
 class Lab:
@@ -104,18 +94,24 @@ class Lab:
                 known = ", ".join(SCENARIOS)
                 raise LabError(f"unknown scenario {scenario!r} (known: {known})")
             scenario = SCENARIOS[scenario]
-        if esp not in ("off", "null", "aes"):
-            raise LabError(f"esp must be 'off', 'null' or 'aes', not {esp!r}")
-        if not isinstance(seed, int):
+        try:
+            esp_mode = parse_esp_mode(esp)  # the one place the ESP mode is parsed; roles get the Enum
+        except ValueError as e:
+            raise LabError(str(e)) from None
+        if not isinstance(seed, int) or isinstance(seed, bool):
             raise LabError(f"seed must be an integer, not {seed!r}")
         self.seams = SeamPlan.from_replace(replace)
         if mld not in (None, True, False):
             raise LabError(f"mld must be True, False or None (on when a live link is attached), not {mld!r}")
+        if topology is not None and not isinstance(topology, Topology):
+            raise LabError(
+                f"topology must be a mip6lab.topology.Topology (e.g. figure1()), not {type(topology).__name__}"
+            )
         self.scenario = scenario
         self.seed = seed
         self.mld = bool(mld)  # None: off until mip6lab.live attaches a link (see set_mld)
         self.live: Any = None  # the mip6lab.live.LiveLink driving this lab, while one is attached
-        self.esp = esp
+        self.esp = esp_mode
         try:
             self.topology = topology if topology is not None else scenario.topology()
         except TopologyError as e:
@@ -124,6 +120,7 @@ class Lab:
         self.world = World(seed=seed, trace=self.trace)
         self.nodes: dict[str, IPv6Node] = {}
         self.apps: dict[str, Any] = {}
+        self.testers: dict[str, TesterNode] = {}  # scripted stations (add_tester), not protocol nodes
         self._tcp: dict[str, TCPLayer] = {}
         self._udp: dict[str, UDPLayer] = {}
         self._build()
@@ -138,7 +135,7 @@ class Lab:
         self.seams.check_nodes(list(t.nodes))
         for n_index, spec in enumerate(t.nodes.values()):
             factory = ROLE_FACTORIES.get(spec.role) if self.scenario.mobility else None
-            node = (factory or _plain_node)(self, spec)
+            node = (factory or plain_node)(self, spec)
             for if_index, ifs in enumerate(t.interfaces_of(spec.name)):
                 try:
                     mac = mac_for(n_index, if_index)
@@ -160,9 +157,9 @@ class Lab:
                 if algorithm is not None:
                     setattr(node, attr, algorithm)
             node.mld = self.mld
-            configure = getattr(node, "lab_configure", None)
-            if configure is not None:  # a role's own set-up (home agent RA flags, mobile node's home, ...)
-                configure(self, spec)
+            configure = ROLE_CONFIGURE.get(spec.role) if factory is not None else None
+            if configure is not None:  # a role's own set-up (home agent's home links and SAs, mobile node's home)
+                configure(self, spec, node)
             self.nodes[spec.name] = node
             self.world.add_node(node)
         for ifs in t.interfaces:
@@ -263,19 +260,66 @@ class Lab:
         self._now_or_live(lambda: self.world.move(node, ifname, link))
 
     def where(self, node: str, ifname: str = "eth0") -> str | None:
-        self.node(node)
+        n = self.node(node)
+        if ifname not in n.interfaces:
+            raise LabError(f"{node} has no interface {ifname!r} (has: {', '.join(n.interfaces)})")
         return self.world.link_of(node, ifname)
 
     def inject(self, link: str, frame: bytes) -> None:
         """Put raw frame bytes on ``link`` as if some attacker's card sent them."""
         self._check_link(link)
         if not isinstance(frame, (bytes, bytearray)):
-            raise LabError("a frame must be bytes")
+            raise LabError(f"a frame must be bytes (an Ethernet frame), not {type(frame).__name__}")
+        mtu = self.world.links[link].mtu
+        if len(frame) < 14:
+            raise LabError(f"a frame is at least 14 octets (the Ethernet header), not {len(frame)}")
+        if len(frame) - 14 > mtu:
+            raise LabError(f"a {len(frame)}-octet frame does not fit {link}'s MTU ({mtu} octets after the header)")
         self._now_or_live(lambda: self.world.inject(link, bytes(frame)))
+
+    def add_tester(
+        self,
+        name: str,
+        link: str,
+        addresses: list[str | IPv6Address] | tuple[str | IPv6Address, ...] = (),
+        *,
+        mac: str | None = None,
+        promiscuous: bool = False,
+    ) -> TesterNode:
+        """Plug a scripted tester node (:mod:`mip6lab.tester`) into ``link`` with the given addresses:
+        it sends crafted packets, answers Neighbor Solicitations for its addresses and records what it
+        receives. ``promiscuous=True``: it also receives frames addressed to other stations."""
+        if not isinstance(name, str) or not name:
+            raise LabError(f"a tester needs a name (a non-empty string), not {name!r}")
+        if name in self.nodes or name in self.testers:
+            taken = ", ".join([*self.nodes, *self.testers])
+            raise LabError(f"there is already a node named {name!r} (taken: {taken})")
+        self._check_link(link)
+        if isinstance(addresses, (str, IPv6Address)):
+            addresses = [addresses]
+        addrs: list[IPv6Address] = []
+        for a in addresses:
+            try:
+                addrs.append(IPv6Address(a))
+            except ValueError:
+                raise LabError(f"{a!r} is not an IPv6 address (like '2001:db8:3::66')") from None
+        if mac is None:
+            mac = f"02:00:00:00:ee:{len(self.testers) + 1:02x}"
+        elif not _is_mac(mac):
+            raise LabError(f"{mac!r} is not a MAC address (like '02:00:00:00:ee:01')")
+        tester = TesterNode(name, mac, addrs, self.world, promiscuous=promiscuous)
+        self.testers[name] = tester
+        self.world.add_node(tester)
+        self.world.attach(name, "eth0", link)
+        return tester
 
     def ping(self, src: str, dst: str | IPv6Address, count: int = 1, interval: float = 1.0) -> None:
         """Send ``count`` Echo Requests from ``src`` to ``dst`` (a node name or an address)."""
         node = self.node(src)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise LabError(f"count must be a whole number >= 1, not {count!r}")
+        if self._check_time(interval, "interval") <= 0:
+            raise LabError(f"interval must be more than 0 seconds, not {interval!r}")
         target = dst if isinstance(dst, IPv6Address) else self.address_of(dst)
         if self.live is not None:
             self.live.call(lambda: self._ping_now(node, target, count, interval))
@@ -313,7 +357,9 @@ class Lab:
     ) -> tuple[StreamSender, StreamReceiver]:
         """A steady stream of numbered chunks over TCP from ``src`` to ``dst``, starting now (with
         counters of sent, received, lost and duplicated chunks). ``duration=None``: until stopped."""
-        count = None if duration is None else max(1, int(rate * duration))
+        if duration is not None and self._check_time(duration, "duration") <= 0:
+            raise LabError(f"duration must be more than 0 seconds (or None: until stopped), not {duration!r}")
+        count = None if duration is None else max(1, int(self._check_time(rate, "rate") * duration))
         if self.live is not None:
             return self.live.call(
                 lambda: self._stream(self.tcp, src, dst, rate=rate, chunk=chunk, count=count, port=port, name=name)
@@ -332,7 +378,9 @@ class Lab:
         name: str = "udp",
     ) -> tuple[StreamSender, StreamReceiver]:
         """Steady UDP datagrams from ``src`` to ``dst`` (the benchmark's traffic; loss experiments)."""
-        count = max(1, int(rate * duration))
+        if self._check_time(duration, "duration") <= 0:
+            raise LabError(f"duration must be more than 0 seconds, not {duration!r}")
+        count = max(1, int(self._check_time(rate, "rate") * duration))
         return self._stream(self.udp, src, dst, rate=rate, chunk=size, count=count, port=port, name=name)
 
     def _stream(
@@ -347,6 +395,16 @@ class Lab:
         port: int,
         name: str,
     ) -> tuple[StreamSender, StreamReceiver]:
+        if not isinstance(name, str) or not name:
+            raise LabError(f"name must be a non-empty string, not {name!r}")
+        if self._check_time(rate, "rate") <= 0:
+            raise LabError(f"rate must be more than 0 per second, not {rate!r}")
+        if isinstance(chunk, bool) or not isinstance(chunk, int) or not 4 <= chunk <= 1400:
+            raise LabError(f"chunk/size must be a whole number of octets from 4 to 1400, not {chunk!r}")
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise LabError(f"port must be a whole number from 1 to 65535, not {port!r}")
+        if count is not None and count < 1:
+            raise LabError("duration must be more than 0 seconds")
         if f"{name}-tx" in self.apps:
             raise LabError(f"an application named {name!r} already runs (pass another name=)")
         target = self.address_of(dst)
@@ -441,6 +499,9 @@ class Lab:
         address a host (hosts never forward) or an external station (the kernel in live mode) has sent
         from, so past care-of addresses keep their name."""
         names: dict[IPv6Address, str] = {ALL_NODES: "all-nodes"}
+        for tname, tester in self.testers.items():
+            for a in tester.addresses:
+                names[a] = tname
         for r in self.capture:
             node = self.nodes.get(r.sender)
             pkt = getattr(r.decoded, "payload", None)
@@ -466,10 +527,13 @@ class Lab:
     def save_pcap(self, path: str | Path, per_link: bool = False) -> list[str]:
         """Write the capture: one pcapng file with an interface per link, or one pcap per link."""
         p = Path(path)
-        if per_link:
-            p.mkdir(parents=True, exist_ok=True)
-            return self.capture.write_pcap_per_link(str(p))
-        return [self.capture.write_pcapng(str(p))]
+        try:
+            if per_link:
+                p.mkdir(parents=True, exist_ok=True)
+                return self.capture.write_pcap_per_link(str(p))
+            return [self.capture.write_pcapng(str(p))]
+        except OSError as e:
+            raise LabError(f"cannot write {path}: {e.strerror or e}") from None
 
     def security_databases(self) -> list[Any]:
         """Every ESP security association database a node holds (mobile nodes and home agents
@@ -497,7 +561,10 @@ class Lab:
     def save_esp_keys(self, path: str | Path) -> int:
         """Write :meth:`esp_sa_table` as a Wireshark ``esp_sa`` UAT file; returns the number of SAs."""
         lines = self.esp_sa_table()
-        Path(path).write_text("".join(ln + "\n" for ln in lines))
+        try:
+            Path(path).write_text("".join(ln + "\n" for ln in lines))
+        except OSError as e:
+            raise LabError(f"cannot write {path}: {e.strerror or e}") from None
         return len(lines)
 
     def state(self, name: str) -> dict[str, Any]:
@@ -530,12 +597,12 @@ class Lab:
                 }
                 for r in n.routes.routes
             ],
+            "destination_cache": [
+                {"destination": str(e.dst), "next_hop": str(e.next_hop), "interface": e.ifname}
+                for e in n.dest_cache.entries.values()
+            ],
         }
         hooks = n.mobility
         if hooks is not None and hasattr(hooks, "snapshot"):
             snap["mobility"] = hooks.snapshot()
         return snap
-
-
-# Scenarios with Mobile IPv6 get the role classes; importing registers them in ROLE_FACTORIES.
-from mip6lab.mobility import roles as _roles  # noqa: E402,F401

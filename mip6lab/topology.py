@@ -15,6 +15,11 @@ from typing import Any
 
 import networkx as nx
 
+FAST_RA = {"min_interval": 1.0, "max_interval": 3.0, "min_delay_between_ras": 0.03}
+"""RA timing on links a mobile node visits. RFC 6275 §7.5 allows down to 0.03-0.07 s; 1-3 s keeps
+captures readable while movement detection still works within seconds (RS on attach is immediate)."""
+
+
 ROLES = ("host", "router", "mobile-node", "home-agent", "correspondent")
 
 

@@ -7,8 +7,9 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 apt_updated=0
 apt_install() {  # apt_install PKG... : Debian packages, installed only when missing
-  if [ $apt_updated -eq 0 ]; then $SUDO apt-get update -qq; apt_updated=1; fi
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@"
+  # Lock::Timeout: wait (up to 10 min) for another apt/dpkg (unattended-upgrades...) instead of failing.
+  if [ $apt_updated -eq 0 ]; then $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "$@"
 }
 
 PY=${PYTHON:-python3}
@@ -25,4 +26,7 @@ if [ -n "${MIP6LAB_EXTRAS:-}" ]; then target=".[${MIP6LAB_EXTRAS}]"; fi
 if ! pip_out=$(.venv/bin/python -m pip install -q -e "$target" 2>&1); then
   echo "$pip_out" >&2; echo "pip install failed" >&2; exit 1
 fi
-grep -v "^WARNING: Location" <<<"$pip_out" || true
+# Hide setuptools' editable-install warning block (framed by lines "!!" ... "!!", the same on every run) and
+# its one-line summary; everything else pip says is shown.
+awk '/^ *!!$/ { skip = !skip; next } !skip && !/^WARNING: Location/ && !/SetuptoolsDeprecationWarning|_DeprecatedInstaller/' \
+  <<<"$pip_out" || true

@@ -57,3 +57,9 @@ ICMP_ERROR_RATE = 10.0  # tokens per second
 
 # Neighbor cache: packets held per INCOMPLETE entry (RFC 4861 §7.2.2 asks for at least one).
 NEIGHBOR_QUEUE_LIMIT = 3
+
+# Bounds on what an outsider can make a node remember (RFC 6583 §6-7: a scan of a /64 makes a router
+# start address resolution for every address; RFC 4861 §5.3/§7.3.5 leave garbage collection to the node).
+NEIGHBOR_INCOMPLETE_LIMIT = 256  # INCOMPLETE entries per interface; beyond it resolution fails at once
+NEIGHBOR_CACHE_LIMIT = 1024  # entries per interface; a new one replaces the oldest STALE entry
+DEST_CACHE_LIMIT = 1024  # destination cache entries; a new destination replaces the oldest

@@ -7,7 +7,9 @@ with a Type 2 Routing header (white paper step 3-4). The pointer is whatever obj
 code keeps (it needs ``home_address`` and ``care_of_address``).
 
 The cache is emptied whenever the routing table changes, or an interface goes down or changes
-link - correct, and simpler than working out which entries a change affects.
+link - correct, and simpler than working out which entries a change affects. It holds at most
+``limit`` destinations (RFC 4861 §5.3 lets a node garbage-collect it): a router forwarding to many
+destinations (a scan) replaces the oldest entry rather than growing without bound.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mip6lab.ipv6.constants import DEST_CACHE_LIMIT
 from mip6lab.ipv6.routing import Route
 from mip6lab.wire.ip import Addr
 
@@ -30,9 +33,11 @@ class DestinationEntry:
 
 
 class DestinationCache:
-    def __init__(self) -> None:
+    def __init__(self, limit: int = DEST_CACHE_LIMIT) -> None:
         self.entries: dict[Addr, DestinationEntry] = {}
         self.routes_version = -1
+        self.limit = limit  # at most this many destinations; the oldest makes room for a new one
+        self.evicted = 0
 
     def lookup(self, dst: Addr) -> DestinationEntry | None:
         return self.entries.get(dst)
@@ -40,6 +45,9 @@ class DestinationCache:
     def update(self, dst: Addr, next_hop: Addr, ifname: str, route: Route | None) -> DestinationEntry:
         """Step 15: remember the route's answer for ``dst`` (keeping a binding pointer if any)."""
         old = self.entries.get(dst)
+        if old is None and len(self.entries) >= self.limit:
+            del self.entries[next(iter(self.entries))]  # garbage-collect the oldest (§5.3)
+            self.evicted += 1
         e = DestinationEntry(dst, next_hop, ifname, route, old.binding if old else None)
         self.entries[dst] = e
         return e

@@ -99,6 +99,8 @@ class NeighborCache:
         self._on_failure = on_failure
         self._on_event = on_event
         self.entries: dict[Addr, NeighborEntry] = {}
+        self.limit = C.NEIGHBOR_CACHE_LIMIT  # entries in all; a new one replaces the oldest STALE one
+        self.incomplete_limit = C.NEIGHBOR_INCOMPLETE_LIMIT  # address resolutions in progress at once
         self.retrans_timer = C.RETRANS_TIMER
         self.base_reachable_time = C.REACHABLE_TIME
         self.reachable_time = self._random_reachable_time()
@@ -145,6 +147,17 @@ class NeighborCache:
             queued, e.queue = e.queue, []
             self._on_resolved(e, queued)
 
+    def _make_room(self) -> bool:
+        """Below ``limit``, or room made by deleting the oldest STALE entry (§7.3.5: a node may
+        garbage-collect entries not in use); False when every entry is in use."""
+        if len(self.entries) < self.limit:
+            return True
+        for addr, e in self.entries.items():
+            if e.state is NudState.STALE:
+                self.delete(addr)
+                return True
+        return False
+
     def delete(self, addr: Addr) -> NeighborEntry | None:
         e = self.entries.pop(addr, None)
         if e is not None:
@@ -169,6 +182,15 @@ class NeighborCache:
         e = self.entries.get(addr)
         if e is None:
             e = NeighborEntry(addr, self.ifname, NudState.INCOMPLETE)
+            incomplete = sum(1 for x in self.entries.values() if x.state is NudState.INCOMPLETE)
+            if incomplete >= self.incomplete_limit or not self._make_room():
+                # RFC 6583 §7.1: bound resolutions in progress; this one fails at once (the owner
+                # answers as for a failed resolution) instead of filling memory during a scan.
+                self._on_event(
+                    f"{addr}: neighbor cache full, address resolution refused", addr=addr, old=None, new=None
+                )
+                self._on_failure(e, [packet])
+                return e
             self.entries[addr] = e
             self._on_event(f"{addr}: address resolution started", addr=addr, old=None, new=e.state)
             e.queue.append(packet)
@@ -226,6 +248,8 @@ class NeighborCache:
         e = self.entries.get(addr)
         if e is None:
             e = NeighborEntry(addr, self.ifname, NudState.STALE, mac)
+            if not self._make_room():
+                return e  # full of entries in use: not remembered (a flood of spoofed sources)
             self.entries[addr] = e
             self._on_event(f"{addr}: learned {mac}", addr=addr, old=None, new=e.state)
         elif e.state == NudState.INCOMPLETE:

@@ -357,6 +357,11 @@ class IPv6Node(SansIONode):
             cb(ifname, attached)
 
     # ================================================================= upper-layer contract
+    def attach_role(self, role: MobilityHooks) -> None:
+        """The one entry point for a Mobile IPv6 role: its hooks answer the algorithms' mobility steps
+        (a node has one; a mobile node that is also a correspondent attaches a hooks object for both)."""
+        self.mobility = role
+
     def register_upper(self, nh: int, handler: UpperHandler) -> None:
         """Deliver packets with Next Header ``nh`` to ``handler`` (several may share one value)."""
         self.upper.setdefault(nh, []).append(handler)

@@ -146,6 +146,18 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
         run.result = "discarded: not for us"
         return run
     receive_step(run, 1, "yes", destination=dst)
+    for idx in range(1, len(packet.ext)):
+        if isinstance(packet.ext[idx], HopByHopOptions):
+            # RFC 8200 §4: Hop-by-Hop Options only right after the IPv6 header; elsewhere its Next
+            # Header value is unrecognized (code 1), pointer at the field that named it (as Linux does).
+            node.icmp_error(
+                packet,
+                I.PARAM_PROBLEM,
+                I.PP_UNRECOGNIZED_NEXT_HEADER,
+                ext_offset(packet, idx - 1),
+                link_multicast=link_multicast,
+            )
+            return _result(run, "ICMPv6 parameter problem: Hop-by-Hop Options header not first")
 
     # Step 2
     logical_dst = dst

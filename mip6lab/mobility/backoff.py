@@ -18,6 +18,7 @@ each). Separately, no more than ``MAX_UPDATE_RATE`` messages of one type go to o
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Hashable
 
@@ -136,7 +137,13 @@ class RateLimiter:
         q = self._recent(now, key)
         if len(q) < self.rate:
             return now
-        return q[len(q) - self.rate] + self.window
+        oldest = q[len(q) - self.rate]
+        at = oldest + self.window
+        # Floats: ``oldest + window - window`` can come out below ``oldest``; then the window test above
+        # would still count it at ``at`` and the message would be deferred to the same instant forever.
+        while oldest > at - self.window:
+            at = math.nextafter(at, math.inf)
+        return at
 
     def forget(self, key: Hashable) -> None:
         self._sent.pop(key, None)

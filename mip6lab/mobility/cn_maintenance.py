@@ -48,6 +48,9 @@ def unreachable_destination(msg: I.DestinationUnreachable) -> Addr | None:
 class BindingMaintenance:
     """Binding Refresh Requests, expiry and NUD-driven removal for one Binding Cache."""
 
+    NEEDS = ("cancel_timer", "now", "register_timer_handler", "set_timer", "trace_event")
+    """What this unit uses of its node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
+
     def __init__(
         self,
         node: IPv6Node,

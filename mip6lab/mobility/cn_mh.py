@@ -28,6 +28,7 @@ error - sit at fixed places in the IPv6 header.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from ipaddress import IPv6Address
 from typing import TYPE_CHECKING
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING
 from mip6lab.ipv6.icmp import make_error
 from mip6lab.ipv6.receiving import ext_offset
 from mip6lab.mobility.backoff import RateLimiter
-from mip6lab.mobility.constants import MAX_UPDATE_RATE
+from mip6lab.mobility.constants import LOG_LIMIT, MAX_UPDATE_RATE
 from mip6lab.wire import icmp as I
 from mip6lab.wire.codec import DecodeError
 from mip6lab.wire.ip import NH_NONE, Addr, IPv6, RoutingType2
@@ -138,12 +139,16 @@ def send_parameter_problem(node: IPv6Node, short: ShortHeader) -> bool:
 
 
 class BindingErrorSender:
-    """Sends Binding Error messages (§6.1.9, §9.3.1), rate limited per destination."""
+    """Sends Binding Error messages (§6.1.9, §9.3.1), rate limited in aggregate: a limit per destination
+    would let spoofed sources get one Binding Error each (a 1:1 reflector)."""
+
+    NEEDS = ("has_address", "now", "send_packet", "source_address_for", "trace_event")
+    """What this unit uses of its node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
 
     def __init__(self, node: IPv6Node, rate: int = MAX_UPDATE_RATE, window: float = 1.0) -> None:
         self.node = node
         self.limiter = RateLimiter(rate, window)
-        self.sent: list[tuple[float, Addr, int, Addr]] = []  # (time, to, status, home address)
+        self.sent: deque[tuple[float, Addr, int, Addr]] = deque(maxlen=LOG_LIMIT)  # (time, to, status, HoA)
 
     def send(self, status: int, home_address: Addr, to: Addr, src: Addr) -> bool:
         """Binding Error ``status`` about ``home_address`` to ``to`` (the offending packet's source),
@@ -152,7 +157,7 @@ class BindingErrorSender:
         if to.is_multicast or to.is_unspecified:
             node.trace_event("mh", f"Binding Error {status} not sent: source {to} is not unicast")
             return False
-        if not self.limiter.try_send(node.now, to):
+        if not self.limiter.try_send(node.now, "all"):
             node.trace_event("mh", f"Binding Error {status} to {to} rate limited", status=status)
             return False
         if src.is_multicast or not node.has_address(src):

@@ -19,6 +19,7 @@ builds the Binding Acknowledgement:
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from mip6lab.mobility import rr
 from mip6lab.mobility.binding_cache import BindingCache
 from mip6lab.mobility.cn_mh import home_address_of, mh_packet, reply_destination
+from mip6lab.mobility.constants import LOG_LIMIT
 from mip6lab.mobility.registration import (
     ACCEPT,
     DISCARD,
@@ -45,6 +47,9 @@ __all__ = ["CorrespondentRegistration"]
 
 class CorrespondentRegistration:
     """Processes Binding Updates with H=0 (and answers H=1 ones with 131/139) at a correspondent."""
+
+    NEEDS = ("now", "send_packet", "trace_event")
+    """What this unit uses of its node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
 
     def __init__(
         self,
@@ -67,7 +72,7 @@ class CorrespondentRegistration:
         self.insufficient_resources = False  # force status 130 for new bindings (a lab knob)
         self.retired: dict[Addr, tuple[int, float]] = {}  # home address -> (last seq, until)
         self.local_address: dict[Addr, Addr] = {}  # home address -> our address the MN registered with
-        self.decisions: list[tuple[float, Addr, BUDecision]] = []
+        self.decisions: deque[tuple[float, Addr, BUDecision]] = deque(maxlen=LOG_LIMIT)  # the newest, for widgets
 
     def retired_seq(self, home_address: Addr) -> int | None:
         """The last sequence number of a deleted binding while its nonces could still be replayed."""

@@ -31,6 +31,9 @@ __all__ = ["ReturnRoutabilityResponder"]
 class ReturnRoutabilityResponder:
     """Answers HoTI/CoTI statelessly with the node's :class:`~mip6lab.mobility.rr.CorrespondentSecrets`."""
 
+    NEEDS = ("now", "send_packet", "trace_event")
+    """What this unit uses of its node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
+
     def __init__(self, node: IPv6Node, secrets: rr.CorrespondentSecrets, *, keys: Any = None) -> None:
         self.node = node
         self.secrets = secrets

@@ -42,3 +42,14 @@ MAX_LIFETIME_UNITS = 0xFFFF  # §6.1.7: the BU/BA Lifetime field is 16 bits of 4
 MIN_IPV6_MTU = 1280  # RFC 8200 §5: the DHAAD Reply must fit it (§10.5.1 / §11.4.1)
 SEQ_MODULUS = 1 << 16  # §9.5.1: sequence numbers are compared modulo 2**16
 SEQ_HALF = 1 << 15  # ... "the preceding 32768 values, inclusive" are "not greater"
+
+# --------------------------------------------------------------------------- bounds on outsider-fed tables
+# Implementation choices (RFC 6275 leaves them open): every table a packet from an unverified sender can
+# grow has a bound, so that a flood costs the node a fixed amount of memory.
+HOME_AGENTS_LIST_LIMIT = 128  # home agents on one home link (H-bit RAs, §10.5.1); above a full DHAAD reply (77)
+HOME_AGENT_ADDRESSES_LIMIT = 16  # global addresses remembered per home agent
+RR_RETRY_INTERVAL = 300.0  # seconds before route optimization is tried again with a peer that refused it
+CN_BINDING_CACHE_LIMIT = 1024  # a correspondent's bindings (§9.5.2 lets a full cache refuse with BA 130)
+LOG_LIMIT = 256  # entries kept in each decision / reply log the widgets read (the newest)
+MAX_CONCURRENT_RR = 16  # correspondent registrations the algorithms may start at once (tunnelled sources)
+RR_MAX_RETRIES = 5  # HoTI/CoTI retransmissions (t+1 ... t+31 s) before giving up until RR_RETRY_INTERVAL

@@ -46,6 +46,9 @@ from mip6lab.mobility.cn_mh import (
 )
 from mip6lab.mobility.cn_registration import CorrespondentRegistration
 from mip6lab.mobility.cn_rr import ReturnRoutabilityResponder
+from mip6lab.mobility.constants import CN_BINDING_CACHE_LIMIT, MAX_NONCE_LIFETIME
+from mip6lab.mobility.dispatch import Dispatch
+from mip6lab.mobility.ports import unit_port
 from mip6lab.mobility.registration import is_unicast_routable
 from mip6lab.trace import Trace
 from mip6lab.wire import icmp as I
@@ -74,7 +77,7 @@ _UNSPECIFIED = Addr("::")
 class CorrespondentHooks:
     """``node.mobility`` for a correspondent node (and the base of the home agent's hooks).
 
-    Parameters are local policy: ``max_bindings`` (None: unbounded; a full cache answers new
+    Parameters are local policy: ``max_bindings`` (default 1024, §9.5.2; None: unbounded; a full cache answers new
     bindings with status 130), ``brr_before_expiry`` (seconds before expiry to send a Binding
     Refresh Request for a binding in active use; None: never).
     """
@@ -85,7 +88,7 @@ class CorrespondentHooks:
         self,
         node: IPv6Node,
         *,
-        max_bindings: int | None = None,
+        max_bindings: int | None = CN_BINDING_CACHE_LIMIT,
         brr_before_expiry: float | None = 60.0,
         brr_requires_use: bool = True,
         secrets: rr.CorrespondentSecrets | None = None,
@@ -95,10 +98,13 @@ class CorrespondentHooks:
         self.node = node
         self.cache = parts["binding_cache"]() if "binding_cache" in parts else BindingCache(max_entries=max_bindings)
         self.secrets = secrets or rr.CorrespondentSecrets(random.Random(node.rng.getrandbits(64)))
-        self.binding_errors = BindingErrorSender(node)
-        self.rr = ReturnRoutabilityResponder(node, self.secrets, keys=parts.get("rr_keys"))
+        # each unit sees only what its NEEDS declare (mobility/ports.py), not the whole node
+        self.binding_errors = BindingErrorSender(unit_port(node, BindingErrorSender))
+        self.rr = ReturnRoutabilityResponder(
+            unit_port(node, ReturnRoutabilityResponder), self.secrets, keys=parts.get("rr_keys")
+        )
         self.maintenance = BindingMaintenance(
-            node,
+            unit_port(node, BindingMaintenance),
             self.cache,
             send_brr=self.send_binding_refresh_request,
             on_removed=self.on_binding_removed,
@@ -106,7 +112,7 @@ class CorrespondentHooks:
             require_active_use=brr_requires_use,
         )
         self.registration = CorrespondentRegistration(
-            node,
+            unit_port(node, CorrespondentRegistration),
             self.cache,
             self.secrets,
             self.maintenance.reschedule,
@@ -114,7 +120,8 @@ class CorrespondentHooks:
             keys=parts.get("rr_keys"),
             greater=parts.get("sequence_compare"),
         )
-        node.mobility = self  # type: ignore[assignment]
+        self.mh_dispatch = self._mh_table()
+        node.attach_role(self)  # type: ignore[arg-type]
         node.register_upper(NH_MOBILITY, self._mh_delivery)
         node.register_upper(NH_ICMPV6, self._icmp_delivery)
 
@@ -225,19 +232,39 @@ class CorrespondentHooks:
             return
         m = mh.message
         node.trace_event("mh", f"{describe(m)} from {d.src}", mh_type=describe(m))
-        if isinstance(m, BindingUpdate):
-            self.binding_update(d, m, via_spi)
-        elif isinstance(m, HomeTestInit):
-            self.rr.home_test_init(d, m)
-        elif isinstance(m, CareofTestInit):
-            self.rr.careof_test_init(d, m)
-        elif isinstance(m, UnknownMobilityMessage):
-            hao = d.packet.home_address_option
-            hoa = hao.home_address if hao is not None else _UNSPECIFIED
-            node.trace_event("mh", f"unknown MH Type {m.mh_type} from {d.packet.src}: Binding Error 2")
-            self.binding_errors.send(BE_UNRECOGNIZED_MH_TYPE, hoa, d.packet.src, d.packet.dst)
-        elif isinstance(m, (BindingAcknowledgement, BindingRefreshRequest, HomeTest, CareofTest, BindingError)):
-            node.trace_event("mh", f"{describe(m)} from {d.src}: not for a correspondent, ignored")
+        self.mh_dispatch(d, m, via_spi)
+
+    # -- the Mobility Header table's handlers (one per message type)
+    def _hoti_input(self, d: Delivery, m: HomeTestInit, via_spi: int | None) -> None:
+        self.rr.home_test_init(d, m)
+
+    def _coti_input(self, d: Delivery, m: CareofTestInit, via_spi: int | None) -> None:
+        self.rr.careof_test_init(d, m)
+
+    def _unknown_mh_input(self, d: Delivery, m: UnknownMobilityMessage, via_spi: int | None) -> None:
+        hao = d.packet.home_address_option
+        hoa = hao.home_address if hao is not None else _UNSPECIFIED
+        self.node.trace_event("mh", f"unknown MH Type {m.mh_type} from {d.packet.src}: Binding Error 2")
+        self.binding_errors.send(BE_UNRECOGNIZED_MH_TYPE, hoa, d.packet.src, d.packet.dst)
+
+    def _not_for_us(self, d: Delivery, m: Any, via_spi: int | None) -> None:
+        self.node.trace_event("mh", f"{describe(m)} from {d.src}: not for a correspondent, ignored")
+
+    def _mh_table(self) -> Dispatch:
+        """Mobility Header message -> handler (the home agent's ``binding_update`` takes home registrations)."""
+        return Dispatch(
+            self.role,
+            {
+                BindingUpdate: lambda d, m, spi: self.binding_update(d, m, spi),
+                HomeTestInit: self._hoti_input,
+                CareofTestInit: self._coti_input,
+                UnknownMobilityMessage: self._unknown_mh_input,
+                **{
+                    cls: self._not_for_us
+                    for cls in (BindingAcknowledgement, BindingRefreshRequest, HomeTest, CareofTest, BindingError)
+                },
+            },
+        )
 
     def binding_update(self, d: Delivery, bu: BindingUpdate, via_spi: int | None) -> None:
         """A correspondent treats every BU as a correspondent registration (H=1 -> 131/139)."""
@@ -262,6 +289,9 @@ class CorrespondentHooks:
 
     def on_binding_removed(self, e: BindingCacheEntry, why: str) -> None:
         self.registration.local_address.pop(e.home_address, None)
+        # §5.2.8, §9.5.1: an old BU stays valid while its nonces are (an ICMPv6 error is not authenticated):
+        # remember the sequence number so that a replay cannot roll the binding back.
+        self.registration.retired[e.home_address] = (e.sequence_number, self.node.now + MAX_NONCE_LIFETIME)
 
     # ================================================================ display
     def snapshot(self) -> dict[str, Any]:

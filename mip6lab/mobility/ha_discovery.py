@@ -22,11 +22,12 @@ between MinMobPfxAdvInterval and MaxMobPfxAdvInterval are not sent: lab runs are
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mip6lab.mobility.constants import PREFIX_ADV_RETRIES, PREFIX_ADV_TIMEOUT
+from mip6lab.mobility.constants import LOG_LIMIT, PREFIX_ADV_RETRIES, PREFIX_ADV_TIMEOUT
 from mip6lab.mobility.ha_list import HomeAgentsList
 from mip6lab.wire import icmp as I
 from mip6lab.wire.ip import NH_ICMPV6, Addr, IPv6
@@ -41,11 +42,14 @@ __all__ = ["HomeAgentDiscovery", "MobilePrefixAgent", "UnsolicitedAdvertisement"
 class HomeAgentDiscovery:
     """The home agents list of the home link(s) and the DHAAD responder."""
 
+    NEEDS = ("_hop_limit", "now", "ra_listeners", "send_packet", "trace_event")
+    """What this unit uses of its node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
+
     def __init__(self, node: IPv6Node, hooks: Any, ha_list: Any = None) -> None:
         self.node = node
         self.hooks = hooks  # HomeAgentHooks: home_links, own_ha_entry()
         self.ha_list = ha_list if ha_list is not None else HomeAgentsList()  # the ha.home_agents_list seam
-        self.replies: list[tuple[float, Addr, int, tuple[Addr, ...]]] = []
+        self.replies: deque[tuple[float, Addr, int, tuple[Addr, ...]]] = deque(maxlen=LOG_LIMIT)  # the newest
         node.ra_listeners.append(self.router_advertisement)
 
     def router_advertisement(self, ifname: str, src: Addr, ra: I.RouterAdvertisement) -> None:
@@ -105,6 +109,9 @@ class UnsolicitedAdvertisement:
 
 class MobilePrefixAgent:
     """Answers Mobile Prefix Solicitations and sends unsolicited Advertisements on a prefix change."""
+
+    NEEDS = ("cancel_timer", "now", "register_timer_handler", "rng", "set_timer", "trace_event")
+    """What this unit uses of its node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
 
     def __init__(self, node: IPv6Node, hooks: Any) -> None:
         self.node = node

@@ -5,9 +5,9 @@ With manual keying both ends compute the same keys from (home address, home agen
 (:func:`~mip6lab.mobility.ipsec.manual_sa_pair`), so the home agent needs only to know *which home
 addresses* it serves. Two ways, both used:
 
-* **From the lab topology** (:func:`mip6lab.mobility.roles.mobile_node_home_addresses`): a mobile
+* **From the lab topology** (:func:`mip6lab.roles.mobile_node_home_addresses`): a mobile
   node forms its home address by SLAAC, i.e. home prefix + the modified EUI-64 of its interface MAC,
-  and the Lab gives each interface a fixed MAC. So the home agent's ``lab_configure`` installs SAs for
+  and the Lab gives each interface a fixed MAC. So the home agent's configuration step installs SAs for
   every mobile-node on the home link before anything runs (Wireshark can be given the table at once).
 * **When the home prefix changes** (Figure 32): the home agent's own renumbering installs the SAs of
   each served home address's twin on the new prefix, keyed with the same home agent address.
@@ -57,6 +57,7 @@ class HomeAgentIPsec:
         self._rng = rng
         self.db = SecurityPolicyDatabase(name=name, iv_rng=random.Random(rng.getrandbits(64)))
         self.served: dict[Addr, Addr] = {}  # home address -> home agent address its SAs are keyed with
+        self.secret = b""  # keying material shared with the mobile nodes (a Lab sets it from its seed)
 
     @property
     def enabled(self) -> bool:
@@ -73,7 +74,7 @@ class HomeAgentIPsec:
         if not self.enabled or self.served.get(home_address) == ha_address:
             return False
         self._forget(self._spis(home_address))
-        manual_sa_pair(home_address, ha_address, self.mode, self._rng, ha_sad=self.db)
+        manual_sa_pair(home_address, ha_address, self.mode, self._rng, ha_sad=self.db, secret=self.secret)
         self.served[home_address] = ha_address
         return True
 
@@ -85,7 +86,7 @@ class HomeAgentIPsec:
             return False
         if any(self.db.sa_for_spi(s) is not None for s in self._spis(home_address)):
             return False  # SPIs taken by another home address: only a trusted install may replace it
-        manual_sa_pair(home_address, ha_address, self.mode, self._rng, ha_sad=self.db)
+        manual_sa_pair(home_address, ha_address, self.mode, self._rng, ha_sad=self.db, secret=self.secret)
         self.served[home_address] = ha_address
         return True
 

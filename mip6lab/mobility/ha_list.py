@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from ipaddress import IPv6Address
 
-from mip6lab.mobility.constants import MIN_IPV6_MTU
+from mip6lab.mobility.constants import HOME_AGENT_ADDRESSES_LIMIT, HOME_AGENTS_LIST_LIMIT, MIN_IPV6_MTU
 from mip6lab.wire.ip import Addr
 
 __all__ = ["HomeAgentsList", "HomeAgentsListEntry", "max_reply_addresses"]
@@ -59,6 +59,7 @@ class HomeAgentsList:
     """Link-local address -> :class:`HomeAgentsListEntry`."""
 
     _entries: dict[Addr, HomeAgentsListEntry] = field(default_factory=dict, repr=False)
+    limit: int = HOME_AGENTS_LIST_LIMIT  # a full list takes no new home agent (the known ones stay)
 
     def update_from_ra(
         self,
@@ -82,10 +83,12 @@ class HomeAgentsList:
             return None
         e = self._entries.get(ll)
         if e is None:
+            if len(self._entries) >= self.limit:
+                return None  # RAs from ever new link-local sources cannot grow the list without bound
             e = self._entries[ll] = HomeAgentsListEntry(ll)
         for a in global_addrs:
             a = _addr(a)
-            if a not in e.global_addresses:
+            if a not in e.global_addresses and len(e.global_addresses) < HOME_AGENT_ADDRESSES_LIMIT:
                 e.global_addresses.append(a)
         e.lifetime = float(lifetime)
         e.expiry = now + lifetime

@@ -32,6 +32,11 @@ ANSWER_MULTICAST_NS = "answer-multicast-ns"
 
 
 class ProxyND:
+    """The home agent defending its mobile nodes' home addresses on the home link (proxy Neighbor Discovery)."""
+
+    NEEDS = ("add_proxy", "interfaces", "proxies", "remove_proxy", "trace_event")
+    """What this unit uses of its node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
+
     def __init__(self, node: IPv6Node, mode: str = UNSOLICITED_NA) -> None:
         if mode not in (UNSOLICITED_NA, ANSWER_MULTICAST_NS):
             raise ValueError(f"proxy ND mode must be {UNSOLICITED_NA!r} or {ANSWER_MULTICAST_NS!r}, not {mode!r}")

@@ -32,6 +32,7 @@ registration -> 133, lifetime clamp). This unit adds what needs the node:
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -40,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from mip6lab.ipv6.addresses import solicited_node
 from mip6lab.mobility.binding_cache import BindingCacheFull
 from mip6lab.mobility.cn_mh import home_address_of, reply_destination
+from mip6lab.mobility.constants import LOG_LIMIT
 from mip6lab.mobility.registration import (
     ACCEPT,
     CHK_TYPE,
@@ -114,7 +116,7 @@ class HomeRegistrar:
         self.prohibited_addresses: list[Addr] = []
         self.prohibited = prohibited
         self.pending: dict[Addr, PendingRegistration] = {}
-        self.decisions: list[tuple[float, Addr, BUDecision]] = []
+        self.decisions: deque[tuple[float, Addr, BUDecision]] = deque(maxlen=LOG_LIMIT)  # the newest, for widgets
 
     # ------------------------------------------------------------------ policy knobs
     def is_prohibited(self, home_address: Addr, careof_address: Addr) -> bool:

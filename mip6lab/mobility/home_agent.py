@@ -22,12 +22,13 @@ holding the home agent's full address (§7.2), the Advertisement Interval option
 Information option (preference, lifetime); the home agent also receives on the Home-Agents anycast
 address of each home prefix (RFC 2526).
 
-In a Lab the role "home-agent" is built by :func:`mip6lab.mobility.roles.make_home_agent`; its
-``lab_configure`` finds the home link(s) - the Ethernet links where it has a manual address and a
-mobile node is attached - and installs ESP SAs for those mobile nodes (Lab ``esp=`` mode; see
-:mod:`.ha_ipsec` for how the home addresses are known). ``spec.options`` may set ``proxy_nd``,
-``is_home_agent``, ``ha_preference``, ``ha_lifetime``, ``max_bindings``, ``max_lifetime``,
-``brr_before_expiry``, ``refresh_advice_fraction``. This module never imports the Lab.
+In a Lab the role "home-agent" is built by :func:`mip6lab.roles.make_home_agent`; its configuration
+step (:func:`mip6lab.roles.configure_home_agent`) finds the home link(s) - the Ethernet links where it
+has a manual address and a mobile node is attached - and installs ESP SAs for those mobile nodes (Lab
+``esp=`` mode; see :mod:`.ha_ipsec` for how the home addresses are known). ``spec.options`` may set
+``proxy_nd``, ``is_home_agent``, ``ha_preference``, ``ha_lifetime``, ``max_bindings``,
+``max_lifetime``, ``brr_before_expiry``, ``refresh_advice_fraction``. This module never imports the
+Lab, the topology or the scenarios.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv6Network
 from random import Random
-from typing import Any, Protocol
+from typing import Any
 
 from mip6lab.ipv6.addresses import address_from_prefix
 from mip6lab.ipv6.node import Router
@@ -53,6 +54,7 @@ from mip6lab.mobility.ha_proxy import UNSOLICITED_NA, ProxyND
 from mip6lab.mobility.ha_registration import HomeRegistrar
 from mip6lab.mobility.ha_tunnel import HomeTunnel, inner_selector
 from mip6lab.mobility.ipsec import EspError, IPsecMode
+from mip6lab.mobility.ports import unit_port
 from mip6lab.mobility.registration import HomePrefix, link_local_for
 from mip6lab.sansio import Action
 from mip6lab.trace import Trace
@@ -66,7 +68,6 @@ __all__ = [
     "HomeAgentHooks",
     "HomeLink",
     "HomePrefixState",
-    "renumber_home_link",
 ]
 
 
@@ -126,7 +127,7 @@ class HomeAgentHooks(CorrespondentHooks):
         self.ha_preference = ha_preference
         self.ha_lifetime = ha_lifetime
         self.ipsec = HomeAgentIPsec(esp, random.Random(node.rng.getrandbits(64)), name=f"HA {node.name}")
-        self.proxy = ProxyND(node, proxy_nd)
+        self.proxy = ProxyND(unit_port(node, ProxyND), proxy_nd)  # units see their NEEDS only (mobility/ports.py)
         self.tunnel = HomeTunnel(node, self)
         self.registrar = HomeRegistrar(
             node,
@@ -138,9 +139,11 @@ class HomeAgentHooks(CorrespondentHooks):
             greater=parts.get("sequence_compare"),
         )
         self.discovery = HomeAgentDiscovery(
-            node, self, parts["home_agents_list"]() if "home_agents_list" in parts else None
+            unit_port(node, HomeAgentDiscovery),
+            self,
+            parts["home_agents_list"]() if "home_agents_list" in parts else None,
         )
-        self.prefixes = MobilePrefixAgent(node, self)
+        self.prefixes = MobilePrefixAgent(unit_port(node, MobilePrefixAgent), self)
         node.register_upper(NH_IPV6, self._tunnel_delivery)
         node.register_upper(NH_ESP, self._esp_delivery)
 
@@ -252,16 +255,19 @@ class HomeAgentHooks(CorrespondentHooks):
         unknown SPI): only for a home address on our home prefixes that has none yet, keyed with our
         own address for it (:meth:`ha_address_for`), never the packet's destination. Nothing that
         exists is replaced (:meth:`~mip6lab.mobility.ha_ipsec.HomeAgentIPsec.ensure`)."""
-        if not self.serves(hoa) or not self.ipsec.ensure(hoa, self.ha_address_for(hoa)):
-            return False
-        self.node.trace_event("esp", f"SAs installed for home address {hoa} (first seen)", home_address=hoa)
-        return True
+        # RFC 6275 §5.1, §10.3.1, RFC 4301 §4.4: only configuration creates SAs. A packet naming a new home
+        # address proves nothing, and installing for each one let a flood grow the SAD and SPD without bound.
+        if self.ipsec.enabled and self.serves(hoa) and hoa not in self.ipsec.served:
+            self.node.trace_event("esp", f"no SAs configured for home address {hoa}: none created", home_address=hoa)
+        return False
 
     def home_signalling_ok(self, hoa: Addr, dst: Addr, protocol: int, msg_type: int, via_spi: int | None) -> bool:
         """§10.3.1 / §10.6: a BU or MPS for ``hoa`` arrived as the SPD requires. With IPsec on, a home
         address on our prefixes that has no SAs (its SPIs taken by another) cannot be verified: refused."""
         if self.ipsec.enabled and self.serves(hoa) and hoa not in self.ipsec.served:
             return False
+        if self.ipsec.enabled and via_spi is None and hoa not in self.ipsec.served:
+            return False  # policy requires ESP for home registration: no BA (132...) to a spoofable source
         return self.ipsec.home_inbound_ok(hoa, dst, protocol, msg_type, via_spi)
 
     def prefix_discovery_needed(self, hoa: Addr) -> bool:
@@ -425,7 +431,7 @@ class HomeAgentHooks(CorrespondentHooks):
         interface identifier), the old one is advertised deprecated (preferred lifetime 0) for
         ``old_valid_lifetime`` seconds, the RA changes at once, and every mobile node registered
         with an old-prefix home address gets unsolicited Mobile Prefix Advertisements (§10.6.2).
-        Routers elsewhere must learn to route the new prefix to us: see :func:`renumber_home_link`."""
+        Routers elsewhere must learn to route the new prefix to us: see :func:`mip6lab.roles.renumber_home_link`."""
         node = self.router
         link = self.home_links[ifname] if ifname is not None else next(iter(self.home_links.values()))
         net = IPv6Network(new_prefix) if isinstance(new_prefix, str) else new_prefix
@@ -521,28 +527,3 @@ class HomeAgent(Router):
 
     def is_local_destination(self, dst: Addr) -> bool:
         return super().is_local_destination(dst) or self.hooks.is_anycast(dst)
-
-
-class _LabNodes(Protocol):
-    """What :func:`renumber_home_link` needs of a Lab (no import of the driver here)."""
-
-    nodes: dict[str, Any]
-
-    def node(self, name: str) -> Any: ...
-
-
-def renumber_home_link(lab: _LabNodes, ha: str, new_prefix: str, *, old_valid_lifetime: float = 600.0) -> Addr:
-    """The Figure 32 set-up in a Lab: every other router that routes the old home prefix learns the
-    same route for the new one, then the home agent renumbers its home link. Returns its new address."""
-    node = lab.node(ha)
-    assert isinstance(node, HomeAgent)
-    link = next(iter(node.hooks.home_links.values()))
-    old = link.current.network
-    net = IPv6Network(new_prefix)
-    for other in lab.nodes.values():
-        if other is node or not isinstance(other, Router):
-            continue
-        for r in list(other.routes.routes):
-            if r.prefix == old and r.next_hop is not None:
-                other.add_route(net.network_address, net.prefixlen, r.next_hop, r.ifname)
-    return node.hooks.change_home_prefix(net, old_valid_lifetime=old_valid_lifetime)

@@ -29,6 +29,7 @@ import hashlib
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from ipaddress import IPv6Address
 from typing import Any, Literal
 
@@ -39,9 +40,11 @@ from mip6lab.wire.mh import MH_BA, MH_BU, MH_HOT, MH_HOTI
 
 __all__ = [
     "EspError",
+    "EspMode",
     "IPsecMode",
     "ReadOnlySAD",
     "SAView",
+    "parse_esp_mode",
     "SecurityAssociation",
     "SecurityPolicy",
     "SecurityPolicyDatabase",
@@ -52,7 +55,28 @@ __all__ = [
     "wireshark_esp_sa_table",
 ]
 
-IPsecMode = Literal["off", "null", "aes"]
+
+class EspMode(StrEnum):
+    """How MN-HA signalling is protected (the Lab's ``esp=``): parsed once, where the user gives it."""
+
+    OFF = "off"  # no ESP: signalling in clear
+    NULL = "null"  # ESP NULL encryption + HMAC-SHA1-96: integrity only, readable in captures
+    AES = "aes"  # ESP AES-CBC + HMAC-SHA1-96
+
+
+IPsecMode = EspMode
+"""The name the units use for :class:`EspMode` (a plain ``"off"`` / ``"null"`` / ``"aes"`` compares equal)."""
+
+
+def parse_esp_mode(value: object) -> EspMode:
+    """``value`` as an :class:`EspMode`; ValueError naming the choices otherwise."""
+    try:
+        return EspMode(value)
+    except ValueError:
+        *first, last = [repr(m.value) for m in EspMode]
+        raise ValueError(f"esp must be {', '.join(first)} or {last}, not {value!r}") from None
+
+
 Direction = Literal["out", "in"]
 
 
@@ -282,13 +306,19 @@ def default_spi_base(mn_home_address: Addr | str) -> int:
     return 0x1000_0000 + (tag << 20) + ((int(hoa) & 0xFFFF) << 4)
 
 
-def manual_key(label: str, spi: int, mn_home_address: Addr, ha_address: Addr, length: int) -> bytes:
-    """A fixed, reproducible key: First(length, SHA-256("mip6lab manual SA|label|SPI|HoA|HA")).
+def manual_key(
+    label: str, spi: int, mn_home_address: Addr, ha_address: Addr, length: int, secret: bytes = b""
+) -> bytes:
+    """A reproducible key: First(length, SHA-256("mip6lab manual SA|" secret "|label|SPI|HoA|HA")).
 
-    Teaching keys, not secrets: anyone can recompute them, which is the point (Wireshark decryption).
+    ``secret`` is the manually configured keying material both ends share; a Lab draws it from the
+    scenario's seeded randomness, so an attacker on a link cannot recompute the keys and must steal
+    them (``Lab.esp_sa_table()`` hands them to Wireshark and the inspector).
     """
     h = hashlib.sha256(
         b"mip6lab manual SA|"
+        + secret
+        + (b"|" if secret else b"")
         + label.encode()
         + b"|"
         + spi.to_bytes(4, "big")
@@ -328,6 +358,7 @@ def manual_sa_pair(
     *,
     spi_base: int | None = None,
     ha_sad: SecurityPolicyDatabase | None = None,
+    secret: bytes = b"",
 ) -> tuple[SecurityPolicyDatabase, SecurityPolicyDatabase]:
     """The mobile node's and the home agent's databases for one MN-HA pair (table in the module doc).
 
@@ -341,15 +372,14 @@ def manual_sa_pair(
     mn_db = SecurityPolicyDatabase(name=f"MN {hoa}", iv_rng=random.Random(rng.getrandbits(64)))
     ha_iv = random.Random(rng.getrandbits(64))
     ha_db = ha_sad if ha_sad is not None else SecurityPolicyDatabase(name=f"HA {ha}", iv_rng=ha_iv)
-    if mode == "off":
+    mode = parse_esp_mode(mode)  # callers outside the Lab may still pass a plain string
+    if mode == EspMode.OFF:
         return mn_db, ha_db
-    if mode not in ("null", "aes"):
-        raise ValueError(f"unknown IPsec mode {mode!r}")
     base = default_spi_base(hoa) if spi_base is None else spi_base
     for offset, label, from_mn, tunnel, messages in _SA_PLAN:
         spi = base + offset
-        enc_key = manual_key("enc " + label, spi, hoa, ha, 16) if mode == "aes" else b""
-        auth_key = manual_key("auth " + label, spi, hoa, ha, 20)
+        enc_key = manual_key("enc " + label, spi, hoa, ha, 16, secret) if mode == "aes" else b""
+        auth_key = manual_key("auth " + label, spi, hoa, ha, 20, secret)
         for db in (mn_db, ha_db):
             db.add_sa(
                 SecurityAssociation(

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv6Address, IPv6Network
 from typing import Any
 
+from mip6lab.mobility.constants import RR_RETRY_INTERVAL
 from mip6lab.mobility.ha_list import HomeAgentsList
 from mip6lab.wire import icmp as I
 from mip6lab.wire.ip import Addr
@@ -54,7 +55,7 @@ class MobileNodeConfig:
     home_lifetime: float = DEFAULT_HOME_LIFETIME  # seconds requested in home registrations
     refresh_fraction: float = DEFAULT_REFRESH_FRACTION
     route_optimization: bool = True  # False: always bidirectional tunnelling
-    rr_retry_interval: float = 0.0  # > 0: retry RR with a non-MIPv6 correspondent this often
+    rr_retry_interval: float = RR_RETRY_INTERVAL  # retry RR with a peer that refused it (0: never)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -28,13 +28,19 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from mip6lab.mobility import registration as R
 from mip6lab.mobility import rr
 from mip6lab.mobility.backoff import RateLimiter
 from mip6lab.mobility.bul import BindingUpdateListEntry
-from mip6lab.mobility.constants import INITIAL_BINDACK_TIMEOUT, MAX_RR_BINDING_LIFETIME
+from mip6lab.mobility.constants import (
+    INITIAL_BINDACK_TIMEOUT,
+    MAX_CONCURRENT_RR,
+    MAX_RR_BINDING_LIFETIME,
+    RR_MAX_RETRIES,
+)
 from mip6lab.mobility.seqno import next_seq
 from mip6lab.wire import icmp as I
 from mip6lab.wire.codec import DecodeError, decode_ipv6
@@ -62,8 +68,15 @@ if TYPE_CHECKING:
 
 __all__ = ["CorrespondentRegistrations", "CorrespondentState"]
 
-REGISTER = "register"
-DEREGISTER = "deregister"
+
+class Purpose(StrEnum):
+    """Why a correspondent registration is under way."""
+
+    REGISTER = "register"
+    DEREGISTER = "deregister"
+
+
+REGISTER, DEREGISTER = Purpose.REGISTER, Purpose.DEREGISTER
 
 
 @dataclass
@@ -71,7 +84,7 @@ class CorrespondentState:
     """What the mobile node keeps per correspondent beyond the BUL entry's §11.1 fields."""
 
     address: Addr
-    purpose: str | None = None  # REGISTER / DEREGISTER while a registration is under way
+    purpose: Purpose | None = None  # while a registration is under way
     reason: str = ""
     seq: int = 0  # last Sequence Number sent to this correspondent
     waiting_home_registration: bool = False  # HoTI held back until the home BA
@@ -88,6 +101,30 @@ class CorrespondentState:
 
 class CorrespondentRegistrations:
     """All correspondent registrations of one mobile node."""
+
+    NEEDS = (
+        "addresses",
+        "bul",
+        "cancel_timer",
+        "care_of_address",
+        "config",
+        "greater",
+        "home_address",
+        "home_agent_address",
+        "home_registration",
+        "hop_limit",
+        "location",
+        "now",
+        "process_ba",
+        "register_timer_handler",
+        "rng",
+        "rr_keys",
+        "send_packet",
+        "set_timer",
+        "timer_pending",
+        "trace_event",
+    )
+    """What this unit uses of its mobile node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
 
     def __init__(self, mn: MobileNode) -> None:
         self.mn = mn
@@ -152,6 +189,10 @@ class CorrespondentRegistrations:
     def schedule_start(self, cn: Addr) -> None:
         """Steps S11/R6: only schedule; the packet in hand continues through the tunnel."""
         if not self._eligible(cn):
+            return
+        busy = sum(1 for c, s in self.states.items() if c != cn and s.purpose is not None)
+        if busy >= MAX_CONCURRENT_RR:  # spoofed tunnelled sources must not each start return routability
+            self.mn.trace_event("rr", f"{cn}: {busy} correspondent registrations in progress: not started, tunnelled")
             return
         self.state(cn).purpose = REGISTER
         self.state(cn).reason = "correspondent registration initiated by the sending/receiving algorithm"
@@ -297,12 +338,18 @@ class CorrespondentRegistrations:
         e, st = self.entry(cn), self.states.get(cn)
         if e is None or st is None or st.purpose is None:
             return
+        if e.rr.hoti_retx.pending and e.rr.hoti_retx.retries >= RR_MAX_RETRIES:
+            self._no_route_optimization(cn, f"no Home Test after {RR_MAX_RETRIES} retransmissions")
+            return
         self._send_hoti(cn, first=not e.rr.hoti_retx.pending)
 
     def _coti_timer(self, key: Hashable) -> None:
         cn = key[1]  # type: ignore[index]
         e, st = self.entry(cn), self.states.get(cn)
         if e is None or st is None or st.purpose is None:
+            return
+        if e.rr.coti_retx.pending and e.rr.coti_retx.retries >= RR_MAX_RETRIES:
+            self._no_route_optimization(cn, f"no Care-of Test after {RR_MAX_RETRIES} retransmissions")
             return
         self._send_coti(cn, first=not e.rr.coti_retx.pending)
 
@@ -513,11 +560,17 @@ class CorrespondentRegistrations:
         """§11.7.4: a Binding Refresh Request -> return routability (fresh tokens reused) + BU."""
         if self.mn.location != "foreign":
             return
+        if self.entry(cn) is None:  # §11.7.4 refreshes a binding we have: a stranger's BRR starts nothing
+            self.mn.trace_event("binding", f"Binding Refresh Request from {cn}: no Binding Update List entry: ignored")
+            return
         self.mn.trace_event("binding", f"Binding Refresh Request from {cn}")
         self.start(cn, "Binding Refresh Request")
 
     def on_binding_error(self, cn: Addr, be: BindingError) -> None:
         mn = self.mn
+        if self.entry(cn) is None:  # §11.3.6: only from a node we sent a binding update to
+            mn.trace_event("binding", f"Binding Error {be.status} from {cn}: no Binding Update List entry: ignored")
+            return
         st = self.state(cn)
         if be.status == BE_UNKNOWN_BINDING:
             mn.trace_event(

@@ -41,6 +41,22 @@ def first_home_agent(addresses: Sequence[Addr], exclude: Sequence[Addr]) -> Addr
 class HomeAgentDiscovery:
     """The DHAAD client: one request outstanding at a time."""
 
+    NEEDS = (
+        "cancel_timer",
+        "care_of_address",
+        "home_agent_found",
+        "home_prefix",
+        "hop_limit",
+        "now",
+        "register_timer_handler",
+        "rng",
+        "select_home_agent",
+        "send_packet",
+        "set_timer",
+        "trace_event",
+    )
+    """What this unit uses of its mobile node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
+
     def __init__(self, mn: MobileNode) -> None:
         self.mn = mn
         self.identifier: int | None = None
@@ -114,6 +130,26 @@ class HomeAgentDiscovery:
 
 class MobilePrefixDiscovery:
     """The Mobile Prefix Solicitation client and Mobile Prefix Advertisement processing."""
+
+    NEEDS = (
+        "cancel_timer",
+        "care_of_address",
+        "change_home_address",
+        "home_address",
+        "home_agent_address",
+        "home_prefix",
+        "home_registration",
+        "hop_limit",
+        "ipsec",
+        "now",
+        "refresh_home_address_lifetimes",
+        "register_timer_handler",
+        "rng",
+        "send_packet",
+        "set_timer",
+        "trace_event",
+    )
+    """What this unit uses of its mobile node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
 
     def __init__(self, mn: MobileNode) -> None:
         self.mn = mn

@@ -52,6 +52,33 @@ _IID = (1 << 64) - 1
 class HomeRegistration:
     """The mobile node's registration with its home agent (one home address, one home agent)."""
 
+    NEEDS = (
+        "addresses",
+        "bul",
+        "cancel_timer",
+        "care_of_address",
+        "config",
+        "deregistration_acknowledged",
+        "discovery",
+        "greater",
+        "home_address",
+        "home_address_valid_until",
+        "home_agent_address",
+        "home_registration_acknowledged",
+        "hop_limit",
+        "ipsec",
+        "location",
+        "now",
+        "prefix_discovery",
+        "process_ba",
+        "register_timer_handler",
+        "rng",
+        "send_packet",
+        "set_timer",
+        "trace_event",
+    )
+    """What this unit uses of its mobile node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
+
     def __init__(self, mn: MobileNode) -> None:
         self.mn = mn
         self.seq = mn.rng.randrange(1 << 16)  # the last Sequence Number used; the next BU uses seq + 1

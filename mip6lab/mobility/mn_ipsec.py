@@ -72,6 +72,7 @@ class MobileNodeIPsec:
         self.mode = mode
         self._rng = rng
         self._dbs: dict[tuple[Addr, Addr], SecurityPolicyDatabase] = {}
+        self.secret = b""  # keying material shared with the home agent (a Lab sets it from its seed)
 
     def database(self, home_address: Addr, home_agent: Addr) -> SecurityPolicyDatabase:
         """The mobile node's half of :func:`manual_sa_pair` for this pair (created on first use)."""
@@ -79,7 +80,7 @@ class MobileNodeIPsec:
         db = self._dbs.get(key)
         if db is None:
             seed = random.Random(self._rng.getrandbits(64))
-            db, _ha_half = manual_sa_pair(home_address, home_agent, self.mode, seed)
+            db, _ha_half = manual_sa_pair(home_address, home_agent, self.mode, seed, secret=self.secret)
             self._dbs[key] = db
         return db
 

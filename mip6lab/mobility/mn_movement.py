@@ -13,8 +13,8 @@ The node notices it may have moved from three hints, strongest first:
 
 Then: an advertised prefix equal to the home prefix means *home*; any other means *foreign*, and the
 care-of address is the SLAAC address the node formed from it, usable once Duplicate Address Detection
-passes. The detector only decides; :class:`~mip6lab.mobility.mobile_node.MobileNode` acts
-(``attached_home``, ``attached_foreign``, ``care_of_address_ready``).
+passes. The detector only decides, through a :class:`~mip6lab.mobility.mobile_node.MovementPort`
+(``attached_home``, ``attached_foreign``); the mobile node acts.
 """
 
 from __future__ import annotations
@@ -24,12 +24,11 @@ from dataclasses import dataclass, field
 from ipaddress import IPv6Network
 from typing import TYPE_CHECKING
 
-from mip6lab.ipv6.addresses import address_from_prefix, interface_id_from_mac
 from mip6lab.wire import icmp as I
 from mip6lab.wire.ip import Addr
 
 if TYPE_CHECKING:
-    from mip6lab.mobility.mobile_node import MobileNode
+    from mip6lab.mobility.mobile_node import MovementPort
 
 __all__ = ["MISSED_RA_INTERVALS", "LinkView", "MovementDetector"]
 
@@ -52,8 +51,8 @@ class LinkView:
 class MovementDetector:
     """Per-interface link view; decides home / foreign / moved."""
 
-    def __init__(self, mn: MobileNode) -> None:
-        self.mn = mn
+    def __init__(self, mn: MovementPort) -> None:
+        self.mn = mn  # a narrow port (now, trace, timers, home prefix, location; the decisions), not the node
         self.views: dict[str, LinkView] = {}
         mn.register_timer_handler("mn-ra-miss", self._missed_timer)
 
@@ -101,6 +100,8 @@ class MovementDetector:
         if not nets:
             return
         home = self.mn.home_prefix
+        if self._unconfirmed(ifname, v, src, nets):
+            return
         if home is not None and home in nets:
             if self.mn.location != "home" or v.router != src:
                 v.router, v.router_lost = src, False
@@ -136,6 +137,30 @@ class MovementDetector:
         )
         self.mn.attached_foreign(ifname, prefix, src)
 
+    def _unconfirmed(self, ifname: str, v: LinkView, src: Addr, nets: list[IPv6Network]) -> bool:
+        """§11.5.1: act on movement only once it is confirmed. With no media change and the current
+        router not presumed lost (missed RAs), an RA that would move us - another router's, or the
+        current router's (maybe a spoofed link-local source) without the prefix we use - is not
+        proof of movement: anyone on the link can send it (§11.5.4 returning home needs the same)."""
+        if v.router is None or v.router_lost or self.mn.location not in ("home", "foreign"):
+            return False
+        home = self.mn.home_prefix
+        if self.mn.location == "home" and home in nets:
+            return False  # still home (a periodic RA)
+        if self.mn.location == "foreign" and self.mn.current_foreign_prefix in nets and home not in nets:
+            return False  # same link, same prefix
+        self.mn.trace_event(
+            "movement",
+            f"{ifname}: RA from {src} with {nets} while router {v.router} is alive and no media change: "
+            "movement not confirmed, ignored",
+            ifname=ifname,
+        )
+        if self.mn.location == "foreign" and home in nets:
+            # Away from home the home prefix is never on-link (§11.5.4 needs a confirmed return): the
+            # route the RA installed would send home registrations to address resolution on this link.
+            self.mn.drop_onlink_route(ifname, home)
+        return True
+
     def _missed_timer(self, key: Hashable) -> None:
         ifname = key[1]  # type: ignore[index]
         v = self.view(ifname)
@@ -150,8 +175,3 @@ class MovementDetector:
             hint="missed RAs",
         )
         self.mn.start_router_solicitation(ifname)
-
-    # ------------------------------------------------------------------ care-of address
-    def expected_careof_address(self, ifname: str, prefix: IPv6Network) -> Addr:
-        """The SLAAC address formed from ``prefix`` (what the plain node's SLAAC creates)."""
-        return address_from_prefix(prefix, interface_id_from_mac(self.mn.interfaces[ifname].mac))

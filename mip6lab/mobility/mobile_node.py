@@ -22,14 +22,14 @@ home registration acknowledged, returned home). It also keeps the home address q
 while the home agent still defends it (§11.5.4): no answers to Neighbor Solicitations for it except the
 home agent's, and the home agent's proxy advertisements for our addresses are ignored.
 
-The Lab builds role "mobile-node" with :func:`mip6lab.mobility.roles.make_mobile_node`; this module
+The Lab builds role "mobile-node" with :func:`mip6lab.roles.make_mobile_node`; this module
 never imports the Lab.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from functools import partial
 from ipaddress import IPv6Network
 from random import Random
@@ -39,15 +39,30 @@ from mip6lab.ipv6.addresses import AddrState, Origin, address_from_prefix, inter
 from mip6lab.ipv6.node import IPv6Node
 from mip6lab.mobility import rr
 from mip6lab.mobility.backoff import RateLimiter
-from mip6lab.mobility.bul import BindingUpdateList, BindingUpdateListEntry
+from mip6lab.mobility.bul import BindingUpdateList, BindingUpdateListEntry, RRState
+from mip6lab.mobility.dispatch import Dispatch
+from mip6lab.mobility.machines import (
+    BUL_ENTRY,
+    CORRESPONDENT_REGISTRATION,
+    HOME_REGISTRATION,
+    LOCATION,
+    Location,
+    MachineRecorder,
+    TransitionRecord,
+    bul_entry_state,
+    correspondent_state,
+    home_registration_state,
+)
 from mip6lab.mobility.mn_config import HomeAgentSelector, MobileNodeConfig
-from mip6lab.mobility.mn_correspondents import CorrespondentRegistrations
+from mip6lab.mobility.mn_correspondents import CorrespondentRegistrations, Purpose
 from mip6lab.mobility.mn_discovery import HomeAgentDiscovery, MobilePrefixDiscovery, first_home_agent
 from mip6lab.mobility.mn_home_registration import HomeRegistration
 from mip6lab.mobility.mn_ipsec import EspError, MobileNodeIPsec, safe_decode_opened
 from mip6lab.mobility.mn_movement import MovementDetector
+from mip6lab.mobility.ports import unit_port
 from mip6lab.mobility.registration import BAResult, is_unicast_routable, process_ba_at_mn
 from mip6lab.mobility.seqno import seq_gt
+from mip6lab.sansio import Action
 from mip6lab.trace import Trace
 from mip6lab.wire import icmp as I
 from mip6lab.wire.codec import upper_checksum_ok
@@ -82,6 +97,59 @@ __all__ = ["MobileCorrespondentHooks", "MobileNode", "MobileNodeHooks", "add_cor
 _IID = (1 << 64) - 1
 
 
+class MovementPort:
+    """What the movement detector may read and call on its mobile node, and nothing else (the
+    :class:`mip6lab.seams.protocols.MovementPort` of the ``mn.movement_detection`` seam)."""
+
+    __slots__ = ("_mn",)
+
+    def __init__(self, mn: MobileNode) -> None:
+        self._mn = mn
+
+    @property
+    def now(self) -> float:
+        return self._mn.now
+
+    @property
+    def home_prefix(self) -> IPv6Network | None:
+        return self._mn.home_prefix
+
+    @property
+    def location(self) -> Location:
+        return self._mn.location
+
+    @property
+    def current_foreign_prefix(self) -> IPv6Network | None:
+        return self._mn.current_foreign_prefix
+
+    def trace_event(self, category: str, message: str, **details: Any) -> None:
+        self._mn.trace_event(category, message, **details)
+
+    def set_timer(self, key: Hashable, at: float) -> None:
+        self._mn.set_timer(key, at)
+
+    def cancel_timer(self, key: Hashable) -> None:
+        self._mn.cancel_timer(key)
+
+    def register_timer_handler(self, kind: str, handler: Callable[[Hashable], None]) -> None:
+        self._mn.register_timer_handler(kind, handler)
+
+    def attachment_changed(self, ifname: str, attached: bool) -> None:
+        self._mn.attachment_changed(ifname, attached)
+
+    def attached_home(self, ifname: str, router: Addr) -> None:
+        self._mn.attached_home(ifname, router)
+
+    def attached_foreign(self, ifname: str, prefix: IPv6Network, router: Addr) -> None:
+        self._mn.attached_foreign(ifname, prefix, router)
+
+    def start_router_solicitation(self, ifname: str) -> None:
+        self._mn.start_router_solicitation(ifname)
+
+    def drop_onlink_route(self, ifname: str, prefix: IPv6Network) -> None:
+        self._mn.routes.remove_where(lambda r: r.prefix == prefix and r.ifname == ifname and r.next_hop is None)
+
+
 class MobileNode(IPv6Node):
     """An IPv6 host that keeps its home address wherever it attaches."""
 
@@ -111,9 +179,11 @@ class MobileNode(IPv6Node):
         self._home_address: Addr | None = self.config.home_address
         self.home_agent: Addr | None = self.config.home_agent
         self.home_address_valid_until: float | None = None  # from a Mobile Prefix Advertisement
-        # "home" | "foreign" | "unknown" (attached, no RA yet) | "detached"
+        # Location: home | foreign | unknown (attached, no RA yet) | detached; str-valued, set from strings too
         self.location = "home" if self.config.method == "manual" else "unknown"
         self.last_known = self.location
+        self.machines = MachineRecorder(emit=self._trace_transition)  # the machines of mobility/machines.py
+        self.machines.current[(LOCATION.name, "")] = self.location
         self.coa: Addr | None = None
         self.current_foreign_prefix: IPv6Network | None = None
         self._pending_coa: Addr | None = None
@@ -121,20 +191,97 @@ class MobileNode(IPv6Node):
         self.bul = parts["binding_update_list"]() if "binding_update_list" in parts else BindingUpdateList()
         self.ipsec = MobileNodeIPsec(esp, esp_rng if esp_rng is not None else Random(f"esp/{name}"))  # type: ignore[arg-type]
         self.ha_selector = HomeAgentSelector()
-        self.movement = parts["movement_detection"](self) if "movement_detection" in parts else MovementDetector(self)
-        self.discovery = HomeAgentDiscovery(self)
-        self.prefix_discovery = MobilePrefixDiscovery(self)
-        self.home_registration = HomeRegistration(self)
-        self.correspondents = CorrespondentRegistrations(self)
+        port = MovementPort(self)  # the detector sees only this, not the node
+        self.movement = parts["movement_detection"](port) if "movement_detection" in parts else MovementDetector(port)
+        # each unit sees only what its NEEDS declare (mobility/ports.py), not the whole node
+        self.discovery = HomeAgentDiscovery(unit_port(self, HomeAgentDiscovery))  # type: ignore[arg-type]
+        self.prefix_discovery = MobilePrefixDiscovery(
+            unit_port(self, MobilePrefixDiscovery)  # type: ignore[arg-type]
+        )
+        self.home_registration = HomeRegistration(unit_port(self, HomeRegistration))  # type: ignore[arg-type]
+        self.correspondents = CorrespondentRegistrations(
+            unit_port(self, CorrespondentRegistrations)  # type: ignore[arg-type]
+        )
         self.be_rate = RateLimiter()
-        self.mobility = MobileNodeHooks(self)
+        self.attach_role(MobileNodeHooks(self))
         self.ra_listeners.append(self._on_ra)
         self.dad_listeners.append(self._on_dad)
+        self.mh_dispatch, self.icmp_dispatch = self._dispatch_tables()
         self.register_upper(NH_MOBILITY, self._mh_input)
         self.register_upper(NH_ESP, self._esp_input)
         self.register_upper(NH_ICMPV6, self._icmp_input)
 
     # ================================================================= state
+    @property
+    def location(self) -> Location:
+        return self._location
+
+    @location.setter
+    def location(self, value: str) -> None:
+        self._location = Location(value)
+
+    @property
+    def last_known(self) -> Location:
+        """The last of home / foreign the node knew (kept while it is detached or unknown)."""
+        return self._last_known
+
+    @last_known.setter
+    def last_known(self, value: str) -> None:
+        self._last_known = Location(value)
+
+    # ================================================================= state machines
+    def machine_states(self) -> list[tuple[str, Any, Any]]:
+        """(machine, instance, state) of every machine of :mod:`mip6lab.mobility.machines` now."""
+        now = self.now
+        hr = self.home_registration
+        out: list[tuple[str, Any, Any]] = [
+            (LOCATION.name, "", self.location),
+            (
+                HOME_REGISTRATION.name,
+                "",
+                home_registration_state(
+                    registered=hr.registered,
+                    outstanding=hr.outstanding is not None or hr._first_pending,
+                    deregistering=hr.outstanding_dereg,
+                    rejected=hr.stopped or hr.gave_up,
+                ),
+            ),
+        ]
+        hoa = self.home_address
+        for cn, st in self.correspondents.states.items():
+            e = self.bul.lookup(cn, hoa) if hoa is not None else None
+            rr_running = e is not None and e.rr.state in (RRState.WAIT_BOTH, RRState.WAIT_HOT, RRState.WAIT_COT)
+            bound = e is not None and e.acknowledged and e.lifetime_sent > 0 and not e.expired(now)
+            state = correspondent_state(
+                waiting_home_registration=st.waiting_home_registration,
+                return_routability=rr_running,
+                outstanding=st.outstanding is not None,
+                deregistering=st.purpose == Purpose.DEREGISTER,
+                bound=bound,
+            )
+            out.append((CORRESPONDENT_REGISTRATION.name, str(cn), state))
+        for e in self.bul.entries():
+            out.append((BUL_ENTRY.name, f"{e.destination} / {e.home_address}", bul_entry_state(e, now)))
+        return out
+
+    def _trace_transition(self, r: TransitionRecord) -> None:
+        where = f" {r.instance}" if r.instance else ""
+        what = r.event if r.known else "NOT IN THE TRANSITION TABLE"
+        self.trace_event(
+            "state",
+            f"{r.machine}{where}: {r.source} -> {r.target} ({what})",
+            machine=r.machine,
+            instance=r.instance,
+            source=str(r.source),
+            target=str(r.target),
+            known=r.known,
+        )
+
+    def drain(self) -> list[Action]:
+        """After every event the node handled: record the state machines' transitions, then the actions."""
+        self.machines.observe(self.now, self.machine_states())
+        return super().drain()
+
     @property
     def home_address(self) -> Addr | None:
         """Manual, or home prefix + the interface's EUI-64 identifier (what SLAAC forms at home)."""
@@ -167,7 +314,9 @@ class MobileNode(IPv6Node):
             return
         slaac = address_from_prefix(self.home_prefix, interface_id_from_mac(self.interfaces[ifname].mac))
         if hoa != slaac and self.addresses.find(hoa) is None:
-            self.add_address(ifname, hoa, self.home_prefix.prefixlen)
+            # on_link=False: the home link's RAs say the prefix is on-link (and that is forgotten when the node
+            # moves); a connected route would send home registrations to address resolution abroad (hole 7)
+            self.add_address(ifname, hoa, self.home_prefix.prefixlen, on_link=False)
 
     # ================================================================= home link configuration
     def at_home_now(self, ifname: str | None = None) -> None:
@@ -485,47 +634,88 @@ class MobileNode(IPv6Node):
         if not protected and self._needs_esp(d, mh):
             self._discard(d, f"{type(m).__name__} from the home agent without the ESP its policy requires")
             return
-        if isinstance(m, BindingAcknowledgement):
-            if d.src == self.home_agent:
-                self.home_registration.on_ba(d.src, m)
-            else:
-                self.correspondents.on_ba(d.src, m)
-        elif isinstance(m, BindingRefreshRequest):
-            if d.src == self.home_agent:
-                self.home_registration.on_brr(d.src)
-            else:
-                self.correspondents.on_brr(d.src)
-        elif isinstance(m, HomeTest):
-            if d.tunneled or self.location == "home":
-                self.correspondents.on_home_test(d.src, m)
-            else:
-                self._discard(d, "Home Test not through the home agent's tunnel")
-        elif isinstance(m, CareofTest):
-            self.correspondents.on_careof_test(d.src, m)
-        elif isinstance(m, BindingError):
-            if m.home_address == self.home_address:
-                self.correspondents.on_binding_error(d.src, m)
-        elif isinstance(m, UnknownMobilityMessage) and not isinstance(self.mobility, MobileCorrespondentHooks):
+        self.mh_dispatch(d, m)
+
+    # -- the Mobility Header table's handlers (one per message type, :meth:`_dispatch_tables`)
+    def _ba_input(self, d: Delivery, m: BindingAcknowledgement) -> None:
+        if d.src == self.home_agent:
+            self.home_registration.on_ba(d.src, m)
+        else:
+            self.correspondents.on_ba(d.src, m)
+
+    def _brr_input(self, d: Delivery, m: BindingRefreshRequest) -> None:
+        if d.src == self.home_agent:
+            self.home_registration.on_brr(d.src)
+        else:
+            self.correspondents.on_brr(d.src)
+
+    def _hot_input(self, d: Delivery, m: HomeTest) -> None:
+        """The door for a Home Test received at home (de-registration, §11.5.4 / §5.2.6). Away from home a
+        HoT has exactly one door: receiving step 4 (``process_home_test``), where the tunnel is checked."""
+        if not d.tunneled and self.location == "home":
+            self.correspondents.on_home_test(d.src, m)
+        else:
+            self._discard(d, "Home Test away from home: only through the home agent's tunnel (receiving step 4)")
+
+    def _cot_input(self, d: Delivery, m: CareofTest) -> None:
+        self.correspondents.on_careof_test(d.src, m)
+
+    def _be_input(self, d: Delivery, m: BindingError) -> None:
+        if m.home_address == self.home_address:
+            self.correspondents.on_binding_error(d.src, m)
+
+    def _unknown_mh_input(self, d: Delivery, m: UnknownMobilityMessage) -> None:
+        if not isinstance(self.mobility, MobileCorrespondentHooks):
             # (a node that is also a correspondent answers it there: one Binding Error, not two)
             self._send_binding_error(d.packet.src, d.dst, 2, self.home_address or d.dst, MH_BE)
         else:
-            self.trace_event("mobility", f"{type(m).__name__} from {d.src}: not a message a mobile node takes")
+            self._not_taken(d, m)
+
+    def _not_taken(self, d: Delivery, m: Any) -> None:
+        self.trace_event("mobility", f"{type(m).__name__} from {d.src}: not a message a mobile node takes")
+
+    def _dispatch_tables(self) -> tuple[Dispatch, Dispatch]:
+        """The mobile node's input tables: Mobility Header message -> handler, ICMPv6 message -> handler."""
+        mh = Dispatch(
+            "mobile node",
+            {
+                BindingAcknowledgement: self._ba_input,
+                BindingRefreshRequest: self._brr_input,
+                HomeTest: self._hot_input,
+                CareofTest: self._cot_input,
+                BindingError: self._be_input,
+                UnknownMobilityMessage: self._unknown_mh_input,
+            },
+            otherwise=self._not_taken,
+        )
+        icmp = Dispatch(
+            "mobile node",
+            {
+                I.HomeAgentAddressDiscoveryReply: self._dhaad_reply_input,
+                I.MobilePrefixAdvertisement: self._mpa_input,
+                I.ParameterProblem: self._param_problem_input,
+            },
+        )
+        return mh, icmp
 
     def _icmp_input(self, d: Delivery) -> None:
-        m = d.payload
-        if isinstance(m, I.HomeAgentAddressDiscoveryReply):
-            self.discovery.on_reply(d.src, m)
-        elif isinstance(m, I.MobilePrefixAdvertisement):
-            hoa, ha = self.home_address, self.home_agent
-            if hoa is not None and ha is not None and self.ipsec.requires_esp(hoa, ha, IPv6(d.src, d.dst, m)):
-                self._discard(d, "Mobile Prefix Advertisement without ESP")
-                return
-            self.prefix_discovery.on_advertisement(d.src, m)
-        elif isinstance(m, I.ParameterProblem):
-            self.correspondents.on_parameter_problem(m)
+        self.icmp_dispatch(d, d.payload)
+
+    def _dhaad_reply_input(self, d: Delivery, m: I.HomeAgentAddressDiscoveryReply) -> None:
+        self.discovery.on_reply(d.src, m)
+
+    def _mpa_input(self, d: Delivery, m: I.MobilePrefixAdvertisement) -> None:
+        hoa, ha = self.home_address, self.home_agent
+        if hoa is not None and ha is not None and self.ipsec.requires_esp(hoa, ha, IPv6(d.src, d.dst, m)):
+            self._discard(d, "Mobile Prefix Advertisement without ESP")
+            return
+        self.prefix_discovery.on_advertisement(d.src, m)
+
+    def _param_problem_input(self, d: Delivery, m: I.ParameterProblem) -> None:
+        self.correspondents.on_parameter_problem(m)
 
     def _send_binding_error(self, to: Addr, src: Addr, status: int, home: Addr, key_type: int) -> None:
-        if not is_unicast_routable(to) or not self.be_rate.try_send(self.now, (to, key_type)):
+        if not is_unicast_routable(to) or not self.be_rate.try_send(self.now, key_type):
             return
         self.trace_event("binding", f"Binding Error {status} to {to}")
         self.send_packet(IPv6(src, to, MobilityHeader(BindingError(status, home)), hlim=self.hop_limit()))
@@ -749,5 +939,5 @@ def add_correspondent_role(mn: MobileNode, **options: Any) -> MobileCorresponden
 
     cn = CorrespondentHooks(mn, **options)  # registers its MH and ICMPv6 handlers on the node
     hooks = MobileCorrespondentHooks(mn, cn)
-    mn.mobility = hooks
+    mn.attach_role(hooks)
     return hooks

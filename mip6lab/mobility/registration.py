@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from ipaddress import IPv6Network
 from typing import Any, Protocol
 
@@ -47,6 +48,9 @@ from mip6lab.wire.mh import (
 )
 
 __all__ = [
+    "BAAction",
+    "CheckResult",
+    "Outcome",
     "ACCEPT",
     "DISCARD",
     "NEEDS_DAD",
@@ -77,25 +81,45 @@ __all__ = [
     "registered_careof_address",
 ]
 
-# Outcomes.
-ACCEPT = "accept"
-REJECT = "reject"  # answer with a Binding Acknowledgement carrying ``status`` >= 128
-DISCARD = "discard"  # silently: no BA, no Binding Error (§9.5.1 last paragraph)
-NEEDS_DAD = "needs_dad"  # home agent: run DAD for ``dad_addresses``, then :func:`finalise_after_dad`
 
-# Check results.
-PASS = "pass"
-FAIL = "fail"
+class Outcome(StrEnum):
+    """What to do with a Binding Update or Acknowledgement (str-valued: ``outcome == "accept"`` holds)."""
 
-# Mobile node actions after a BA (§11.7.3).
-STOP_RETRANSMITTING = "stop retransmitting the Binding Update"
-SEND_MOBILE_PREFIX_SOLICITATION = "send a Mobile Prefix Solicitation"
-RESEND_WITH_NEW_SEQ = "resend the Binding Update with the next sequence number"
-RERUN_HOME_TEST = "rerun the home test (HoTI/HoT), then resend the Binding Update"
-RERUN_CAREOF_TEST = "rerun the care-of test (CoTI/CoT), then resend the Binding Update"
-DISCOVER_HOME_AGENT = "try another home agent (Dynamic Home Agent Address Discovery)"
-GIVE_UP_HOME_ADDRESS = "stop using this home address"
-STOP_BINDING_UPDATES = "stop sending Binding Updates to this node"
+    ACCEPT = "accept"
+    REJECT = "reject"  # answer with a Binding Acknowledgement carrying ``status`` >= 128
+    DISCARD = "discard"  # silently: no BA, no Binding Error (§9.5.1 last paragraph)
+    NEEDS_DAD = "needs_dad"  # home agent: run DAD for ``dad_addresses``, then :func:`finalise_after_dad`
+
+
+class CheckResult(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+
+
+class BAAction(StrEnum):
+    """The mobile node's follow-up actions after a Binding Acknowledgement (§11.7.3)."""
+
+    STOP_RETRANSMITTING = "stop retransmitting the Binding Update"
+    SEND_MOBILE_PREFIX_SOLICITATION = "send a Mobile Prefix Solicitation"
+    RESEND_WITH_NEW_SEQ = "resend the Binding Update with the next sequence number"
+    RERUN_HOME_TEST = "rerun the home test (HoTI/HoT), then resend the Binding Update"
+    RERUN_CAREOF_TEST = "rerun the care-of test (CoTI/CoT), then resend the Binding Update"
+    DISCOVER_HOME_AGENT = "try another home agent (Dynamic Home Agent Address Discovery)"
+    GIVE_UP_HOME_ADDRESS = "stop using this home address"
+    STOP_BINDING_UPDATES = "stop sending Binding Updates to this node"
+
+
+# The members under their short names (what the roles and the tests write).
+ACCEPT, REJECT, DISCARD, NEEDS_DAD = Outcome.ACCEPT, Outcome.REJECT, Outcome.DISCARD, Outcome.NEEDS_DAD
+PASS, FAIL = CheckResult.PASS, CheckResult.FAIL
+STOP_RETRANSMITTING = BAAction.STOP_RETRANSMITTING
+SEND_MOBILE_PREFIX_SOLICITATION = BAAction.SEND_MOBILE_PREFIX_SOLICITATION
+RESEND_WITH_NEW_SEQ = BAAction.RESEND_WITH_NEW_SEQ
+RERUN_HOME_TEST = BAAction.RERUN_HOME_TEST
+RERUN_CAREOF_TEST = BAAction.RERUN_CAREOF_TEST
+DISCOVER_HOME_AGENT = BAAction.DISCOVER_HOME_AGENT
+GIVE_UP_HOME_ADDRESS = BAAction.GIVE_UP_HOME_ADDRESS
+STOP_BINDING_UPDATES = BAAction.STOP_BINDING_UPDATES
 
 NONCE_EXPIRY_STATUSES = (BA_EXPIRED_HOME_NONCE, BA_EXPIRED_COA_NONCE, BA_EXPIRED_NONCES)
 _LINK_LOCAL_PREFIX = int(Addr("fe80::"))
@@ -137,7 +161,7 @@ class BUDecision:
     means the BA goes without it (status 136-138, or no key could be derived).
     """
 
-    outcome: str
+    outcome: Outcome
     reason: str
     checks: tuple[Check, ...]
     status: int | None = None
@@ -177,10 +201,10 @@ class BAResult:
     the BA accepted the binding. ``next_seq`` is set for status 135.
     """
 
-    outcome: str
+    outcome: Outcome
     reason: str
     checks: tuple[Check, ...]
-    actions: tuple[str, ...] = ()
+    actions: tuple[BAAction, ...] = ()
     status: int | None = None
     lifetime_remaining: float | None = None
     next_seq: int | None = None
@@ -596,7 +620,7 @@ def process_ba_at_mn(
     status = ba.status
     if ba.accepted:
         remaining = max(remaining_lifetime - (sent_lifetime - ba.lifetime_seconds), 0.0)
-        actions: tuple[str, ...] = (STOP_RETRANSMITTING,)
+        actions: tuple[BAAction, ...] = (STOP_RETRANSMITTING,)
         if status == BA_ACCEPTED_PREFIX_DISCOVERY:
             actions += (SEND_MOBILE_PREFIX_SOLICITATION,)
         return BAResult(ACCEPT, "§11.7.3: binding acknowledged", c.frozen(), actions, status, remaining)

@@ -71,6 +71,7 @@ class Link:
         self._by_group: dict[str, set[tuple[str, str]]] = {}
         self._unindexed: set[tuple[str, str]] = set()
         self._watchers: dict[tuple[str, str], Callable[[str, bool], None]] = {}
+        self.sniffers: list[tuple[str, str]] = []  # promiscuous ends: they receive every frame
         self.frames_sent = 0
         self.frames_dropped = 0
 
@@ -90,6 +91,8 @@ class Link:
         self._attached += 1
         self._seq[key] = self._attached
         self._by_mac.setdefault(str(iface.mac).lower(), []).append(key)
+        if getattr(iface, "promiscuous", False):
+            self.sniffers.append(key)
         watchers = getattr(iface, "mac_watchers", None)
         macs = getattr(iface, "_macs", None)
         if watchers is None or macs is None:
@@ -120,6 +123,8 @@ class Link:
         if same is not None and key in same:
             same.remove(key)
         self._unindexed.discard(key)
+        if key in self.sniffers:
+            self.sniffers.remove(key)
         watch = self._watchers.pop(key, None)
         if watch is not None:
             iface.mac_watchers.remove(watch)
@@ -178,4 +183,8 @@ class Link:
             for key in keys:
                 if key != sender:
                     out.append((ends[key][0], key[1]))
+        for key in self.sniffers:  # a card in promiscuous mode takes every frame (a tester sniffing)
+            node = ends[key][0]
+            if key != sender and (node, key[1]) not in out:
+                out.append((node, key[1]))
         return out

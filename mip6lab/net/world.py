@@ -55,6 +55,7 @@ class World:
 
     def __init__(self, seed: int = 0, trace: Trace | None = None) -> None:
         self.sim = Simulator(seed)
+        self.sim.describe = self.describe  # a livelock error names the looping event as step() does
         self.trace = trace if trace is not None else Trace()
         self.capture = Capture()
         self.links: dict[str, Link] = {}

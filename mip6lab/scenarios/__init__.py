@@ -6,51 +6,15 @@ running is the caller's business. ``mip6lab scenarios`` lists this registry in o
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+# The modules that register scenarios, imported in listing order.
+# isort: off
+from mip6lab.scenarios import basic as _basic  # noqa: F401
+from mip6lab.scenarios import home_agent as _home_agent  # noqa: F401
+from mip6lab.scenarios import route_optimization as _route_optimization  # noqa: F401
+from mip6lab.scenarios import attacks as _attacks  # noqa: F401
+from mip6lab.scenarios import scale as _scale  # noqa: F401
 
-from mip6lab.errors import LabError
-from mip6lab.topology import Topology, figure1
+# isort: on
+from mip6lab.scenarios.base import SCENARIOS, Scenario, register
 
-if TYPE_CHECKING:
-    from mip6lab.lab import Lab
-
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    description: str
-    setup: Callable[[Lab], None]
-    duration: float = 30.0
-    figures: tuple[int, ...] = ()  # white paper figures it reproduces
-    topology: Callable[[], Topology] = field(default=figure1)
-    mobility: bool = True  # False: plain IPv6 nodes only (the "without Mobile IPv6" contrast)
-    variant: Callable[..., Scenario] | None = None  # parameters -> the scenario built with them (``scale``)
-    parameters: tuple[tuple[str, Any], ...] = ()  # the parameters this one was built with
-
-    def with_parameters(self, **params: Any) -> Scenario:
-        """The same scenario built with other parameters (``SCENARIOS["scale"].with_parameters(mobile_nodes=1000)``);
-        a scenario without parameters only accepts none."""
-        if not params:
-            return self
-        if self.variant is None:
-            raise LabError(f"scenario {self.name!r} takes no parameters (got {', '.join(params)})")
-        return self.variant(**params)
-
-
-SCENARIOS: dict[str, Scenario] = {}
-
-
-def register(scenario: Scenario) -> Scenario:
-    if scenario.name in SCENARIOS:
-        raise ValueError(f"scenario {scenario.name!r} registered twice")
-    SCENARIOS[scenario.name] = scenario
-    return scenario
-
-
-# Import the modules that register scenarios (order = listing order).
-from mip6lab.scenarios import basic as _basic  # noqa: E402,F401
-from mip6lab.scenarios import home_agent as _home_agent  # noqa: E402,F401
-from mip6lab.scenarios import route_optimization as _route_optimization  # noqa: E402,F401
-from mip6lab.scenarios import scale as _scale  # noqa: E402,F401
+__all__ = ["SCENARIOS", "Scenario", "register"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mip6lab.scenarios import Scenario, register
+from mip6lab.scenarios.base import Scenario, register
 
 if TYPE_CHECKING:
     from mip6lab.lab import Lab

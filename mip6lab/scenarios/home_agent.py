@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mip6lab.scenarios import Scenario, register
+from mip6lab.scenarios.base import Scenario, register
 from mip6lab.topology import Topology, figure1
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def _stream_then_move(lab: Lab, duration: float) -> None:
 
 
 def _home_prefix_change(lab: Lab) -> None:
-    from mip6lab.mobility.home_agent import renumber_home_link
+    from mip6lab.roles import renumber_home_link
 
     lab.at(3.0, lambda: lab.move("mn", "foreign1"))
     lab.at(6.0, lambda: lab.ping("cn", "mn", count=4, interval=0.5))  # the correspondent registration

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mip6lab.scenarios import Scenario, register
+from mip6lab.scenarios.base import Scenario, register
 from mip6lab.topology import Topology, figure1
 from mip6lab.wire.codec import DecodeError, decode_frame
 from mip6lab.wire.ip import IPv6

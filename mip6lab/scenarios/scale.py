@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mip6lab.errors import LabError
-from mip6lab.scenarios import Scenario, register
+from mip6lab.scenarios.base import Scenario, register
 from mip6lab.topology import MAX_NODES, Topology
 
 if TYPE_CHECKING:

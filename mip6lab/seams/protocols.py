@@ -295,6 +295,10 @@ class MovementPort(Protocol):
 
     def start_router_solicitation(self, ifname: str) -> None: ...
 
+    def drop_onlink_route(self, ifname: str, prefix: IPv6Network) -> None:
+        """Forget that ``prefix`` is on-link on ``ifname`` (an unconfirmed RA away from home installed it)."""
+        ...
+
 
 class MovementDetection(Protocol):
     """Movement detection (RFC 6275 §11.5.1), built as ``factory(port: MovementPort)``.

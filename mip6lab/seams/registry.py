@@ -266,7 +266,7 @@ _ALL = [
         "mn.movement_detection",
         "mobile node",
         P.MovementDetection,
-        "10-moving-on-and-coming-home",
+        "05-leaving-home",
         "movement detection: media changes and Router Advertisements -> home / foreign link",
         "§11.5.1",
         "factory",

@@ -20,6 +20,17 @@ class SimulationError(Exception):
     """A misuse of the kernel by its caller (scheduling in the past, a bad time)."""
 
 
+class Livelock(SimulationError):
+    """Too many events ran at one simulated instant: something reschedules itself for "now" forever.
+
+    Raised instead of hanging (a notebook cell would never return); the message names the event."""
+
+
+MAX_EVENTS_PER_INSTANT = 100_000
+"""How many events may run without the clock advancing before the kernel calls it a livelock. A busy
+instant of a real scenario (a flood, a fuzzer's burst) runs a few thousand; a loop runs forever."""
+
+
 @dataclass(slots=True, eq=False)
 class Event:
     """One scheduled callback. ``cancel()`` it and it will be skipped when its time comes."""
@@ -46,6 +57,9 @@ class Simulator:
         self._heap: list[tuple[float, int, int, Event]] = []  # (time, priority, seq, event)
         self._seq = 0
         self.events_run = 0
+        self.max_events_per_instant = MAX_EVENTS_PER_INSTANT
+        self.describe: Callable[[Event], str] = lambda ev: ev.label or getattr(ev.callback, "__name__", "?")
+        self._instant_events = 0  # events run at the current value of ``now``
 
     # ---------------------------------------------------------------- scheduling
     def schedule(
@@ -87,6 +101,16 @@ class Simulator:
             ev = heapq.heappop(self._heap)[3]
             if ev.cancelled:
                 continue
+            if ev.time == self.now:
+                self._instant_events += 1
+                if self._instant_events > self.max_events_per_instant:
+                    self._instant_events = 0
+                    raise Livelock(
+                        f"simulated time is stuck at {self.now:g} s: {self.max_events_per_instant} events ran "
+                        f"without the clock advancing; the looping event: {self.describe(ev)}"
+                    )
+            else:
+                self._instant_events = 1
             self.now = ev.time
             self.events_run += 1
             ev.callback(*ev.args)

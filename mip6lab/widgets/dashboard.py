@@ -133,5 +133,5 @@ def dashboard(scenario: str = "ping", *, seed: int = 0, run: bool | float = True
     if run is True:
         lab.run()
     elif run is not False:
-        lab.run(float(run))
+        lab.run(until=run)  # the Lab refuses anything but a finite number of seconds (LabError)
     return Dashboard(lab)

@@ -11,7 +11,9 @@ every bit of the frame exactly once, so both directions always agree.
 from __future__ import annotations
 
 import os
+import struct
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from mip6lab.lab import Lab
     from mip6lab.net.capture import CaptureRecord
 
-__all__ = ["PacketInspector", "hex_dump_html", "layer_tree_html", "field_at", "write_pcapng", "esp_html"]
+__all__ = ["CaptureFile", "PacketInspector", "hex_dump_html", "layer_tree_html", "field_at", "write_pcapng", "esp_html"]
 
 MAX_ROWS = 1000
 LAYER_SHADES = ("#ffffff", "#f1f5fb")
@@ -198,8 +200,57 @@ HOW_IT_TRAVELS = {
 }
 
 
+class CaptureFile:
+    """A capture file read back (pcapng from :meth:`Lab.save_pcap`, or a pcap): what the inspector needs of
+    a Lab - the links, the frames - without the nodes (so without ESP keys)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        from types import SimpleNamespace
+
+        from mip6lab.lab import LabError
+        from mip6lab.net.capture import Capture
+        from mip6lab.net.pcapng import PcapFormatError, read_pcap, read_pcapng
+
+        p = Path(path)
+        try:
+            data = p.read_bytes()
+        except OSError as e:
+            raise LabError(f"cannot read capture file {str(p)!r}: {e.strerror or e}") from None
+        try:
+            if data[:4] == b"\x0a\x0d\x0d\x0a":  # pcapng Section Header Block
+                f = read_pcapng(data)
+                names = [i.name or f"if{n}" for n, i in enumerate(f.interfaces)]
+                frames = [
+                    (names[k.interface_id], k.time(f.interfaces[k.interface_id].tsresol), k.data) for k in f.packets
+                ]
+                linktypes = {i.linktype for i in f.interfaces}
+            else:
+                linktype, recs = read_pcap(data)
+                names, linktypes = [p.stem], {linktype}
+                frames = [(p.stem, t, fr) for t, fr in recs]
+        except (PcapFormatError, struct.error, UnicodeDecodeError, IndexError) as e:
+            raise LabError(f"{str(p)!r} is not a readable pcapng or pcap capture ({e})") from None
+        if linktypes - {LINKTYPE_ETHERNET}:
+            raise LabError(f"{str(p)!r} holds link types {sorted(linktypes)}; the inspector reads Ethernet (1) only")
+        self.capture = Capture()
+        for n in dict.fromkeys(names):
+            self.capture.add_link(n)
+        for link, t, fr in frames:
+            self.capture.record(t, link, "?", (), fr[6:12].hex(":"), fr[0:6].hex(":"), fr)
+        self.topology = SimpleNamespace(links={n: None for n in names}, nodes={})
+
+    def security_databases(self) -> list[Any]:
+        return []
+
+
 class PacketInspector:
     """Capture list with filters; layer tree, bit layout and hex dump of the selected frame."""
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> PacketInspector:
+        """Inspect a saved capture (``lab.save_pcap(...)``, Wireshark's pcapng or pcap). A missing or
+        corrupt file raises :class:`~mip6lab.lab.LabError` with one line."""
+        return cls(CaptureFile(path))  # type: ignore[arg-type]
 
     def __init__(self, lab: Lab, *, export_path: str = "mip6lab-selection.pcapng") -> None:
         self.lab = lab
@@ -266,7 +317,11 @@ class PacketInspector:
     def _open_on_signalling(self) -> None:
         """Select the first mobility signalling message (a reader opens the list on the story)."""
         if self.list.value is None:
-            first = next((r for r in self.matching() if packet_info(self.lab, r).category == "signalling"), None)
+            shown = {index for _, index in self.list.options}  # only the rows the list holds (the last MAX_ROWS)
+            first = next(
+                (r for r in self.matching() if r.index in shown and packet_info(self.lab, r).category == "signalling"),
+                None,
+            )
             if first is not None:
                 self.list.value = first.index
 

@@ -658,12 +658,14 @@ def _decode_mh(buf: bytes, pos: int, end: int) -> M.MobilityHeader:
         raise DecodeError("MH", pos, f"{end - pos} octets, a Mobility Header has at least 8")
     proto, hlen, typ, res, ck = _MH_HDR.unpack_from(buf, pos)
     total = (hlen + 1) * 8
+    # The type's minimum first: a too-short Header Len gets RFC 6275 §9.2's Parameter Problem even when
+    # octets follow the header it announces (receivers recognise this error by its reason).
+    if typ in _MH_MIN_HLEN and hlen < _MH_MIN_HLEN[typ]:
+        raise DecodeError("MH", pos + 1, f"Header Len {hlen} below the minimum {_MH_MIN_HLEN[typ]} for MH Type {typ}")
     if pos + total > end:
         raise DecodeError("MH", pos + 1, f"Header Len {hlen} ({total} octets) but only {end - pos} present")
     if pos + total < end:
         raise DecodeError("MH", pos + total, f"{end - pos - total} octets after the Mobility Header")
-    if typ in _MH_MIN_HLEN and hlen < _MH_MIN_HLEN[typ]:
-        raise DecodeError("MH", pos + 1, f"Header Len {hlen} below the minimum {_MH_MIN_HLEN[typ]} for MH Type {typ}")
     b = pos + 6
     m: M.MobilityMessage
     if typ == M.MH_BU:

@@ -4,6 +4,8 @@
 * :data:`CHAPTERS` - the 13 chapter notebooks, the white paper section each follows and the figures
   each draws (the start page renders it with :func:`chapter_map_html`; the README's table is
   :func:`chapter_table_markdown`; ``tests/notebooks/test_figures.py`` checks the notebooks against it);
+* :func:`seams_table_html`, :func:`scenarios_table_html` - the start page's tables of the seams and the
+  named scenarios;
 * :func:`send` - put a hand-built (scapy) packet on a link as if a node sent it, run the lab a little,
   and return the frame as captured with what the lab sent in answer (chapter 3);
 * :func:`header_figure` - the bit layout of one header of a captured frame, as a matplotlib figure
@@ -106,7 +108,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         "The IPv6 you need",
         "Mobile IPv6 Overview (and the IPv6 host sending algorithm it extends)",
         (),
-        ("ping", "tcp-transfer", "tcp-breaks-without-mip6"),
+        ("ping", "tcp-breaks-without-mip6"),
     ),
     Chapter(
         2,
@@ -114,7 +116,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         "Components and terms",
         "Mobile IPv6 Components; Transport Layer Transparency",
         (1,),
-        ("home", "first-foreign-link"),
+        ("first-foreign-link",),
     ),
     Chapter(
         3,
@@ -122,16 +124,23 @@ CHAPTERS: tuple[Chapter, ...] = (
         "Messages and options",
         "Mobile IPv6 Messages and Options",
         (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
-        ("first-foreign-link", "return-routability"),
+        ("first-foreign-link",),
     ),
-    Chapter(4, "data-structures", "Data structures", "Mobile IPv6 Data Structures"),
+    Chapter(
+        4,
+        "data-structures",
+        "Data structures",
+        "Mobile IPv6 Data Structures",
+        (),
+        ("first-foreign-link", "return-routability", "non-mipv6-cn", "ha-discovery"),
+    ),
     Chapter(
         5,
         "leaving-home",
         "Leaving home",
         "Home Agent Binding Maintenance; Home Agent Discovery; Moving From the Home Link to a Foreign Link",
         (20, 21, 24, 25, 28),
-        ("first-foreign-link", "ha-discovery"),
+        ("first-foreign-link", "returning-home", "ha-discovery"),
     ),
     Chapter(
         6,
@@ -139,7 +148,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         "Bidirectional tunneling",
         "Indirect delivery via the Home Agent; A Node on the Home Link Communicates with the Mobile Node",
         (14, 15, 16, 17, 31),
-        ("tunneled-data", "home-link-node", "non-mipv6-cn"),
+        ("tunneled-data", "home-link-node", "route-optimized-data", "home"),
     ),
     Chapter(
         7,
@@ -147,7 +156,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         "Return routability",
         "Correspondent Registration; Return Routability Procedure",
         (13,),
-        ("return-routability",),
+        ("return-routability", "new-foreign-link"),
     ),
     Chapter(
         8,
@@ -221,6 +230,54 @@ def chapter_map_html() -> str:
         )
     out.append("</table>")
     return "\n".join(out)
+
+
+def _html_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """A bordered HTML table like :func:`chapter_map_html`'s; the cells are HTML already."""
+    cell = "border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top"
+    out = ['<table style="border-collapse:collapse;font:13px sans-serif">']
+    out.append("<tr>" + "".join(f'<th style="{cell}">{html.escape(h)}</th>' for h in headers) + "</tr>")
+    out += ["<tr>" + "".join(f'<td style="{cell}">{c}</td>' for c in row) + "</tr>" for row in rows]
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def seams_table_html() -> str:
+    """Every seam (``Lab(..., replace={name: yours})``) with its role, the chapter that builds it (a link)
+    and what it does (the start page shows it)."""
+    from mip6lab.seams import SEAMS
+
+    rows = [
+        (
+            f"<code>{html.escape(s.name)}</code>",
+            html.escape(s.role),
+            f'<a href="{html.escape(s.chapter)}.ipynb">{html.escape(s.chapter)}</a>',
+            html.escape(s.doc),
+        )
+        for s in SEAMS.values()
+    ]
+    return _html_table(("seam", "role", "chapter", "what it does"), rows)
+
+
+def scenarios_table_html() -> str:
+    """Every named scenario with the white paper figures it reproduces, the first chapter that uses it
+    and what happens in it (the start page shows it)."""
+    from mip6lab.scenarios import SCENARIOS
+
+    used_in: dict[str, int] = {}
+    for c in CHAPTERS:
+        for name in c.scenarios:
+            used_in.setdefault(name, c.number)
+    rows = [
+        (
+            f"<code>{html.escape(s.name)}</code>",
+            ", ".join(map(str, sorted(s.figures))),
+            str(used_in.get(s.name, "")),
+            html.escape(s.description),
+        )
+        for s in SCENARIOS.values()
+    ]
+    return _html_table(("scenario", "figures", "chapter", "what happens"), rows)
 
 
 # =========================================================================== chapter 1
@@ -350,6 +407,34 @@ def header_spans(frame: bytes, key: str, nth: int = 0) -> list[Any]:
     return found[nth]
 
 
+def _fit_labels(fig: Figure, ax: Any, lay: Any) -> None:
+    """Make each field's label fit its box: a 1- or 2-bit flag has no room for "Prf (2)", so a label
+    wider than its box loses the bit count (the box's width shows it), then shrinks down to 5 pt."""
+    import re
+
+    from mip6lab.wire.layout import _segments
+
+    segs, _ = _segments(lay)
+    first: dict[int, Any] = {}
+    for s in segs:
+        first.setdefault(s.field_index, s)
+    boxes = list(first.values())
+    if len(boxes) != len(ax.texts):  # not the drawing this helper knows: leave it alone
+        return
+    renderer = fig.canvas.get_renderer()
+    bit = ax.get_window_extent(renderer).width / 32
+    for text, s in zip(ax.texts, boxes):
+        room = s.width * bit - 2
+        if text.get_window_extent(renderer).width <= room:
+            continue
+        name, *rest = text.get_text().split("\n")
+        text.set_text("\n".join([re.sub(r" \(\d+\)$", "", name), *rest]))
+        size = float(text.get_fontsize())
+        while text.get_window_extent(renderer).width > room and size > 5:
+            size -= 0.5
+            text.set_fontsize(size)
+
+
 def header_figure(frame: bytes, key: str, *, layout_key: str | None = None, nth: int = 0, width: float = 9.0) -> Figure:
     """The bit layout of header ``key`` of ``frame`` with the packet's values in the boxes, drawn by
     :func:`mip6lab.wire.layout.draw`. ``layout_key`` draws the values on another layout (the generic
@@ -367,10 +452,11 @@ def header_figure(frame: bytes, key: str, *, layout_key: str | None = None, nth:
         extra = textwrap.wrap("Message Data, field by field: " + ", ".join(extra), 110)
     extra = extra[:6]
     height = 0.55 + 0.5 * rows + 0.22 * len(extra)
-    fig = new_figure(width, height, dpi=80)
+    fig = new_figure(width, height, dpi=100)
     bottom = (0.3 + 0.22 * len(extra)) / height if extra else 0.04
     ax = fig.add_axes((0.02, bottom, 0.96, 1 - bottom - 0.5 / height))
     draw(ax, lay, spans)
+    _fit_labels(fig, ax, lay)
     for i, line in enumerate(extra):
         fig.text(0.03, (0.05 + 0.22 * (len(extra) - 1 - i)) / height, line, fontsize=8, family="monospace")
     return fig

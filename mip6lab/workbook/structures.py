@@ -293,7 +293,7 @@ def inner_payload(lab: Lab, message: Message) -> Any:
 def _draw_stack(ax: Any, headers: list[Header], title: str) -> None:
     ax.set_axis_off()
     rows = sum(1 + len(h.lines) for h in headers) + 0.6 * len(headers)
-    ax.set_xlim(0, 1)
+    ax.set_xlim(-0.005, 1.01)  # a little room: the boxes' right edges are not clipped
     ax.set_ylim(rows + 0.2, -1.4)
     ax.text(0.0, -0.8, title, fontsize=10, fontweight="bold", va="center")
     y = 0.0

@@ -35,10 +35,10 @@ def test_run_prints_time_ordered_messages_and_writes_pcap(tmp_path: Path, capsys
 def test_bad_input_is_one_clear_line() -> None:
     for args, needle in [
         (["run", "nope"], "unknown scenario 'nope'"),
-        (["run", "ping", "--until", "-1"], "time must be"),
-        (["run", "ping", "--until", "soon"], "not a time"),
+        (["run", "ping", "--until", "-1"], "cannot run until -1.0 s"),
+        (["run", "ping", "--until", "soon"], "until must be a finite number of seconds, not 'soon'"),
         (["run", "ping", "--seed", "x"], "seed must be an integer"),
-        (["run", "ping", "--esp", "rot13"], "invalid choice"),
+        (["run", "ping", "--esp", "rot13"], "esp must be 'off', 'null' or 'aes', not 'rot13'"),
         (["run", "ping", "--pcap", "/no/such/dir/x.pcapng"], "cannot write"),
         (["frobnicate"], "invalid choice"),
     ]:
@@ -54,14 +54,16 @@ def test_lab_opens_the_workbook_front_page(monkeypatch) -> None:  # type: ignore
 
     seen: dict[str, object] = {}
 
-    def fake_call(cmd, cwd=None):  # type: ignore[no-untyped-def]
-        seen["cmd"], seen["cwd"] = cmd, cwd
-        return 0
+    def fake_execv(path, cmd):  # type: ignore[no-untyped-def]
+        seen["path"], seen["cmd"] = path, cmd
 
-    monkeypatch.setattr(cli.subprocess, "call", fake_call)
+    monkeypatch.setattr(cli.os, "execv", fake_execv)  # exec: a signal to `mip6lab lab` reaches JupyterLab
+    monkeypatch.setattr(cli.os, "chdir", lambda d: seen.setdefault("cwd", d))
     assert main(["lab", "--no-browser", "--port", "9999"]) == 0
     cmd = seen["cmd"]
     assert cmd[1] == "lab" and "notebooks/00-start-here.ipynb" in cmd and "--port=9999" in cmd  # type: ignore[index,operator]
+    # the printed URL (no browser on the machine) opens the front page, not the launcher
+    assert "--LabApp.default_url=/lab/tree/notebooks/00-start-here.ipynb" in cmd  # type: ignore[operator]
     assert (Path(str(seen["cwd"])) / "notebooks" / "00-start-here.ipynb").is_file()
 
 
@@ -93,3 +95,59 @@ def test_run_shows_each_packet_once_with_its_origin_and_destination(capsys) -> N
     assert main(["run", "ping", "--until", "8", "--all"]) == 0
     every = capsys.readouterr().out.splitlines()
     assert len([ln for ln in every if "Echo Request" in ln]) == 3 * 4  # home, core-ha, core-rcn, cn-link
+
+
+def test_no_arguments_lists_the_commands(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    for command in ("scenarios", "run", "lab", "bench", "fuzz"):
+        assert f"  {command} " in out
+
+
+def test_pcap_in_a_missing_folder_fails_before_running(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import mip6lab.lab as lab_module
+
+    def never(*a, **k):  # type: ignore[no-untyped-def]
+        raise AssertionError("the scenario ran before the path was checked")
+
+    monkeypatch.setattr(lab_module.Lab, "run", never)
+    assert main(["run", "ping", "--pcap", "/nonexistent/dir/x"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["mip6lab: error: cannot write /nonexistent/dir/x: folder /nonexistent/dir does not exist"]
+
+
+def test_fuzz_prints_its_figures_and_exits_zero(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["fuzz", "--count", "60", "--seed", "3", "--scenario", "attack-unknown-mh"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "packets tried: 60"
+    assert "exceptions: 0" in out and "invariant violations: 0" in out
+    assert out[1].startswith("outcomes: ")
+
+
+def test_fuzz_bad_input_is_one_line() -> None:
+    for args, needle in [
+        (["fuzz", "--count", "0"], "count must be at least 1"),
+        (["fuzz", "--count", "many"], "count must be a whole number"),
+        (["fuzz", "--scenario", "nope"], "unknown scenario 'nope'"),
+    ]:
+        p = run_cli(*args)
+        assert p.returncode == 2 and "Traceback" not in p.stderr, args
+        assert len(p.stderr.strip().splitlines()) == 1 and needle in p.stderr, (args, p.stderr)
+
+
+def test_cli_and_python_give_the_same_message_for_the_same_mistake(capsys) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from mip6lab.lab import Lab, LabError
+
+    for args, call in [
+        (["run", "nope"], lambda: Lab("nope")),
+        (["run", "ping", "--esp", "rot13"], lambda: Lab("ping", esp="rot13")),
+        (["run", "ping", "--until", "soon"], lambda: Lab("ping").run(until="soon")),  # type: ignore[arg-type]
+        (["run", "ping", "--until", "-1"], lambda: Lab("ping").run(until=-1.0)),
+    ]:
+        assert main(args) == 2
+        cli_message = capsys.readouterr().err.strip().removeprefix("mip6lab: error: ")
+        with pytest.raises(LabError) as exc:
+            call()
+        assert str(exc.value) == cli_message, args

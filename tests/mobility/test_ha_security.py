@@ -63,12 +63,13 @@ def test_esp_with_an_unknown_spi_changes_no_security_state() -> None:
     assert register(b, 6) == 0
 
 
-def test_new_home_address_gets_sas_keyed_with_our_own_address_not_the_packets_destination() -> None:
+def test_new_home_address_named_by_a_packet_gets_no_sas() -> None:
+    """Only configuration creates SAs (RFC 6275 §5.1, §10.3.1; issue 11 hole 2)."""
     b = HaBench("null")
     other = A("2001:db8:1::200")
     b.mark()
     b.inject(home_bu(b, 1, hoa=other, protect=False, dst=ANYCAST), run=2.0)
-    assert b.hooks.ipsec.served[other] == HA  # ha_address_for(), not the anycast destination
+    assert other not in b.hooks.ipsec.served
     assert b.sent() == [] and len(b.hooks.cache) == 0  # and the cleartext BU itself is discarded
     assert b.hooks.ipsec.served[HOA] == HA
 

@@ -290,3 +290,15 @@ def test_each_replaced_component_is_the_one_the_lab_uses(name: str, scenario: st
     lab.run()
     assert calls, f"{name} was never called in {scenario}"
     assert hashlib.sha256(lab.capture.to_bytes_pcapng()).hexdigest() == library_capture(scenario)
+
+
+def test_movement_detectors_get_a_narrow_port_not_the_node() -> None:
+    from mip6lab.mobility.mobile_node import MovementPort as Port
+
+    lab = Lab("first-foreign-link", replace={"node:mn.mn.movement_detection": ReaderMovementDetector})
+    detector = lab.node("mn").movement.component  # type: ignore[attr-defined]
+    assert isinstance(detector.node, Port)
+    assert not hasattr(detector.node, "interfaces") and not hasattr(detector.node, "bul")
+    protocol_members = {n for n in vars(MovementPort) if not n.startswith("_")}
+    assert {n for n in dir(Port) if not n.startswith("_")} == protocol_members
+    assert isinstance(Lab("first-foreign-link").node("mn").movement.mn, Port)  # type: ignore[attr-defined]

@@ -153,3 +153,18 @@ def test_the_lock_is_drawn_not_an_emoji(lab: Lab) -> None:
         assert '<svg class="mip6lab-lock"' in text
         assert not any(ord(c) > 0xFFFF for c in text) and "&#12827" not in text
     assert 'aria-label="locked"' in locked and 'aria-label="opened"' in p2.esp.value
+
+
+def test_a_capture_longer_than_the_list_opens_on_a_shown_signalling_row() -> None:
+    """More frames than MAX_ROWS: the list shows the last MAX_ROWS and opens on signalling among them
+    (it used to select an earlier record the list did not hold: TraitError 'Invalid selection')."""
+    from mip6lab import Lab
+    from mip6lab.widgets.inspector import MAX_ROWS, PacketInspector
+
+    lab = Lab("route-optimized-data")
+    lab.run()
+    assert len(lab.capture) > MAX_ROWS
+    insp = PacketInspector(lab)
+    held = [index for _, index in insp.list.options]
+    assert len(held) == MAX_ROWS
+    assert insp.list.value is None or insp.list.value in held

@@ -88,6 +88,21 @@ def test_header_figure_and_spans(away: Lab) -> None:
         header_spans(frame, "rh2")
 
 
+def test_header_figure_labels_fit_their_boxes(away: Lab) -> None:
+    """The 1- and 2-bit flags of a Router Advertisement (M, O, H, Prf, P, Reserved) are too narrow for
+    "Reserved (2)" at the normal size: every label ends up inside its own box."""
+    ra = next(r for r in away.capture if r.sender == "ha" and r.link == "home" and r.frame[14 + 40] == 134)
+    fig = header_figure(ra.frame, "ra")
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    bit = ax.get_window_extent(renderer).width / 32
+    texts = {t.get_text().split("\n")[0]: t for t in ax.texts}
+    assert "Reserved" in texts and "Router Lifetime (16)" in texts  # the narrow one shortened, the wide one kept
+    assert texts["Reserved"].get_window_extent(renderer).width <= 2 * bit
+    assert texts["M"].get_window_extent(renderer).width <= 1 * bit
+    assert min(t.get_fontsize() for t in ax.texts) >= 5
+
+
 def test_components_figure_labels_the_terms(away: Lab) -> None:
     fig = components_figure(away)
     texts = " ".join(t.get_text() for t in fig.axes[0].texts)
@@ -102,3 +117,37 @@ def test_header_figure_lists_variable_items(away: Lab) -> None:
     sent = send(away, "mn", IPv6(src=coa, dst=str(ha_anycast("2001:db8:1::/64"))) / ICMPv6HAADRequest(id=78, R=0))
     fig = header_figure(sent.replies("HAAD Reply")[0].frame, "haad-reply")
     assert [t.get_text() for t in fig.texts] == ["Home Agent Addresses [1] = 2001:db8:1::1"]
+
+
+def test_start_page_tables_list_every_seam_and_scenario() -> None:
+    from mip6lab.scenarios import SCENARIOS
+    from mip6lab.seams import SEAMS
+    from mip6lab.workbook.intro import scenarios_table_html, seams_table_html
+
+    seams = seams_table_html()
+    assert seams.count("<tr>") == len(SEAMS) + 1
+    assert '<a href="04-data-structures.ipynb">' in seams and "<code>ha.binding_cache</code>" in seams
+    scenarios = scenarios_table_html()
+    assert scenarios.count("<tr>") == len(SCENARIOS) + 1
+    row = next(r for r in scenarios.split("</tr>") if "<code>ha-discovery</code>" in r)
+    assert ">24, 25<" in row and ">4<" in row  # its figures, and chapter 4 is the first to use it
+
+
+def test_chapter_map_names_the_scenarios_each_written_chapter_runs() -> None:
+    """The start page's map and scenario table say which chapter uses which scenario: for every chapter
+    notebook that exists, exactly the scenarios its cells build a ``Lab`` on."""
+    import json
+    import re
+    from pathlib import Path
+
+    from mip6lab.workbook.intro import CHAPTERS
+
+    notebooks = Path(__file__).resolve().parents[2] / "notebooks"
+    for c in CHAPTERS[:8]:  # chapters 8-12 were still being written when this test was added
+        path = notebooks / c.notebook
+        if not path.exists():
+            continue
+        cells = json.loads(path.read_text())["cells"]
+        source = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+        used = set(re.findall(r'Lab\("([a-z0-9-]+)"', source)) | set(re.findall(r'dashboard\("([a-z0-9-]+)"', source))
+        assert used == set(c.scenarios), f"{c.notebook}: runs {sorted(used)}, the map says {sorted(c.scenarios)}"

@@ -61,6 +61,9 @@ class FakePort:
     def start_router_solicitation(self, ifname: str) -> None:
         self.calls.append(("start_router_solicitation", ifname))
 
+    def drop_onlink_route(self, ifname: str, prefix: IPv6Network) -> None:
+        self.calls.append(("drop_onlink_route", ifname, prefix))
+
     def decisions(self) -> list[tuple[Any, ...]]:
         return [c for c in self.calls if c[0] in ("attached_home", "attached_foreign")]
 

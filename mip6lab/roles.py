@@ -1,0 +1,196 @@
+"""Which class plays which role in a Lab, and the glue between the roles and the Lab (the lab layer).
+
+The protocol modules (:mod:`mip6lab.mobility.mobile_node`, :mod:`~mip6lab.mobility.home_agent`,
+:mod:`~mip6lab.mobility.correspondent` and their units) never import the Lab, the topology or the
+scenarios: they are sans-IO node classes. This module is the one place that knows both sides. For each
+topology role it has a factory ``(lab, spec) -> node`` (:data:`ROLE_FACTORIES`) and, where the role needs
+it, a configuration step ``(lab, spec, node)`` the Lab runs once interfaces and manual addresses exist
+(:data:`ROLE_CONFIGURE`). Home-link renumbering across the lab's routers (Figure 32) is here too.
+The Lab imports this module; it never imports the Lab at run time (no import cycle).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from ipaddress import IPv6Address, IPv6Network
+from typing import TYPE_CHECKING, Any
+
+from mip6lab.ipv6.addresses import address_from_prefix, interface_id_from_mac
+from mip6lab.ipv6.node import IPv6Node, Router
+from mip6lab.mobility.correspondent import CorrespondentNode
+from mip6lab.mobility.home_agent import HomeAgent
+from mip6lab.mobility.mn_config import MobileNodeConfig
+from mip6lab.mobility.mobile_node import MobileNode, add_correspondent_role
+from mip6lab.topology import FAST_RA, LinkSpec, NodeSpec, mac_for
+from mip6lab.wire.ip import Addr
+
+if TYPE_CHECKING:
+    from mip6lab.lab import Lab
+
+__all__ = [
+    "ROLE_CONFIGURE",
+    "ROLE_FACTORIES",
+    "NodeConfigure",
+    "NodeFactory",
+    "configure_home_agent",
+    "configure_mobile_node",
+    "make_correspondent",
+    "make_home_agent",
+    "make_mobile_node",
+    "mobile_node_home_addresses",
+    "plain_node",
+    "renumber_home_link",
+]
+
+NodeFactory = Callable[["Lab", NodeSpec], IPv6Node]
+NodeConfigure = Callable[["Lab", NodeSpec, Any], None]
+
+
+def plain_node(lab: Lab, spec: NodeSpec) -> IPv6Node:
+    """A plain IPv6 host or router (every role when a scenario has ``mobility=False``)."""
+    cls = Router if spec.role in ("router", "home-agent") else IPv6Node
+    return cls(spec.name, lab.world.sim.child_rng(f"node/{spec.name}"), lab.trace)
+
+
+def esp_secret(lab: Lab) -> bytes:
+    """The lab's manual IPsec keying material: 32 octets from the scenario's seeded randomness (the same
+    for every node of one lab, another for another seed), not a constant anyone could look up."""
+    return lab.world.sim.child_rng("esp/manual-keying").randbytes(32)
+
+
+# --------------------------------------------------------------------------- mobile node
+def configure_mobile_node(lab: Lab, spec: NodeSpec, mn: MobileNode) -> None:
+    """A manually configured home address that SLAAC would not form is assigned by hand."""
+    del lab, spec
+    mn.assign_manual_home_address()
+
+
+def make_mobile_node(lab: Lab, spec: NodeSpec) -> MobileNode:
+    """``ROLE_FACTORIES["mobile-node"]``: configuration from ``spec.options``, ESP mode from the lab.
+    ``options["correspondent"] = True`` adds the correspondent node's functions
+    (:func:`~mip6lab.mobility.mobile_node.add_correspondent_role`)."""
+    cfg = MobileNodeConfig.from_options(spec.options)
+    mn = MobileNode(
+        spec.name,
+        lab.world.sim.child_rng(f"node/{spec.name}"),
+        lab.trace,
+        config=cfg,
+        esp=lab.esp,
+        esp_rng=lab.world.sim.child_rng(f"esp/{spec.name}"),
+        parts=lab.seams.parts(spec.name, "mn"),
+    )
+    mn.ipsec.secret = esp_secret(lab)
+    if cfg.extra.get("correspondent"):
+        add_correspondent_role(mn, parts=lab.seams.parts(spec.name, "cn"))
+    return mn
+
+
+# --------------------------------------------------------------------------- home agent
+_HA_OPTIONS = (
+    "proxy_nd",
+    "is_home_agent",
+    "ha_preference",
+    "ha_lifetime",
+    "max_bindings",
+    "max_lifetime",
+    "brr_before_expiry",
+    "refresh_advice_fraction",
+)
+
+
+def mobile_node_home_addresses(lab: Lab, link: LinkSpec) -> list[Addr]:
+    """The SLAAC home addresses of the mobile-node roles attached to ``link`` in the lab topology
+    (home prefix + modified EUI-64 of the interface MAC the Lab assigns, :func:`mip6lab.topology.mac_for`)."""
+    t = lab.topology
+    out = []
+    for n_index, spec in enumerate(t.nodes.values()):
+        if spec.role != "mobile-node":
+            continue
+        for if_index, ifs in enumerate(t.interfaces_of(spec.name)):
+            if ifs.link == link.name:
+                mac = mac_for(n_index, if_index)
+                out.append(address_from_prefix(link.prefix, interface_id_from_mac(mac)))
+        manual = spec.options.get("home_address")  # a configured home address SLAAC would not form
+        if manual is not None and IPv6Address(manual) in link.prefix and IPv6Address(manual) not in out:
+            out.append(IPv6Address(manual))
+    return out
+
+
+def configure_home_agent(lab: Lab, spec: NodeSpec, ha: HomeAgent) -> None:
+    """Home link(s): Ethernet links with our manual address and a mobile node on them (else every
+    Ethernet link with our manual address); RA per §7; ESP SAs for those mobile nodes (configuration,
+    so trusted: :mod:`mip6lab.mobility.ha_ipsec`)."""
+    t = lab.topology
+    mine = [i for i in t.interfaces_of(spec.name) if i.iid is not None and t.links[i.link].kind == "ethernet"]
+    with_mn = [i for i in mine if any(t.nodes[j.node].role == "mobile-node" for j in t.attached(i.link))]
+    for ifs in with_mn or mine:
+        lk = t.links[ifs.link]
+        addr = lk.prefix[ifs.iid]  # type: ignore[index]
+        timing = dict(FAST_RA) if lk.fast_ra else {}
+        ha.hooks.configure_home_link(ifs.ifname, lk.prefix, addr, ra_timing=timing)
+        for hoa in mobile_node_home_addresses(lab, lk):
+            if ha.hooks.ipsec.install(hoa, addr):
+                ha.trace_event("esp", f"SAs installed for mobile node home address {hoa}", home_address=hoa)
+
+
+def make_home_agent(lab: Lab, spec: NodeSpec) -> HomeAgent:
+    """``ROLE_FACTORIES["home-agent"]`` (ESP mode from ``lab.esp``; knobs from ``spec.options``)."""
+    opts = {k: spec.options[k] for k in _HA_OPTIONS if k in spec.options}
+    ha = HomeAgent(
+        spec.name,
+        lab.world.sim.child_rng(f"node/{spec.name}"),
+        lab.trace,
+        esp=lab.esp,
+        parts=lab.seams.parts(spec.name, "ha"),
+        **opts,
+    )
+    ha.hooks.ipsec.secret = esp_secret(lab)
+    return ha
+
+
+# --------------------------------------------------------------------------- correspondent
+_CN_OPTIONS = ("max_bindings", "brr_before_expiry", "brr_requires_use")
+
+
+def make_correspondent(lab: Lab, spec: NodeSpec) -> IPv6Node:
+    """``ROLE_FACTORIES["correspondent"]``. ``spec.options``: ``mipv6`` (default True; False gives a
+    plain IPv6 node), and the :class:`~mip6lab.mobility.correspondent.CorrespondentHooks` knobs
+    ``max_bindings``, ``brr_before_expiry``, ``brr_requires_use``."""
+    rng = lab.world.sim.child_rng(f"node/{spec.name}")
+    if not spec.options.get("mipv6", True):
+        return IPv6Node(spec.name, rng, lab.trace)
+    opts: dict[str, Any] = {k: spec.options[k] for k in _CN_OPTIONS if k in spec.options}
+    return CorrespondentNode(spec.name, rng, lab.trace, parts=lab.seams.parts(spec.name, "cn"), **opts)
+
+
+# --------------------------------------------------------------------------- home-link renumbering
+def renumber_home_link(lab: Lab, ha: str, new_prefix: str, *, old_valid_lifetime: float = 600.0) -> Addr:
+    """The Figure 32 set-up in a Lab: every other router that routes the old home prefix learns the
+    same route for the new one, then the home agent renumbers its home link. Returns its new address."""
+    node = lab.node(ha)
+    assert isinstance(node, HomeAgent)
+    link = next(iter(node.hooks.home_links.values()))
+    old = link.current.network
+    net = IPv6Network(new_prefix)
+    for other in lab.nodes.values():
+        if other is node or not isinstance(other, Router):
+            continue
+        for r in list(other.routes.routes):
+            if r.prefix == old and r.next_hop is not None:
+                other.add_route(net.network_address, net.prefixlen, r.next_hop, r.ifname)
+    return node.hooks.change_home_prefix(net, old_valid_lifetime=old_valid_lifetime)
+
+
+ROLE_FACTORIES: dict[str, NodeFactory] = {
+    "mobile-node": make_mobile_node,
+    "home-agent": make_home_agent,
+    "correspondent": make_correspondent,
+}
+"""Topology role -> factory, for scenarios with mobility; other roles (and every role when a scenario
+has ``mobility=False``) get :func:`plain_node`."""
+
+ROLE_CONFIGURE: dict[str, NodeConfigure] = {
+    "mobile-node": configure_mobile_node,
+    "home-agent": configure_home_agent,
+}
+"""Topology role -> the set-up the Lab runs once the node's interfaces and manual addresses exist."""
