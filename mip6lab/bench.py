@@ -1,89 +1,467 @@
-"""``mip6lab bench``: how fast the simulator moves packets, measured against scapy.
+"""``mip6lab bench [--json FILE] [--quick]``: what the simulator costs, each figure next to its reference.
 
-Three figures, one run:
+The machine may be busy (other processes, a shared CI box), so every ratio is taken from measurements
+made *in the same run, interleaved*: a slice of simulation, then a slice of the reference, and again,
+so that a burst of load hits both. Figures (the JSON keys):
 
-* simulated packet-hops per wall-clock second for steady UDP traffic across the Figure 1 topology
-  (every frame on every link counts as one hop);
-* the fast codec's encode+decode rate for one data packet of that traffic;
-* scapy's build+dissect rate for the same packet (scapy is the reference for the bytes).
+``hops_per_second``        packet-hops (frames on links) per wall second on the ``scale`` scenario, traces off
+``scapy_per_second``       scapy's build+dissect of the same frames (scapy is the byte reference)
+``ratio_vs_scapy``         the first over the second
+``ns3_hops_per_second``    ns-3 (the ``ns3`` wheel, optional ``bench`` extra) forwarding 200-byte UDP over a
+                           chain of 4 point-to-point links; ``ratio_vs_ns3`` = ours / ns-3 (null without ns-3)
+``trace_cost``             wall time with traces on / traces off, same run otherwise
+``decisions_per_second``   sending/receiving algorithm runs per wall second, ``{"traces_on", "traces_off"}``
+``bytes_per_binding``      Python heap per home agent Binding Cache entry (tracemalloc)
+``ha_bu_per_second``       home agent Binding Update processing (decode, checks, cache, BA) with 1k/10k/100k
+                           existing bindings
+``cn_bu_per_second``       correspondent Binding Update verification (HMAC-SHA1 with Kbm included) and BA
+``scale``                  ``[{"mobile_nodes", "wall_s", "peak_mb", "us_per_hop", "setup_s", "hops"}]``: the
+                           ``scale`` scenario at each N, each in a fresh process (its own peak memory)
 
-This is a benchmark, not a test: it prints figures and asserts nothing about speed.
+This is a benchmark, not a test: it asserts nothing about speed (``--quick`` only checks it runs).
 """
 
 from __future__ import annotations
 
+import gc
+import json
+import os
 import time
+import tracemalloc
 from collections.abc import Callable
-from ipaddress import IPv6Address
+from dataclasses import replace
+from typing import Any
 
-from mip6lab.wire.codec import decode_frame, encode_frame
-from mip6lab.wire.ip import Ethernet, IPv6
-from mip6lab.wire.transport import UDP
+FULL_SCALE = (100, 1000, 10000)
+QUICK_SCALE = (5, 20)
 
 
-def _rate(fn: Callable[[], object], min_seconds: float = 0.5) -> float:
-    """Calls per second of ``fn``, timed over at least ``min_seconds`` of wall clock."""
-    n, start = 0, time.perf_counter()
-    batch = 1
+# ------------------------------------------------------------------------------ helpers
+def _rate(fn: Callable[[], object], min_seconds: float = 0.3) -> tuple[int, float]:
+    """(calls, seconds) of ``fn`` over at least ``min_seconds`` of wall clock."""
+    n, start, batch = 0, time.perf_counter(), 1
     while True:
         for _ in range(batch):
             fn()
         n += batch
         elapsed = time.perf_counter() - start
         if elapsed >= min_seconds:
-            return n / elapsed
-        batch = min(batch * 2, 4096)
+            return n, elapsed
+        batch = min(batch * 2, 256)
 
 
-def sample_frame() -> Ethernet:
-    """The packet the traffic benchmark sends: a 200-byte UDP datagram from CN to the mobile node."""
-    return Ethernet(
-        dst="02:00:00:00:00:01",
-        src="02:00:00:00:00:02",
-        payload=IPv6(
-            src=IPv6Address("2001:db8:4::200:ff:fe00:801"),
-            dst=IPv6Address("2001:db8:1::200:ff:fe00:301"),
-            payload=UDP(40001, 40002, bytes(200)),
-        ),
+def _hops(lab: Any) -> int:
+    return sum(link.frames_sent for link in lab.world.links.values())
+
+
+def _scale_lab(n: int, trace: bool, capture: bool = False, esp: str = "null") -> Any:
+    from mip6lab import SCENARIOS, Lab
+
+    lab = Lab(SCENARIOS["scale"].with_parameters(mobile_nodes=n), trace=trace, esp=esp)
+    if not capture:
+        lab.capture.off()
+    lab.bound_memory(app_history=False)
+    return lab
+
+
+def sample_frames(n_mobile: int = 5, until: float = 12.0, limit: int = 300) -> list[bytes]:
+    """Frames the scale scenario really carries (data with Home Address options and Type 2 Routing
+    headers, signalling, Neighbor Discovery): the packets scapy is asked to build and dissect."""
+    lab = _scale_lab(n_mobile, trace=False, capture=True)
+    lab.run(until=until)
+    frames = [r.frame for r in lab.capture]
+    step = max(1, len(frames) // limit)
+    return frames[::step][:limit]
+
+
+# ------------------------------------------------------------------------------ simulator vs scapy
+def hops_vs_scapy(n_mobile: int, sim_until: float, rounds: int) -> dict[str, float]:
+    """Interleave slices of the scale scenario (traces off) with slices of scapy build+dissect."""
+    from scapy.layers.l2 import Ether
+
+    from mip6lab.wire.codec import decode_frame
+    from mip6lab.wire.scapy_ref import to_scapy
+
+    frames = [decode_frame(f) for f in sample_frames()]
+    lab = _scale_lab(n_mobile, trace=False)
+    lab.run(until=2.0)  # set-up and the first registrations are not steady state
+    sim_wall = scapy_wall = 0.0
+    sim_hops = scapy_n = 0
+    t_sim = lab.now
+    step = (sim_until - t_sim) / rounds
+    it = iter(range(1 << 62))
+
+    def one() -> None:
+        Ether(bytes(to_scapy(frames[next(it) % len(frames)])))
+
+    for _ in range(rounds):
+        before, start = _hops(lab), time.perf_counter()
+        t_sim += step
+        lab.run(until=t_sim)
+        sim_wall += time.perf_counter() - start
+        sim_hops += _hops(lab) - before
+        n, s = _rate(one, min_seconds=0.15)
+        scapy_n += n
+        scapy_wall += s
+    hops = sim_hops / sim_wall
+    scapy = scapy_n / scapy_wall
+    return {"hops_per_second": hops, "scapy_per_second": scapy, "ratio_vs_scapy": hops / scapy}
+
+
+def trace_cost(n_mobile: int, until: float) -> dict[str, Any]:
+    """The same run with traces off and on (alternated twice): wall-time ratio and decisions per second."""
+    walls: dict[bool, float] = {False: 0.0, True: 0.0}
+    decisions = 0
+    for trace in (False, True, False, True):
+        lab = _scale_lab(n_mobile, trace=trace)
+        start = time.perf_counter()
+        lab.run(until=until)
+        walls[trace] += time.perf_counter() - start
+        if trace:
+            decisions = len(lab.trace.runs)
+    return {
+        "trace_cost": walls[True] / walls[False],
+        "decisions_per_second": {"traces_on": 2 * decisions / walls[True], "traces_off": 2 * decisions / walls[False]},
+    }
+
+
+# ------------------------------------------------------------------------------ ns-3
+NS3_SCRIPT = r"""
+import sys, time
+from ns import ns
+n_packets = int(sys.argv[1])
+ns.RngSeedManager.SetSeed(1)
+nodes = ns.NodeContainer(); nodes.Create(5)
+stack = ns.InternetStackHelper(); stack.Install(nodes)
+p2p = ns.PointToPointHelper()
+p2p.SetDeviceAttribute("DataRate", ns.StringValue("10Gbps"))
+p2p.SetChannelAttribute("Delay", ns.StringValue("1ms"))
+addr = ns.Ipv4AddressHelper()
+ifaces = []
+for i in range(4):
+    pair = ns.NodeContainer(); pair.Add(nodes.Get(i)); pair.Add(nodes.Get(i + 1))
+    devs = p2p.Install(pair)
+    addr.SetBase(ns.Ipv4Address(f"10.1.{i + 1}.0"), ns.Ipv4Mask("255.255.255.0"))
+    ifaces.append(addr.Assign(devs))
+ns.Ipv4GlobalRoutingHelper.PopulateRoutingTables()
+sink = ns.UdpServerHelper(9)
+apps = sink.Install(nodes.Get(4)); apps.Start(ns.Seconds(0.0))
+client = ns.UdpClientHelper(ifaces[3].GetAddress(1).ConvertTo(), 9)
+client.SetAttribute("MaxPackets", ns.UintegerValue(n_packets))
+client.SetAttribute("Interval", ns.TimeValue(ns.MicroSeconds(100)))
+client.SetAttribute("PacketSize", ns.UintegerValue(200))
+client.Install(nodes.Get(0)).Start(ns.Seconds(1.0))
+ns.Simulator.Stop(ns.Seconds(1.0 + n_packets * 0.0001 + 1.0))
+start = time.perf_counter()
+ns.Simulator.Run()
+wall = time.perf_counter() - start
+received = ns.DynamicCast[ns.UdpServer](apps.Get(0)).GetReceived()
+ns.Simulator.Destroy()
+print(4 * received / wall)
+"""
+
+
+def ns3_rate(n_packets: int) -> float | None:
+    """ns-3 packet-hops per second on the chain workload, in a child process (None without ns-3)."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("ns") is None:
+        return None
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", NS3_SCRIPT, str(n_packets)], capture_output=True, text=True, timeout=600
+        )
+        return float(out.stdout.strip().splitlines()[-1])
+    except (subprocess.SubprocessError, ValueError, IndexError, OSError):
+        return None
+
+
+def chain_rate(n_packets: int) -> float:
+    """mip6lab packet-hops per second on the same chain (4 point-to-point links, 200-byte UDP)."""
+    from mip6lab import Lab, Scenario
+    from mip6lab.topology import Topology
+
+    t = Topology("chain")
+    t.add_link("lan-a", "2001:db8:a::/64")
+    t.add_link("lan-b", "2001:db8:b::/64")
+    for i in range(3):
+        t.add_link(f"p{i}", f"2001:db8:ff:{i}::/64", kind="p2p")
+    t.add_node("a", "host")
+    t.add_node("b", "host")
+    for i in range(4):
+        t.add_node(f"r{i}", "router")
+    t.connect("a", "lan-a")
+    t.connect("r0", "lan-a", iid=1)
+    for i in range(3):
+        t.connect(f"r{i}", f"p{i}", iid=1)
+        t.connect(f"r{i + 1}", f"p{i}", iid=2)
+    t.connect("r3", "lan-b", iid=1)
+    t.connect("b", "lan-b")
+    lab = Lab(Scenario("chain", "bench chain", lambda lab: None, mobility=False), topology=t, trace=False)
+    lab.capture.off()
+    lab.run(until=3.0)
+    rate = 10_000.0
+    lab.udp_flood("a", "b", rate=rate, size=200, duration=n_packets / rate)
+    before, start = _hops(lab), time.perf_counter()
+    lab.run(until=lab.now + n_packets / rate + 0.5)
+    return (_hops(lab) - before) / (time.perf_counter() - start)
+
+
+# ------------------------------------------------------------------------------ bindings
+def _registered_lab(esp: str = "off") -> Any:
+    lab = _scale_lab(2, trace=False, capture=True, esp=esp)
+    lab.run(until=9.5)  # mn0 (on its first foreign link since 0 s) registered with the home agent and cn0
+    return lab
+
+
+def _frames_to(lab: Any, node: str, pred: Callable[[Any], bool]) -> list[Any]:
+    out = []
+    for r in lab.capture:
+        if node in r.receivers and r.decoded is not None and pred(r.decoded):
+            out.append(r)
+    return out
+
+
+def _bu(frame: Any, home: bool) -> bool:
+    from mip6lab.wire.ip import IPv6
+    from mip6lab.wire.mh import BindingUpdate, MobilityHeader
+
+    p = frame.payload
+    return (
+        isinstance(p, IPv6)
+        and isinstance(p.payload, MobilityHeader)
+        and isinstance(p.payload.message, BindingUpdate)
+        and bool(p.payload.message.H) is home
+        and p.payload.message.lifetime > 0
     )
 
 
-def codec_rate() -> float:
-    frame = sample_frame()
-    return _rate(lambda: decode_frame(encode_frame(frame)))
+def bytes_per_binding(n: int = 10_000) -> float:
+    """Heap octets per Binding Cache entry (entry, address objects, dict slot)."""
+    from ipaddress import IPv6Address, IPv6Network
+
+    from mip6lab.mobility.binding_cache import BindingCache
+
+    prefix = IPv6Network("2001:db8:1::/64")
+    coa = IPv6Network("2001:db8:10::/64")
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    cache = BindingCache()
+    for i in range(n):
+        cache.create(
+            0.0,
+            IPv6Address(int(prefix.network_address) + 0x100000 + i),
+            IPv6Address(int(coa.network_address) + 0x100000 + i),
+            600.0,
+            home_registration=True,
+        )
+    used = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    del cache
+    return used / n
 
 
-def scapy_rate() -> float:
-    from scapy.layers.l2 import Ether
+def ha_bu_rates(sizes: tuple[int, ...], per_size: int) -> dict[str, float]:
+    """Home registrations (refreshes of a real mobile node's binding, increasing sequence numbers)
+    processed per second by the home agent while it holds ``size`` bindings."""
+    from ipaddress import IPv6Address
 
-    from mip6lab.wire.scapy_ref import to_scapy
+    from mip6lab.wire.codec import encode_frame
 
-    frame = sample_frame()
-    return _rate(lambda: Ether(bytes(to_scapy(frame))))
+    lab = _registered_lab(esp="off")
+    ha = lab.node("ha")
+    rec = _frames_to(lab, "ha", lambda f: _bu(f, home=True))[-1]
+    frame, ifname = rec.decoded, _ifname_on(lab, "ha", rec.link)
+    pkt = frame.payload
+    mh = pkt.payload
+    cache = ha.hooks.cache
+    base_seq = mh.message.seq
+    out: dict[str, float] = {}
+    made = 0
+    for size in sizes:
+        while len(cache) < size:
+            hoa = IPv6Address(int(IPv6Address("2001:db8:1::")) + 0x1000000 + made)
+            cache.create(
+                lab.now,
+                hoa,
+                IPv6Address(int(IPv6Address("2001:db8:10::")) + 0x1000000 + made),
+                600.0,
+                home_registration=True,
+            )
+            made += 1
+        frames = []
+        for _ in range(per_size):
+            base_seq = (base_seq + 1) & 0xFFFF
+            bu = replace(mh.message, seq=base_seq)
+            frames.append(
+                encode_frame(replace(frame, payload=replace(pkt, payload=replace(mh, message=bu, checksum=None))))
+            )
+        now = lab.now
+        start = time.perf_counter()
+        for f in frames:
+            ha.handle_frame(now, ifname, f)
+            ha.drain() if hasattr(ha, "drain") else None
+        out[str(size)] = per_size / (time.perf_counter() - start)
+    return out
 
 
-def traffic_rate(seconds: float = 20.0) -> tuple[float, int, float]:
-    """(hops per wall second, hops, wall seconds) for steady UDP traffic CN -> MN across Figure 1."""
-    from mip6lab.lab import Lab
+def _ifname_on(lab: Any, node: str, link: str) -> str:
+    return next(i for i in lab.node(node).interfaces if lab.world.link_of(node, i) == link)
 
-    lab = Lab("ping", seed=0, trace=False)
-    lab.run(until=5.0)  # addresses configured, routers known
-    lab.udp_flood("cn", "mn", rate=2000.0, size=200, duration=seconds)
-    before = len(lab.capture)
+
+def cn_bu_rate(count: int) -> float:
+    """Correspondent registrations verified (Kbm from the keygen tokens, HMAC-SHA1 authenticator) and
+    acknowledged per second: BUs the mobile node signs with its real tokens, increasing sequence numbers."""
+    from mip6lab.wire.codec import encode_frame
+
+    lab = _registered_lab(esp="off")
+    rec = _frames_to(lab, "cn0", lambda f: _bu(f, home=False))[-1]
+    frame = rec.decoded
+    cn = lab.node("cn0")
+    mn_name = next(n for n in ("mn0", "mn1") if lab.address_of(n) in _hoa_of(frame.payload))
+    mn = lab.node(mn_name)
+    cn_addr = frame.payload.dst
+    seq = frame.payload.payload.message.seq
+    frames = []
+    mn.now = lab.now
+    for _ in range(count):
+        seq = (seq + 1) & 0xFFFF
+        built = mn.correspondents.build_bu(cn_addr, seq, False)
+        if built is None:
+            break
+        pkt = built[0]
+        frames.append(encode_frame(replace(frame, payload=replace(pkt, hlim=frame.payload.hlim))))
+    ifname = _ifname_on(lab, "cn0", rec.link)
+    now = lab.now
     start = time.perf_counter()
-    lab.run(until=5.0 + seconds + 1.0)
+    for f in frames:
+        cn.handle_frame(now, ifname, f)
+    return len(frames) / (time.perf_counter() - start)
+
+
+def _hoa_of(pkt: Any) -> list[Any]:
+    from mip6lab.wire.ip import DestinationOptions, HomeAddressOption
+
+    return [
+        o.home_address
+        for e in pkt.ext
+        if isinstance(e, DestinationOptions)
+        for o in e.options
+        if isinstance(o, HomeAddressOption)
+    ]
+
+
+# ------------------------------------------------------------------------------ scale
+def _scale_point(n: int, until: float) -> dict[str, float]:
+    import resource
+
+    start = time.perf_counter()
+    lab = _scale_lab(n, trace=False)
+    setup = time.perf_counter() - start
+    lab.run(until=until)
     wall = time.perf_counter() - start
-    hops = len(lab.capture) - before
-    return hops / wall, hops, wall
+    hops = _hops(lab)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "mobile_nodes": n,
+        "wall_s": wall,
+        "setup_s": setup,
+        "peak_mb": peak_kb / 1024,
+        "hops": hops,
+        "us_per_hop": 1e6 * (wall - setup) / max(hops, 1),
+        "simulated_s": until,
+    }
 
 
-def main(seconds: float = 20.0) -> int:
-    print("mip6lab benchmark (wall-clock rates on this machine)")
-    hop_rate, hops, wall = traffic_rate(seconds)
-    print(f"  simulator: {hop_rate:12,.0f} packet-hops/s  ({hops} hops of steady UDP across Figure 1 in {wall:.2f} s)")
-    c = codec_rate()
-    print(f"  codec:     {c:12,.0f} encode+decode/s of one 200-byte UDP frame")
-    s = scapy_rate()
-    print(f"  scapy:     {s:12,.0f} build+dissect/s of the same frame")
-    print(f"  ratio:     simulator hop / scapy packet = {hop_rate / s:.1f}x, codec / scapy = {c / s:.1f}x")
+def scale_points(sizes: tuple[int, ...], until: float) -> list[dict[str, float]]:
+    """Each N in a fresh process (spawned), so that its peak memory is its own."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    out = []
+    ctx = multiprocessing.get_context("spawn")
+    for n in sizes:
+        with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as ex:
+            out.append(ex.submit(_scale_point, n, until).result())
+    return out
+
+
+# ------------------------------------------------------------------------------ all of it
+def run(
+    quick: bool = False,
+    scale_sizes: tuple[int, ...] | None = None,
+    scale_until: float | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    say = progress or (lambda _m: None)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    result: dict[str, Any] = {"quick": quick, "load_average": load, "cpu_count": os.cpu_count()}
+    say("simulator vs scapy (interleaved)")
+    result.update(
+        hops_vs_scapy(n_mobile=5 if quick else 100, sim_until=6.0 if quick else 30.0, rounds=2 if quick else 6)
+    )
+    say("ns-3 chain vs mip6lab chain")
+    n_chain = 500 if quick else 20_000
+    ours = chain_rate(n_chain)
+    ns3 = ns3_rate(n_chain)
+    result["chain_hops_per_second"] = ours
+    result["ns3_hops_per_second"] = ns3
+    result["ratio_vs_ns3"] = None if ns3 is None else ours / ns3
+    say("traces on / off")
+    result.update(trace_cost(n_mobile=5 if quick else 50, until=8.0 if quick else 20.0))
+    say("bindings")
+    result["bytes_per_binding"] = bytes_per_binding(1000 if quick else 10_000)
+    result["ha_bu_per_second"] = ha_bu_rates(
+        (1000, 2000) if quick else (1000, 10_000, 100_000), per_size=20 if quick else 300
+    )
+    result["cn_bu_per_second"] = cn_bu_rate(20 if quick else 300)
+    sizes = scale_sizes or (QUICK_SCALE if quick else FULL_SCALE)
+    until = scale_until if scale_until is not None else (4.0 if quick else 15.0)
+    say(f"scale at N = {', '.join(map(str, sizes))} ({until:g} simulated s each)")
+    result["scale"] = scale_points(tuple(sizes), until)
+    result["load_average_end"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    return result
+
+
+def main(
+    json_path: str | None = None,
+    quick: bool = False,
+    scale_sizes: tuple[int, ...] | None = None,
+    scale_until: float | None = None,
+) -> int:
+    print("mip6lab benchmark (every ratio from interleaved measurements in this run)")
+    r = run(quick, scale_sizes, scale_until, progress=lambda m: print(f"  ... {m}", flush=True))
+    print(
+        f"  load average {r['load_average']:.1f} at start, {r['load_average_end']:.1f} at end; {r['cpu_count']} cores"
+    )
+    print(f"  simulator (scale, traces off): {r['hops_per_second']:10,.0f} packet-hops/s")
+    print(
+        f"  scapy build+dissect:           {r['scapy_per_second']:10,.0f} packets/s   ratio {r['ratio_vs_scapy']:.1f}x"
+    )
+    ns3 = r["ns3_hops_per_second"]
+    print(
+        f"  chain: mip6lab {r['chain_hops_per_second']:,.0f} hops/s, ns-3 "
+        + (f"{ns3:,.0f} hops/s, ratio {r['ratio_vs_ns3']:.2f}x" if ns3 else "not installed (pip install ns3)")
+    )
+    print(
+        f"  traces on / off: {r['trace_cost']:.2f}x; decisions/s on {r['decisions_per_second']['traces_on']:,.0f}, "
+        f"off {r['decisions_per_second']['traces_off']:,.0f}"
+    )
+    print(f"  binding cache: {r['bytes_per_binding']:,.0f} bytes/binding")
+    print(
+        "  home agent BUs/s by bindings held: " + ", ".join(f"{k}: {v:,.0f}" for k, v in r["ha_bu_per_second"].items())
+    )
+    print(f"  correspondent BU verifications/s: {r['cn_bu_per_second']:,.0f}")
+    for p in r["scale"]:
+        print(
+            f"  scale N={p['mobile_nodes']:>6}: wall {p['wall_s']:8.1f} s (set-up {p['setup_s']:.1f} s), "
+            f"peak {p['peak_mb']:7.1f} MB, {p['us_per_hop']:6.1f} us/hop over {p['hops']:,} hops"
+        )
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump(r, f, indent=1)
+        print(f"wrote {json_path}")
     return 0

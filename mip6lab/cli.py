@@ -44,6 +44,16 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"seed must be an integer, not {text!r}") from None
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, no usage dump
         raise UserError(message)
@@ -65,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="ESP protection of MN-HA signalling: off, null (default: integrity only, readable) or aes",
     )
     r.add_argument("--all", action="store_true", help="every frame on every link, Neighbor Discovery included")
+    r.add_argument(
+        "--mobile-nodes", type=_count, default=None, help="how many mobile nodes (scenarios with that parameter: scale)"
+    )
     lv = sub.add_parser("live", help="run a scenario in real time with the Linux kernel on one of its links")
     lv.add_argument("name")
     lv.add_argument("--link", required=True, help="the Ethernet link the kernel joins (e.g. cn-link, home)")
@@ -74,8 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     lab = sub.add_parser("lab", help="open the workbook in JupyterLab")
     lab.add_argument("--no-browser", action="store_true")
     lab.add_argument("--port", type=int, default=None)
-    b = sub.add_parser("bench", help="measure simulator and codec speed against scapy")
-    b.add_argument("--seconds", type=_time, default=20.0, help="simulated seconds of steady traffic")
+    b = sub.add_parser("bench", help="measure the simulator against scapy and ns-3, bindings, scale")
+    b.add_argument("--json", default=None, metavar="FILE", help="write every figure as one JSON object")
+    b.add_argument("--quick", action="store_true", help="small sizes (seconds, for tests); figures are rough")
+    b.add_argument("--mobile-nodes", default=None, help="scale sizes to run, comma-separated (default 100,1000,10000)")
+    b.add_argument("--scale-until", type=_time, default=None, help="simulated seconds per scale run (default 15)")
     g = sub.add_parser("grade", help="grade exercise notebooks in fresh kernels and print a score table")
     g.add_argument("paths", nargs="+", metavar="PATH")
     g.add_argument("--json", action="store_true", help="one JSON document: per notebook and task score/max_score")
@@ -161,11 +177,17 @@ def cmd_seams() -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from mip6lab.lab import Lab, LabError
+    from mip6lab.scenarios import SCENARIOS
 
     if args.pcap:
         _check_pcap_path(args.pcap)
     try:  # the Lab checks the arguments: the same message as from Python
-        lab = Lab(args.name, seed=args.seed, esp=args.esp)
+        scenario = args.name
+        if args.mobile_nodes is not None:
+            if scenario not in SCENARIOS:
+                raise LabError(f"unknown scenario {scenario!r} (known: {', '.join(SCENARIOS)})")
+            scenario = SCENARIOS[scenario].with_parameters(mobile_nodes=args.mobile_nodes)
+        lab = Lab(scenario, seed=args.seed, esp=args.esp)
         lab.run(until=args.until if args.until is not None else lab.scenario.duration)
     except LabError as e:
         raise UserError(str(e)) from None
@@ -220,7 +242,18 @@ def cmd_lab(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from mip6lab.bench import main as bench_main
 
-    return bench_main(seconds=args.seconds)
+    sizes = None
+    if args.mobile_nodes:
+        try:
+            sizes = tuple(_count(x) for x in args.mobile_nodes.split(","))
+        except argparse.ArgumentTypeError as e:
+            raise UserError(f"--mobile-nodes: {e}") from None
+    if args.json:
+        try:
+            open(args.json, "a").close()
+        except OSError as e:
+            raise UserError(f"cannot write {args.json}: {e.strerror or e}") from None
+    return bench_main(json_path=args.json, quick=args.quick, scale_sizes=sizes, scale_until=args.scale_until)
 
 
 def cmd_grade(args: argparse.Namespace) -> int:

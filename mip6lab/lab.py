@@ -24,15 +24,13 @@ from mip6lab.roles import ROLE_CONFIGURE, ROLE_FACTORIES, plain_node
 from mip6lab.scenarios import SCENARIOS, Scenario
 from mip6lab.seams.install import SeamPlan
 from mip6lab.tester import TesterNode
-from mip6lab.topology import FAST_RA, Topology, mac_for
+from mip6lab.topology import FAST_RA, Topology, TopologyError, mac_for
 from mip6lab.trace import Trace
 from mip6lab.transport import StreamReceiver, StreamSender, TCPLayer, UDPLayer
 from mip6lab.wire.icmp import NeighborAdvertisement
 from mip6lab.wire.ip import IPv6
 
 ALL_NODES = IPv6Address("ff02::1")
-
-
 
 
 @dataclass(frozen=True)
@@ -114,7 +112,10 @@ class Lab:
         self.mld = bool(mld)  # None: off until mip6lab.live attaches a link (see set_mld)
         self.live: Any = None  # the mip6lab.live.LiveLink driving this lab, while one is attached
         self.esp = esp_mode
-        self.topology = topology if topology is not None else scenario.topology()
+        try:
+            self.topology = topology if topology is not None else scenario.topology()
+        except TopologyError as e:
+            raise LabError(str(e)) from None
         self.trace = Trace(enabled=trace)
         self.world = World(seed=seed, trace=self.trace)
         self.nodes: dict[str, IPv6Node] = {}
@@ -136,7 +137,11 @@ class Lab:
             factory = ROLE_FACTORIES.get(spec.role) if self.scenario.mobility else None
             node = (factory or plain_node)(self, spec)
             for if_index, ifs in enumerate(t.interfaces_of(spec.name)):
-                node.add_interface(ifs.ifname, mac_for(n_index, if_index))
+                try:
+                    mac = mac_for(n_index, if_index)
+                except TopologyError as e:
+                    raise LabError(str(e)) from None
+                node.add_interface(ifs.ifname, mac)
                 if ifs.iid is not None:
                     node.add_address(ifs.ifname, t.links[ifs.link].prefix[ifs.iid], 64)
             if isinstance(node, Router):
@@ -411,8 +416,35 @@ class Lab:
         )
         if rx is None or tx is None:
             raise LabError(f"could not start {name!r}: see lab.world.errors")
+        tx.keep_history = rx.keep_history = getattr(self, "app_history", True)
         self.apps[f"{name}-tx"], self.apps[f"{name}-rx"] = tx, rx
         return tx, rx
+
+    def bound_memory(
+        self,
+        *,
+        capture: Any = "all",
+        trace_runs: int | None = None,
+        trace_events: int | None = None,
+        app_history: bool = True,
+        keep_decoded: bool = True,
+    ) -> None:
+        """Choose how much a long or large run keeps (issue 13); the defaults keep everything, as a
+        chapter expects. ``capture``: "all", "off", N (a ring of the last N frames), a ``.pcapng`` path
+        (streamed to the file as the run goes; ``capture[i]`` reads any frame back) or a dict for
+        :meth:`~mip6lab.net.capture.Capture.configure`. ``trace_runs`` / ``trace_events``: keep only the
+        last so many. ``app_history=False``: stream apps keep counters, not a line per datagram (apps
+        started later too). ``keep_decoded=False``: decoded views are made on demand, not kept."""
+        try:
+            self.capture.configure(capture)
+            self.trace.limit(runs=trace_runs, events=trace_events)
+        except (ValueError, OSError) as e:
+            raise LabError(str(e)) from None
+        self.capture.keep_decoded = bool(keep_decoded)
+        self.app_history = bool(app_history)
+        for app in self.apps.values():
+            if hasattr(app, "keep_history"):
+                app.keep_history = self.app_history
 
     # ================================================================ reading
     def messages(
@@ -436,7 +468,7 @@ class Lab:
         if node is not None:
             self.node(node)
         names = self._address_names()
-        records = [m.first for m in journeys(self)] if first_hop_only else self.capture.records
+        records = [m.first for m in journeys(self)] if first_hop_only else list(self.capture)
         rows = []
         for r in records:
             if (link is not None and r.link != link) or (

@@ -263,7 +263,7 @@ class MessageIndex:
         self._open: dict[bytes, list[Message]] = {}
 
     def update(self) -> list[Message]:
-        recs = self.lab.capture.records
+        recs = self.lab.capture.records if isinstance(self.lab.capture.records, list) else list(self.lab.capture)
         for r in recs[self._done :]:
             self._add(r)
         self._done = len(recs)

@@ -20,17 +20,29 @@ FAST_RA = {"min_interval": 1.0, "max_interval": 3.0, "min_delay_between_ras": 0.
 captures readable while movement detection still works within seconds (RS on attach is immediate)."""
 
 
-def mac_for(node_index: int, if_index: int) -> str:
-    """The MAC address the Lab gives interface ``if_index`` of the ``node_index``-th node of the topology
-    (locally administered, readable in EUI-64 interface IDs: node 3, interface 1 -> ...:ff:fe00:301)."""
-    return f"02:00:00:00:{node_index + 1:02x}:{if_index + 1:02x}"
-
-
 ROLES = ("host", "router", "mobile-node", "home-agent", "correspondent")
 
 
 class TopologyError(ValueError):
     """A topology description that cannot be built (unknown node or link, duplicate name, ...)."""
+
+
+MAX_NODES = 0xFFFFFF  # three octets of the MAC address number the node
+MAX_INTERFACES = 0xFF  # one octet numbers its interfaces
+
+
+def mac_for(node_index: int, if_index: int) -> str:
+    """The MAC address the Lab gives interface ``if_index`` of the ``node_index``-th node of the topology
+    (locally administered, readable in EUI-64 interface IDs: node 3, interface 1 -> ...:ff:fe00:301).
+
+    Octets 3-5 number the node (up to 16,777,215 nodes), octet 6 the interface; below 256 nodes the
+    addresses are the two-hex-digit ones earlier versions gave, so captures do not change."""
+    n, i = node_index + 1, if_index + 1
+    if not 0 < n <= MAX_NODES:
+        raise TopologyError(f"a lab holds at most {MAX_NODES:,} nodes (node index {node_index})")
+    if not 0 < i <= MAX_INTERFACES:
+        raise TopologyError(f"a node has at most {MAX_INTERFACES} interfaces (interface index {if_index})")
+    return f"02:00:{n >> 16:02x}:{(n >> 8) & 0xFF:02x}:{n & 0xFF:02x}:{i:02x}"
 
 
 @dataclass
@@ -68,6 +80,19 @@ class Topology:
         self.nodes: dict[str, NodeSpec] = {}
         self.interfaces: list[InterfaceSpec] = []
         self.pos: dict[str, tuple[float, float]] = {}
+        # Interfaces by node and by link, so that building a lab of N nodes is linear in N.
+        self._by_node: dict[str, list[InterfaceSpec]] = {}
+        self._by_link: dict[str, list[InterfaceSpec]] = {}
+        self._indexed = 0  # how many of ``interfaces`` the indexes hold
+
+    def _index(self) -> None:
+        """Bring the indexes up to date with ``interfaces`` (rebuilt if someone edited the list itself)."""
+        if self._indexed > len(self.interfaces):
+            self._by_node, self._by_link, self._indexed = {}, {}, 0
+        for spec in self.interfaces[self._indexed :]:
+            self._by_node.setdefault(spec.node, []).append(spec)
+            self._by_link.setdefault(spec.link, []).append(spec)
+        self._indexed = len(self.interfaces)
 
     # ---------------------------------------------------------------- building
     def add_link(
@@ -113,11 +138,12 @@ class Topology:
             raise TopologyError(f"unknown node {node!r}")
         if link not in self.links:
             raise TopologyError(f"unknown link {link!r}")
+        mine = self.interfaces_of(node)
         if ifname is None:
-            ifname = f"eth{sum(1 for i in self.interfaces if i.node == node)}"
-        if any(i.node == node and i.ifname == ifname for i in self.interfaces):
+            ifname = f"eth{len(mine)}"
+        if any(i.ifname == ifname for i in mine):
             raise TopologyError(f"{node} already has an interface {ifname}")
-        if self.links[link].kind == "p2p" and sum(1 for i in self.interfaces if i.link == link) >= 2:
+        if self.links[link].kind == "p2p" and len(self.attached(link)) >= 2:
             raise TopologyError(f"point-to-point link {link} already has two ends")
         spec = InterfaceSpec(node, link, ifname, iid)
         self.interfaces.append(spec)
@@ -125,15 +151,17 @@ class Topology:
 
     # ---------------------------------------------------------------- queries
     def interfaces_of(self, node: str) -> list[InterfaceSpec]:
-        return [i for i in self.interfaces if i.node == node]
+        self._index()
+        return list(self._by_node.get(node, ()))
 
     def attached(self, link: str) -> list[InterfaceSpec]:
-        return [i for i in self.interfaces if i.link == link]
+        self._index()
+        return list(self._by_link.get(link, ()))
 
     def router_address(self, node: str, link: str) -> IPv6Address:
         """The manual global address of ``node`` on ``link`` (prefix + iid)."""
-        for i in self.interfaces:
-            if i.node == node and i.link == link and i.iid is not None:
+        for i in self.interfaces_of(node):
+            if i.link == link and i.iid is not None:
                 return self.links[link].prefix[i.iid]
         raise TopologyError(f"{node} has no manual address on {link}")
 

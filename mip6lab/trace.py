@@ -16,6 +16,7 @@ attribute check.
 from __future__ import annotations
 
 import itertools
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,12 +67,26 @@ class Trace:
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
-        self.runs: list[AlgorithmRun] = []
-        self.events: list[TraceEvent] = []
+        self.runs: list[AlgorithmRun] | deque[AlgorithmRun] = []
+        self.events: list[TraceEvent] | deque[TraceEvent] = []
         self._ids = itertools.count(1)
         self.receiving_record: int | None = None  # set by the World while a captured frame is delivered
         self._by_record: dict[int, list[AlgorithmRun]] = {}
         self._by_id: dict[int, AlgorithmRun] = {}
+
+    def limit(self, runs: int | None = None, events: int | None = None) -> None:
+        """Keep only the last ``runs`` algorithm runs and ``events`` events (None: keep all); a long run
+        then uses bounded memory while its most recent decisions stay readable (issue 13)."""
+        for n in (runs, events):
+            if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
+                raise ValueError(f"a trace limit is a whole number >= 0 or None, not {n!r}")
+        self.runs = list(self.runs) if runs is None else deque(self.runs, maxlen=runs)
+        self.events = list(self.events) if events is None else deque(self.events, maxlen=events)
+        self._by_id = {r.id: r for r in self.runs}
+        self._by_record = {}
+        for r in self.runs:
+            if getattr(r, "record", None) is not None:
+                self._by_record.setdefault(r.record, []).append(r)
 
     def start_run(self, algorithm: str, node: str, time: float, packet: Any) -> AlgorithmRun | None:
         """Open a run record; returns None when tracing is off (callers guard with ``if run:``)."""
@@ -81,9 +96,26 @@ class Trace:
         if algorithm == "receive" and self.receiving_record is not None:
             run.record = self.receiving_record
             self._by_record.setdefault(run.record, []).append(run)
-        self.runs.append(run)
+        runs = self.runs
+        if isinstance(runs, deque) and runs.maxlen is not None:  # a retention limit (limit())
+            if runs.maxlen == 0:
+                self._forget(run)
+                return run
+            if len(runs) == runs.maxlen:
+                self._forget(runs[0])  # the oldest leaves the ring, and the indexes with it
+        runs.append(run)
         self._by_id[run.id] = run
         return run
+
+    def _forget(self, run: AlgorithmRun) -> None:
+        self._by_id.pop(run.id, None)
+        rec = getattr(run, "record", None)
+        if rec is not None:
+            lst = self._by_record.get(rec)
+            if lst is not None:
+                lst[:] = [r for r in lst if r is not run]
+                if not lst:
+                    del self._by_record[rec]
 
     def event(self, time: float, node: str, category: str, message: str, **details: Any) -> None:
         if self.enabled:

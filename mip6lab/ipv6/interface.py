@@ -7,6 +7,7 @@ solicited-node group of an address before DAD is what lets a duplicate's NS reac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mip6lab.ipv6 import constants as C
@@ -28,6 +29,9 @@ class Interface:
         self.cur_hop_limit = C.CUR_HOP_LIMIT
         self.groups: dict[Addr, int] = {}  # IPv6 group -> reference count (insertion-ordered)
         self._macs: dict[str, int] = {}
+        # Who wants to hear when a group MAC starts or stops being accepted (the link the interface is on
+        # indexes its members by group, so a multicast frame does not ask every interface; issue 13).
+        self.mac_watchers: list[Callable[[str, bool], None]] = []
         self.neighbors: NeighborCache  # set by the node
         self.record_changes = False  # the node reports groups with MLD (mip6lab.ipv6.mld)
         self.group_changes: list[tuple[Addr, bool]] = []  # (group, joined) not yet reported
@@ -39,7 +43,11 @@ class Interface:
         if n == 0 and self.record_changes:
             self.group_changes.append((group, True))
         mac = multicast_mac(group)
-        self._macs[mac] = self._macs.get(mac, 0) + 1
+        count = self._macs.get(mac, 0)
+        self._macs[mac] = count + 1
+        if count == 0:
+            for watch in self.mac_watchers:
+                watch(mac, True)
 
     def leave(self, group: Addr) -> None:
         n = self.groups.get(group, 0)
@@ -53,7 +61,9 @@ class Interface:
         else:
             self.groups[group] = n - 1
         if self._macs.get(mac, 0) <= 1:
-            self._macs.pop(mac, None)
+            if self._macs.pop(mac, None) is not None:
+                for watch in self.mac_watchers:
+                    watch(mac, False)
         else:
             self._macs[mac] -= 1
 

@@ -186,7 +186,8 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
             receive_step(run, 2, "yes: rejected, discarded", home_address=rh2.home_address)
             return _result(run, "discarded: Type 2 Routing header rejected")
         logical_dst = home
-        receive_step(run, 2, f"yes: destination is now {home}", home_address=home)
+        if run is not NO_RUN:  # trace text only when tracing
+            receive_step(run, 2, f"yes: destination is now {home}", home_address=home)
 
     # Steps 3-7
     tunneled, outer = False, None
@@ -224,7 +225,8 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
             if not started:
                 hooks.initiate_registration(sender)
             receive_step(run, 6, "yes" if started else "no: initiated now", initiated=started)
-        receive_step(run, 7, f"inner {inner.src} -> {inner.dst}", outer_src=packet.src, outer_dst=packet.dst)
+        if run is not NO_RUN:  # trace text only when tracing
+            receive_step(run, 7, f"inner {inner.src} -> {inner.dst}", outer_src=packet.src, outer_dst=packet.dst)
         outer, packet, tunneled = packet, inner, True
         logical_dst = inner.dst
 
@@ -251,7 +253,8 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
             receive_step(run, 8, "yes: rejected, discarded", home_address=hao.home_address)
             return _result(run, "discarded: Home Address option rejected")
         logical_src = home
-        receive_step(run, 8, f"yes: source is now {home}", home_address=home)
+        if run is not NO_RUN:  # trace text only when tracing
+            receive_step(run, 8, f"yes: source is now {home}", home_address=home)
 
     # Step 9: remaining extension headers in order, checksum, protocol.
     for idx, h in enumerate(packet.ext):
@@ -265,7 +268,8 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
                 action = otype >> 6
                 if action == 0:
                     continue
-                receive_step(run, 9, f"unrecognized option type {otype}: action {action:02b}")
+                if run is not NO_RUN:  # trace text only when tracing
+                    receive_step(run, 9, f"unrecognized option type {otype}: action {action:02b}")
                 if action == 2 or (action == 3 and not packet.dst.is_multicast):
                     node.icmp_error(
                         packet,
@@ -278,7 +282,8 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
                     return _result(run, "ICMPv6 parameter problem: unrecognized option")
                 return _result(run, "discarded: unrecognized option")
         elif isinstance(h, RoutingHeader) and h.segments_left != 0:
-            receive_step(run, 9, f"routing type {h.routing_type} not supported")
+            if run is not NO_RUN:  # trace text only when tracing
+                receive_step(run, 9, f"routing type {h.routing_type} not supported")
             node.icmp_error(
                 packet,
                 I.PARAM_PROBLEM,
@@ -297,12 +302,14 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
         receive_step(run, 9, "No Next Header: nothing to deliver", headers=headers)
         return _result(run, "discarded: no next header")
     if not upper_checksum_ok(packet):
-        receive_step(run, 9, f"{PROTOCOL_NAMES.get(nh, nh)} checksum wrong: silently discarded", headers=headers)
+        if run is not NO_RUN:  # trace text only when tracing
+            receive_step(run, 9, f"{PROTOCOL_NAMES.get(nh, nh)} checksum wrong: silently discarded", headers=headers)
         return _result(run, "discarded: bad checksum")
     handlers = node.upper.get(nh, [])
     builtin = nh in (NH_ICMPV6, NH_IPV6, NH_TCP, NH_UDP)
     if not handlers and not builtin:
-        receive_step(run, 9, f"no protocol for Next Header {nh}", headers=headers, next_header=nh)
+        if run is not NO_RUN:  # trace text only when tracing
+            receive_step(run, 9, f"no protocol for Next Header {nh}", headers=headers, next_header=nh)
         node.icmp_error(
             packet,
             I.PARAM_PROBLEM,
@@ -312,7 +319,8 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
         )
         return _result(run, "ICMPv6 parameter problem: unrecognized Next Header")
     name = PROTOCOL_NAMES.get(nh, str(nh))
-    receive_step(run, 9, f"Next Header {nh}: {name}", headers=headers, next_header=nh)
+    if run is not NO_RUN:  # trace text only when tracing
+        receive_step(run, 9, f"Next Header {nh}: {name}", headers=headers, next_header=nh)
 
     delivery = Delivery(logical_src, logical_dst, payload, packet, ifname, tunneled, outer)
     run.output = delivery
@@ -330,7 +338,8 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
             return run
         node.dispatch(handlers, delivery, run)
         if not run.result:
-            receive_step(run, 12, f"delivered to {name}")
+            if run is not NO_RUN:  # trace text only when tracing
+                receive_step(run, 12, f"delivered to {name}")
             run.result = f"delivered to {name}"
         return run
     if nh == NH_ICMPV6:

@@ -76,11 +76,14 @@ def insert_ext(ext: tuple[ExtHeader, ...], header: ExtHeader) -> tuple[ExtHeader
 def route_to(node: IPv6Node, dst: Addr, run: Any) -> DestinationEntry | None:
     """Steps 13-15: routing table -> next hop and interface -> destination cache."""
     route = node.routes.lookup(dst, usable=node.route_usable, reachable=node.next_hop_reachable)
-    send_step(run, 13, f"route {route}" if route else "no matching route", destination=dst, route=route)
+    if run is not NO_RUN:  # trace text only when tracing
+        send_step(run, 13, f"route {route}" if route else "no matching route", destination=dst, route=route)
     if route is not None:
         next_hop = route.next_hop if route.next_hop is not None else dst
         ifname = route.ifname
-        decision = "on-link: next hop is the destination" if route.next_hop is None else f"via {next_hop}"
+        decision = "on-link: next hop is the destination" if route.next_hop is None else "via"
+        if run is not NO_RUN and route.next_hop is not None:
+            decision = f"via {next_hop}"
     else:
         # "If no route is found, IPv6 assumes that the destination is directly reachable" - but
         # only when the node has exactly one way to guess the interface (RFC 4861 §5.2 dropped
@@ -94,7 +97,8 @@ def route_to(node: IPv6Node, dst: Addr, run: Any) -> DestinationEntry | None:
             return None
     send_step(run, 14, decision, next_hop=next_hop, interface=ifname)
     entry = node.dest_cache.update(dst, next_hop, ifname, route)
-    send_step(run, 15, f"{dst} -> {next_hop} on {ifname}", entry=entry)
+    if run is not NO_RUN:  # trace text only when tracing
+        send_step(run, 15, f"{dst} -> {next_hop} on {ifname}", entry=entry)
     return entry
 
 
@@ -140,15 +144,16 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
             coa_entry = node.dest_cache.lookup(coa) or route_to(node, coa, run)
             if coa_entry is None:
                 return _finish(run, packet, "discarded: no route to care-of address", False)
-            send_step(
-                run,
-                4,
-                f"destination {coa}, home address {dst} in the Type 2 Routing header",
-                care_of_address=coa,
-                home_address=dst,
-                next_hop=coa_entry.next_hop,
-                interface=coa_entry.ifname,
-            )
+            if run is not NO_RUN:  # trace text only when tracing
+                send_step(
+                    run,
+                    4,
+                    f"destination {coa}, home address {dst} in the Type 2 Routing header",
+                    care_of_address=coa,
+                    home_address=dst,
+                    next_hop=coa_entry.next_hop,
+                    interface=coa_entry.ifname,
+                )
             next_hop, ifname = coa_entry.next_hop, coa_entry.ifname
             use = getattr(binding, "note_use", None)
             if use is not None:
@@ -197,7 +202,8 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
             packet = replace(
                 packet, src=coa, ext=insert_ext(packet.ext, DestinationOptions((HomeAddressOption(home),)))
             )
-            send_step(run, 9, f"source {coa}, home address {home}", care_of_address=coa, home_address=home)
+            if run is not NO_RUN:  # trace text only when tracing
+                send_step(run, 9, f"source {coa}, home address {home}", care_of_address=coa, home_address=home)
             break
 
         if not is_mh:
@@ -217,13 +223,14 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
         if outer is None:
             send_step(run, 12, "no home agent: cannot tunnel")
             return _finish(run, packet, "discarded: no home agent to tunnel to", False)
-        send_step(
-            run,
-            12,
-            f"encapsulated {outer.src} -> {outer.dst}; go to step 1",
-            home_agent=outer.dst,
-            care_of_address=outer.src,
-        )
+        if run is not NO_RUN:  # trace text only when tracing
+            send_step(
+                run,
+                12,
+                f"encapsulated {outer.src} -> {outer.dst}; go to step 1",
+                home_agent=outer.dst,
+                care_of_address=outer.src,
+            )
         packet = outer
         tunneled = True
 
@@ -250,18 +257,19 @@ def resolve_and_send(
     record = r is not NO_RUN  # every packet passes here: build step records only when they are kept
     iface = node.interfaces.get(ifname)
     if iface is None or not iface.attached:
-        send_step(r, 16, f"interface {ifname} is down")
+        if r is not NO_RUN:  # trace text only when tracing
+            send_step(r, 16, f"interface {ifname} is down")
         return _finish(run, packet, f"discarded: interface {ifname} down", False)
     nc = iface.neighbors
     e = nc.get(next_hop)
-    if record:
+    if record and r is not NO_RUN:  # trace text only when tracing
         send_step(r, 16, f"{e.state.value}" if e else "no entry", next_hop=next_hop, state=e.state if e else None)
     if e is not None and e.state != NudState.INCOMPLETE:
         nc.resolve(next_hop, packet, node.now)  # STALE -> DELAY starts NUD
         if record:
             send_step(r, 17, e.mac, mac=e.mac, state=e.state)
         node.transmit(ifname, e.mac or "", packet, run.id, octets)
-        if record:
+        if record and r is not NO_RUN:  # trace text only when tracing
             send_step(r, 19, f"to {e.mac} on {ifname}", mac=e.mac, interface=ifname)
         return _finish(run, packet, "sent" if steps else "forwarded", True)
     nc.resolve(next_hop, (packet, run, steps), node.now)

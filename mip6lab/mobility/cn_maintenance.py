@@ -18,6 +18,7 @@ One timer (key ``(kind,)``) serves the whole table.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Hashable
 from ipaddress import IPv6Address
 from typing import TYPE_CHECKING
@@ -72,6 +73,11 @@ class BindingMaintenance:
         self.kind = kind
         self.brrs_sent: list[tuple[float, Addr]] = []
         self._brr_handled: dict[Addr, float] = {}  # home address -> entry.updated when its BRR was decided
+        # Candidate times (expiry, BRR) of every entry, in a heap: the next one is found without scanning
+        # the table, so one registration costs O(log N) however many bindings there are. Stale items
+        # (the entry changed or went) are dropped when they reach the top.
+        self._heap: list[tuple[float, int, Addr]] | None = None
+        self._pushed = 0
         node.register_timer_handler(kind, self._timer)
 
     def brr_time(self, e: BindingCacheEntry) -> float | None:
@@ -81,17 +87,34 @@ class BindingMaintenance:
             return None
         return e.expiry - min(self.brr_before_expiry, e.lifetime / 2)
 
-    def reschedule(self) -> None:
-        """Set the one timer to the next expiry or Binding Refresh Request, whichever is first."""
-        times = []
-        for e in self.cache.entries():
-            times.append(e.expiry)
-            t = self.brr_time(e)
+    def _push(self, heap: list[tuple[float, int, Addr]], e: BindingCacheEntry) -> None:
+        for t in (e.expiry, self.brr_time(e)):
             if t is not None:
-                times.append(t)
+                self._pushed += 1
+                heapq.heappush(heap, (t, self._pushed, e.home_address))
+
+    def _current(self, t: float, home_address: Addr) -> bool:
+        e = self.cache.lookup(home_address)
+        return e is not None and (t == e.expiry or t == self.brr_time(e))
+
+    def reschedule(self, home_address: Addr | None = None) -> None:
+        """Set the one timer to the next expiry or Binding Refresh Request, whichever is first.
+        ``home_address``: only that binding changed (its new times are added to the heap); None: any
+        may have changed (the heap is rebuilt from the table)."""
+        heap = self._heap
+        if home_address is None or heap is None:
+            heap = self._heap = []
+            for e in self.cache.entries():
+                self._push(heap, e)
+        else:
+            e = self.cache.lookup(home_address)
+            if e is not None:
+                self._push(heap, e)
+        while heap and not self._current(heap[0][0], heap[0][2]):
+            heapq.heappop(heap)
         key = (self.kind,)
-        if times:
-            self.node.set_timer(key, max(min(times), self.node.now))
+        if heap:
+            self.node.set_timer(key, max(heap[0][0], self.node.now))
         else:
             self.node.cancel_timer(key)
 

@@ -56,7 +56,7 @@ class CorrespondentRegistration:
         node: IPv6Node,
         cache: BindingCache,
         secrets: rr.CorrespondentSecrets,
-        on_change: Callable[[], None] = lambda: None,
+        on_change: Callable[..., None] = lambda *_: None,  # called with the home address that changed
         *,
         checks: Callable[..., BUDecision] | None = None,
         keys: Any = None,
@@ -134,7 +134,7 @@ class CorrespondentRegistration:
                     careof_address=coa,
                     lifetime=decision.lifetime_seconds,
                 )
-            self.on_change()
+            self.on_change(hoa)
         if decision.send_ba:
             self.send_ba(decision, bu, hoa, src, correspondent)
         return decision

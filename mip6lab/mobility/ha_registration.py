@@ -206,7 +206,7 @@ class HomeRegistrar:
             hooks.proxy.start(ifname, (link_local_for(hoa),))
         elif was_l and not bu.L:
             hooks.proxy.stop(ifname, (link_local_for(hoa),))
-        hooks.maintenance.reschedule()
+        hooks.maintenance.reschedule(hoa)
 
     def _decide(self, bu: BindingUpdate, hoa: Addr, src: Addr) -> BUDecision:
         """The RFC's checks (:func:`check_home_bu`), then local policy: 129, 130."""
@@ -234,9 +234,12 @@ class HomeRegistrar:
         """§10.3.1 status 130: no room for one more entry, counting the other registrations whose DAD
         is still running (each will need an entry when it completes)."""
         cache = self.hooks.cache
-        others = sum(1 for h in self.pending if h != hoa)
         limit = getattr(cache, "max_entries", None)  # a reader's cache (ha.binding_cache seam) has no limit
-        return limit is not None and len(cache.entries()) + others >= limit
+        if limit is None:
+            return False
+        others = len(self.pending) - (hoa in self.pending)  # counted, not scanned: O(1) per BU at any scale
+        size = len(cache) if hasattr(cache, "__len__") else len(cache.entries())
+        return size + others >= limit
 
     def _acknowledges_prefix_advertisement(self, hoa: Addr, src: Addr) -> None:
         """§10.6.2: the mobile node's Binding Update ends the unsolicited Mobile Prefix Advertisement
@@ -372,7 +375,7 @@ class HomeRegistrar:
             careof_address=coa,
         )
         hooks.proxy.start(p.ifname, self.defended_addresses(p.home_address, p.bu.L))
-        hooks.maintenance.reschedule()
+        hooks.maintenance.reschedule(p.home_address)
 
     @staticmethod
     def defended_addresses(hoa: Addr, link_local: bool) -> tuple[Addr, ...]:
@@ -385,7 +388,7 @@ class HomeRegistrar:
         if e is not None:
             hooks.binding_removed(e, "de-registered")
         node.trace_event("binding", f"home registration for {hoa} deleted (de-registration)", home_address=hoa)
-        hooks.maintenance.reschedule()
+        hooks.maintenance.reschedule(hoa)
 
     def _learn_mac_at_home(self, d: Delivery, hoa: Addr, src: Addr) -> None:
         """A BU from the home address on the home link (the mobile node is back home, §11.5.4): learn

@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from ipaddress import IPv6Address
-from typing import Literal
+from typing import Any, Literal
 
 from mip6lab.wire.esp import EspError, SecurityAssociation, esp_decrypt, esp_open, esp_protect
 from mip6lab.wire.icmp import MOBILE_PREFIX_ADVERT, MOBILE_PREFIX_SOLICIT
@@ -113,6 +113,11 @@ class SecurityPolicy:
     description: str = ""
 
 
+def _index_policy(index: dict[tuple[Any, ...], list[tuple[int, SecurityPolicy]]], pos: int, p: SecurityPolicy) -> None:
+    sel = p.selector
+    index.setdefault((p.direction, p.tunnel, sel.protocol, sel.src, sel.dst), []).append((pos, p))
+
+
 @dataclass
 class SecurityPolicyDatabase:
     """One node's SPD and SAD (SAs by SPI), plus the seeded generator that makes the AES IVs."""
@@ -121,6 +126,12 @@ class SecurityPolicyDatabase:
     iv_rng: random.Random = field(default_factory=lambda: random.Random(0))
     policies: list[SecurityPolicy] = field(default_factory=list)
     _sad: dict[int, SecurityAssociation] = field(default_factory=dict, repr=False)
+    # The SPD indexed by (direction, tunnel, protocol, src or None, dst or None) -> [(position, policy)],
+    # so that a lookup costs the same with 10 or 100,000 mobile nodes (issue 13); first match still wins.
+    _spd_index: dict[tuple[Any, ...], list[tuple[int, SecurityPolicy]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _spd_indexed: tuple[int, int] = field(default=(0, 0), repr=False, compare=False)
 
     # ------------------------------------------------------------------ SAD
     def add_sa(self, sa: SecurityAssociation) -> None:
@@ -143,15 +154,36 @@ class SecurityPolicyDatabase:
 
     # ------------------------------------------------------------------ SPD
     def add_policy(self, policy: SecurityPolicy) -> None:
+        index = self._index()
         self.policies.append(policy)
+        _index_policy(index, len(self.policies) - 1, policy)
+        self._spd_indexed = (id(self.policies), len(self.policies))
+
+    def _index(self) -> dict[tuple[Any, ...], list[tuple[int, SecurityPolicy]]]:
+        """The SPD index, rebuilt when ``policies`` was replaced or changed length behind our back."""
+        if self._spd_indexed != (id(self.policies), len(self.policies)):
+            index: dict[tuple[Any, ...], list[tuple[int, SecurityPolicy]]] = {}
+            for pos, p in enumerate(self.policies):
+                _index_policy(index, pos, p)
+            self._spd_index = index
+            self._spd_indexed = (id(self.policies), len(self.policies))
+        return self._spd_index
 
     def _find(
         self, direction: Direction, src: Addr, dst: Addr, protocol: int, msg_type: int | None, tunnel: bool
     ) -> SecurityPolicy | None:
-        for p in self.policies:  # first match wins, in insertion order (deterministic)
-            if p.direction == direction and p.tunnel == tunnel and p.selector.matches(src, dst, protocol, msg_type):
-                return p
-        return None
+        """First match wins, in insertion order (deterministic), as a scan of ``policies`` would find."""
+        index = self._index()
+        best: tuple[int, SecurityPolicy] | None = None
+        for s in (src, None):
+            for d in (dst, None):
+                for pos, p in index.get((direction, tunnel, protocol, s, d), ()):
+                    if best is not None and pos >= best[0]:
+                        break
+                    if p.selector.msg_type is None or p.selector.msg_type == msg_type:
+                        best = (pos, p)
+                        break
+        return None if best is None else best[1]
 
     def outbound(
         self, src: Addr, dst: Addr, protocol: int, msg_type: int | None = None, *, tunnel: bool = False

@@ -62,6 +62,15 @@ class Link:
         self.drop_filter: Callable[[bytes], bool] | None = None
         self._drop_next: list[list[Any]] = []  # [remaining count, predicate or None]
         self.ends: dict[tuple[str, str], tuple[Any, Any]] = {}
+        # Indexes so that delivering a frame does not ask every interface (issue 13): ends by unicast MAC,
+        # ends by the group MACs they accept (interfaces that report their groups through
+        # ``mac_watchers``), and the ends that cannot be indexed (asked each time, as before).
+        self._seq: dict[tuple[str, str], int] = {}  # attachment order, which delivery order follows
+        self._attached = 0
+        self._by_mac: dict[str, list[tuple[str, str]]] = {}
+        self._by_group: dict[str, set[tuple[str, str]]] = {}
+        self._unindexed: set[tuple[str, str]] = set()
+        self._watchers: dict[tuple[str, str], Callable[[str, bool], None]] = {}
         self.sniffers: list[tuple[str, str]] = []  # promiscuous ends: they receive every frame
         self.frames_sent = 0
         self.frames_dropped = 0
@@ -77,15 +86,52 @@ class Link:
             raise LinkError(f"{node.name}:{ifname} is already attached to {self.name}")
         if self.kind == "p2p" and len(self.ends) >= 2:
             raise LinkError(f"point-to-point link {self.name} already has two ends")
-        self.ends[key] = (node, node.interfaces[ifname])
-        if getattr(node.interfaces[ifname], "promiscuous", False):
+        iface = node.interfaces[ifname]
+        self.ends[key] = (node, iface)
+        self._attached += 1
+        self._seq[key] = self._attached
+        self._by_mac.setdefault(str(iface.mac).lower(), []).append(key)
+        if getattr(iface, "promiscuous", False):
             self.sniffers.append(key)
+        watchers = getattr(iface, "mac_watchers", None)
+        macs = getattr(iface, "_macs", None)
+        if watchers is None or macs is None:
+            self._unindexed.add(key)
+            return
+        for mac in macs:
+            self._by_group.setdefault(mac, set()).add(key)
+
+        def watch(mac: str, joined: bool) -> None:
+            if joined:
+                self._by_group.setdefault(mac, set()).add(key)
+            else:
+                members = self._by_group.get(mac)
+                if members is not None:
+                    members.discard(key)
+
+        watchers.append(watch)
+        self._watchers[key] = watch
 
     def detach(self, node_name: str, ifname: str) -> None:
-        if self.ends.pop((node_name, ifname), None) is None:
+        key = (node_name, ifname)
+        end = self.ends.pop(key, None)
+        if end is None:
             raise LinkError(f"{node_name}:{ifname} is not attached to {self.name}")
-        if (node_name, ifname) in self.sniffers:
-            self.sniffers.remove((node_name, ifname))
+        iface = end[1]
+        self._seq.pop(key, None)
+        same = self._by_mac.get(str(iface.mac).lower())
+        if same is not None and key in same:
+            same.remove(key)
+        self._unindexed.discard(key)
+        if key in self.sniffers:
+            self.sniffers.remove(key)
+        watch = self._watchers.pop(key, None)
+        if watch is not None:
+            iface.mac_watchers.remove(watch)
+            for mac in iface._macs:
+                members = self._by_group.get(mac)
+                if members is not None:
+                    members.discard(key)
 
     def is_attached(self, node_name: str, ifname: str) -> bool:
         return (node_name, ifname) in self.ends
@@ -116,20 +162,29 @@ class Link:
         """``(node, ifname)`` of every attached interface that accepts a frame to ``dst_mac``,
         excluding the ``sender`` end. ``group`` is the I/G bit of the destination address."""
         out = []
+        ends = self.ends
         if not group:
-            for key, (node, iface) in self.ends.items():
+            for key in self._by_mac.get(dst_mac, ()):
+                node, iface = ends[key]
                 if iface.mac == dst_mac and key != sender:
                     out.append((node, key[1]))
         elif dst_mac == BROADCAST:
-            for key, (node, _iface) in self.ends.items():
+            for key, (node, _iface) in ends.items():
                 if key != sender:
                     out.append((node, key[1]))
         else:
-            for key, (node, iface) in self.ends.items():
-                if key != sender and iface.accepts(dst_mac):
-                    out.append((node, key[1]))
+            members = self._by_group.get(dst_mac)
+            keys = list(members) if members else []
+            if self._unindexed:
+                keys += [k for k in self._unindexed if ends[k][1].accepts(dst_mac)]
+            if len(keys) > 1:
+                seq = self._seq
+                keys.sort(key=seq.__getitem__)
+            for key in keys:
+                if key != sender:
+                    out.append((ends[key][0], key[1]))
         for key in self.sniffers:  # a card in promiscuous mode takes every frame (a tester sniffing)
-            node = self.ends[key][0]
+            node = ends[key][0]
             if key != sender and (node, key[1]) not in out:
                 out.append((node, key[1]))
         return out

@@ -12,6 +12,8 @@ from mip6lab.scenarios import basic as _basic  # noqa: F401
 from mip6lab.scenarios import home_agent as _home_agent  # noqa: F401
 from mip6lab.scenarios import route_optimization as _route_optimization  # noqa: F401
 from mip6lab.scenarios import attacks as _attacks  # noqa: F401
+from mip6lab.scenarios import scale as _scale  # noqa: F401
+
 # isort: on
 from mip6lab.scenarios.base import SCENARIOS, Scenario, register
 

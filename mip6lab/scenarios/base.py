@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mip6lab.topology import Topology, figure1
 
@@ -22,6 +22,19 @@ class Scenario:
     figures: tuple[int, ...] = ()  # white paper figures it reproduces
     topology: Callable[[], Topology] = field(default=figure1)
     mobility: bool = True  # False: plain IPv6 nodes only (the "without Mobile IPv6" contrast)
+    variant: Callable[..., Scenario] | None = None  # parameters -> the scenario built with them (``scale``)
+    parameters: tuple[tuple[str, Any], ...] = ()  # the parameters this one was built with
+
+    def with_parameters(self, **params: Any) -> Scenario:
+        """The same scenario built with other parameters (``SCENARIOS["scale"].with_parameters(mobile_nodes=1000)``);
+        a scenario without parameters only accepts none."""
+        if not params:
+            return self
+        if self.variant is None:
+            from mip6lab.errors import LabError
+
+            raise LabError(f"scenario {self.name!r} takes no parameters (got {', '.join(params)})")
+        return self.variant(**params)
 
 
 SCENARIOS: dict[str, Scenario] = {}

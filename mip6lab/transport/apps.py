@@ -94,6 +94,7 @@ class StreamSender(_App):
         self.blocked = 0  # ticks skipped because TCP still held too much unacknowledged data
         self.send_failures = 0  # UDP datagrams the node could not send
         self.history: list[tuple[float, int]] = []  # (time, counter) of every chunk sent
+        self.keep_history = True  # False: counters only, no per-chunk history (long or large runs)
         self.running = False
         self.stopped_reason: str | None = None
         self._ticks = 0
@@ -152,13 +153,15 @@ class StreamSender(_App):
                     return
                 if not self.conn.is_open:  # it died sending this chunk
                     return
-                self.history.append((self.host.now, self.sent))
+                if self.keep_history:
+                    self.history.append((self.host.now, self.sent))
                 self.sent += 1
         else:
             assert self.socket is not None
             if not self.socket.sendto(record, self.dst, self.dport):
                 self.send_failures += 1
-            self.history.append((self.host.now, self.sent))
+            if self.keep_history:
+                self.history.append((self.host.now, self.sent))
             self.sent += 1
         self._ticks += 1
         if self.running:
@@ -181,6 +184,9 @@ class StreamReceiver(_App):
         self.out_of_order = 0  # arrived after a higher-numbered chunk (UDP only)
         self.highest = -1
         self.history: list[tuple[float, int]] = []  # (time, counter) of every arrival, duplicates too
+        self.keep_history = True  # False: counters only, no per-chunk history (long or large runs)
+        self._last: float | None = None
+        self._max_gap = 0.0
         self.connections: list[TCPConnection] = []
         self.closed_reasons: list[str] = []
         self._seen: set[int] = set()
@@ -196,13 +202,12 @@ class StreamReceiver(_App):
 
     @property
     def last_arrival(self) -> float | None:
-        return self.history[-1][0] if self.history else None
+        return self._last
 
     @property
     def max_gap(self) -> float:
         """The longest time between two consecutive arrivals (the handover's visible pause)."""
-        times = [t for t, _ in self.history]
-        return max((b - a for a, b in zip(times, times[1:])), default=0.0)
+        return self._max_gap
 
     def stats(self) -> dict[str, int]:
         return {
@@ -238,7 +243,12 @@ class StreamReceiver(_App):
             self._count(int.from_bytes(data[:COUNTER_BYTES], "big"))
 
     def _count(self, n: int) -> None:
-        self.history.append((self.host.now, n))
+        now = self.host.now
+        if self._last is not None and now - self._last > self._max_gap:
+            self._max_gap = now - self._last
+        self._last = now
+        if self.keep_history:
+            self.history.append((now, n))
         if n in self._seen:
             self.duplicated += 1
             return

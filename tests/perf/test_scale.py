@@ -1,0 +1,81 @@
+"""The ``scale`` scenario and addresses for any number of nodes (issue 13)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mip6lab import SCENARIOS, Lab, LabError
+from mip6lab.ipv6.addresses import interface_id_from_mac
+from mip6lab.topology import TopologyError, mac_for
+from mip6lab.wire.ip import IPv6
+from mip6lab.wire.mh import BindingUpdate, MobilityHeader
+
+
+def test_mac_for_keeps_small_labs_and_numbers_100000_nodes() -> None:
+    assert mac_for(2, 0) == "02:00:00:00:03:01"  # what captures of every small scenario carry
+    assert mac_for(254, 3) == "02:00:00:00:ff:04"
+    assert mac_for(255, 0) == "02:00:00:01:00:01"  # the 256th node, which used to fail
+    macs = [mac_for(i, 0) for i in range(100_000)]
+    assert len(set(macs)) == 100_000
+    assert len({interface_id_from_mac(m) for m in macs}) == 100_000
+    with pytest.raises(TopologyError, match="at most"):
+        mac_for(0xFFFFFF, 0)
+    with pytest.raises(TopologyError, match="interfaces"):
+        mac_for(0, 255)
+
+
+def test_scale_parameters_are_checked_in_one_line() -> None:
+    with pytest.raises(LabError, match="whole number"):
+        SCENARIOS["scale"].with_parameters(mobile_nodes=0)
+    with pytest.raises(LabError, match="takes no parameters"):
+        SCENARIOS["ping"].with_parameters(mobile_nodes=3)
+    assert SCENARIOS["scale"].with_parameters() is SCENARIOS["scale"]
+
+
+def test_more_than_255_nodes_build_and_get_distinct_addresses() -> None:
+    lab = Lab(SCENARIOS["scale"].with_parameters(mobile_nodes=300), trace=False)
+    assert sum(1 for n in lab.nodes if n.startswith("mn")) == 300
+    lab.run(until=0.5)
+    assert not lab.world.errors
+    lls = {e.addr for n in lab.nodes.values() for e in n.addresses.all() if e.addr.is_link_local}
+    assert len(lls) == len(lab.nodes) + 6  # one per interface: routers and the home agent have two
+
+
+def test_scale_moves_every_node_and_route_optimizes_its_flow() -> None:
+    n = 6
+    lab = Lab(SCENARIOS["scale"].with_parameters(mobile_nodes=n), seed=3)
+    lab.run(until=25.0)
+    assert not lab.world.errors
+    ha = lab.node("ha")
+    homes = {lab.address_of(f"mn{i}") for i in range(n)}
+    assert {b.home_address for b in ha.hooks.cache.entries()} == homes  # type: ignore[attr-defined]
+    # each mobile node moved twice by 25 s (first move within 1..11 s, then every 10 s)
+    moves = [
+        e
+        for e in lab.trace.events
+        if e.category == "link" and e.node.startswith("mn") and "attached to foreign" in e.message
+    ]
+    assert {e.node for e in moves} == {f"mn{i}" for i in range(n)} and len(moves) >= 2 * n
+    # correspondent registrations (BU H=0 to a correspondent) and data that reached the correspondents
+    cn_bus = set()
+    for r in lab.capture:
+        pkt = getattr(r.decoded, "payload", None)
+        mh = pkt.payload if isinstance(pkt, IPv6) else None
+        if isinstance(mh, MobilityHeader) and isinstance(mh.message, BindingUpdate) and not mh.message.H:
+            cn_bus.add(pkt.dst)  # type: ignore[union-attr]
+    assert cn_bus >= {lab.address_of(f"cn{i % 10}") for i in range(n)}
+    for i in range(n):
+        assert lab.apps[f"flow{i}-rx"].received > 0.7 * lab.apps[f"flow{i}-tx"].sent
+
+
+def test_cli_runs_scale_with_a_number_of_mobile_nodes(capsys) -> None:  # type: ignore[no-untyped-def]
+    from mip6lab.cli import main
+
+    assert main(["run", "scale", "--mobile-nodes", "3", "--until", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "mn2" in out and "mn3" not in out and "BU" in out
+    assert main(["run", "ping", "--mobile-nodes", "3"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "takes no parameters" in err[0]
+    assert main(["run", "scale", "--mobile-nodes", "0"]) == 2
+    assert "at least 1" in capsys.readouterr().err
