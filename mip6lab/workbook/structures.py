@@ -409,3 +409,37 @@ def seq_window_figure(
             axr.text(k, y + 0.15, str(v), fontsize=7, ha="center", va="center", color="white", rotation=90)
     fig.suptitle(title or f"Which Sequence Numbers are greater than last = {last}?", fontsize=11)
     return fig
+
+
+def bit_layouts(lab: Lab, record: Any) -> Any:
+    """Every header of a captured frame laid out bit by bit with its real values (the white paper's
+    Figures 2-12 style), Ethernet left out, as an ``IPython.display.HTML``. An ESP-protected packet is
+    opened with the lab's keys and its plaintext laid out instead, with a line saying so: a reader wants
+    to see the Binding Update inside, not only the ESP header. The first line names the frame
+    (capture index, time, link, summary)."""
+    from html import escape
+
+    from IPython.display import HTML
+
+    from mip6lab.wire.codec import encode_frame, encode_ipv6
+    from mip6lab.wire.ip import Ethernet
+    from mip6lab.wire.layout import layers_of, render_html
+
+    decoded = record.decoded
+    frame = record.frame
+    note = ""
+    opened = None
+    if decoded is not None and isinstance(decoded.payload, IPv6) and "ESP" in summary(decoded):
+        spds = find_spds(lab)
+        opened = open_esp(decoded.payload, spds) if spds else None
+    if opened is not None:
+        frame = encode_frame(Ethernet(decoded.dst, decoded.src, encode_ipv6(opened.packet)))
+        note = (
+            f"<p><i>ESP ({escape(str(opened.encryption))} encryption, SPI 0x{opened.spi:08x}, "
+            f"{escape(str(opened.mode))} mode) opened with the lab's keys: below, the packet as it is inside ESP."
+            "</i></p>"
+        )
+    where = f"#{record.index} at {record.time:.4f} s on {record.link}: {summary(decoded)}"
+    head = f"<p><code>{escape(where)}</code></p>"
+    body = "".join(render_html(lay, spans) for lay, spans in layers_of(frame) if lay.key != "ethernet")
+    return HTML(head + note + body)

@@ -8,6 +8,7 @@ import pytest
 
 from mip6lab import Lab
 from mip6lab.mobility.seqno import seq_gt
+from mip6lab.wire.summary import summary
 from mip6lab.workbook.structures import (
     address_roles,
     find_messages,
@@ -115,3 +116,22 @@ def test_inner_payload_opens_esp_and_tunnels(tunnelled: Lab) -> None:
     assert isinstance(inner_payload(tunnelled, find_messages(tunnelled, "BU")[0]).message, BindingUpdate)
     assert isinstance(inner_payload(tunnelled, find_messages(tunnelled, "HoTI", origin="mn")[0]).message, HomeTestInit)
     assert isinstance(inner_payload(tunnelled, find_messages(tunnelled, "TCP", kind="tunnel")[0]), TCP)
+
+
+def test_bit_layouts_open_esp_and_lay_out_the_mobility_header_inside(first_foreign: Lab) -> None:
+    from mip6lab.workbook.structures import bit_layouts
+
+    bu = find_messages(first_foreign, "BU", origin="mn")[0]  # the home registration, under ESP
+    html = bit_layouts(first_foreign, bu.first).data
+    assert "opened with the lab's keys" in html
+    assert f"#{bu.first.index} at " in html
+    assert ">Binding Update</caption>" in html  # the message inside ESP, not the ESP header
+
+
+def test_bit_layouts_of_a_packet_without_esp_have_no_esp_note(first_foreign: Lab) -> None:
+    from mip6lab.workbook.structures import bit_layouts
+
+    ra = next(r for r in first_foreign.capture if summary(r.decoded).startswith("RA"))
+    html = bit_layouts(first_foreign, ra).data
+    assert "opened with the lab's keys" not in html
+    assert ">IPv6</caption>" in html
