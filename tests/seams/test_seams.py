@@ -302,3 +302,13 @@ def test_movement_detectors_get_a_narrow_port_not_the_node() -> None:
     protocol_members = {n for n in vars(MovementPort) if not n.startswith("_")}
     assert {n for n in dir(Port) if not n.startswith("_")} == protocol_members
     assert isinstance(Lab("first-foreign-link").node("mn").movement.mn, Port)  # type: ignore[attr-defined]
+
+
+def test_a_rule_from_another_rfc_is_named_once() -> None:
+    """A plain-IPv6 rule cites RFC 8200/4861 itself; the verdict does not put 'RFC 6275' in front of it."""
+
+    def drop_everything(node: object, packet: object) -> bool:
+        return False
+
+    text = str(check("sending_algorithm", drop_everything))
+    assert "(RFC 8200, RFC 4861 (plain IPv6))" in text and "RFC 6275 RFC" not in text

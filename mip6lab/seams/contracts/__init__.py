@@ -71,7 +71,8 @@ class RuleResult:
     hint: str = ""
 
     def text(self) -> str:
-        head = f"  {'ok  ' if self.passed else 'FAIL'} {self.rule} (RFC 6275 {self.rfc})"
+        source = self.rfc if self.rfc.startswith("RFC") else f"RFC 6275 {self.rfc}"  # a § alone is RFC 6275's
+        head = f"  {'ok  ' if self.passed else 'FAIL'} {self.rule} ({source})"
         if self.passed:
             return head
         lines = [head]
