@@ -158,6 +158,9 @@ class BindingUpdateListEntry:
     acknowledged: bool = False  # a Binding Acknowledgement with status < 128 arrived for it
     retransmission: Retransmission = field(default_factory=Retransmission)  # A-bit BUs
     no_future_updates: bool = False  # set on ICMPv6 Param Problem code 1 (Unrecognized Next Header)
+    outstanding_seq: int | None = None  # Sequence Number of the BU awaiting its BA (None: nothing outstanding)
+    bound_care_of_address: Addr | None = None  # home registration: the care-of address the home agent holds
+    # (set by an accepted BA granting a lifetime; None once the binding is gone, expired or reset)
     rr: ReturnRoutabilityState = field(default_factory=ReturnRoutabilityState)  # correspondents only
 
     @property
