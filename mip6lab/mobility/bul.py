@@ -91,6 +91,7 @@ class ReturnRoutabilityState:
 
     home_init_cookie: bytes | None = None  # 64-bit cookie sent in the last HoTI
     careof_init_cookie: bytes | None = None  # 64-bit cookie sent in the last CoTI
+    coti_source: Addr | None = None  # the care-of address the last CoTI was sent from (its token is for it)
     hoti_last_sent: float | None = None  # for MAX_UPDATE_RATE and retransmission
     coti_last_sent: float | None = None
     hoti_retx: Retransmission = field(default_factory=Retransmission)  # separate back-off per type
@@ -159,6 +160,7 @@ class BindingUpdateListEntry:
     retransmission: Retransmission = field(default_factory=Retransmission)  # A-bit BUs
     no_future_updates: bool = False  # set on ICMPv6 Param Problem code 1 (Unrecognized Next Header)
     outstanding_seq: int | None = None  # Sequence Number of the BU awaiting its BA (None: nothing outstanding)
+    kbm: bytes | None = None  # correspondents: the Kbm that signed the last BU (its BA must verify with it)
     bound_care_of_address: Addr | None = None  # home registration: the care-of address the home agent holds
     # (set by an accepted BA granting a lifetime; None once the binding is gone, expired or reset)
     rr: ReturnRoutabilityState = field(default_factory=ReturnRoutabilityState)  # correspondents only

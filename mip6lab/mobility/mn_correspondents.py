@@ -88,9 +88,6 @@ class CorrespondentState:
     reason: str = ""
     seq: int = 0  # last Sequence Number used: the sender's counter, which outlives a BUL entry
     waiting_home_registration: bool = False  # HoTI held back until the home BA
-    coti_from: Addr | None = None  # care-of address the last CoTI was sent from
-    kbm: bytes | None = None  # key of the outstanding BU
-    auth_coa: Addr | None = None  # "care-of address" in its authenticator
     bu_first: bool = True
     last_mh_type: int | None = None  # for Binding Error status 2
     unsupported: list[int] = field(default_factory=list)  # MH types it does not know (BE 2)
@@ -324,7 +321,7 @@ class CorrespondentRegistrations:
         if first or e.rr.careof_init_cookie is None:
             e.rr.careof_init_cookie = rr.new_cookie(mn.rng)
         e.rr.coti_last_sent = mn.now
-        st.coti_from = coa
+        e.rr.coti_source = coa
         nxt = e.rr.coti_retx.start(mn.now, INITIAL_BINDACK_TIMEOUT) if first else e.rr.coti_retx.retransmitted(mn.now)
         mn.set_timer(("mn-coti", cn), nxt)
         st.last_mh_type = MH_COTI
@@ -393,7 +390,7 @@ class CorrespondentRegistrations:
         e.rr.careof_keygen_token = cot.keygen_token
         e.rr.careof_nonce_index = cot.nonce_index
         e.rr.careof_token_received = mn.now
-        e.rr.careof_token_for = st.coti_from
+        e.rr.careof_token_for = e.rr.coti_source
         e.rr.coti_retx.stop()
         mn.cancel_timer(("mn-coti", cn))
         mn.trace_event(
@@ -462,8 +459,8 @@ class CorrespondentRegistrations:
             st.bu_first = first
             return
         pkt, key, auth_coa = built
-        st.seq, st.kbm, st.auth_coa = seq, key, auth_coa
-        e.outstanding_seq = seq
+        st.seq = seq
+        e.outstanding_seq, e.kbm = seq, key
         bu = pkt.payload.message  # type: ignore[union-attr]
         e.record_sent_bu(mn.now, seq, auth_coa, bu.lifetime_seconds, True, greater=mn.greater)
         nxt = (
@@ -505,8 +502,8 @@ class CorrespondentRegistrations:
             sent_lifetime=e.lifetime_sent,
             remaining_lifetime=e.remaining(mn.now),
             from_home_agent=False,
-            kbm=st.kbm,
-            careof_address=st.auth_coa,
+            kbm=e.kbm,
+            careof_address=e.care_of_address,  # record_sent_bu stored the authenticator's care-of address
             correspondent_address=cn,
         )
         mn.trace_event(
