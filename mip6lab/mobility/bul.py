@@ -3,7 +3,9 @@
 Kept by the mobile node: one entry per (destination, home address) for each node it sent a Binding
 Update to -- its home agent and the correspondents it does route optimisation with. The entry also
 holds §11.1's return-routability state for a correspondent (cookies, keygen tokens and when they
-arrived, nonce indices), so the entry exists from the first Home/Care-of Test Init on.
+arrived, nonce indices), so the entry exists from the first Home/Care-of Test Init on, and what the
+registration units would otherwise keep beside it (the Sequence Number awaiting a BA, the Kbm of a
+correspondent BU, the care-of address the home agent holds): the entry is the one truth for a registration.
 
 Like the binding cache this is only the table: what to send and when is decided by the mobile node.
 Times are simulated seconds; iteration order is the order the entries were added.
