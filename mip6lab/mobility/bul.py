@@ -3,7 +3,9 @@
 Kept by the mobile node: one entry per (destination, home address) for each node it sent a Binding
 Update to -- its home agent and the correspondents it does route optimisation with. The entry also
 holds §11.1's return-routability state for a correspondent (cookies, keygen tokens and when they
-arrived, nonce indices), so the entry exists from the first Home/Care-of Test Init on.
+arrived, nonce indices), so the entry exists from the first Home/Care-of Test Init on, and what the
+registration units would otherwise keep beside it (the Sequence Number awaiting a BA, the Kbm of a
+correspondent BU, the care-of address the home agent holds): the entry is the one truth for a registration.
 
 Like the binding cache this is only the table: what to send and when is decided by the mobile node.
 Times are simulated seconds; iteration order is the order the entries were added.
@@ -91,6 +93,7 @@ class ReturnRoutabilityState:
 
     home_init_cookie: bytes | None = None  # 64-bit cookie sent in the last HoTI
     careof_init_cookie: bytes | None = None  # 64-bit cookie sent in the last CoTI
+    coti_source: Addr | None = None  # the care-of address the last CoTI was sent from (its token is for it)
     hoti_last_sent: float | None = None  # for MAX_UPDATE_RATE and retransmission
     coti_last_sent: float | None = None
     hoti_retx: Retransmission = field(default_factory=Retransmission)  # separate back-off per type
@@ -158,6 +161,10 @@ class BindingUpdateListEntry:
     acknowledged: bool = False  # a Binding Acknowledgement with status < 128 arrived for it
     retransmission: Retransmission = field(default_factory=Retransmission)  # A-bit BUs
     no_future_updates: bool = False  # set on ICMPv6 Param Problem code 1 (Unrecognized Next Header)
+    outstanding_seq: int | None = None  # Sequence Number of the BU awaiting its BA (None: nothing outstanding)
+    kbm: bytes | None = None  # correspondents: the Kbm that signed the last BU (its BA must verify with it)
+    bound_care_of_address: Addr | None = None  # home registration: the care-of address the home agent holds
+    # (set by an accepted BA granting a lifetime; None once the binding is gone, expired or reset)
     rr: ReturnRoutabilityState = field(default_factory=ReturnRoutabilityState)  # correspondents only
 
     @property

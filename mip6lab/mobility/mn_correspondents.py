@@ -86,12 +86,8 @@ class CorrespondentState:
     address: Addr
     purpose: Purpose | None = None  # while a registration is under way
     reason: str = ""
-    seq: int = 0  # last Sequence Number sent to this correspondent
+    seq: int = 0  # last Sequence Number used: the sender's counter, which outlives a BUL entry
     waiting_home_registration: bool = False  # HoTI held back until the home BA
-    coti_from: Addr | None = None  # care-of address the last CoTI was sent from
-    outstanding: int | None = None  # BU Sequence Number awaiting the BA
-    kbm: bytes | None = None  # key of the outstanding BU
-    auth_coa: Addr | None = None  # "care-of address" in its authenticator
     bu_first: bool = True
     last_mh_type: int | None = None  # for Binding Error status 2
     unsupported: list[int] = field(default_factory=list)  # MH types it does not know (BE 2)
@@ -154,6 +150,11 @@ class CorrespondentRegistrations:
             return None
         e = self.mn.bul.lookup(cn, hoa)
         return None if e is None or e.home_registration else e
+
+    def outstanding(self, cn: Addr) -> int | None:
+        """Sequence Number of the BU to ``cn`` awaiting its BA: the BUL entry's ``outstanding_seq``."""
+        e = self.entry(cn)
+        return None if e is None else e.outstanding_seq
 
     def _eligible(self, cn: Addr) -> bool:
         mn = self.mn
@@ -271,7 +272,6 @@ class CorrespondentRegistrations:
     def _cancel_exchanges(self, cn: Addr) -> None:
         st = self.state(cn)
         st.waiting_home_registration = False
-        st.outstanding = None
         for kind in ("mn-hoti", "mn-coti", "mn-bu-cn", "mn-cn-start"):
             self.mn.cancel_timer((kind, cn))
         e = self.entry(cn)
@@ -279,6 +279,7 @@ class CorrespondentRegistrations:
             e.rr.hoti_retx.stop()
             e.rr.coti_retx.stop()
             e.retransmission.stop()
+            e.outstanding_seq = None
 
     # ------------------------------------------------------------------ return routability
     def _rate_ok(self, cn: Addr, mtype: int, timer: tuple) -> bool:
@@ -320,7 +321,7 @@ class CorrespondentRegistrations:
         if first or e.rr.careof_init_cookie is None:
             e.rr.careof_init_cookie = rr.new_cookie(mn.rng)
         e.rr.coti_last_sent = mn.now
-        st.coti_from = coa
+        e.rr.coti_source = coa
         nxt = e.rr.coti_retx.start(mn.now, INITIAL_BINDACK_TIMEOUT) if first else e.rr.coti_retx.retransmitted(mn.now)
         mn.set_timer(("mn-coti", cn), nxt)
         st.last_mh_type = MH_COTI
@@ -389,7 +390,7 @@ class CorrespondentRegistrations:
         e.rr.careof_keygen_token = cot.keygen_token
         e.rr.careof_nonce_index = cot.nonce_index
         e.rr.careof_token_received = mn.now
-        e.rr.careof_token_for = st.coti_from
+        e.rr.careof_token_for = e.rr.coti_source
         e.rr.coti_retx.stop()
         mn.cancel_timer(("mn-coti", cn))
         mn.trace_event(
@@ -458,7 +459,8 @@ class CorrespondentRegistrations:
             st.bu_first = first
             return
         pkt, key, auth_coa = built
-        st.seq, st.outstanding, st.kbm, st.auth_coa = seq, seq, key, auth_coa
+        st.seq = seq
+        e.outstanding_seq, e.kbm = seq, key
         bu = pkt.payload.message  # type: ignore[union-attr]
         e.record_sent_bu(mn.now, seq, auth_coa, bu.lifetime_seconds, True, greater=mn.greater)
         nxt = (
@@ -483,7 +485,7 @@ class CorrespondentRegistrations:
         st, e = self.states.get(cn), self.entry(cn)
         if st is None or e is None or st.purpose is None:
             return
-        first = st.outstanding is None and st.bu_first
+        first = e.outstanding_seq is None and st.bu_first
         st.bu_first = False
         self._send_bu(cn, first=first)
 
@@ -496,12 +498,12 @@ class CorrespondentRegistrations:
         dereg = st.purpose == DEREGISTER
         res = mn.process_ba(
             ba,
-            outstanding_seq=st.outstanding,
+            outstanding_seq=e.outstanding_seq,
             sent_lifetime=e.lifetime_sent,
             remaining_lifetime=e.remaining(mn.now),
             from_home_agent=False,
-            kbm=st.kbm,
-            careof_address=st.auth_coa,
+            kbm=e.kbm,
+            careof_address=e.care_of_address,  # record_sent_bu stored the authenticator's care-of address
             correspondent_address=cn,
         )
         mn.trace_event(
@@ -515,7 +517,7 @@ class CorrespondentRegistrations:
         if res.outcome == R.DISCARD:
             return
         if R.STOP_RETRANSMITTING in res.actions:
-            st.outstanding = None
+            e.outstanding_seq = None
             e.retransmission.stop()
             mn.cancel_timer(("mn-bu-cn", cn))
         if res.accepted:
@@ -670,7 +672,7 @@ class CorrespondentRegistrations:
                 continue
             if st.waiting_home_registration:
                 continue  # home_registration_acknowledged sends its HoTI
-            busy = e.rr.hoti_retx.pending or e.rr.coti_retx.pending or st.outstanding is not None
+            busy = e.rr.hoti_retx.pending or e.rr.coti_retx.pending or e.outstanding_seq is not None
             if st.purpose == REGISTER and not busy:
                 self.start(cn, st.reason or "care-of address registered")
             elif st.purpose is None and e.acknowledged and e.care_of_address != mn.care_of_address:

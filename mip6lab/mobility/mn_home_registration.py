@@ -81,11 +81,10 @@ class HomeRegistration:
 
     def __init__(self, mn: MobileNode) -> None:
         self.mn = mn
+        # The sender's counter, not a registration's state: it outlives the BUL entry (deleted on
+        # de-registration, another one per home agent); the entry keeps max_seq_sent / outstanding_seq.
         self.seq = mn.rng.randrange(1 << 16)  # the last Sequence Number used; the next BU uses seq + 1
-        self.outstanding: int | None = None  # Sequence Number awaiting a BA
-        self.outstanding_dereg = False
-        self.registered = False  # the home agent holds a binding for our home address
-        self.registered_coa: Addr | None = None
+        self.outstanding_dereg = False  # what the BU under way is (set before it is first sent)
         self.l_flag = False  # L bit of the last registration (the HA defends our link-local too)
         self.gave_up = False  # BA 134: this home address is not usable
         self.stopped = False  # rejected for good (until the next movement)
@@ -107,6 +106,40 @@ class HomeRegistration:
             return None
         return mn.bul.get_or_add(mn.home_agent_address, mn.home_address, home_registration=True)
 
+    def _home_entries(self) -> list[BindingUpdateListEntry]:
+        return [e for e in self.mn.bul.entries() if e.home_registration]
+
+    @property
+    def outstanding(self) -> int | None:
+        """Sequence Number awaiting a BA, read from the BUL entry (at most one home entry has one)."""
+        return next((e.outstanding_seq for e in self._home_entries() if e.outstanding_seq is not None), None)
+
+    @property
+    def registered_coa(self) -> Addr | None:
+        """The care-of address the home agent holds, read from the BUL entry (None: no binding)."""
+        return next(
+            (e.bound_care_of_address for e in self._home_entries() if e.bound_care_of_address is not None), None
+        )
+
+    @property
+    def registered(self) -> bool:
+        """The home agent holds a binding for our home address (the BUL entry says so)."""
+        return self.registered_coa is not None
+
+    def _set_outstanding(self, entry: BindingUpdateListEntry | None, seq: int | None) -> None:
+        """Only ``entry`` (if any) awaits a BA: a new home agent's entry does not inherit the old one's."""
+        for e in self._home_entries():
+            e.outstanding_seq = None
+        if entry is not None:
+            entry.outstanding_seq = seq
+
+    def _set_bound(self, entry: BindingUpdateListEntry | None, care_of_address: Addr | None) -> None:
+        """Only ``entry`` (if any) holds the binding at the home agent."""
+        for e in self._home_entries():
+            e.bound_care_of_address = None
+        if entry is not None:
+            entry.bound_care_of_address = care_of_address
+
     @property
     def acknowledged(self) -> bool:
         """A home registration for the current care-of address is in place (HoTI may go out)."""
@@ -117,7 +150,8 @@ class HomeRegistration:
         self._stop_retransmitting()
         for key in (("mn-ha-refresh",), ("mn-ha-expiry",)):
             self.mn.cancel_timer(key)
-        self.registered, self.registered_coa, self.gave_up, self.stopped = False, None, False, False
+        self._set_bound(None, None)
+        self.gave_up, self.stopped = False, False
         self.mn.trace_event("binding", f"home registration state reset: {why}")
 
     # ------------------------------------------------------------------ sending
@@ -217,7 +251,7 @@ class HomeRegistration:
         mn = self.mn
         self.seq = next_seq(self.seq)
         pkt = self.build(self.seq, self.outstanding_dereg)
-        self.outstanding = self.seq
+        self._set_outstanding(entry, self.seq)
         if not self.outstanding_dereg:
             self.l_flag = self.l_flag or self.link_local_compatible()
         lifetime = 0 if self.outstanding_dereg else self.lifetime_units()
@@ -248,7 +282,7 @@ class HomeRegistration:
         self._attempt()
 
     def _stop_retransmitting(self) -> None:
-        self.outstanding = None
+        self._set_outstanding(None, None)
         self._first_pending = False
         self.mn.cancel_timer(("mn-bu-ha",))
         e = self.mn.bul.lookup_home_registration(self.mn.home_address) if self.mn.home_address else None
@@ -317,8 +351,7 @@ class HomeRegistration:
         mn = self.mn
         entry.expiry = mn.now + remaining
         entry.acknowledged = True
-        self.registered = remaining > 0
-        self.registered_coa = entry.care_of_address
+        self._set_bound(entry, entry.care_of_address if remaining > 0 else None)
         if not self.registered:
             mn.trace_event("binding", "home agent granted lifetime 0: no binding")
             return
@@ -338,7 +371,7 @@ class HomeRegistration:
 
     def _deregistered(self, entry: BindingUpdateListEntry) -> None:
         mn = self.mn
-        self.registered, self.registered_coa = False, None
+        self._set_bound(None, None)
         for key in (("mn-ha-refresh",), ("mn-ha-expiry",)):
             mn.cancel_timer(key)
         mn.bul.remove(entry.destination, entry.home_address)
@@ -362,7 +395,7 @@ class HomeRegistration:
         e = mn.bul.lookup_home_registration(mn.home_address) if mn.home_address else None
         if e is None or not e.expired(mn.now):
             return
-        self.registered, self.registered_coa = False, None
+        self._set_bound(None, None)
         mn.trace_event("binding", "home binding expired")
         if self.outstanding is None and mn.location == "foreign":
             self.register("binding expired")

@@ -255,7 +255,7 @@ class MobileNode(IPv6Node):
             state = correspondent_state(
                 waiting_home_registration=st.waiting_home_registration,
                 return_routability=rr_running,
-                outstanding=st.outstanding is not None,
+                outstanding=self.correspondents.outstanding(cn) is not None,
                 deregistering=st.purpose == Purpose.DEREGISTER,
                 bound=bound,
             )

@@ -115,7 +115,9 @@ class BindingUpdateListTable(Protocol):
 
     ``lookup`` without a home address returns the first entry for the destination;
     ``lookup_home_registration`` the home agent's entry (H=1); ``get_or_add`` creates an empty entry
-    (``home_registration`` set as given) when there is none."""
+    (``home_registration`` set as given) when there is none. The entries are the one truth for each
+    registration (the mobile node reads and writes their fields: sequence numbers, the BU awaiting its
+    BA, lifetimes, return-routability state), so every method hands back the stored objects, never copies."""
 
     def lookup(self, destination: Addr, home_address: Addr | None = None) -> BindingUpdateListEntry | None: ...
 

@@ -152,6 +152,20 @@ def test_bu_to_correspondent_and_authenticator_recomputed() -> None:
     assert bad.authenticator == expected
 
 
+def test_bul_entry_holds_the_correspondent_registration() -> None:
+    """Issue 9: the BA is checked against the entry's outstanding Sequence Number, Kbm and care-of address."""
+    h = registered()
+    send_data(h)
+    complete_rr(h)
+    ((t, p, bu),) = cn_bus(h)
+    e = h.mn.bul.lookup(CN, HOA)
+    home_tok, coa_tok = tokens_for(h)
+    assert e.outstanding_seq == bu.seq == h.mn.correspondents.outstanding(CN)
+    assert e.kbm == rr.kbm(home_tok, coa_tok) and e.care_of_address == COA1 == e.rr.coti_source
+    accept_cn_bu(h)
+    assert e.outstanding_seq is None and h.mn.correspondents.outstanding(CN) is None and e.acknowledged
+
+
 def test_hot_with_wrong_cookie_ignored() -> None:
     h = registered()
     send_data(h)

@@ -4,6 +4,8 @@ simulated time, every BA status's reaction, sequence wrap-around, refresh, BRR (
 
 from __future__ import annotations
 
+from ipaddress import IPv6Address
+
 import pytest
 from test_mn_harness import COA1, COA2, F1, F2, HA, HOA, HOME, MNHarness
 
@@ -245,3 +247,24 @@ def test_brr_from_home_agent_through_the_tunnel_answered_with_bu() -> None:
     h.run(h.now + 5)
     h.deliver(IPv6(HA, COA1, IPv6(HA, HOA, MobilityHeader(BindingRefreshRequest()))))
     assert len(h.home_bus()) == 2 and h.home_bus()[-1][0] == h.now
+
+
+def test_bul_entry_holds_the_registration_state() -> None:
+    """Issue 9: the BUL entry is the truth; the unit's flags are read from it."""
+    h = away()
+    hr = h.mn.home_registration
+    bu = h.home_bus()[-1][2]
+    entry = h.mn.bul.lookup_home_registration(HOA)
+    assert entry is not None and entry.outstanding_seq == bu.seq == hr.outstanding
+    assert entry.bound_care_of_address is None and not hr.registered
+    h.ba(bu.seq, lifetime=150)
+    assert entry.outstanding_seq is None and hr.outstanding is None
+    assert entry.bound_care_of_address == COA1 == hr.registered_coa and hr.registered
+    entry.bound_care_of_address = None  # no second copy that could disagree
+    assert not hr.registered and not hr.acknowledged
+    entry.bound_care_of_address = COA1
+    other = IPv6Address("2001:db8:1::2")
+    h.mn.home_agent_found(other)  # a new home agent: the old entry's binding is forgotten, the new one is pending
+    new = h.mn.bul.lookup(other, HOA)
+    assert entry.bound_care_of_address is None and entry.outstanding_seq is None and not hr.registered
+    assert new is not None and new.outstanding_seq == hr.outstanding == (bu.seq + 1) % 65536  # the BU just sent
