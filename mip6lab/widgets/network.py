@@ -43,6 +43,7 @@ DPI = 80
 FIG_W, FIG_H = 9.0, 6.2  # inches: 720 x 496 pixels, shown at that size (IMAGE_WIDTH)
 IMAGE_WIDTH = int(FIG_W * DPI)
 LABEL_PT = 10.0  # 10 pt at 80 dpi, shown 1:1, is 11.1 px: readable at 1280 x 800
+Box = tuple[float, ...]  # x0, y0, x1, y1 in pixels[, weight of an overlap: a line counts less than a text]
 LABEL_BOX = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85}
 
 
@@ -146,72 +147,168 @@ class TopologyDrawing:
         self._background: Any = None
         (_, y0), (_, y1) = ax.transData.transform((0, 0)), ax.transData.transform((0, 1))
         self._line_dy = 1.3 * LABEL_PT * DPI / 72 / abs(y1 - y0)  # one text line, in data units
+        self._widen_for_link_labels()
         self._place_labels()
 
+    def _widen_for_link_labels(self) -> None:
+        """Room beside the leftmost and rightmost link bars for their labels: a mobile node away there
+        sits under the bar and its router's line runs above it, so beside the bar is the free spot."""
+        links = [t for t in self.labels if t._mip6lab_anchor[0] == "link"]
+        if not links:
+            return
+        left = min(links, key=lambda t: t._mip6lab_anchor[1])
+        right = max(links, key=lambda t: t._mip6lab_anchor[2])
+        renderer = self.fig.canvas.get_renderer()
+        x0, x1 = self.ax.get_xlim()
+        for _ in range(3):  # the scale changes with the limits: settle it
+            per_unit = self.ax.bbox.width / (x1 - x0)
+            x0 = min(x0, left._mip6lab_anchor[1] - left.get_window_extent(renderer).width / per_unit - 0.15)
+            x1 = max(x1, right._mip6lab_anchor[2] + right.get_window_extent(renderer).width / per_unit + 0.15)
+            self.ax.set_xlim(x0, x1)
+
+    def _px_boxes(self, a: tuple[float, float], b: tuple[float, float], pad: float = 3.0) -> list[Box]:
+        """Small pixel boxes covering the segment ``a``-``b`` (data units): a line as obstacles."""
+        (ax_, ay), (bx, by) = self.ax.transData.transform(a), self.ax.transData.transform(b)
+        n = max(1, int(max(abs(bx - ax_), abs(by - ay)) / 4))
+        pts = [(ax_ + (bx - ax_) * k / n, ay + (by - ay) * k / n) for k in range(n + 1)]
+        return [(x - pad, y - pad, x + pad, y + pad, 0.3) for x, y in pts]
+
+    def _paths_possible(self) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+        """Every segment a packet path can draw (sender -> its attach point -> receiver, on every link,
+        with movable nodes on any link): static labels keep clear of them all."""
+        segs = []
+        for name in self.link_kind:
+            here = [i.node for i in self.topology.attached(name) if i.node not in self.movable]
+            spots = [self.pos[n] for n in here] + [self.node_xy(m, name) for m in self.movable]
+            for s in spots:
+                mid = self.attach_xy(s, name)
+                segs.append((s, mid))
+                segs += [(mid, t) for t in spots if t != s]
+        return segs
+
     def _place_labels(self) -> None:
-        """Move each static label to the first of its candidate spots that overlaps no node marker,
-        link bar, the legend or an already placed label (measured in the rendered figure)."""
-        canvas = self.fig.canvas
-        renderer = canvas.get_renderer()
+        """Move each static label to the first of its candidate spots that overlaps no node marker
+        (where a movable node may be drawn too), link bar, line a packet path may take, the legend or
+        an already placed label (measured in the rendered figure); where none is free, the spot that
+        overlaps least."""
+        renderer = self.fig.canvas.get_renderer()
         to_px = self.ax.transData.transform
         half = 13 * DPI / 72 / 2 + 2  # marker radius in pixels, and a margin
-        blocked = []
-        for x, y in (self.pos[n] for n in self.topology.nodes):
+        blocked: list[Box] = []
+        away: list[tuple[str, tuple[float, float]]] = []
+        for m in self.movable:
+            away += [(m, self.node_xy(m, lk)) for lk, k in self.link_kind.items() if k == "ethernet"]
+        for x, y in [self.pos[n] for n in self.topology.nodes] + [xy for _, xy in away]:
             (px, py) = to_px((x, y))
             blocked.append((px - half, py - half, px + half, py + half))
         for name, kind in self.link_kind.items():
             if kind == "ethernet":
                 lo, hi = self.span[name]
                 (x0, y0), (x1, _) = to_px((lo, self.pos[name][1])), to_px((hi, self.pos[name][1]))
-                blocked.append((x0, y0 - 4, x1, y0 + 4))
+                blocked.append((x0, y0 - 5, x1, y0 + 5))
+        for a, b in self._paths_possible():
+            blocked += self._px_boxes(a, b)
         lb = self.legend.get_window_extent(renderer)
         blocked.append((lb.x0, lb.y0, lb.x1, lb.y1))
+        obstacles = list(blocked)
+        for m, xy in away:  # a mobile node away from home has its label under its marker
+            if xy == self.pos[m] or self.role[m] != "mobile-node":
+                continue
+            t = self.node_art[m][1]
+            t.set_position((xy[0], xy[1] - 0.2))
+            t.set_ha("center")
+            t.set_va("top")
+            b = t.get_window_extent(renderer)
+            blocked.append((b.x0, b.y0, b.x1, b.y1))
 
-        def free(t: Any) -> bool:
-            b = t.get_window_extent(renderer).padded(2)
-            inside = self.fig.bbox
-            if b.x0 < inside.x0 or b.x1 > inside.x1 or b.y0 < inside.y0 or b.y1 > inside.y1:
-                return False
-            return not any(b.x0 < x1 and b.x1 > x0 and b.y0 < y1 and b.y1 > y0 for x0, y0, x1, y1 in blocked)
-
-        for t in self.labels:
+        nodes = [t for t in self.labels if t._mip6lab_anchor[0] == "node"]
+        links = [t for t in self.labels if t._mip6lab_anchor[0] == "link"]
+        for t in links + nodes:  # link labels first: they have fewer spots
             anchor = t._mip6lab_anchor
             if anchor[0] == "link":
                 _, lo, hi, y = anchor
                 spots = [
                     (hi + 0.05, y, "left", "center"),
-                    (lo, y + 0.1, "left", "bottom"),
-                    (hi, y + 0.1, "right", "bottom"),
-                    (hi, y - 0.1, "right", "top"),
-                    (lo, y - 0.1, "left", "top"),
+                    (lo, y + 0.12, "left", "bottom"),
+                    (hi, y + 0.12, "right", "bottom"),
+                    (hi, y - 0.12, "right", "top"),
+                    (lo, y - 0.12, "left", "top"),
                     (lo - 0.05, y, "right", "center"),
+                    (hi + 0.05, y - 0.12, "left", "top"),
+                    (hi + 0.05, y + 0.12, "left", "bottom"),
+                    (lo - 0.05, y - 0.12, "right", "top"),
+                    (lo - 0.05, y + 0.12, "right", "bottom"),
+                    ((lo + hi) / 2, y - 0.12, "center", "top"),
+                    ((lo + hi) / 2, y + 0.12, "center", "bottom"),
                 ]
             else:
                 _, x, y, _name = anchor
-                spots = [
-                    (x, y - 0.2, "center", "top"),
-                    (x, y + 0.2, "center", "bottom"),
-                    (x + 0.16, y, "left", "center"),
-                    (x - 0.16, y, "right", "center"),
-                    (x + 0.16, y - 0.16, "left", "top"),
-                    (x - 0.16, y + 0.16, "right", "bottom"),
-                ]
-            for x_, y_, ha, va in spots:
-                t.set_position((x_, y_))
-                t.set_ha(ha)
-                t.set_va(va)
-                if free(t):
-                    break
-            else:
-                x_, y_, ha, va = spots[0]
-                t.set_position((x_, y_))
-                t.set_ha(ha)
-                t.set_va(va)
+                spots = []
+                for d in (1.0, 1.6, 2.3):
+                    spots += [
+                        (x, y - 0.2 * d, "center", "top"),
+                        (x, y + 0.2 * d, "center", "bottom"),
+                        (x + 0.16 * d, y, "left", "center"),
+                        (x - 0.16 * d, y, "right", "center"),
+                        (x + 0.16 * d, y - 0.16 * d, "left", "top"),
+                        (x - 0.16 * d, y - 0.16 * d, "right", "top"),
+                        (x + 0.16 * d, y + 0.16 * d, "left", "bottom"),
+                        (x - 0.16 * d, y + 0.16 * d, "right", "bottom"),
+                    ]
+            self._best_spot(t, spots, blocked, renderer)
             b = t.get_window_extent(renderer)
             blocked.append((b.x0, b.y0, b.x1, b.y1))
             if anchor[0] == "node":  # where the label sits while the node is at home
                 px, py = t.get_position()
                 self.label_spot[anchor[3]] = (px - anchor[1], py - anchor[2], t.get_ha(), t.get_va())
+        for m in self.movable:  # back at home for now
+            dx, dy, ha, va = self.label_spot[m]
+            t = self.node_art[m][1]
+            t.set_position((self.pos[m][0] + dx, self.pos[m][1] + dy))
+            t.set_ha(ha)
+            t.set_va(va)
+        # what a hop label keeps clear of: all but the labels of movable nodes (those move per update)
+        self._static_blocked = obstacles + [
+            (b.x0, b.y0, b.x1, b.y1)
+            for t in self.labels
+            if not (t._mip6lab_anchor[0] == "node" and t._mip6lab_anchor[3] in self.movable)
+            for b in [t.get_window_extent(renderer)]
+        ]
+
+    def _best_spot(
+        self, t: Any, spots: list[tuple[float, float, str, str]], blocked: list[Box], renderer: Any
+    ) -> tuple[float, float, str, str]:
+        """Put ``t`` at the first spot that is inside the figure and overlaps nothing in ``blocked``;
+        else at the spot overlapping least (outside the figure counts as overlap)."""
+        import numpy as np
+
+        arr = np.asarray([(*b, 1.0)[:5] for b in blocked], dtype=float).reshape(-1, 5)
+        inside = self.fig.bbox
+        best, best_cost = spots[0], float("inf")
+        for spot in spots:
+            x_, y_, ha, va = spot
+            t.set_position((x_, y_))
+            t.set_ha(ha)
+            t.set_va(va)
+            b = t.get_window_extent(renderer).padded(2)
+            w = np.clip(np.minimum(arr[:, 2], b.x1) - np.maximum(arr[:, 0], b.x0), 0, None)
+            h = np.clip(np.minimum(arr[:, 3], b.y1) - np.maximum(arr[:, 1], b.y0), 0, None)
+            cost = float((w * h * arr[:, 4]).sum())
+            cost += 1e4 * (
+                max(0.0, inside.x0 - b.x0)
+                + max(0.0, b.x1 - inside.x1)
+                + max(0.0, inside.y0 - b.y0)
+                + max(0.0, b.y1 - inside.y1)
+            )
+            if cost == 0:
+                return spot
+            if cost < best_cost:
+                best, best_cost = spot, cost
+        x_, y_, ha, va = best
+        t.set_position((x_, y_))
+        t.set_ha(ha)
+        t.set_va(va)
+        return best
 
     # ------------------------------------------------------------------ geometry
     def node_xy(self, node: str, link: str | None) -> tuple[float, float]:
@@ -263,6 +360,8 @@ class TopologyDrawing:
         for art in self.path_art:
             art.remove()
         self.path_art = []
+        drawn: list[tuple[tuple[float, float], tuple[float, float]]] = []  # path segments, for the hop labels
+        hops: list[tuple[Message, str, float, tuple[tuple[float, float], tuple[float, float]]]] = []
         n = len(recent)
         for k, m in enumerate(recent):
             colour, style = KIND_STYLE.get(m.info.kind, KIND_STYLE["plain"])
@@ -288,6 +387,7 @@ class TopologyDrawing:
                         animated=True,
                     )
                     self.ax.add_line(seg)
+                    drawn += [(s, (mid[0], mid[1] + off)), ((mid[0], mid[1] + off), t)]
                     arrow = FancyArrowPatch(
                         (mid[0], mid[1] + off),
                         t,
@@ -304,20 +404,59 @@ class TopologyDrawing:
                     self.ax.add_artist(arrow)  # not add_patch: the limits are fixed, no autoscale work
                     self.path_art += [seg, arrow]
             if m.records and m.first.sender in self.pos:
-                s = self.node_xy(m.first.sender, m.first.link)
-                txt = self.ax.text(
-                    s[0] + 0.18,
-                    s[1] + 0.12 + self._line_dy * k,
-                    m.name,
-                    fontsize=LABEL_PT,
-                    color=colour,
-                    bbox=LABEL_BOX,
-                    zorder=7,
-                    alpha=alpha,
-                    animated=True,
-                )
-                self.path_art.append(txt)
+                hops.append((m, colour, alpha, self._first_hop(m, off)))
+        self._place_hop_labels(hops, drawn, where)
         self.title.set_text(f"{lab.scenario.name}   t = {lab.now:.3f} s")
+
+    def _first_hop(self, m: Message, off: float) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The first segment ``m`` is drawn on (sender to its link), where its name is written."""
+        s = self.node_xy(m.first.sender, m.first.link)
+        s = (s[0] + off, s[1] + off)
+        mid = self.attach_xy(s, m.first.link)
+        if abs(mid[0] - s[0]) + abs(mid[1] - s[1]) < 0.1:  # the sender is on the link: its first arrow
+            t = next((self.node_xy(r, m.first.link) for r in m.first.receivers if r in self.pos), mid)
+            return mid, (t[0] + off, t[1] + off)
+        return s, (mid[0], mid[1] + off)
+
+    def _place_hop_labels(
+        self,
+        hops: list[tuple[Message, str, float, tuple[tuple[float, float], tuple[float, float]]]],
+        drawn: list[tuple[tuple[float, float], tuple[float, float]]],
+        where: dict[str, tuple[float, float]],
+    ) -> None:
+        """Write each message's name beside its first segment, on the side and at the point where it
+        overlaps no label, node, link bar or path line (the movable nodes' labels as they are now)."""
+        if not hops:
+            return
+        renderer = self.fig.canvas.get_renderer()
+        to_px, to_data = self.ax.transData.transform, self.ax.transData.inverted().transform
+        half = 13 * DPI / 72 / 2 + 2
+        blocked = list(self._static_blocked)
+        for name in self.movable:
+            (px, py) = to_px(where[name])
+            blocked.append((px - half, py - half, px + half, py + half))
+            b = self.node_art[name][1].get_window_extent(renderer)
+            blocked.append((b.x0, b.y0, b.x1, b.y1))
+        for a, b in drawn:
+            blocked += self._px_boxes(a, b, pad=2.0)
+        for m, colour, alpha, (a, b) in hops:
+            txt = self.ax.text(
+                0, 0, m.name, fontsize=LABEL_PT, color=colour, bbox=LABEL_BOX, zorder=7, alpha=alpha, animated=True
+            )
+            (ax_, ay), (bx, by) = to_px(a), to_px(b)
+            length = max(1e-6, ((bx - ax_) ** 2 + (by - ay) ** 2) ** 0.5)
+            nx, ny = -(by - ay) / length, (bx - ax_) / length  # the normal: labels sit to one side
+            spots = []
+            for dist in (14.0, 22.0, 32.0, 44.0):
+                for frac in (0.5, 0.3, 0.7, 0.15, 0.85):
+                    for side in (1, -1):
+                        px, py = ax_ + (bx - ax_) * frac + side * nx * dist, ay + (by - ay) * frac + side * ny * dist
+                        x_, y_ = to_data((px, py))
+                        spots.append((float(x_), float(y_), "center", "center"))
+            self._best_spot(txt, spots, blocked, renderer)
+            bb = txt.get_window_extent(renderer)
+            blocked.append((bb.x0, bb.y0, bb.x1, bb.y1))
+            self.path_art.append(txt)
 
     def _dynamic(self) -> list[Any]:
         arts: list[Any] = [

@@ -36,6 +36,7 @@ from mip6lab.wire.transport import TCP, UDP
 
 if TYPE_CHECKING:
     from mip6lab.lab import Lab
+    from mip6lab.widgets.network import TopologyDrawing
 
 __all__ = [
     "Header",
@@ -319,6 +320,17 @@ def _draw_stack(ax: Any, headers: list[Header], title: str) -> None:
         y += height + 0.6
 
 
+def packet_topology(lab: Lab, message: Message) -> TopologyDrawing:
+    """The topology half of :func:`packet_figure`: Figure 1 with the hops of ``message``; 7 inches wide,
+    so every label finds a spot clear of the others, the nodes and the lines."""
+    from mip6lab.widgets.network import TopologyDrawing
+
+    drawing = TopologyDrawing(lab.topology, width=7.0, height=4.6, dpi=80)
+    drawing.update(lab, [message])
+    drawing.title.set_text(f"t = {message.time:.3f} s: {message.origin} \u2192 {', '.join(message.receivers) or '-'}")
+    return drawing
+
+
 def packet_figure(lab: Lab, message: Message, title: str | None = None) -> Figure:
     """The white paper's packet figures (14-25) from a real message: where it went, what it carries.
 
@@ -327,22 +339,18 @@ def packet_figure(lab: Lab, message: Message, title: str | None = None) -> Figur
     """
     from PIL import Image
 
-    from mip6lab.widgets.network import TopologyDrawing
-
-    drawing = TopologyDrawing(lab.topology, width=6.0, height=4.6, dpi=80)
-    drawing.update(lab, [message])
-    drawing.title.set_text(f"t = {message.time:.3f} s: {message.origin} \u2192 {', '.join(message.receivers) or '-'}")
+    drawing = packet_topology(lab, message)
     import io
 
     topo = Image.open(io.BytesIO(drawing.png()))
     headers = header_stack(lab, packet_of(message))
     lines = sum(1 + len(h.lines) for h in headers) + 0.6 * len(headers)
-    fig = new_figure(12.5, max(4.8, 0.22 * lines + 1.0), dpi=80)
+    fig = new_figure(13.5, max(4.8, 0.22 * lines + 1.0), dpi=80)
     top = 0.92 if title else 1.0  # room for the title
-    ax_t = fig.add_axes((0.0, 0.0, 0.48, top))
+    ax_t = fig.add_axes((0.0, 0.0, 0.52, top))
     ax_t.imshow(topo)
     ax_t.set_axis_off()
-    ax_s = fig.add_axes((0.5, 0.02, 0.49, top - 0.04))
+    ax_s = fig.add_axes((0.53, 0.02, 0.46, top - 0.04))
     _draw_stack(ax_s, headers, f"{message.name} packet")
     if title:
         fig.suptitle(title, fontsize=11, y=0.995, va="top")

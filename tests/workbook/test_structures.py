@@ -135,3 +135,47 @@ def test_bit_layouts_of_a_packet_without_esp_have_no_esp_note(first_foreign: Lab
     html = bit_layouts(first_foreign, ra).data
     assert "opened with the lab's keys" not in html
     assert ">IPv6</caption>" in html
+
+
+@pytest.mark.parametrize(
+    ("scenario", "name", "origin"),
+    [("first-foreign-link", "BU", "mn"), ("ha-discovery", "BU", "mn"), ("cn-binding-maintenance", "BRR", None)],
+)
+def test_packet_figure_labels_clear_of_each_other_nodes_and_lines(scenario: str, name: str, origin: str | None) -> None:
+    """The reviewers' cases: a link label under the away mobile node, a hop label on it, lines through
+    node labels, BRR on "Correspondent node", the two home agents' labels on each other. Measured in
+    the rendered picture: no two texts overlap, and no text covers a node marker or a drawn line."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import FancyArrowPatch
+
+    from mip6lab.workbook.structures import packet_topology
+
+    lab = Lab(scenario, seed=0)
+    lab.run()
+    d = packet_topology(lab, find_messages(lab, name, origin=origin)[0])
+    d.png()
+    r = d.fig.canvas.get_renderer()
+    texts = [t for t in d.ax.texts if t.get_text() and t is not d.title]
+    assert name in [t.get_text() for t in texts]  # the hop label is drawn
+    boxes = {t.get_text(): t.get_window_extent(r) for t in texts}
+    assert len(boxes) == len(texts)
+    for i, (a, ba) in enumerate(boxes.items()):
+        for b, bb in list(boxes.items())[i + 1 :]:
+            assert not ba.overlaps(bb), f"{a!r} overlaps {b!r}"
+    half = 13 * d.fig.dpi / 72 / 2
+    for node, (marker, _) in d.node_art.items():
+        x, y = d.ax.transData.transform((marker.get_xdata()[0], marker.get_ydata()[0]))
+        for t, b in boxes.items():
+            assert not (b.x0 < x + half and b.x1 > x - half and b.y0 < y + half and b.y1 > y - half), f"{t!r} on {node}"
+    segs = []
+    for art in [*d.ax.lines, *d.path_art]:
+        if isinstance(art, Line2D) and len(art.get_xdata()) == 2:
+            segs.append(d.ax.transData.transform(list(zip(art.get_xdata(), art.get_ydata()))))
+        elif isinstance(art, FancyArrowPatch):
+            segs.append(d.ax.transData.transform(art._posA_posB))
+    assert len(segs) > 5
+    for (x0, y0), (x1, y1) in segs:
+        for k in range(41):  # points along the line, 1 px inside each text's box
+            px, py = x0 + (x1 - x0) * k / 40, y0 + (y1 - y0) * k / 40
+            for t, b in boxes.items():
+                assert not (b.x0 + 1 < px < b.x1 - 1 and b.y0 + 1 < py < b.y1 - 1), f"a line runs through {t!r}"
