@@ -28,7 +28,7 @@ from mip6lab.topology import FAST_RA, Topology, TopologyError, mac_for
 from mip6lab.trace import Trace
 from mip6lab.transport import StreamReceiver, StreamSender, TCPLayer, UDPLayer
 from mip6lab.wire.icmp import NeighborAdvertisement
-from mip6lab.wire.ip import IPv6
+from mip6lab.wire.ip import Addr, IPv6
 
 ALL_NODES = IPv6Address("ff02::1")
 
@@ -122,6 +122,8 @@ class Lab:
         self.apps: dict[str, Any] = {}
         self.testers: dict[str, TesterNode] = {}  # scripted stations (add_tester), not protocol nodes
         self._tcp: dict[str, TCPLayer] = {}
+        # (all home addresses -> SPI base, per mobile node): roles.spi_plan fills it while building
+        self.spi_plan: tuple[dict[Addr, int], dict[str, dict[Addr, int]]] | None = None
         self._udp: dict[str, UDPLayer] = {}
         self._build()
         scenario.setup(self)

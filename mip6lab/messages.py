@@ -212,7 +212,7 @@ class Message:
 
     records: list[CaptureRecord]
     info: PacketInfo
-    index: int = 0  # position in the message list
+    index: int = 0  # the message's number (its position in the list, unless a ring buffer dropped older ones)
     hops: list[str] = field(default_factory=list)  # link names in order
 
     @property
@@ -259,14 +259,39 @@ class MessageIndex:
         self.lab = lab
         self.collapse = collapse
         self.messages: list[Message] = []
-        self._done = 0
+        self.missed = 0  # frames that left the capture's ring buffer before this index saw them
+        self.pruned = 0  # messages forgotten because all their frames left the ring buffer
+        self._done = 0  # the index of the next frame to fold in
+        self._count = 0  # messages made so far (Message.index)
         self._open: dict[bytes, list[Message]] = {}
 
     def update(self) -> list[Message]:
-        recs = self.lab.capture.records if isinstance(self.lab.capture.records, list) else list(self.lab.capture)
-        for r in recs[self._done :]:
+        """Fold in the frames captured since the last call. With a ring buffer (``Lab.bound_memory``)
+        frames that already left it are counted in :attr:`missed`, and messages whose last frame left it
+        are dropped (counted in :attr:`pruned`), so the index stays as bounded as the capture."""
+        cap = self.lab.capture
+        end = len(cap)
+        if end < self._done:  # the capture was cleared: start again
+            self.messages, self.missed, self.pruned, self._done, self._count = [], 0, 0, 0, 0
+            self._open = {}
+        new = cap.since(self._done)
+        self.missed += end - self._done - len(new)
+        for r in new:
             self._add(r)
-        self._done = len(recs)
+        self._done = end
+        first = cap.first_kept
+        if first and self.messages and self.messages[0].records[-1].index < first:
+            k = next((i for i, m in enumerate(self.messages) if m.records[-1].index >= first), len(self.messages))
+            for m in self.messages[:k]:
+                key = m.info.key
+                if key is not None and key in self._open:
+                    chains = [c for c in self._open[key] if c is not m]
+                    if chains:
+                        self._open[key] = chains
+                    else:
+                        del self._open[key]
+            del self.messages[:k]
+            self.pruned += k
         return self.messages
 
     def _add(self, r: CaptureRecord) -> None:
@@ -280,7 +305,8 @@ class MessageIndex:
                         m.records.append(r)
                         m.hops.append(r.link)
                         return
-        m = Message([r], info, len(self.messages), [r.link])
+        m = Message([r], info, self._count, [r.link])
+        self._count += 1
         self.messages.append(m)
         if self.collapse and info.key is not None:
             self._open.setdefault(info.key, []).append(m)

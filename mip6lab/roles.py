@@ -19,6 +19,7 @@ from mip6lab.ipv6.addresses import address_from_prefix, interface_id_from_mac
 from mip6lab.ipv6.node import IPv6Node, Router
 from mip6lab.mobility.correspondent import CorrespondentNode
 from mip6lab.mobility.home_agent import HomeAgent
+from mip6lab.mobility.ipsec import allocate_spi_bases
 from mip6lab.mobility.mn_config import MobileNodeConfig
 from mip6lab.mobility.mobile_node import MobileNode, add_correspondent_role
 from mip6lab.topology import FAST_RA, LinkSpec, NodeSpec, mac_for
@@ -80,6 +81,7 @@ def make_mobile_node(lab: Lab, spec: NodeSpec) -> MobileNode:
         parts=lab.seams.parts(spec.name, "mn"),
     )
     mn.ipsec.secret = esp_secret(lab)
+    mn.ipsec.spi_bases = dict(spi_plan(lab)[1].get(spec.name, {}))
     if cfg.extra.get("correspondent"):
         add_correspondent_role(mn, parts=lab.seams.parts(spec.name, "cn"))
     return mn
@@ -98,22 +100,44 @@ _HA_OPTIONS = (
 )
 
 
-def mobile_node_home_addresses(lab: Lab, link: LinkSpec) -> list[Addr]:
-    """The SLAAC home addresses of the mobile-node roles attached to ``link`` in the lab topology
-    (home prefix + modified EUI-64 of the interface MAC the Lab assigns, :func:`mip6lab.topology.mac_for`)."""
+def _mobile_node_home_addresses(lab: Lab, link: LinkSpec) -> list[tuple[str, Addr]]:
     t = lab.topology
-    out = []
+    out: list[tuple[str, Addr]] = []
+    seen: set[Addr] = set()
     for n_index, spec in enumerate(t.nodes.values()):
         if spec.role != "mobile-node":
             continue
         for if_index, ifs in enumerate(t.interfaces_of(spec.name)):
             if ifs.link == link.name:
                 mac = mac_for(n_index, if_index)
-                out.append(address_from_prefix(link.prefix, interface_id_from_mac(mac)))
+                hoa = address_from_prefix(link.prefix, interface_id_from_mac(mac))
+                out.append((spec.name, hoa))
+                seen.add(hoa)
         manual = spec.options.get("home_address")  # a configured home address SLAAC would not form
-        if manual is not None and IPv6Address(manual) in link.prefix and IPv6Address(manual) not in out:
-            out.append(IPv6Address(manual))
+        if manual is not None and IPv6Address(manual) in link.prefix and IPv6Address(manual) not in seen:
+            out.append((spec.name, IPv6Address(manual)))
+            seen.add(IPv6Address(manual))
     return out
+
+
+def mobile_node_home_addresses(lab: Lab, link: LinkSpec) -> list[Addr]:
+    """The SLAAC home addresses of the mobile-node roles attached to ``link`` in the lab topology
+    (home prefix + modified EUI-64 of the interface MAC the Lab assigns, :func:`mip6lab.topology.mac_for`)."""
+    return [hoa for _name, hoa in _mobile_node_home_addresses(lab, link)]
+
+
+def spi_plan(lab: Lab) -> tuple[dict[Addr, int], dict[str, dict[Addr, int]]]:
+    """Every mobile node home address's SPI base, all different (:func:`allocate_spi_bases`, links and
+    nodes in topology order), and the same per mobile node: both ends of each pair are configured from
+    it. Computed once per lab."""
+    if lab.spi_plan is None:
+        pairs = [p for lk in lab.topology.links.values() for p in _mobile_node_home_addresses(lab, lk)]
+        bases = allocate_spi_bases(hoa for _name, hoa in pairs)
+        per_node: dict[str, dict[Addr, int]] = {}
+        for name, hoa in pairs:
+            per_node.setdefault(name, {})[hoa] = bases[hoa]
+        lab.spi_plan = (bases, per_node)
+    return lab.spi_plan
 
 
 def configure_home_agent(lab: Lab, spec: NodeSpec, ha: HomeAgent) -> None:
@@ -128,6 +152,7 @@ def configure_home_agent(lab: Lab, spec: NodeSpec, ha: HomeAgent) -> None:
         addr = lk.prefix[ifs.iid]  # type: ignore[index]
         timing = dict(FAST_RA) if lk.fast_ra else {}
         ha.hooks.configure_home_link(ifs.ifname, lk.prefix, addr, ra_timing=timing)
+        ha.hooks.ipsec.spi_bases = spi_plan(lab)[0]
         for hoa in mobile_node_home_addresses(lab, lk):
             if ha.hooks.ipsec.install(hoa, addr):
                 ha.trace_event("esp", f"SAs installed for mobile node home address {hoa}", home_address=hoa)

@@ -11,6 +11,7 @@ order in which the home addresses were first entered (a re-created entry goes to
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from ipaddress import IPv6Address
@@ -72,6 +73,12 @@ class BindingCache:
 
     max_entries: int | None = None
     _entries: dict[Addr, BindingCacheEntry] = field(default_factory=dict, repr=False)
+    # (expiry, creation number, home address) for every lifetime set by create/update: expire(now) pops
+    # what is due instead of scanning the table (stale items are skipped; the heap is compacted when
+    # they outnumber the entries). _order: creation number per entry, i.e. the table order.
+    _heap: list[tuple[float, int, Addr]] = field(default_factory=list, repr=False)
+    _order: dict[Addr, int] = field(default_factory=dict, repr=False)
+    _created: int = field(default=0, repr=False)
 
     # ------------------------------------------------------------------ queries
     def lookup(self, home_address: Addr | str) -> BindingCacheEntry | None:
@@ -140,7 +147,17 @@ class BindingCache:
             updated=now,
         )
         self._entries[hoa] = e
+        self._created += 1
+        self._order[hoa] = self._created
+        self._schedule(e)
         return e
+
+    def _schedule(self, e: BindingCacheEntry) -> None:
+        heap = self._heap
+        if len(heap) > 2 * len(self._entries) + 64:  # mostly stale: rebuild from the table
+            heap[:] = [(x.expiry, self._order[h], h) for h, x in self._entries.items()]
+            heapq.heapify(heap)
+        heapq.heappush(heap, (e.expiry, self._order[e.home_address], e.home_address))
 
     def update(
         self,
@@ -164,6 +181,7 @@ class BindingCache:
             e.expiry = now + lifetime
             e.last_brr_sent = None  # a fresh binding: the refresh-request cycle starts again
             e.brr_sent_count = 0
+            self._schedule(e)
         if sequence_number is not None:
             e.sequence_number = sequence_number
         if home_registration is not None:
@@ -207,13 +225,22 @@ class BindingCache:
 
     def delete(self, home_address: Addr | str) -> BindingCacheEntry | None:
         """Remove the binding (de-registration, §9.5.3); returns the removed entry or None."""
-        return self._entries.pop(_addr(home_address), None)
+        hoa = _addr(home_address)
+        self._order.pop(hoa, None)
+        return self._entries.pop(hoa, None)
 
     def expire(self, now: float) -> list[BindingCacheEntry]:
-        """Remove every entry whose lifetime has run out at ``now``; return them in table order."""
-        gone = [e for e in self._entries.values() if e.expired(now)]
+        """Remove every entry whose lifetime has run out at ``now``; return them in table order.
+        O(k log N) for k due items: lifetimes are set by :meth:`create` and :meth:`update`."""
+        heap, due = self._heap, {}
+        while heap and heap[0][0] <= now:
+            _t, _n, hoa = heapq.heappop(heap)
+            e = self._entries.get(hoa)
+            if e is not None and e.expired(now):
+                due[hoa] = e
+        gone = sorted(due.values(), key=lambda e: self._order[e.home_address])
         for e in gone:
-            del self._entries[e.home_address]
+            self.delete(e.home_address)
         return gone
 
     def next_expiry(self) -> float | None:

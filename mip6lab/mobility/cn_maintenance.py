@@ -19,11 +19,13 @@ One timer (key ``(kind,)``) serves the whole table.
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from collections.abc import Callable, Hashable
 from ipaddress import IPv6Address
 from typing import TYPE_CHECKING
 
 from mip6lab.mobility.binding_cache import BindingCache, BindingCacheEntry
+from mip6lab.mobility.constants import LOG_LIMIT
 from mip6lab.wire import icmp as I
 from mip6lab.wire.codec import DecodeError, decode_ipv6
 from mip6lab.wire.ip import Addr
@@ -71,7 +73,7 @@ class BindingMaintenance:
         self.require_active_use = require_active_use
         self.active_window = active_window if active_window is not None else (brr_before_expiry or 0.0)
         self.kind = kind
-        self.brrs_sent: list[tuple[float, Addr]] = []
+        self.brrs_sent: deque[tuple[float, Addr]] = deque(maxlen=LOG_LIMIT)  # (time, home address): the newest
         self._brr_handled: dict[Addr, float] = {}  # home address -> entry.updated when its BRR was decided
         # Candidate times (expiry, BRR) of every entry, in a heap: the next one is found without scanning
         # the table, so one registration costs O(log N) however many bindings there are. Stale items
@@ -110,6 +112,14 @@ class BindingMaintenance:
             e = self.cache.lookup(home_address)
             if e is not None:
                 self._push(heap, e)
+        self._arm()
+
+    def _arm(self) -> None:
+        """Drop stale items off the top of the heap and set the one timer to the first current one."""
+        heap = self._heap
+        if heap is None:
+            self.reschedule()
+            return
         while heap and not self._current(heap[0][0], heap[0][2]):
             heapq.heappop(heap)
         key = (self.kind,)
@@ -118,16 +128,36 @@ class BindingMaintenance:
         else:
             self.node.cancel_timer(key)
 
+    def _due(self, now: float) -> list[BindingCacheEntry]:
+        """The entries whose Binding Refresh Request is due, in table order, from the heap (O(k log N));
+        every popped entry's current times go back in."""
+        heap = self._heap
+        if heap is None:
+            return [e for e in self.cache.entries() if (t := self.brr_time(e)) is not None and t <= now + 1e-9]
+        popped: dict[Addr, None] = {}
+        while heap and heap[0][0] <= now + 1e-9:
+            popped[heapq.heappop(heap)[2]] = None
+        due = []
+        for hoa in popped:
+            e = self.cache.lookup(hoa)
+            if e is None:
+                continue
+            self._push(heap, e)  # its expiry (and a BRR not handled yet) stay scheduled
+            t = self.brr_time(e)
+            if t is not None and t <= now + 1e-9:
+                due.append(e)
+        if len(due) > 1:  # the table's order, as a scan would give (found only when several are due at once)
+            order = {e.home_address: i for i, e in enumerate(self.cache.entries())}
+            due.sort(key=lambda e: order[e.home_address])
+        return due
+
     def _timer(self, key: Hashable) -> None:
         node, now = self.node, self.node.now
         for e in self.cache.expire(now):
             self._brr_handled.pop(e.home_address, None)
             node.trace_event("binding", f"binding for {e.home_address} expired", home_address=e.home_address)
             self.on_removed(e, "expired")
-        for e in self.cache.entries():
-            t = self.brr_time(e)
-            if t is None or t > now + 1e-9:
-                continue
+        for e in self._due(now):
             self._brr_handled[e.home_address] = e.updated
             if self.require_active_use and not e.home_registration and not e.used_since(now - self.active_window):
                 node.trace_event("binding", f"binding for {e.home_address} near expiry but not in active use: no BRR")
@@ -141,7 +171,7 @@ class BindingMaintenance:
                 home_address=e.home_address,
             )
             self.send_brr(e)
-        self.reschedule()
+        self._arm()
 
     def address_unreachable(self, careof_address: Addr) -> list[BindingCacheEntry]:
         """ICMPv6 address unreachable about ``careof_address``: delete the correspondent bindings

@@ -117,7 +117,8 @@ class MobilePrefixAgent:
         self.node = node
         self.hooks = hooks  # HomeAgentHooks: prefix_options(), ha_address_for(), send_to_mobile_node(), ...
         self.unsolicited: dict[Addr, UnsolicitedAdvertisement] = {}
-        self.advertisements: list[tuple[float, Addr, int, bool]] = []  # (time, home address, id, solicited)
+        # (time, home address, id, solicited): the newest LOG_LIMIT, one per advertisement however long the run
+        self.advertisements: deque[tuple[float, Addr, int, bool]] = deque(maxlen=LOG_LIMIT)
         node.register_timer_handler("mpa", self._timer)
 
     def solicitation(self, d: Delivery, mps: I.MobilePrefixSolicitation, via_spi: int | None) -> bool:

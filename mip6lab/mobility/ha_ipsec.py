@@ -25,9 +25,14 @@ arrives in clear is discarded (traced).
 
 SPIs come from :func:`~mip6lab.mobility.ipsec.default_spi_base`, which uses the whole home address:
 a home address renumbered by a home prefix change gets new SPIs, so its SAs are added next to the old
-address's (which stay until that binding ends). If two served addresses ever share SPIs (a 1/256 tag
-collision), or a home address is re-keyed with another home agent address, a trusted install removes
-the older SAs first (:meth:`~mip6lab.mobility.ipsec.SecurityPolicyDatabase.remove_sa`).
+address's (which stay until that binding ends). The Lab's configuration hands every mobile node and
+the home agent the same plan (:func:`~mip6lab.mobility.ipsec.allocate_spi_bases`): where two home
+addresses would share SPIs (more than 256 mobile nodes on a home link) the later one gets the next free
+base, so every mobile node has its own pair. A renumbered twin keeps its address's step
+(:func:`~mip6lab.mobility.ipsec.renumbered_spi_base`). If two served addresses still share SPIs (a
+1/256 prefix-tag collision after renumbering), or a home address is re-keyed with another home agent
+address, a trusted install removes the older SAs first
+(:meth:`~mip6lab.mobility.ipsec.SecurityPolicyDatabase.remove_sa`).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from mip6lab.mobility.ipsec import (
     SecurityPolicyDatabase,
     default_spi_base,
     manual_sa_pair,
+    renumbered_spi_base,
 )
 from mip6lab.wire.codec import encode_ipv6, encode_upper
 from mip6lab.wire.ip import ESP, NH_IPV6, Addr, IPv6
@@ -47,6 +53,7 @@ from mip6lab.wire.ip import ESP, NH_IPV6, Addr, IPv6
 __all__ = ["HomeAgentIPsec"]
 
 _SA_COUNT = 4  # spi_base + 1 .. + 4 (ipsec.py's table)
+_IID_MASK = (1 << 64) - 1
 
 
 class HomeAgentIPsec:
@@ -58,14 +65,40 @@ class HomeAgentIPsec:
         self.db = SecurityPolicyDatabase(name=name, iv_rng=random.Random(rng.getrandbits(64)))
         self.served: dict[Addr, Addr] = {}  # home address -> home agent address its SAs are keyed with
         self.secret = b""  # keying material shared with the mobile nodes (a Lab sets it from its seed)
+        self.spi_bases: dict[Addr, int] = {}  # the configuration's plan (allocate_spi_bases), shared with the MNs
+        self._base: dict[Addr, int] = {}  # served home address -> the SPI base its SAs use
+        self._owner: dict[int, Addr] = {}  # SPI base -> the served home address using it
+        self._by_iid: dict[int, tuple[Addr, int]] = {}  # interface identifier -> (home address, base)
 
     @property
     def enabled(self) -> bool:
         return self.mode != "off"
 
+    def spi_base(self, home_address: Addr) -> int:
+        """The configured base, else the step of a served address with the same interface identifier
+        (a renumbered twin), else :func:`default_spi_base`. The mobile node computes the same."""
+        base = self._base.get(home_address)
+        if base is None:
+            base = self.spi_bases.get(home_address)
+        if base is None:
+            known = self._by_iid.get(int(home_address) & _IID_MASK)
+            if known is not None and known[0] != home_address:
+                base = renumbered_spi_base(home_address, *known)
+        return default_spi_base(home_address) if base is None else base
+
     def _spis(self, home_address: Addr) -> set[int]:
-        base = default_spi_base(home_address)
+        base = self.spi_base(home_address)
         return {base + i for i in range(1, _SA_COUNT + 1)}
+
+    def _install(self, home_address: Addr, ha_address: Addr) -> None:
+        base = self.spi_base(home_address)
+        manual_sa_pair(
+            home_address, ha_address, self.mode, self._rng, spi_base=base, ha_sad=self.db, secret=self.secret
+        )
+        self.served[home_address] = ha_address
+        self._base[home_address] = base
+        self._owner[base] = home_address
+        self._by_iid.setdefault(int(home_address) & _IID_MASK, (home_address, base))
 
     def install(self, home_address: Addr, ha_address: Addr) -> bool:
         """*Trusted* installation (configuration, our own renumbering): the four SAs and their
@@ -74,8 +107,7 @@ class HomeAgentIPsec:
         if not self.enabled or self.served.get(home_address) == ha_address:
             return False
         self._forget(self._spis(home_address))
-        manual_sa_pair(home_address, ha_address, self.mode, self._rng, ha_sad=self.db, secret=self.secret)
-        self.served[home_address] = ha_address
+        self._install(home_address, ha_address)
         return True
 
     def ensure(self, home_address: Addr, ha_address: Addr) -> bool:
@@ -86,8 +118,7 @@ class HomeAgentIPsec:
             return False
         if any(self.db.sa_for_spi(s) is not None for s in self._spis(home_address)):
             return False  # SPIs taken by another home address: only a trusted install may replace it
-        manual_sa_pair(home_address, ha_address, self.mode, self._rng, ha_sad=self.db, secret=self.secret)
-        self.served[home_address] = ha_address
+        self._install(home_address, ha_address)
         return True
 
     def home_inbound_ok(self, home_address: Addr, dst: Addr, protocol: int, msg_type: int, via_spi: int | None) -> bool:
@@ -103,7 +134,10 @@ class HomeAgentIPsec:
             return
         for s in sorted(spis):
             self.db.remove_sa(s)
-        self.served = {h: a for h, a in self.served.items() if default_spi_base(h) + 1 not in spis}
+        owner = self._owner.pop(min(spis) - 1, None)
+        if owner is not None:
+            self.served.pop(owner, None)
+            self._base.pop(owner, None)
 
     def sa_for_spi(self, spi: int) -> SecurityAssociation | None:
         return self.db.sa_for_spi(spi)

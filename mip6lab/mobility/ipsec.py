@@ -49,7 +49,9 @@ __all__ = [
     "SecurityPolicy",
     "SecurityPolicyDatabase",
     "TrafficSelector",
+    "allocate_spi_bases",
     "default_spi_base",
+    "renumbered_spi_base",
     "manual_key",
     "manual_sa_pair",
     "wireshark_esp_sa_table",
@@ -304,6 +306,52 @@ def default_spi_base(mn_home_address: Addr | str) -> int:
     assert hoa is not None
     tag = _prefix_tag(hoa) ^ _FIGURE1_TAG
     return 0x1000_0000 + (tag << 20) + ((int(hoa) & 0xFFFF) << 4)
+
+
+_SPI_STEP = 0x10  # one base holds the four SPIs base+1 .. base+4
+_SPI_FIRST, _SPI_LAST = 0x1000_0000, 0xFFFF_FFF0
+
+
+def _next_base(base: int) -> int:
+    nxt = base + _SPI_STEP
+    return _SPI_FIRST if nxt > _SPI_LAST else nxt
+
+
+def allocate_spi_bases(home_addresses: Iterable[Addr]) -> dict[Addr, int]:
+    """One SPI base per home address, all different (configuration time, so both ends agree).
+
+    :func:`default_spi_base` keeps only 16 bits of the interface identifier, so in a lab with more than
+    256 mobile nodes on a home link two home addresses share SPIs (the home agent would keep only one
+    pair). Each address keeps its default base unless an *earlier* address in ``home_addresses`` (the
+    topology's order) claims it; such an address gets the next free base in steps of 0x10. Small labs
+    (no collision) keep exactly today's SPIs. Linear in the number of addresses: each default base
+    remembers where its last collision was resolved."""
+    addrs = list(dict.fromkeys(home_addresses))
+    out: dict[Addr, int] = {}
+    taken: set[int] = set()
+    losers: list[tuple[Addr, int]] = []
+    for h in addrs:  # pass 1: first claimer keeps its default
+        d = default_spi_base(h)
+        if d in taken:
+            losers.append((h, d))
+        else:
+            out[h] = d
+            taken.add(d)
+    cursor: dict[int, int] = {}
+    for h, d in losers:  # pass 2: the next free base after the last one given for this default
+        b = _next_base(cursor.get(d, d))
+        while b in taken:
+            b = _next_base(b)
+        out[h] = cursor[d] = b
+        taken.add(b)
+    return {h: out[h] for h in addrs}
+
+
+def renumbered_spi_base(new_home_address: Addr, old_home_address: Addr, old_base: int) -> int:
+    """The base for ``new_home_address`` (the same interface identifier on a renumbered home prefix):
+    its default base moved by the same step as the old address's allocated base, which both ends can
+    compute on their own (Figure 32)."""
+    return default_spi_base(new_home_address) + (old_base - default_spi_base(old_home_address))
 
 
 def manual_key(

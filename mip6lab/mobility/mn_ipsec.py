@@ -14,6 +14,8 @@ Prefix Solicitation in transport mode, HoTI in tunnel mode outbound; BA, Mobile 
 
 The databases are per (home address, home agent): keys are derived from both
 (:func:`mip6lab.mobility.ipsec.manual_sa_pair`), so the home agent builds the same SAs on its own.
+The SPIs are the configuration's (``spi_bases``, :func:`mip6lab.mobility.ipsec.allocate_spi_bases`,
+which the Lab hands to both ends) or, for a home address the plan does not name, the default ones.
 """
 
 from __future__ import annotations
@@ -21,7 +23,14 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from mip6lab.mobility.ipsec import EspError, IPsecMode, SecurityAssociation, SecurityPolicyDatabase, manual_sa_pair
+from mip6lab.mobility.ipsec import (
+    EspError,
+    IPsecMode,
+    SecurityAssociation,
+    SecurityPolicyDatabase,
+    manual_sa_pair,
+    renumbered_spi_base,
+)
 from mip6lab.wire import icmp as I
 from mip6lab.wire.codec import DecodeError, decode_ipv6, encode_ipv6, encode_upper
 from mip6lab.wire.ip import ESP, NH_ICMPV6, NH_IPV6, NH_MOBILITY, Addr, IPv6, RawPayload
@@ -73,6 +82,19 @@ class MobileNodeIPsec:
         self._rng = rng
         self._dbs: dict[tuple[Addr, Addr], SecurityPolicyDatabase] = {}
         self.secret = b""  # keying material shared with the home agent (a Lab sets it from its seed)
+        self.spi_bases: dict[Addr, int] = {}  # home address -> SPI base (the Lab's plan, shared with the HA)
+
+    def spi_base(self, home_address: Addr) -> int | None:
+        """The planned base; for a renumbered home address (same interface identifier as a planned one)
+        the planned step carried over, as the home agent does; None: the default."""
+        base = self.spi_bases.get(home_address)
+        if base is not None:
+            return base
+        iid = int(home_address) & ((1 << 64) - 1)
+        for old, old_base in self.spi_bases.items():
+            if int(old) & ((1 << 64) - 1) == iid:
+                return renumbered_spi_base(home_address, old, old_base)
+        return None
 
     def database(self, home_address: Addr, home_agent: Addr) -> SecurityPolicyDatabase:
         """The mobile node's half of :func:`manual_sa_pair` for this pair (created on first use)."""
@@ -80,7 +102,8 @@ class MobileNodeIPsec:
         db = self._dbs.get(key)
         if db is None:
             seed = random.Random(self._rng.getrandbits(64))
-            db, _ha_half = manual_sa_pair(home_address, home_agent, self.mode, seed, secret=self.secret)
+            base = self.spi_base(home_address)
+            db, _ha_half = manual_sa_pair(home_address, home_agent, self.mode, seed, spi_base=base, secret=self.secret)
             self._dbs[key] = db
         return db
 

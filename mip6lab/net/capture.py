@@ -289,8 +289,40 @@ class Capture:
             return self._stream.iter_records()
         return iter(list(self.records)) if isinstance(self.records, deque) else iter(self.records)
 
+    @property
+    def first_kept(self) -> int:
+        """The lowest frame index that can still be read: 0, unless a ring buffer (:meth:`keep_last`)
+        let older frames go - then it is also how many frames were dropped from memory."""
+        if self._stream is not None:
+            return 0
+        return self.records[0].index if self.records else self._next
+
+    def get(self, i: int | None) -> CaptureRecord | None:
+        """Frame ``i``, or None when there is no such frame or it has left the ring buffer (views)."""
+        if i is None or not 0 <= i < self._next:
+            return None
+        try:
+            return self[i]
+        except IndexError:
+            return None
+
+    def since(self, start: int) -> list[CaptureRecord]:
+        """The frames with index >= ``start`` that can still be read, in order (frames that left a ring
+        buffer are skipped; streamed ones are read back from the file). Costs what it returns."""
+        recs = self.records
+        first = recs[0].index if recs else self._next
+        start = max(start, 0)
+        out: list[CaptureRecord] = []
+        if self._stream is not None and start < first:
+            out = [self._stream.read(i) for i in range(start, first)]
+        start = max(start, first)
+        if isinstance(recs, list):
+            return out + recs[start - first :]
+        n = len(recs)
+        return out + [recs[j] for j in range(n - min(self._next - start, n), n)]
+
     def __getitem__(self, i: int) -> CaptureRecord:
-        if isinstance(self.records, list) and self._stream is None:
+        if isinstance(self.records, list) and self._stream is None and (not self.records or self.records[0].index == 0):
             return self.records[i]
         if i < 0:
             i += self._next

@@ -386,6 +386,9 @@ class PacketInspector:
             keep = self.list.value
             self.list.options = [(self._row(r), r.index) for r in shown]
             more = f" (the last {len(shown)} shown)" if len(shown) < len(recs) else ""
+            gone = self.lab.capture.first_kept
+            if gone:
+                more += f"; {gone} older frames left the ring buffer"
             self.count.value = (
                 f'<span style="font:12px sans-serif">{len(recs)} of {len(self.lab.capture)} frames{more}</span>'
             )
@@ -396,6 +399,9 @@ class PacketInspector:
 
     def select_record(self, index: int) -> None:
         """Show capture record ``index`` (clears filters that would hide it)."""
+        if self.lab.capture.get(index) is None:
+            self._show(index)  # says why there is nothing to show
+            return
         if index not in dict((v, k) for k, v in self.list.options):
             self._busy = True
             try:
@@ -408,7 +414,18 @@ class PacketInspector:
     @property
     def record(self) -> CaptureRecord | None:
         v = self.list.value
-        return self.lab.capture[v] if v is not None and v < len(self.lab.capture) else None
+        return self.lab.capture.get(v)
+
+    def _missing(self, index: int | None) -> str:
+        cap = self.lab.capture
+        if index is None:
+            return "select a frame"
+        if 0 <= index < cap.first_kept:
+            return (
+                f"frame #{index} has left the ring buffer: frames #{cap.first_kept}-#{len(cap) - 1} are kept, "
+                f"{cap.first_kept} older ones were dropped (Lab.bound_memory)"
+            )
+        return f"no frame #{index} (the capture has {len(cap)})"
 
     # ------------------------------------------------------------------ selection
     def _on_select(self, change: dict[str, Any]) -> None:
@@ -418,15 +435,15 @@ class PacketInspector:
     def _show(self, index: int | None) -> None:
         self._busy = True
         try:
-            if index is None or index >= len(self.lab.capture):
+            r = self.lab.capture.get(index)
+            if r is None:
                 self.layers, self.spans = [], []
-                self.title.value = '<i style="font:12px sans-serif">select a frame</i>'
+                self.title.value = f'<i style="font:12px sans-serif">{esc(self._missing(index))}</i>'
                 self.field.options = []
                 self.header.options = []
                 self.clear_layers = []
                 self.tree.value = self.bitlayout.value = self.hexdump.value = self.esp.value = ""
                 return
-            r = self.lab.capture[index]
             info = packet_info(self.lab, r)
             self.layers = layers_of(r.frame)
             self.spans = [s for _, spans in self.layers for s in spans]

@@ -146,7 +146,7 @@ class AlgorithmTracer:
             self._load_record(change["new"])
 
     def _load_record(self, index: int | None) -> None:
-        rec = self.lab.capture[index] if index is not None and index < len(self.lab.capture) else None
+        rec = self.lab.capture.get(index)  # None too for a frame that left the ring buffer
         self.runs = runs_for_record(self.lab, rec) if rec is not None else []
         self._busy = True
         try:
