@@ -28,5 +28,9 @@ if ! pip_out=$(.venv/bin/python -m pip install -q -e "$target" 2>&1); then
 fi
 # Hide setuptools' editable-install warning block (framed by lines "!!" ... "!!", the same on every run) and
 # its one-line summary; everything else pip says is shown.
-awk '/^ *!!$/ { skip = !skip; next } !skip && !/^WARNING: Location/ && !/SetuptoolsDeprecationWarning|_DeprecatedInstaller/' \
+# (and the two-line BuildBackendWarning "Editable installation." with the source line it quotes).
+awk '/^ *!!$/ { skip = !skip; next }
+     /BuildBackendWarning: Editable installation/ { quoted = 1; next }
+     quoted { quoted = 0; if (/^ +with /) next }
+     !skip && !/^WARNING: Location/ && !/SetuptoolsDeprecationWarning|_DeprecatedInstaller/' \
   <<<"$pip_out" || true

@@ -22,11 +22,12 @@ def test_lab_script_execs_so_signals_reach_jupyter() -> None:
 
 
 def test_setuptools_warning_block_is_hidden_and_the_rest_shown() -> None:
-    filt = next(ln for ln in SETUP.splitlines() if ln.startswith("awk "))
-    program = filt.split("'")[1]
+    program = re.search(r"^awk '(.*?)'", SETUP, re.S | re.M).group(1)  # type: ignore[union-attr]
     pip_out = (
         "Obtaining file:///x\n  !!\n\n  ****\n  editable install warning\n  ****\n\n!!\n"
         "WARNING: Location '/opt/x' is ignored.\n"
+        "  /tmp/pip-build-env/editable_wheel.py:354: BuildBackendWarning: Editable installation.\n"
+        '    with strategy, WheelFile(wheel_path, "w") as wheel_obj:\n'
         "/tmp/x/SetuptoolsDeprecationWarning: something\n"
         "ERROR: a real problem\n"
     )
