@@ -28,9 +28,8 @@ if ! pip_out=$(.venv/bin/python -m pip install -q -e "$target" 2>&1); then
 fi
 # Hide setuptools' editable-install warning block (framed by lines "!!" ... "!!", the same on every run) and
 # its one-line summary; everything else pip says is shown.
-# (and the two-line BuildBackendWarning "Editable installation." with the source line it quotes).
+# (and the BuildBackendWarning "Editable installation." line with the source line it quotes after the block).
 awk '/^ *!!$/ { skip = !skip; next }
-     /BuildBackendWarning: Editable installation/ { quoted = 1; next }
-     quoted { quoted = 0; if (/^ +with /) next }
+     /BuildBackendWarning: Editable installation|^ +with strategy, WheelFile\(/ { next }
      !skip && !/^WARNING: Location/ && !/SetuptoolsDeprecationWarning|_DeprecatedInstaller/' \
   <<<"$pip_out" || true
