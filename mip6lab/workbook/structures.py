@@ -156,12 +156,12 @@ def _mh_lines(h: M.MobilityHeader) -> tuple[str, ...]:
     if isinstance(m, M.BindingUpdate):
         flags = " ".join(f"{f}={int(getattr(m, f))}" for f in ("A", "H", "L", "K"))
         kind = "home registration" if m.H else "correspondent registration"
-        lines = [f"Binding Update ({kind})", f"{flags}  Sequence {m.seq}", f"Lifetime {m.lifetime * 4} s"]
+        lines = [f"Binding Update ({kind})", f"{flags}  Sequence {m.seq}", f"Lifetime {m.lifetime_seconds} s"]
     elif isinstance(m, M.BindingAcknowledgement):
         lines = [
             "Binding Acknowledgement",
             f"Status {m.status} ({M.BA_STATUS_NAMES.get(m.status, '?')})",
-            f"Sequence {m.seq}  Lifetime {m.lifetime * 4} s",
+            f"Sequence {m.seq}  Lifetime {m.lifetime_seconds} s",
         ]
     else:
         lines = [summary(IPv6(IPv6Address("::"), IPv6Address("::"), h))]
@@ -173,7 +173,7 @@ def _mh_lines(h: M.MobilityHeader) -> tuple[str, ...]:
         elif isinstance(o, M.BindingAuthorizationData):
             lines.append(f"Binding Authorization Data: {o.authenticator.hex()}")
         elif isinstance(o, M.BindingRefreshAdvice):
-            lines.append(f"Binding Refresh Advice: {o.interval * 4} s")
+            lines.append(f"Binding Refresh Advice: {o.interval_seconds} s")
     return tuple(lines)
 
 
