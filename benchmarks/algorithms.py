@@ -43,7 +43,7 @@ def _count(lab: Lab, counts: dict[str, int]) -> None:
 def measure(trace: bool, seconds: float, rate: float) -> dict[str, float]:
     lab = Lab("route-optimized-data", trace=trace)
     lab.run(WARM_UP)
-    assert lab.node("cn").hooks.cache.lookup(lab.node("mn").home_address) is not None, "RO not set up"
+    assert lab.role("cn").cache.lookup(lab.role("mn").home_address) is not None, "RO not set up"
     lab.udp_flood("cn", "mn", rate=rate, size=200, duration=seconds, name="flood-down")
     lab.udp_flood("mn", "cn", rate=rate, size=200, duration=seconds, port=40003, name="flood-up")
     counts = {"send": 0, "receive": 0}

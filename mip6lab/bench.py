@@ -277,7 +277,7 @@ def ha_bu_rates(sizes: tuple[int, ...], per_size: int) -> dict[str, float]:
     frame, ifname = rec.decoded, _ifname_on(lab, "ha", rec.link)
     pkt = frame.payload
     mh = pkt.payload
-    cache = ha.hooks.cache
+    cache = lab.role("ha").cache
     base_seq = mh.message.seq
     out: dict[str, float] = {}
     made = 0
@@ -322,11 +322,11 @@ def cn_bu_rate(count: int) -> float:
     frame = rec.decoded
     cn = lab.node("cn0")
     mn_name = next(n for n in ("mn0", "mn1") if lab.address_of(n) in _hoa_of(frame.payload))
-    mn = lab.node(mn_name)
+    mn = lab.role(mn_name)
     cn_addr = frame.payload.dst
     seq = frame.payload.payload.message.seq
     frames = []
-    mn.now = lab.now
+    mn.node.now = lab.now
     for _ in range(count):
         seq = (seq + 1) & 0xFFFF
         built = mn.correspondents.build_bu(cn_addr, seq, False)

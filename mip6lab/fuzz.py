@@ -192,7 +192,7 @@ def _stable(lab: Lab, name: str) -> Any:
     node = lab.nodes[name]
     addrs = tuple((e.ifname, e.addr, e.state, e.origin) for e in node.addresses.all())
     routes = tuple((r.prefix, r.next_hop, r.ifname, r.metric) for r in node.routes.routes)
-    snap = getattr(node.mobility, "snapshot", None)
+    snap = getattr(node.role, "snapshot", None)
     return addrs, routes, snap() if snap is not None else None  # same clock before and after: comparable
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv6Address
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from mip6lab.errors import LabError
 from mip6lab.ipv6.node import IPv6Node, Router
@@ -29,6 +29,8 @@ from mip6lab.trace import Trace
 from mip6lab.transport import StreamReceiver, StreamSender, TCPLayer, UDPLayer
 from mip6lab.wire.icmp import NeighborAdvertisement
 from mip6lab.wire.ip import Addr, IPv6
+
+_R = TypeVar("_R")
 
 ALL_NODES = IPv6Address("ff02::1")
 
@@ -161,7 +163,7 @@ class Lab:
             node.mld = self.mld
             configure = ROLE_CONFIGURE.get(spec.role) if factory is not None else None
             if configure is not None:  # a role's own set-up (home agent's home links and SAs, mobile node's home)
-                configure(self, spec, node)
+                configure(self, spec, node.role)
             self.nodes[spec.name] = node
             self.world.add_node(node)
         for ifs in t.interfaces:
@@ -174,6 +176,25 @@ class Lab:
         except KeyError:
             raise LabError(f"unknown node {name!r} (nodes: {', '.join(self.nodes)})") from None
 
+    @overload
+    def role(self, name: str) -> Any: ...
+
+    @overload
+    def role(self, name: str, kind: type[_R]) -> _R: ...
+
+    def role(self, name: str, kind: type[Any] | None = None) -> Any:
+        """The Mobile IPv6 role attached to node ``name`` (``node.role``): its
+        :class:`~mip6lab.mobility.mobile_node.MobileNodeRole`, :class:`~mip6lab.mobility.home_agent.HomeAgentRole`
+        or :class:`~mip6lab.mobility.correspondent.CorrespondentRole`, where the tables, units and state
+        live (``lab.role("mn").bul``, ``lab.role("ha").cache``). ``kind``: the role class expected.
+        A node without one (a router, a plain host) is a :class:`LabError` naming the nodes that have one."""
+        role = self.node(name).role
+        if role is None or (kind is not None and not isinstance(role, kind)):
+            fits = [n for n, x in self.nodes.items() if x.role is not None and isinstance(x.role, kind or object)]
+            what = "Mobile IPv6 role" if kind is None else kind.__name__
+            raise LabError(f"{name} has no {what} (nodes with one: {', '.join(fits) or 'none'})")
+        return role
+
     def _check_link(self, link: str) -> None:
         if link not in self.world.links:
             raise LabError(f"unknown link {link!r} (links: {', '.join(self.world.links)})")
@@ -182,9 +203,10 @@ class Lab:
         """The address other nodes use for ``name``: a mobile node's home address, else its first
         preferred global address."""
         node = self.node(name)
-        hooks = node.mobility
-        if hooks is not None and hooks.home_address is not None:
-            return hooks.home_address
+        role = node.role
+        hoa = getattr(role, "home_address", None)
+        if hoa is not None:
+            return hoa
         for e in node.addresses.all():
             if e.usable and not e.addr.is_link_local and not e.addr.is_multicast:
                 return e.addr
@@ -518,7 +540,7 @@ class Lab:
         for name, node in self.nodes.items():
             for e in node.addresses.all():
                 names[e.addr] = name
-            hoa = node.mobility.home_address if node.mobility is not None else None
+            hoa = getattr(node.role, "home_address", None)
             if hoa is not None:
                 names[hoa] = name
         return names
@@ -538,12 +560,11 @@ class Lab:
             raise LabError(f"cannot write {path}: {e.strerror or e}") from None
 
     def security_databases(self) -> list[Any]:
-        """Every ESP security association database a node holds (mobile nodes and home agents
-        expose theirs with ``security_databases()``); empty when ESP is off."""
+        """Every ESP security association database a node's role holds (mobile nodes and home agents
+        expose theirs with ``role.security_databases()``); empty when ESP is off."""
         found: list[Any] = []
         for node in self.nodes.values():
-            get = getattr(node, "security_databases", None)
-            for db in get() if get is not None else []:
+            for db in node.role.security_databases() if node.role is not None else []:
                 if not any(db is f for f in found):
                     found.append(db)
         return found
@@ -604,7 +625,7 @@ class Lab:
                 for e in n.dest_cache.entries.values()
             ],
         }
-        hooks = n.mobility
-        if hooks is not None and hasattr(hooks, "snapshot"):
-            snap["mobility"] = hooks.snapshot()
+        role = n.role
+        if role is not None and hasattr(role, "snapshot"):
+            snap["mobility"] = role.snapshot()
         return snap

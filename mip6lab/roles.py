@@ -1,11 +1,13 @@
-"""Which class plays which role in a Lab, and the glue between the roles and the Lab (the lab layer).
+"""Which role a topology node plays in a Lab, and the glue between the roles and the Lab (the lab layer).
 
 The protocol modules (:mod:`mip6lab.mobility.mobile_node`, :mod:`~mip6lab.mobility.home_agent`,
 :mod:`~mip6lab.mobility.correspondent` and their units) never import the Lab, the topology or the
-scenarios: they are sans-IO node classes. This module is the one place that knows both sides. For each
-topology role it has a factory ``(lab, spec) -> node`` (:data:`ROLE_FACTORIES`) and, where the role needs
-it, a configuration step ``(lab, spec, node)`` the Lab runs once interfaces and manual addresses exist
-(:data:`ROLE_CONFIGURE`). Home-link renumbering across the lab's routers (Figure 32) is here too.
+scenarios: they are sans-IO role objects attached to plain nodes. This module is the one place that
+knows both sides. For each topology role it has a factory ``(lab, spec) -> node`` (:data:`ROLE_FACTORIES`)
+that builds a plain :class:`~mip6lab.ipv6.node.IPv6Node` / :class:`~mip6lab.ipv6.node.Router` and
+attaches the role object (``node.attach_role``; the node keeps it as ``node.role``) and, where the role
+needs it, a configuration step ``(lab, spec, role)`` the Lab runs once interfaces and manual addresses
+exist (:data:`ROLE_CONFIGURE`). Home-link renumbering across the lab's routers (Figure 32) is here too.
 The Lab imports this module; it never imports the Lab at run time (no import cycle).
 """
 
@@ -17,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from mip6lab.ipv6.addresses import address_from_prefix, interface_id_from_mac
 from mip6lab.ipv6.node import IPv6Node, Router
-from mip6lab.mobility.correspondent import CorrespondentNode
-from mip6lab.mobility.home_agent import HomeAgent
+from mip6lab.mobility.correspondent import CorrespondentRole
+from mip6lab.mobility.home_agent import HomeAgentRole
 from mip6lab.mobility.ipsec import allocate_spi_bases
 from mip6lab.mobility.mn_config import MobileNodeConfig
-from mip6lab.mobility.mobile_node import MobileNode, add_correspondent_role
+from mip6lab.mobility.mobile_node import MobileNodeRole, add_correspondent_role
 from mip6lab.topology import FAST_RA, LinkSpec, NodeSpec, mac_for
 from mip6lab.wire.ip import Addr
 
@@ -60,21 +62,20 @@ def esp_secret(lab: Lab) -> bytes:
 
 
 # --------------------------------------------------------------------------- mobile node
-def configure_mobile_node(lab: Lab, spec: NodeSpec, mn: MobileNode) -> None:
+def configure_mobile_node(lab: Lab, spec: NodeSpec, mn: MobileNodeRole) -> None:
     """A manually configured home address that SLAAC would not form is assigned by hand."""
     del lab, spec
     mn.assign_manual_home_address()
 
 
-def make_mobile_node(lab: Lab, spec: NodeSpec) -> MobileNode:
-    """``ROLE_FACTORIES["mobile-node"]``: configuration from ``spec.options``, ESP mode from the lab.
-    ``options["correspondent"] = True`` adds the correspondent node's functions
-    (:func:`~mip6lab.mobility.mobile_node.add_correspondent_role`)."""
+def make_mobile_node(lab: Lab, spec: NodeSpec) -> IPv6Node:
+    """``ROLE_FACTORIES["mobile-node"]``: a plain host with a :class:`MobileNodeRole` (configuration from
+    ``spec.options``, ESP mode from the lab). ``options["correspondent"] = True`` gives the role a
+    correspondent half (:func:`~mip6lab.mobility.mobile_node.add_correspondent_role`)."""
     cfg = MobileNodeConfig.from_options(spec.options)
-    mn = MobileNode(
-        spec.name,
-        lab.world.sim.child_rng(f"node/{spec.name}"),
-        lab.trace,
+    node = IPv6Node(spec.name, lab.world.sim.child_rng(f"node/{spec.name}"), lab.trace)
+    mn = MobileNodeRole(
+        node,
         config=cfg,
         esp=lab.esp,
         esp_rng=lab.world.sim.child_rng(f"esp/{spec.name}"),
@@ -84,7 +85,8 @@ def make_mobile_node(lab: Lab, spec: NodeSpec) -> MobileNode:
     mn.ipsec.spi_bases = dict(spi_plan(lab)[1].get(spec.name, {}))
     if cfg.extra.get("correspondent"):
         add_correspondent_role(mn, parts=lab.seams.parts(spec.name, "cn"))
-    return mn
+    node.attach_role(mn)
+    return node
 
 
 # --------------------------------------------------------------------------- home agent
@@ -140,7 +142,7 @@ def spi_plan(lab: Lab) -> tuple[dict[Addr, int], dict[str, dict[Addr, int]]]:
     return lab.spi_plan
 
 
-def configure_home_agent(lab: Lab, spec: NodeSpec, ha: HomeAgent) -> None:
+def configure_home_agent(lab: Lab, spec: NodeSpec, ha: HomeAgentRole) -> None:
     """Home link(s): Ethernet links with our manual address and a mobile node on them (else every
     Ethernet link with our manual address); RA per §7; ESP SAs for those mobile nodes (configuration,
     so trusted: :mod:`mip6lab.mobility.ha_ipsec`)."""
@@ -151,26 +153,22 @@ def configure_home_agent(lab: Lab, spec: NodeSpec, ha: HomeAgent) -> None:
         lk = t.links[ifs.link]
         addr = lk.prefix[ifs.iid]  # type: ignore[index]
         timing = dict(FAST_RA) if lk.fast_ra else {}
-        ha.hooks.configure_home_link(ifs.ifname, lk.prefix, addr, ra_timing=timing)
-        ha.hooks.ipsec.spi_bases = spi_plan(lab)[0]
+        ha.configure_home_link(ifs.ifname, lk.prefix, addr, ra_timing=timing)
+        ha.ipsec.spi_bases = spi_plan(lab)[0]
         for hoa in mobile_node_home_addresses(lab, lk):
-            if ha.hooks.ipsec.install(hoa, addr):
+            if ha.ipsec.install(hoa, addr):
                 ha.trace_event("esp", f"SAs installed for mobile node home address {hoa}", home_address=hoa)
 
 
-def make_home_agent(lab: Lab, spec: NodeSpec) -> HomeAgent:
-    """``ROLE_FACTORIES["home-agent"]`` (ESP mode from ``lab.esp``; knobs from ``spec.options``)."""
+def make_home_agent(lab: Lab, spec: NodeSpec) -> IPv6Node:
+    """``ROLE_FACTORIES["home-agent"]``: a plain router with a :class:`HomeAgentRole` (ESP mode from
+    ``lab.esp``; knobs from ``spec.options``)."""
     opts = {k: spec.options[k] for k in _HA_OPTIONS if k in spec.options}
-    ha = HomeAgent(
-        spec.name,
-        lab.world.sim.child_rng(f"node/{spec.name}"),
-        lab.trace,
-        esp=lab.esp,
-        parts=lab.seams.parts(spec.name, "ha"),
-        **opts,
-    )
-    ha.hooks.ipsec.secret = esp_secret(lab)
-    return ha
+    router = Router(spec.name, lab.world.sim.child_rng(f"node/{spec.name}"), lab.trace)
+    ha = HomeAgentRole(router, esp=lab.esp, parts=lab.seams.parts(spec.name, "ha"), **opts)
+    ha.ipsec.secret = esp_secret(lab)
+    router.attach_role(ha)
+    return router
 
 
 # --------------------------------------------------------------------------- correspondent
@@ -178,32 +176,33 @@ _CN_OPTIONS = ("max_bindings", "brr_before_expiry", "brr_requires_use")
 
 
 def make_correspondent(lab: Lab, spec: NodeSpec) -> IPv6Node:
-    """``ROLE_FACTORIES["correspondent"]``. ``spec.options``: ``mipv6`` (default True; False gives a
-    plain IPv6 node), and the :class:`~mip6lab.mobility.correspondent.CorrespondentHooks` knobs
-    ``max_bindings``, ``brr_before_expiry``, ``brr_requires_use``."""
-    rng = lab.world.sim.child_rng(f"node/{spec.name}")
+    """``ROLE_FACTORIES["correspondent"]``: a plain host with a
+    :class:`~mip6lab.mobility.correspondent.CorrespondentRole`. ``spec.options``: ``mipv6`` (default
+    True; False: no role, a plain IPv6 node), and the role's knobs ``max_bindings``,
+    ``brr_before_expiry``, ``brr_requires_use``."""
+    node = IPv6Node(spec.name, lab.world.sim.child_rng(f"node/{spec.name}"), lab.trace)
     if not spec.options.get("mipv6", True):
-        return IPv6Node(spec.name, rng, lab.trace)
+        return node
     opts: dict[str, Any] = {k: spec.options[k] for k in _CN_OPTIONS if k in spec.options}
-    return CorrespondentNode(spec.name, rng, lab.trace, parts=lab.seams.parts(spec.name, "cn"), **opts)
+    node.attach_role(CorrespondentRole(node, parts=lab.seams.parts(spec.name, "cn"), **opts))
+    return node
 
 
 # --------------------------------------------------------------------------- home-link renumbering
 def renumber_home_link(lab: Lab, ha: str, new_prefix: str, *, old_valid_lifetime: float = 600.0) -> Addr:
     """The Figure 32 set-up in a Lab: every other router that routes the old home prefix learns the
     same route for the new one, then the home agent renumbers its home link. Returns its new address."""
-    node = lab.node(ha)
-    assert isinstance(node, HomeAgent)
-    link = next(iter(node.hooks.home_links.values()))
+    role = lab.role(ha, HomeAgentRole)
+    link = next(iter(role.home_links.values()))
     old = link.current.network
     net = IPv6Network(new_prefix)
     for other in lab.nodes.values():
-        if other is node or not isinstance(other, Router):
+        if other is role.node or not isinstance(other, Router):
             continue
         for r in list(other.routes.routes):
             if r.prefix == old and r.next_hop is not None:
                 other.add_route(net.network_address, net.prefixlen, r.next_hop, r.ifname)
-    return node.hooks.change_home_prefix(net, old_valid_lifetime=old_valid_lifetime)
+    return role.change_home_prefix(net, old_valid_lifetime=old_valid_lifetime)
 
 
 ROLE_FACTORIES: dict[str, NodeFactory] = {
@@ -218,4 +217,5 @@ ROLE_CONFIGURE: dict[str, NodeConfigure] = {
     "mobile-node": configure_mobile_node,
     "home-agent": configure_home_agent,
 }
-"""Topology role -> the set-up the Lab runs once the node's interfaces and manual addresses exist."""
+"""Topology role -> the set-up the Lab runs (with the node's role) once the node's interfaces and manual
+addresses exist."""

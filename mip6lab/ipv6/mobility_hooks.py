@@ -2,8 +2,10 @@
 
 The sending and receiving algorithms (white paper Figures 35 and 36) run on every node. Their
 mobility steps ask this object; a plain node has ``node.mobility = None`` and the steps are
-recorded as "not applicable". A mobile node, home agent or correspondent node plugs in an object
-with these methods (``typing.Protocol``: no base class needed) without touching the algorithms.
+recorded as "not applicable". A mobile node, home agent or correspondent node is a plain node with a
+role object attached (``node.attach_role``, :mod:`mip6lab.ipv6.role`); the role has these methods
+(``typing.Protocol``: no base class needed) and ``attach_role`` makes it ``node.mobility``, so the
+algorithms never touch a role class.
 
 Which step each method serves (S = sending, Figure 35; R = receiving, Figure 36):
 

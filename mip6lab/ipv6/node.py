@@ -10,8 +10,10 @@ runs :func:`mip6lab.ipv6.sending.send` (Figure 35), every packet it receives run
 :class:`Router` adds forwarding between interfaces (hop limit, Time Exceeded, Destination
 Unreachable) and Router Advertisements (:mod:`mip6lab.ipv6.router_adv`).
 
-Mobility plugs in through ``node.mobility`` (:mod:`mip6lab.ipv6.mobility_hooks`), upper layers
-through ``register_upper`` / ``send_upper`` (:mod:`mip6lab.ipv6.upper`).
+A Mobile IPv6 role (mobile node, home agent, correspondent node) is an object attached to a plain
+node by :meth:`IPv6Node.attach_role` (:mod:`mip6lab.ipv6.role`); it answers the algorithms' mobility
+steps as ``node.mobility`` (:mod:`mip6lab.ipv6.mobility_hooks`) and the node's policy questions as
+``node.role``. Upper layers plug in through ``register_upper`` / ``send_upper`` (:mod:`mip6lab.ipv6.upper`).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from mip6lab.ipv6.icmp import TokenBucket, error_allowed, error_name, make_error
 from mip6lab.ipv6.interface import Interface
 from mip6lab.ipv6.mobility_hooks import MobilityHooks
 from mip6lab.ipv6.neighbor_cache import NeighborCache, NeighborEntry, NudState
+from mip6lab.ipv6.role import NodeRole
 from mip6lab.ipv6.router_adv import RAConfig, RouterAdvertiser, build_ra, prefix_option
 from mip6lab.ipv6.router_discovery import RouterSolicitor
 from mip6lab.ipv6.routing import Route, RouteOrigin, RoutingTable
@@ -100,6 +103,7 @@ class IPv6Node(SansIONode):
         self.routes = RoutingTable()
         self.dest_cache = DestinationCache()
         self.mobility: MobilityHooks | None = None
+        self.role: NodeRole | None = None  # attach_role; None: a plain node (the default policy answers)
         self.upper: dict[int, list[UpperHandler]] = {}
         self.send_algorithm: Callable[[IPv6Node, IPv6], bool] = sending.send
         self.receive_algorithm: Callable[..., Any] = receiving.receive
@@ -147,6 +151,9 @@ class IPv6Node(SansIONode):
         self._mld_up.clear()
 
     def drain(self) -> list[Action]:
+        """After every event: the role's last word (a mobile node records its machines), then the actions."""
+        if self.role is not None:
+            self.role.after_event()
         if self._mld_on:
             self._mld_reports()
         return super().drain()
@@ -271,6 +278,8 @@ class IPv6Node(SansIONode):
     def handle_frame(self, now: float, ifname: str, frame: bytes) -> list[Action]:
         """A frame arrived on ``ifname``: Ethernet filter, decode, ND short path or Figure 36."""
         self.now = now
+        if self.role is not None:
+            self.role.frame_received(ifname, frame)
         iface = self.interfaces.get(ifname)
         if iface is None or not iface.attached:
             return self.drain()
@@ -304,10 +313,12 @@ class IPv6Node(SansIONode):
         return None
 
     def on_decode_error(self, ifname: str, frame: bytes, error: DecodeError) -> None:
-        """A frame on ``ifname`` could not be decoded (already traced and discarded). Hook for
-        nodes that must still answer some malformed packets, e.g. a Mobility Header whose Header
-        Len is below its type's minimum gets ICMPv6 Parameter Problem (RFC 6275 §9.2). ``frame``
-        is the raw Ethernet frame; the MAC filter has not been applied yet."""
+        """A frame on ``ifname`` could not be decoded (already traced and discarded). The role may
+        still answer some malformed packets, e.g. a Mobility Header whose Header Len is below its
+        type's minimum gets ICMPv6 Parameter Problem (RFC 6275 §9.2). ``frame`` is the raw Ethernet
+        frame; the MAC filter has not been applied yet. A plain node does nothing."""
+        if self.role is not None:
+            self.role.on_decode_error(ifname, frame, error)
 
     def handle_link_change(self, now: float, ifname: str, attached: bool) -> list[Action]:
         """Media change. Up: forget the old link's neighbors and routers, redo DAD for the
@@ -357,10 +368,29 @@ class IPv6Node(SansIONode):
             cb(ifname, attached)
 
     # ================================================================= upper-layer contract
-    def attach_role(self, role: MobilityHooks) -> None:
-        """The one entry point for a Mobile IPv6 role: its hooks answer the algorithms' mobility steps
-        (a node has one; a mobile node that is also a correspondent attaches a hooks object for both)."""
-        self.mobility = role
+    def attach_role(self, role: NodeRole) -> None:
+        """The one entry point for a Mobile IPv6 role (:mod:`mip6lab.ipv6.role`): install what it
+        declares - its upper-layer doors, timer handlers and Neighbor Discovery listeners - and make it
+        the answer to the algorithms' mobility steps (``node.mobility``) and the node's policy questions
+        (``node.role``). One role per node (a mobile node that is also a correspondent owns its
+        correspondent half)."""
+        if self.role is not None:
+            raise ValueError(f"{self.name} already has a role ({self.role.role})")
+        if role.node is not self:
+            raise ValueError(f"{role!r} was built for another node, not {self.name}")
+        self.role = role
+        self.mobility = role  # type: ignore[assignment]
+        for nh, door in role.doors().items():
+            self.register_upper(nh, door)
+        for kind, handler in role.timer_handlers().items():
+            self.register_timer_handler(kind, handler)
+        ra = getattr(role, "router_advertisement", None)
+        if ra is not None:
+            self.ra_listeners.append(ra)
+        dad = getattr(role, "dad_result", None)
+        if dad is not None:
+            self.dad_listeners.append(dad)
+        role.attached()
 
     def register_upper(self, nh: int, handler: UpperHandler) -> None:
         """Deliver packets with Next Header ``nh`` to ``handler`` (several may share one value)."""
@@ -416,8 +446,9 @@ class IPv6Node(SansIONode):
         return self.addresses.is_assigned(a) or (hooks is not None and hooks.home_address == a)
 
     def is_local_destination(self, dst: Addr) -> bool:
-        """Receiving step 1: an address assigned to one of our interfaces (weak host model)."""
-        return self.has_address(dst)
+        """Receiving step 1: an address assigned to one of our interfaces (weak host model), or one
+        the role receives on (a home agent's Home-Agents anycast addresses)."""
+        return self.has_address(dst) or (self.role is not None and self.role.is_local_destination(dst))
 
     def confirm_reachable(self, addr: Addr, ifname: str | None = None) -> None:
         """Upper-layer reachability hint for NUD (e.g. TCP got an ACK for new data)."""
@@ -589,16 +620,16 @@ class IPv6Node(SansIONode):
             self._rs_input(ifname, pkt, m)
 
     def should_answer_ns(self, ifname: str, target: Addr, src: Addr) -> bool:
-        """ND filter hook: may a Neighbor Solicitation from ``src`` for ``target`` be processed?
-        A mobile node back home says no for its home address while the home agent still defends
-        it (RFC 6275 §11.5.4). Default: yes."""
-        return True
+        """ND policy, asked of the role: may a Neighbor Solicitation from ``src`` for ``target`` be
+        processed? A mobile node back home says no for its home address while the home agent still
+        defends it (RFC 6275 §11.5.4). A plain node: yes."""
+        return self.role is None or self.role.should_answer_ns(ifname, target, src)
 
     def accept_na(self, ifname: str, target: Addr, src: Addr) -> bool:
-        """ND filter hook: may a Neighbor Advertisement from ``src`` for ``target`` be processed?
-        A mobile node ignores the home agent's proxy advertisements for its own addresses.
-        Default: yes."""
-        return True
+        """ND policy, asked of the role: may a Neighbor Advertisement from ``src`` for ``target`` be
+        processed? A mobile node ignores the home agent's proxy advertisements for its own addresses.
+        A plain node: yes."""
+        return self.role is None or self.role.accept_na(ifname, target, src)
 
     def _ns_input(self, ifname: str, eth: Ethernet, pkt: IPv6, m: I.NeighborSolicitation) -> None:
         iface = self.interfaces[ifname]
@@ -874,7 +905,7 @@ class Router(IPv6Node):
     def handle_frame(self, now: float, ifname: str, frame: bytes) -> list[Action]:
         """Transit traffic with tracing off goes through :meth:`fast_forward` (the fixed header only);
         everything else, and anything it is not sure about, takes the full path."""
-        if not self.trace.enabled and type(self) is Router and self.receive_algorithm is receiving.receive:
+        if not self.trace.enabled and self.role is None and self.receive_algorithm is receiving.receive:
             out = self.fast_forward(now, ifname, frame)
             if out is not None:
                 return out

@@ -21,18 +21,19 @@ A correspondent *without* Mobile IPv6 (``NodeSpec.options["mipv6"] = False``) is
 answers every Mobility Header with ICMPv6 Parameter Problem code 1 (white paper "Detecting
 Correspondent Nodes that are not Mobile IPv6-Capable").
 
-:class:`CorrespondentHooks` is the ``node.mobility`` object; the home agent's hooks extend it (a
-home agent is also a correspondent, §10).
+:class:`CorrespondentRole` is attached to a plain :class:`~mip6lab.ipv6.node.IPv6Node` with
+``node.attach_role(CorrespondentRole(node, ...))`` (:mod:`mip6lab.ipv6.role`); the home agent's role
+extends it (a home agent is also a correspondent, §10), and a mobile node that is also a correspondent
+owns one as its correspondent half.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from random import Random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mip6lab.ipv6.node import IPv6Node
+from mip6lab.ipv6.role import NodeRole
 from mip6lab.ipv6.upper import Delivery
 from mip6lab.mobility import rr
 from mip6lab.mobility.binding_cache import BindingCache, BindingCacheEntry
@@ -50,7 +51,6 @@ from mip6lab.mobility.constants import CN_BINDING_CACHE_LIMIT, MAX_NONCE_LIFETIM
 from mip6lab.mobility.dispatch import Dispatch
 from mip6lab.mobility.ports import unit_port
 from mip6lab.mobility.registration import is_unicast_routable
-from mip6lab.trace import Trace
 from mip6lab.wire import icmp as I
 from mip6lab.wire.codec import DecodeError
 from mip6lab.wire.ip import NH_ICMPV6, NH_MOBILITY, Addr, HomeAddressOption, IPv6, RoutingType2
@@ -69,13 +69,19 @@ from mip6lab.wire.mh import (
     UnknownMobilityMessage,
 )
 
-__all__ = ["CorrespondentHooks", "CorrespondentNode"]
+if TYPE_CHECKING:
+    from mip6lab.ipv6.node import IPv6Node
+
+__all__ = ["CorrespondentRole"]
 
 _UNSPECIFIED = Addr("::")
 
 
-class CorrespondentHooks:
-    """``node.mobility`` for a correspondent node (and the base of the home agent's hooks).
+class CorrespondentRole(NodeRole):
+    """The correspondent node role (and the base of the home agent's role): attached to a plain node
+    with ``node.attach_role``, it answers the algorithms' mobility steps (``node.mobility``), takes its
+    input through its doors (:meth:`doors`) and their dispatch tables, and answers a too-short
+    Mobility Header (refused by the codec) with ICMPv6 Parameter Problem (§9.2).
 
     Parameters are local policy: ``max_bindings`` (default 1024, §9.5.2; None: unbounded; a full cache answers new
     bindings with status 130), ``brr_before_expiry`` (seconds before expiry to send a Binding
@@ -95,16 +101,16 @@ class CorrespondentHooks:
         parts: Mapping[str, Any] | None = None,
     ) -> None:
         parts = parts or {}  # seams (mip6lab.seams): binding_cache, rr_keys, bu_checks, sequence_compare
-        self.node = node
+        super().__init__(node)
         self.cache = parts["binding_cache"]() if "binding_cache" in parts else BindingCache(max_entries=max_bindings)
         self.secrets = secrets or rr.CorrespondentSecrets(random.Random(node.rng.getrandbits(64)))
-        # each unit sees only what its NEEDS declare (mobility/ports.py), not the whole node
-        self.binding_errors = BindingErrorSender(unit_port(node, BindingErrorSender))
+        # each unit sees only what its NEEDS declare (mobility/ports.py), not the whole role or node
+        self.binding_errors = BindingErrorSender(unit_port(self, BindingErrorSender))
         self.rr = ReturnRoutabilityResponder(
-            unit_port(node, ReturnRoutabilityResponder), self.secrets, keys=parts.get("rr_keys")
+            unit_port(self, ReturnRoutabilityResponder), self.secrets, keys=parts.get("rr_keys")
         )
         self.maintenance = BindingMaintenance(
-            unit_port(node, BindingMaintenance),
+            unit_port(self, BindingMaintenance),
             self.cache,
             send_brr=self.send_binding_refresh_request,
             on_removed=self.on_binding_removed,
@@ -112,7 +118,7 @@ class CorrespondentHooks:
             require_active_use=brr_requires_use,
         )
         self.registration = CorrespondentRegistration(
-            unit_port(node, CorrespondentRegistration),
+            unit_port(self, CorrespondentRegistration),
             self.cache,
             self.secrets,
             self.maintenance.reschedule,
@@ -121,9 +127,17 @@ class CorrespondentHooks:
             greater=parts.get("sequence_compare"),
         )
         self.mh_dispatch = self._mh_table()
-        node.attach_role(self)  # type: ignore[arg-type]
-        node.register_upper(NH_MOBILITY, self._mh_delivery)
-        node.register_upper(NH_ICMPV6, self._icmp_delivery)
+        self.icmp_dispatch = self._icmp_table()
+
+    # ================================================================ the role's shape (mip6lab.ipv6.role)
+    def doors(self) -> dict[int, Callable[[Delivery], None]]:
+        """One door per protocol: Mobility Header and ICMPv6 (each then asks its table)."""
+        return {NH_MOBILITY: self._mh_delivery, NH_ICMPV6: self._icmp_delivery}
+
+    def on_decode_error(self, ifname: str, frame: bytes, error: DecodeError) -> None:
+        """§9.2: a Mobility Header whose Header Len is below its type's minimum (the codec refused it)
+        still gets ICMPv6 Parameter Problem."""
+        answer_short_mobility_header(self.node, ifname, frame, error)
 
     # ================================================================ MobilityHooks: state
     @property
@@ -272,8 +286,15 @@ class CorrespondentHooks:
 
     # ================================================================ ICMPv6 input
     def _icmp_delivery(self, d: Delivery) -> None:
-        m = d.payload
-        if isinstance(m, I.DestinationUnreachable) and m.code == I.DU_ADDRESS_UNREACHABLE:
+        self.icmp_dispatch(d, d.payload)
+
+    def _icmp_table(self) -> Dispatch:
+        """ICMPv6 message -> handler (the home agent adds DHAAD and Mobile Prefix Solicitation)."""
+        return Dispatch(self.role, {I.DestinationUnreachable: self._unreachable_input})
+
+    def _unreachable_input(self, d: Delivery, m: I.DestinationUnreachable) -> None:
+        """§9.5.5 (local policy): an address unreachable for a mobile node's care-of address ends its binding."""
+        if m.code == I.DU_ADDRESS_UNREACHABLE:
             dst = unreachable_destination(m)
             if dst is not None:
                 self.maintenance.address_unreachable(dst)
@@ -325,22 +346,3 @@ class CorrespondentHooks:
             ],
             "nonces": [{"index": n.index, "generated_at": n.generated_at} for n in self.secrets.nonces],
         }
-
-
-class CorrespondentNode(IPv6Node):
-    """An IPv6 host with :class:`CorrespondentHooks` as ``mobility``; it also answers a too-short
-    Mobility Header (refused by the codec) with ICMPv6 Parameter Problem (§9.2)."""
-
-    def __init__(
-        self,
-        name: str,
-        rng: Random | None = None,
-        trace: Trace | None = None,
-        hooks: Callable[[IPv6Node], CorrespondentHooks] | None = None,
-        **options: Any,
-    ) -> None:
-        super().__init__(name, rng, trace)
-        self.hooks: CorrespondentHooks = (hooks or (lambda n: CorrespondentHooks(n, **options)))(self)
-
-    def on_decode_error(self, ifname: str, frame: bytes, error: DecodeError) -> None:
-        answer_short_mobility_header(self, ifname, frame, error)

@@ -1,10 +1,12 @@
 """One table per role from message type to handler: how a role takes its input.
 
-Each role (mobile node, correspondent, home agent) keeps a :class:`Dispatch` for its Mobility Header
-messages (and the mobile node one for its ICMPv6 messages): message class -> the one handler that takes
-it. The role's door for that protocol (its upper-layer handler) does the checks common to every message
-(ESP policy, §9.2 header checks) and then asks the table; a message class missing from the table goes to
-the table's ``otherwise``. ``describe()`` lists the table for the documentation and the tests.
+Each role (mobile node, correspondent, home agent) keeps a :class:`Dispatch` per door: Mobility Header
+and ICMPv6 messages (all three), ESP (the mobile node and the home agent: keyed by what the opened packet
+carries) and IPv6-in-IPv6 (the home agent's reverse tunnel): message class -> the one handler that takes
+it. The role's door for that protocol (its upper-layer handler, installed by ``attach_role``) does the
+checks common to every message (ESP policy, §9.2 header checks) and then asks the table; a message class
+missing from the table goes to the table's ``otherwise``. ``describe()`` lists the table for the
+documentation and the tests.
 """
 
 from __future__ import annotations

@@ -33,8 +33,8 @@ from mip6lab.wire import icmp as I
 from mip6lab.wire.ip import NH_ICMPV6, Addr, IPv6
 
 if TYPE_CHECKING:
-    from mip6lab.ipv6.node import IPv6Node
     from mip6lab.ipv6.upper import Delivery
+    from mip6lab.mobility.ports import UnitPort
 
 __all__ = ["HomeAgentDiscovery", "MobilePrefixAgent", "UnsolicitedAdvertisement"]
 
@@ -42,31 +42,30 @@ __all__ = ["HomeAgentDiscovery", "MobilePrefixAgent", "UnsolicitedAdvertisement"
 class HomeAgentDiscovery:
     """The home agents list of the home link(s) and the DHAAD responder."""
 
-    NEEDS = ("_hop_limit", "now", "ra_listeners", "send_packet", "trace_event")
-    """What this unit uses of its node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
+    NEEDS = ("home_links", "hop_limit", "link_for_anycast", "now", "refresh_own_entry", "send_packet", "trace_event")
+    """What this unit uses of its home agent role and router: all it sees (a
+    :class:`~mip6lab.mobility.ports.UnitPort` over the role, read as ``self.ha``)."""
 
-    def __init__(self, node: IPv6Node, hooks: Any, ha_list: Any = None) -> None:
-        self.node = node
-        self.hooks = hooks  # HomeAgentHooks: home_links, own_ha_entry()
+    def __init__(self, ha: UnitPort, ha_list: Any = None) -> None:
+        self.ha = ha
         self.ha_list = ha_list if ha_list is not None else HomeAgentsList()  # the ha.home_agents_list seam
         self.replies: deque[tuple[float, Addr, int, tuple[Addr, ...]]] = deque(maxlen=LOG_LIMIT)  # the newest
-        node.ra_listeners.append(self.router_advertisement)
 
     def router_advertisement(self, ifname: str, src: Addr, ra: I.RouterAdvertisement) -> None:
         """§10.5.1: learn (or forget) a home agent from an RA heard on a home link."""
-        if ifname not in self.hooks.home_links:
+        if ifname not in self.ha.home_links:
             return
-        node = self.node
+        ha = self.ha
         if not ra.H:
             if self.ha_list.remove(src) is not None:
-                node.trace_event("ha", f"{src} stopped advertising H: removed from the home agents list")
+                ha.trace_event("ha", f"{src} stopped advertising H: removed from the home agents list")
             return
         info = next((o for o in ra.options if isinstance(o, I.HomeAgentInformation)), None)
         lifetime = info.lifetime if info is not None else ra.router_lifetime
         preference = info.preference if info is not None else 0
         globals_ = [o.prefix for o in ra.options if isinstance(o, I.PrefixInformation) and o.R]
-        e = self.ha_list.update_from_ra(node.now, src, globals_, lifetime, preference)
-        node.trace_event(
+        e = self.ha_list.update_from_ra(ha.now, src, globals_, lifetime, preference)
+        ha.trace_event(
             "ha",
             f"home agents list: {src} {'removed (lifetime 0)' if e is None else f'preference {preference}'}",
             router=src,
@@ -74,27 +73,27 @@ class HomeAgentDiscovery:
 
     def current_list(self) -> HomeAgentsList:
         """The list with expired entries dropped and our own entry refreshed."""
-        self.ha_list.expire(self.node.now)
-        for link in self.hooks.home_links.values():
-            self.hooks.refresh_own_entry(link)
+        self.ha_list.expire(self.ha.now)
+        for link in self.ha.home_links.values():
+            self.ha.refresh_own_entry(link)
         return self.ha_list
 
     def request(self, d: Delivery, req: I.HomeAgentAddressDiscoveryRequest) -> bool:
         """§10.5.1: answer a DHAAD Request sent to one of our Home-Agents anycast addresses."""
-        node = self.node
-        link = self.hooks.link_for_anycast(d.dst)
+        ha = self.ha
+        link = self.ha.link_for_anycast(d.dst)
         if link is None:
-            node.trace_event("ha", f"DHAAD Request to {d.dst}: not a Home-Agents anycast address of ours, ignored")
+            ha.trace_event("ha", f"DHAAD Request to {d.dst}: not a Home-Agents anycast address of ours, ignored")
             return False
         addresses = tuple(self.current_list().addresses_for_reply())
-        self.replies.append((node.now, d.src, req.identifier, addresses))
-        node.trace_event(
+        self.replies.append((ha.now, d.src, req.identifier, addresses))
+        ha.trace_event(
             "ha",
             f"DHAAD Request {req.identifier} from {d.src}: reply with {', '.join(map(str, addresses))}",
             identifier=req.identifier,
         )
         reply = I.HomeAgentAddressDiscoveryReply(req.identifier, addresses)
-        return node.send_packet(IPv6(link.address, d.src, reply, hlim=node._hop_limit()))
+        return ha.send_packet(IPv6(link.address, d.src, reply, hlim=ha.hop_limit()))
 
 
 @dataclass
@@ -110,59 +109,73 @@ class UnsolicitedAdvertisement:
 class MobilePrefixAgent:
     """Answers Mobile Prefix Solicitations and sends unsolicited Advertisements on a prefix change."""
 
-    NEEDS = ("cancel_timer", "now", "register_timer_handler", "rng", "set_timer", "trace_event")
-    """What this unit uses of its node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
+    NEEDS = (
+        "cache",
+        "cancel_timer",
+        "ensure_sas",
+        "ha_address_for",
+        "home_signalling_ok",
+        "now",
+        "prefix_options",
+        "register_timer_handler",
+        "rng",
+        "send_to_mobile_node",
+        "serves",
+        "set_timer",
+        "trace_event",
+    )
+    """What this unit uses of its home agent role and router: all it sees (a
+    :class:`~mip6lab.mobility.ports.UnitPort` over the role, read as ``self.ha``)."""
 
-    def __init__(self, node: IPv6Node, hooks: Any) -> None:
-        self.node = node
-        self.hooks = hooks  # HomeAgentHooks: prefix_options(), ha_address_for(), send_to_mobile_node(), ...
+    def __init__(self, ha: UnitPort) -> None:
+        self.ha = ha
         self.unsolicited: dict[Addr, UnsolicitedAdvertisement] = {}
         # (time, home address, id, solicited): the newest LOG_LIMIT, one per advertisement however long the run
         self.advertisements: deque[tuple[float, Addr, int, bool]] = deque(maxlen=LOG_LIMIT)
-        node.register_timer_handler("mpa", self._timer)
+        ha.register_timer_handler("mpa", self._timer)
 
     def solicitation(self, d: Delivery, mps: I.MobilePrefixSolicitation, via_spi: int | None) -> bool:
-        node, hooks = self.node, self.hooks
+        ha = self.ha
         packet = d.packet
         hao = packet.home_address_option
         if hao is None:
-            node.trace_event("ha", f"MPS from {packet.src} without Home Address option: no answer")
+            ha.trace_event("ha", f"MPS from {packet.src} without Home Address option: no answer")
             return False
         hoa = hao.home_address
-        if not hooks.serves(hoa):
-            node.trace_event("ha", f"Mobile Prefix Solicitation for {hoa}: not a home address we serve, ignored")
+        if not ha.serves(hoa):
+            ha.trace_event("ha", f"Mobile Prefix Solicitation for {hoa}: not a home address we serve, ignored")
             return False
-        hooks.ensure_sas(hoa)  # only if it has none: the MPS is not verified yet
-        if not hooks.home_signalling_ok(hoa, d.dst, NH_ICMPV6, I.MOBILE_PREFIX_SOLICIT, via_spi):
-            node.trace_event("esp", f"MPS for {hoa} not protected as the SPD requires: discarded")
+        ha.ensure_sas(hoa)  # only if it has none: the MPS is not verified yet
+        if not ha.home_signalling_ok(hoa, d.dst, NH_ICMPV6, I.MOBILE_PREFIX_SOLICIT, via_spi):
+            ha.trace_event("esp", f"MPS for {hoa} not protected as the SPD requires: discarded")
             return False
         return self.advertise(hoa, packet.src, mps.identifier, solicited=True, ha_address=d.dst)
 
     def advertise(
         self, hoa: Addr, careof: Addr, identifier: int, *, solicited: bool, ha_address: Addr | None = None
     ) -> bool:
-        hooks = self.hooks
-        src = ha_address or hooks.ha_address_for(hoa)
-        mpa = I.MobilePrefixAdvertisement(identifier, options=tuple(hooks.prefix_options(hoa)))
-        self.advertisements.append((self.node.now, hoa, identifier, solicited))
-        self.node.trace_event(
+        ha = self.ha
+        src = ha_address or ha.ha_address_for(hoa)
+        mpa = I.MobilePrefixAdvertisement(identifier, options=tuple(ha.prefix_options(hoa)))
+        self.advertisements.append((self.ha.now, hoa, identifier, solicited))
+        self.ha.trace_event(
             "ha",
             f"{'' if solicited else 'unsolicited '}Mobile Prefix Advertisement {identifier} to {hoa} via {careof}",
             home_address=hoa,
             identifier=identifier,
         )
-        return hooks.send_to_mobile_node(src, hoa, careof, mpa, hoa)
+        return ha.send_to_mobile_node(src, hoa, careof, mpa, hoa)
 
     # ------------------------------------------------------------------ unsolicited (§10.6.2)
     def prefix_changed(self, home_addresses: list[Addr]) -> None:
         for hoa in home_addresses:
-            ident = self.node.rng.getrandbits(16)
+            ident = self.ha.rng.getrandbits(16)
             self.unsolicited[hoa] = UnsolicitedAdvertisement(hoa, ident)
             self._send(hoa)
 
     def _send(self, hoa: Addr) -> None:
         u = self.unsolicited.get(hoa)
-        b = self.hooks.cache.lookup_valid(self.node.now, hoa)
+        b = self.ha.cache.lookup_valid(self.ha.now, hoa)
         if u is None or b is None or not b.home_registration:
             self.stop(hoa, "binding gone")
             return
@@ -170,9 +183,9 @@ class MobilePrefixAgent:
         u.sent += 1
         if u.sent > PREFIX_ADV_RETRIES:
             self.unsolicited.pop(hoa, None)
-            self.node.trace_event("ha", f"unsolicited MPA to {hoa}: {PREFIX_ADV_RETRIES} retransmissions, giving up")
+            self.ha.trace_event("ha", f"unsolicited MPA to {hoa}: {PREFIX_ADV_RETRIES} retransmissions, giving up")
             return
-        self.node.set_timer(("mpa", hoa), self.node.now + u.timeout)
+        self.ha.set_timer(("mpa", hoa), self.ha.now + u.timeout)
         u.timeout *= 2
 
     def _timer(self, key: Hashable) -> None:
@@ -180,14 +193,14 @@ class MobilePrefixAgent:
 
     def stop(self, hoa: Addr, why: str) -> None:
         if self.unsolicited.pop(hoa, None) is not None:
-            self.node.cancel_timer(("mpa", hoa))
-            self.node.trace_event("ha", f"unsolicited MPA to {hoa}: stopped ({why})")
+            self.ha.cancel_timer(("mpa", hoa))
+            self.ha.trace_event("ha", f"unsolicited MPA to {hoa}: stopped ({why})")
 
     def binding_update_seen(self, hoa: Addr, source: Addr) -> None:
         """An accepted BU from the mobile node acknowledges the unsolicited advertisement: from the
         same home address, or from the care-of address of a binding that had one pending. The
         registrar calls this only after the IPsec check and acceptance."""
         for h in list(self.unsolicited):
-            b = self.hooks.cache.lookup(h)
+            b = self.ha.cache.lookup(h)
             if h == hoa or (b is not None and b.care_of_address == source):
                 self.stop(h, "Binding Update received")

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from mip6lab.wire.ip import Addr
 
 if TYPE_CHECKING:
-    from mip6lab.ipv6.node import IPv6Node
+    from mip6lab.mobility.ports import UnitPort
 
 __all__ = ["ANSWER_MULTICAST_NS", "UNSOLICITED_NA", "ProxyND"]
 
@@ -35,20 +35,21 @@ class ProxyND:
     """The home agent defending its mobile nodes' home addresses on the home link (proxy Neighbor Discovery)."""
 
     NEEDS = ("add_proxy", "interfaces", "proxies", "remove_proxy", "trace_event")
-    """What this unit uses of its node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
+    """What this unit uses of its home agent role and router: all it sees (a
+    :class:`~mip6lab.mobility.ports.UnitPort` over the role, read as ``self.ha``)."""
 
-    def __init__(self, node: IPv6Node, mode: str = UNSOLICITED_NA) -> None:
+    def __init__(self, ha: UnitPort, mode: str = UNSOLICITED_NA) -> None:
         if mode not in (UNSOLICITED_NA, ANSWER_MULTICAST_NS):
             raise ValueError(f"proxy ND mode must be {UNSOLICITED_NA!r} or {ANSWER_MULTICAST_NS!r}, not {mode!r}")
-        self.node = node
+        self.ha = ha
         self.mode = mode
 
     def start(self, ifname: str, addresses: tuple[Addr, ...]) -> None:
-        node = self.node
+        ha = self.ha
         for a in addresses:
-            node.interfaces[ifname].neighbors.delete(a)  # the mobile node's old MAC is no longer right
-            node.add_proxy(ifname, a, announce=self.mode == UNSOLICITED_NA)
-            node.trace_event(
+            ha.interfaces[ifname].neighbors.delete(a)  # the mobile node's old MAC is no longer right
+            ha.add_proxy(ifname, a, announce=self.mode == UNSOLICITED_NA)
+            ha.trace_event(
                 "ha",
                 f"{ifname}: proxy ND for {a}"
                 + (" (unsolicited NAs to ff02::1)" if self.mode == UNSOLICITED_NA else " (answering NS only)"),
@@ -56,11 +57,11 @@ class ProxyND:
             )
 
     def stop(self, ifname: str, addresses: tuple[Addr, ...]) -> None:
-        node = self.node
+        ha = self.ha
         for a in addresses:
-            if (ifname, a) in node.proxies:
-                node.remove_proxy(ifname, a)
-                node.trace_event("ha", f"{ifname}: stopped proxy ND for {a}, left its solicited-node group", address=a)
+            if (ifname, a) in ha.proxies:
+                ha.remove_proxy(ifname, a)
+                ha.trace_event("ha", f"{ifname}: stopped proxy ND for {a}, left its solicited-node group", address=a)
 
     def defending(self, ifname: str, address: Addr) -> bool:
-        return (ifname, address) in self.node.proxies
+        return (ifname, address) in self.ha.proxies

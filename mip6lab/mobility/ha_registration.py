@@ -36,7 +36,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mip6lab.ipv6.addresses import solicited_node
 from mip6lab.mobility.binding_cache import BindingCacheFull
@@ -67,7 +67,6 @@ from mip6lab.wire.mh import (
 )
 
 if TYPE_CHECKING:
-    from mip6lab.ipv6.node import IPv6Node
     from mip6lab.ipv6.upper import Delivery
     from mip6lab.mobility.ports import UnitPort
 
@@ -94,13 +93,31 @@ class PendingRegistration:
 class HomeRegistrar:
     """Home registrations and de-registrations for one home agent."""
 
-    NEEDS = ("dad", "interfaces", "last_frame_source", "now", "start_dad", "trace_event")
-    """What this unit uses of its node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
+    NEEDS = (
+        "binding_removed",
+        "cache",
+        "dad",
+        "ensure_sas",
+        "home_ifname_for",
+        "home_prefixes",
+        "home_signalling_ok",
+        "interfaces",
+        "last_frame_source",
+        "maintenance",
+        "now",
+        "prefix_discovery_needed",
+        "prefixes",
+        "proxy",
+        "send_to_mobile_node",
+        "start_dad",
+        "trace_event",
+    )
+    """What this unit uses of its home agent role and router: all it sees (a
+    :class:`~mip6lab.mobility.ports.UnitPort` over the role, read as ``self.ha``)."""
 
     def __init__(
         self,
-        node: IPv6Node | UnitPort,
-        hooks: Any,
+        ha: UnitPort,
         *,
         is_home_agent: bool = True,
         max_lifetime: float | None = None,
@@ -109,11 +126,10 @@ class HomeRegistrar:
         checks: Callable[..., BUDecision] | None = None,
         greater: Callable[[int, int], bool] | None = None,
     ) -> None:
-        self.node = node
+        self.ha = ha
         self.greater = greater or seq_gt  # the ha.sequence_compare seam
         # the ha.bu_checks seam; the library's checks use ha.sequence_compare
         self.checks = checks if checks is not None else partial(check_home_bu, greater=greater)
-        self.hooks = hooks  # HomeAgentHooks: cache, ipsec, proxy, home_prefixes(), home_ifname_for(), ...
         self.is_home_agent = is_home_agent
         self.max_lifetime = max_lifetime
         self.refresh_advice_fraction = refresh_advice_fraction
@@ -130,14 +146,14 @@ class HomeRegistrar:
 
     # ------------------------------------------------------------------ the BU
     def home_binding_update(self, d: Delivery, bu: BindingUpdate, via_spi: int | None) -> BUDecision | None:
-        node, hooks = self.node, self.hooks
+        ha = self.ha
         packet = d.packet
         hoa = home_address_of(packet)
         src = packet.src
         ha_addr = d.dst
-        hooks.ensure_sas(hoa)  # only if it has none: the BU is not verified yet (never re-keys)
-        if not hooks.home_signalling_ok(hoa, ha_addr, NH_MOBILITY, MH_BU, via_spi):
-            node.trace_event(
+        ha.ensure_sas(hoa)  # only if it has none: the BU is not verified yet (never re-keys)
+        if not ha.home_signalling_ok(hoa, ha_addr, NH_MOBILITY, MH_BU, via_spi):
+            ha.trace_event(
                 "esp",
                 f"home BU for {hoa} from {src} "
                 + ("not protected by ESP" if via_spi is None else f"under the wrong SA {via_spi:#x}")
@@ -147,7 +163,7 @@ class HomeRegistrar:
             return None
         p = self.pending.get(hoa)
         if p is not None and not self.greater(bu.seq, p.bu.seq):
-            node.trace_event(
+            ha.trace_event(
                 "ha",
                 f"home BU seq {bu.seq} for {hoa}: not newer than seq {p.bu.seq}, whose DAD is running: ignored",
                 home_address=hoa,
@@ -182,45 +198,45 @@ class HomeRegistrar:
         """An accepted BU for an existing home registration, including a change of the L bit
         (§10.3.1): proxy the link-local address when L is newly set (its DAD has run by now), stop
         proxying it when L is cleared."""
-        node, hooks = self.node, self.hooks
-        e = hooks.cache.lookup(hoa)
+        ha = self.ha
+        e = ha.cache.lookup(hoa)
         assert e is not None
         was_l = e.link_local_compat
-        hooks.cache.update(
-            node.now,
+        ha.cache.update(
+            ha.now,
             hoa,
             care_of_address=coa,
             lifetime=decision.lifetime_seconds,
             sequence_number=bu.seq,
             link_local_compat=bu.L,
         )
-        node.trace_event(
+        ha.trace_event(
             "binding",
             f"home registration {hoa} -> {coa} refreshed for {decision.lifetime_seconds} s"
             + ("" if was_l == bu.L else f" (L {'set' if bu.L else 'cleared'})"),
             home_address=hoa,
             careof_address=coa,
         )
-        ifname = hooks.home_ifname_for(hoa)
+        ifname = ha.home_ifname_for(hoa)
         if bu.L and not was_l:
-            hooks.proxy.start(ifname, (link_local_for(hoa),))
+            ha.proxy.start(ifname, (link_local_for(hoa),))
         elif was_l and not bu.L:
-            hooks.proxy.stop(ifname, (link_local_for(hoa),))
-        hooks.maintenance.reschedule(hoa)
+            ha.proxy.stop(ifname, (link_local_for(hoa),))
+        ha.maintenance.reschedule(hoa)
 
     def _decide(self, bu: BindingUpdate, hoa: Addr, src: Addr) -> BUDecision:
         """The RFC's checks (:func:`check_home_bu`), then local policy: 129, 130."""
-        hooks = self.hooks
-        binding = hooks.cache.lookup_valid(self.node.now, hoa)
+        ha = self.ha
+        binding = ha.cache.lookup_valid(self.ha.now, hoa)
         decision = self.checks(
             bu,
             home_address=hoa,
             source_address=src,
             binding=binding,
             is_home_agent=self.is_home_agent,
-            home_prefixes=hooks.home_prefixes(),
+            home_prefixes=ha.home_prefixes(),
             max_lifetime=self.max_lifetime,
-            prefix_discovery_needed=hooks.prefix_discovery_needed(hoa),
+            prefix_discovery_needed=ha.prefix_discovery_needed(hoa),
         )
         coa = decision.careof_address or src
         if decision.outcome in (ACCEPT, NEEDS_DAD) and not decision.deregistration:
@@ -233,7 +249,7 @@ class HomeRegistrar:
     def _no_room(self, hoa: Addr) -> bool:
         """§10.3.1 status 130: no room for one more entry, counting the other registrations whose DAD
         is still running (each will need an entry when it completes)."""
-        cache = self.hooks.cache
+        cache = self.ha.cache
         limit = getattr(cache, "max_entries", None)  # a reader's cache (ha.binding_cache seam) has no limit
         if limit is None:
             return False
@@ -245,15 +261,15 @@ class HomeRegistrar:
         """§10.6.2: the mobile node's Binding Update ends the unsolicited Mobile Prefix Advertisement
         retransmissions - only one that passed IPsec and was accepted, or a forged BU could silence
         them."""
-        self.hooks.prefixes.binding_update_seen(hoa, src)
+        self.ha.prefixes.binding_update_seen(hoa, src)
 
     def _local_reject(self, decision: BUDecision, bu: BindingUpdate, check: str, status: int, why: str) -> BUDecision:
         checks = tuple(c for c in decision.checks) + ((check, FAIL),)
         return BUDecision(REJECT, f"§10.3.1: {why}", checks, status, 0, bu.seq, True, False, decision.careof_address)
 
     def _record(self, hoa: Addr, bu: BindingUpdate, decision: BUDecision) -> None:
-        self.decisions.append((self.node.now, hoa, decision))
-        self.node.trace_event(
+        self.decisions.append((self.ha.now, hoa, decision))
+        self.ha.trace_event(
             "binding",
             f"home BU seq {bu.seq} for {hoa}: {decision.describe()}",
             home_address=hoa,
@@ -264,7 +280,7 @@ class HomeRegistrar:
 
     # ------------------------------------------------------------------ DAD (§10.3.1)
     def _start_dad(self, decision: BUDecision, bu: BindingUpdate, hoa: Addr, src: Addr, ha_addr: Addr) -> None:
-        ifname = self.hooks.home_ifname_for(hoa)
+        ifname = self.ha.home_ifname_for(hoa)
         p = PendingRegistration(decision, bu, hoa, src, ha_addr, ifname, list(decision.dad_addresses))
         self.pending[hoa] = p
         for a in decision.dad_addresses:
@@ -286,7 +302,7 @@ class HomeRegistrar:
             if a not in done and a not in p.waiting:
                 p.waiting.append(a)
                 self._run_dad(p, a)
-        self.node.trace_event(
+        self.ha.trace_event(
             "ha",
             f"home BU seq {bu.seq} for {p.home_address}: DAD already running, it will answer this one",
             home_address=p.home_address,
@@ -297,22 +313,22 @@ class HomeRegistrar:
     def _cancel_dad(self, p: PendingRegistration, addr: Addr) -> None:
         if addr in p.waiting:
             p.waiting.remove(addr)
-        self.node.dad.cancel(p.ifname, addr)
-        self.node.interfaces[p.ifname].leave(solicited_node(addr))  # joined by start_dad
+        self.ha.dad.cancel(p.ifname, addr)
+        self.ha.interfaces[p.ifname].leave(solicited_node(addr))  # joined by start_dad
 
     def _cancel_pending(self, p: PendingRegistration, why: str) -> None:
         """Drop a registration whose DAD is running (a de-registration or a refused newer BU came)."""
         for a in list(p.waiting):
             self._cancel_dad(p, a)
         self.pending.pop(p.home_address, None)
-        self.node.trace_event(
+        self.ha.trace_event(
             "ha", f"pending home registration seq {p.bu.seq} for {p.home_address}: {why}", home_address=p.home_address
         )
 
     def _run_dad(self, p: PendingRegistration, a: Addr) -> None:
         hoa = p.home_address
-        self.node.trace_event("ha", f"DAD for {a} on {p.ifname} before accepting the home registration", address=a)
-        self.node.start_dad(p.ifname, a, lambda ifn, addr, unique, hoa=hoa: self._dad_done(hoa, addr, unique))
+        self.ha.trace_event("ha", f"DAD for {a} on {p.ifname} before accepting the home registration", address=a)
+        self.ha.start_dad(p.ifname, a, lambda ifn, addr, unique, hoa=hoa: self._dad_done(hoa, addr, unique))
 
     def _dad_done(self, hoa: Addr, addr: Addr, unique: bool) -> None:
         p = self.pending.get(hoa)
@@ -332,7 +348,7 @@ class HomeRegistrar:
         hoa = p.home_address
         del self.pending[hoa]
         final = finalise_after_dad(p.decision, p.unique)
-        existing = self.hooks.cache.lookup(hoa)
+        existing = self.ha.cache.lookup(hoa)
         if final.outcome == ACCEPT and existing is not None and existing.home_registration:
             self._record(hoa, p.bu, final)  # L newly set on a refresh: the binding exists
             self._acknowledges_prefix_advertisement(hoa, p.source)
@@ -343,7 +359,7 @@ class HomeRegistrar:
             final = self._local_reject(
                 final, p.bu, CHK_TYPE, BA_REGISTRATION_TYPE_CHANGE, "a correspondent binding appeared during DAD"
             )
-        elif final.outcome == ACCEPT and self.hooks.cache.full:  # filled meanwhile (e.g. correspondent BUs)
+        elif final.outcome == ACCEPT and self.ha.cache.full:  # filled meanwhile (e.g. correspondent BUs)
             final = self._local_reject(final, p.bu, CHK_ROOM, BA_INSUFFICIENT_RESOURCES, "Binding Cache full")
         self._record(hoa, p.bu, final)
         if final.outcome == ACCEPT:
@@ -357,10 +373,10 @@ class HomeRegistrar:
         self.send_ba(final, hoa, p.source, p.ha_address)
 
     def _create(self, p: PendingRegistration, final: BUDecision) -> None:
-        node, hooks = self.node, self.hooks
+        ha = self.ha
         coa = final.careof_address or p.source
-        hooks.cache.create(
-            node.now,
+        ha.cache.create(
+            ha.now,
             p.home_address,
             coa,
             final.lifetime_seconds,
@@ -368,14 +384,14 @@ class HomeRegistrar:
             home_registration=True,
             link_local_compat=p.bu.L,
         )
-        node.trace_event(
+        ha.trace_event(
             "binding",
             f"home registration {p.home_address} -> {coa} for {final.lifetime_seconds} s",
             home_address=p.home_address,
             careof_address=coa,
         )
-        hooks.proxy.start(p.ifname, self.defended_addresses(p.home_address, p.bu.L))
-        hooks.maintenance.reschedule(p.home_address)
+        ha.proxy.start(p.ifname, self.defended_addresses(p.home_address, p.bu.L))
+        ha.maintenance.reschedule(p.home_address)
 
     @staticmethod
     def defended_addresses(hoa: Addr, link_local: bool) -> tuple[Addr, ...]:
@@ -383,21 +399,21 @@ class HomeRegistrar:
 
     # ------------------------------------------------------------------ de-registration (§10.3.2)
     def _deregister(self, hoa: Addr) -> None:
-        node, hooks = self.node, self.hooks
-        e = hooks.cache.delete(hoa)
+        ha = self.ha
+        e = ha.cache.delete(hoa)
         if e is not None:
-            hooks.binding_removed(e, "de-registered")
-        node.trace_event("binding", f"home registration for {hoa} deleted (de-registration)", home_address=hoa)
-        hooks.maintenance.reschedule(hoa)
+            ha.binding_removed(e, "de-registered")
+        ha.trace_event("binding", f"home registration for {hoa} deleted (de-registration)", home_address=hoa)
+        ha.maintenance.reschedule(hoa)
 
     def _learn_mac_at_home(self, d: Delivery, hoa: Addr, src: Addr) -> None:
         """A BU from the home address on the home link (the mobile node is back home, §11.5.4): learn
         its MAC from the frame, so the BA - accept or reject - needs no Neighbor Solicitation for an
         address the mobile node is not defending yet."""
-        node = self.node
-        mac = node.last_frame_source.get(d.ifname)
-        if src == hoa and d.ifname == self.hooks.home_ifname_for(hoa) and mac:
-            node.interfaces[d.ifname].neighbors.learned(hoa, mac, node.now)
+        ha = self.ha
+        mac = ha.last_frame_source.get(d.ifname)
+        if src == hoa and d.ifname == self.ha.home_ifname_for(hoa) and mac:
+            ha.interfaces[d.ifname].neighbors.learned(hoa, mac, ha.now)
 
     # ------------------------------------------------------------------ the BA
     def send_ba(self, decision: BUDecision, hoa: Addr, src: Addr, ha_addr: Addr) -> bool:
@@ -407,7 +423,7 @@ class HomeRegistrar:
             options = (BindingRefreshAdvice(max(1, int(decision.lifetime * self.refresh_advice_fraction))),)
         ba = BindingAcknowledgement(decision.status, decision.ba_seq, decision.lifetime, options=options)
         dst, rh_home = reply_destination(src, hoa)
-        self.node.trace_event(
+        self.ha.trace_event(
             "ha", f"BA status {decision.status} seq {decision.ba_seq} to {dst}", status=decision.status, to=dst
         )
-        return self.hooks.send_to_mobile_node(ha_addr, hoa, dst, ba, rh_home)
+        return self.ha.send_to_mobile_node(ha_addr, hoa, dst, ba, rh_home)

@@ -28,7 +28,6 @@ from mip6lab.wire.ip import NH_ICMPV6, NH_MOBILITY, IPv6
 from mip6lab.wire.mh import MobilityHeader
 
 if TYPE_CHECKING:
-    from mip6lab.ipv6.node import IPv6Node
     from mip6lab.mobility.ports import UnitPort
 
 __all__ = ["HomeTunnel", "inner_selector"]
@@ -50,13 +49,24 @@ def inner_selector(packet: IPv6) -> tuple[int, int | None]:
 class HomeTunnel:
     """Encapsulation to, and decapsulation from, the care-of addresses of home registrations."""
 
-    NEEDS = ("_hop_limit", "icmp_error", "now", "send_packet", "trace_event")
-    """What this unit uses of its node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`). A
-    decapsulated packet goes back into the node's receiving algorithm through ``hooks.reenter``."""
+    NEEDS = (
+        "binding_for_intercept",
+        "cache",
+        "ha_address_for",
+        "hop_limit",
+        "icmp_error",
+        "ipsec",
+        "now",
+        "reenter",
+        "send_packet",
+        "trace_event",
+    )
+    """What this unit uses of its home agent role and router: all it sees (a
+    :class:`~mip6lab.mobility.ports.UnitPort` over the role, read as ``self.ha``). A
+    decapsulated packet goes back into the node's receiving algorithm through ``ha.reenter``."""
 
-    def __init__(self, node: IPv6Node | UnitPort, hooks: Any) -> None:
-        self.node = node
-        self.hooks = hooks  # HomeAgentHooks: cache, ipsec, binding_for_intercept(), ha_address_for(), reenter()
+    def __init__(self, ha: UnitPort) -> None:
+        self.ha = ha
         self.tunnelled = 0
         self.decapsulated = 0
 
@@ -65,12 +75,12 @@ class HomeTunnel:
         dst = packet.dst
         if dst.is_multicast:
             return False
-        binding = self.hooks.binding_for_intercept(dst)
+        binding = self.ha.binding_for_intercept(dst)
         if binding is None:
             return False
-        node = self.node
+        ha = self.ha
         if packet.hlim <= 1:
-            node.icmp_error(packet, I.TIME_EXCEEDED, I.TE_HOP_LIMIT)
+            ha.icmp_error(packet, I.TIME_EXCEEDED, I.TE_HOP_LIMIT)
             return True
         self.encapsulate(binding, replace(packet, hlim=packet.hlim - 1), f"intercepted {packet.src} -> {dst}")
         return True
@@ -80,39 +90,40 @@ class HomeTunnel:
         outer header from the home agent's address, tunnel-mode ESP when the SPD has a policy for it.
         Intercepted packets come here, and so do the home agent's own Mobility Header messages other
         than a BA, which RFC 6275 §6.1 forbids to send with a Type 2 Routing header (a BRR)."""
-        node = self.node
-        ha = self.hooks.ha_address_for(binding.home_address)
+        ha = self.ha
+        ha_addr = self.ha.ha_address_for(binding.home_address)
         proto, mtype = inner_selector(inner)
-        esp = self.hooks.ipsec.protect_tunnel(inner, proto, mtype) if self.hooks.ipsec.enabled else None
-        outer = IPv6(ha, binding.care_of_address, esp if esp is not None else inner, hlim=node._hop_limit())
+        esp = self.ha.ipsec.protect_tunnel(inner, proto, mtype) if self.ha.ipsec.enabled else None
+        outer = IPv6(ha_addr, binding.care_of_address, esp if esp is not None else inner, hlim=ha.hop_limit())
         self.tunnelled += 1
-        binding.note_use(node.now)
-        node.trace_event(
+        binding.note_use(ha.now)
+        ha.trace_event(
             "ha",
-            f"{what}: tunnelled {ha} -> {binding.care_of_address}" + (" (ESP tunnel mode)" if esp is not None else ""),
+            f"{what}: tunnelled {ha_addr} -> {binding.care_of_address}"
+            + (" (ESP tunnel mode)" if esp is not None else ""),
             home_address=binding.home_address,
             careof_address=binding.care_of_address,
         )
-        return node.send_packet(outer)
+        return ha.send_packet(outer)
 
     def decapsulate(self, d: Delivery, inner: IPv6, via_spi: int | None = None) -> bool:
         """An IPv6-in-IPv6 packet (or a tunnel-mode ESP one, opened) arrived for us: check and forward."""
-        node = self.node
+        ha = self.ha
         outer = d.packet
-        b = self.hooks.cache.lookup_valid(node.now, inner.src)
+        b = self.ha.cache.lookup_valid(ha.now, inner.src)
         if b is None or not b.home_registration or b.care_of_address != outer.src:
             why = "no home registration for" if b is None or not b.home_registration else "wrong care-of address for"
-            node.trace_event("ha", f"reverse-tunnelled packet from {outer.src}: {why} {inner.src}: discarded (§10.4.5)")
+            ha.trace_event("ha", f"reverse-tunnelled packet from {outer.src}: {why} {inner.src}: discarded (§10.4.5)")
             return False
         proto, mtype = inner_selector(inner)
-        if not self.hooks.ipsec.inbound_ok(inner.src, inner.dst, proto, mtype, via_spi, tunnel=True):
-            node.trace_event("esp", f"reverse-tunnelled {inner.src} -> {inner.dst} not protected as the SPD requires")
+        if not self.ha.ipsec.inbound_ok(inner.src, inner.dst, proto, mtype, via_spi, tunnel=True):
+            ha.trace_event("esp", f"reverse-tunnelled {inner.src} -> {inner.dst} not protected as the SPD requires")
             return False
         self.decapsulated += 1
-        node.trace_event(
+        ha.trace_event(
             "ha",
             f"reverse tunnel from {outer.src}: inner {inner.src} -> {inner.dst} forwarded",
             home_address=inner.src,
         )
-        self.hooks.reenter(inner, d.ifname)
+        self.ha.reenter(inner, d.ifname)
         return True

@@ -23,6 +23,15 @@ holding the home agent's full address (§7.2), the Advertisement Interval option
 Information option (preference, lifetime); the home agent also receives on the Home-Agents anycast
 address of each home prefix (RFC 2526).
 
+:class:`HomeAgentRole` is attached to a plain :class:`~mip6lab.ipv6.node.Router` with
+``router.attach_role(HomeAgentRole(router, ...))`` (:mod:`mip6lab.ipv6.role`). Its input goes through
+one dispatch table per door (:mod:`.dispatch`): Mobility Header (the correspondent's table, whose
+Binding Update handler also takes home registrations), ICMPv6 (DHAAD Request, Mobile Prefix
+Solicitation, Destination Unreachable), ESP (by what the opened payload is: a tunnelled packet, a
+Mobility Header, a Mobile Prefix Solicitation) and IPv6-in-IPv6 (the reverse tunnel). Its units
+(registrar, tunnel, proxy ND, discovery, prefixes) see it through a
+:class:`~mip6lab.mobility.ports.UnitPort` reading only the names in their ``NEEDS``.
+
 In a Lab the role "home-agent" is built by :func:`mip6lab.roles.make_home_agent`; its configuration
 step (:func:`mip6lab.roles.configure_home_agent`) finds the home link(s) - the Ethernet links where it
 has a manual address and a mobile node is attached - and installs ESP SAs for those mobile nodes (Lab
@@ -36,10 +45,9 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv6Network
-from random import Random
 from typing import Any
 
 from mip6lab.ipv6.addresses import address_from_prefix
@@ -47,8 +55,8 @@ from mip6lab.ipv6.node import Router
 from mip6lab.ipv6.router_adv import prefix_option
 from mip6lab.ipv6.upper import Delivery
 from mip6lab.mobility.binding_cache import BindingCacheEntry
-from mip6lab.mobility.cn_mh import answer_short_mobility_header
-from mip6lab.mobility.correspondent import CorrespondentHooks
+from mip6lab.mobility.correspondent import CorrespondentRole
+from mip6lab.mobility.dispatch import Dispatch
 from mip6lab.mobility.ha_discovery import HomeAgentDiscovery, MobilePrefixAgent
 from mip6lab.mobility.ha_ipsec import HomeAgentIPsec
 from mip6lab.mobility.ha_proxy import UNSOLICITED_NA, ProxyND
@@ -57,16 +65,13 @@ from mip6lab.mobility.ha_tunnel import HomeTunnel, inner_selector
 from mip6lab.mobility.ipsec import EspError, IPsecMode
 from mip6lab.mobility.ports import unit_port
 from mip6lab.mobility.registration import HomePrefix, link_local_for
-from mip6lab.sansio import Action
-from mip6lab.trace import Trace
 from mip6lab.wire import icmp as I
 from mip6lab.wire.codec import DecodeError, decode_ipv6, encode_ipv6, ha_anycast, upper_checksum_ok
 from mip6lab.wire.ip import ESP, NH_ESP, NH_IPV6, Addr, HomeAddressOption, IPv6, RawPayload, RoutingType2
 from mip6lab.wire.mh import BindingRefreshRequest, BindingUpdate, MobilityHeader, MobilityMessage
 
 __all__ = [
-    "HomeAgent",
-    "HomeAgentHooks",
+    "HomeAgentRole",
     "HomeLink",
     "HomePrefixState",
 ]
@@ -98,8 +103,11 @@ class HomeLink:
         return self.prefixes[0]
 
 
-class HomeAgentHooks(CorrespondentHooks):
-    """``node.mobility`` for a home agent (composition of the units in the module table)."""
+class HomeAgentRole(CorrespondentRole):
+    """The home agent role (composition of the units in the module table), attached to a plain
+    :class:`~mip6lab.ipv6.node.Router`. It remembers each interface's last frame source MAC (for the
+    BA of a de-registration from the home link), answers too-short Mobility Headers with Parameter
+    Problem, and receives on its Home-Agents anycast addresses."""
 
     role = "home-agent"
 
@@ -124,15 +132,16 @@ class HomeAgentHooks(CorrespondentHooks):
         cache_part = {"binding_cache": parts["binding_cache"]} if "binding_cache" in parts else {}
         super().__init__(node, max_bindings=max_bindings, brr_before_expiry=brr_before_expiry, parts=cache_part)
         self.router = node
+        self.last_frame_source: dict[str, str] = {}  # interface -> source MAC of the last frame on it
         self.home_links: dict[str, HomeLink] = {}
         self.ha_preference = ha_preference
         self.ha_lifetime = ha_lifetime
         self.ipsec = HomeAgentIPsec(esp, random.Random(node.rng.getrandbits(64)), name=f"HA {node.name}")
-        self.proxy = ProxyND(unit_port(node, ProxyND), proxy_nd)  # units see their NEEDS only (mobility/ports.py)
-        self.tunnel = HomeTunnel(unit_port(node, HomeTunnel), self)
+        # each unit sees only the names its NEEDS declare, of this role and its router (mobility/ports.py)
+        self.proxy = ProxyND(unit_port(self, ProxyND), proxy_nd)
+        self.tunnel = HomeTunnel(unit_port(self, HomeTunnel))
         self.registrar = HomeRegistrar(
-            unit_port(node, HomeRegistrar),
-            self,
+            unit_port(self, HomeRegistrar),
             is_home_agent=is_home_agent,
             max_lifetime=max_lifetime,
             refresh_advice_fraction=refresh_advice_fraction,
@@ -140,13 +149,33 @@ class HomeAgentHooks(CorrespondentHooks):
             greater=parts.get("sequence_compare"),
         )
         self.discovery = HomeAgentDiscovery(
-            unit_port(node, HomeAgentDiscovery),
-            self,
+            unit_port(self, HomeAgentDiscovery),
             parts["home_agents_list"]() if "home_agents_list" in parts else None,
         )
-        self.prefixes = MobilePrefixAgent(unit_port(node, MobilePrefixAgent), self)
-        node.register_upper(NH_IPV6, self._tunnel_delivery)
-        node.register_upper(NH_ESP, self._esp_delivery)
+        self.prefixes = MobilePrefixAgent(unit_port(self, MobilePrefixAgent))
+        self.esp_dispatch = self._esp_table()
+        self.tunnel_dispatch = self._tunnel_table()
+
+    # ================================================================ the role's shape (mip6lab.ipv6.role)
+    def doors(self) -> dict[int, Callable[[Delivery], None]]:
+        """Mobility Header and ICMPv6 (the correspondent's doors, larger tables), ESP, IPv6-in-IPv6."""
+        return {**super().doors(), NH_IPV6: self._tunnel_delivery, NH_ESP: self._esp_delivery}
+
+    def router_advertisement(self, ifname: str, src: Addr, ra: I.RouterAdvertisement) -> None:
+        """Other home agents' RAs on a home link fill the home agents list (§10.5.1)."""
+        self.discovery.router_advertisement(ifname, src, ra)
+
+    def frame_received(self, ifname: str, frame: bytes) -> None:
+        if len(frame) >= 12:
+            self.last_frame_source[ifname] = frame[6:12].hex(":")
+
+    def is_local_destination(self, dst: Addr) -> bool:
+        """The Home-Agents anycast address of each home prefix (RFC 2526) is ours to receive on."""
+        return self.is_anycast(dst)
+
+    def security_databases(self) -> list[Any]:
+        """The ESP security associations this home agent holds, for all the mobile nodes it serves."""
+        return [self.ipsec.db] if self.ipsec.enabled else []
 
     # ================================================================ home link configuration
     def configure_home_link(
@@ -348,7 +377,7 @@ class HomeAgentHooks(CorrespondentHooks):
         ext = (RoutingType2(rh_home),) if rh_home is not None and rh_home != dst else ()
         return self.node.send_packet(IPv6(src, dst, protected, ext, hlim=self.node._hop_limit()))  # type: ignore[arg-type]
 
-    # ================================================================ hooks overrides
+    # ================================================================ the correspondent role, refined
     def binding_update(self, d: Delivery, bu: BindingUpdate, via_spi: int | None) -> None:
         if bu.H:
             self.registrar.home_binding_update(d, bu, via_spi)
@@ -371,12 +400,50 @@ class HomeAgentHooks(CorrespondentHooks):
         node.receive_algorithm(node, inner, ifname, link_multicast=False, depth=1)
 
     def _tunnel_delivery(self, d: Delivery) -> None:
-        assert isinstance(d.payload, IPv6)
-        self.tunnel.decapsulate(d, d.payload)
+        """The IPv6-in-IPv6 door: its table has one entry (an inner IPv6 packet: the reverse tunnel)."""
+        self.tunnel_dispatch(d, d.payload, None)
+
+    def _tunnel_table(self) -> Dispatch:
+        """IPv6-in-IPv6 (and tunnel-mode ESP, opened) -> the reverse tunnel's checks (§10.4.5)."""
+        return Dispatch(self.role, {IPv6: self._reverse_tunnel_input})
+
+    def _reverse_tunnel_input(self, d: Delivery, inner: IPv6, via_spi: int | None) -> None:
+        self.tunnel.decapsulate(d, inner, via_spi=via_spi)
+
+    def _esp_table(self) -> Dispatch:
+        """What an opened ESP packet carries -> handler; anything else has no policy here."""
+        return Dispatch(
+            self.role,
+            {
+                IPv6: self._esp_tunnel_input,
+                MobilityHeader: self._esp_mh_input,
+                I.MobilePrefixSolicitation: self._esp_mps_input,
+            },
+            otherwise=self._esp_no_policy,
+        )
+
+    def _esp_tunnel_input(self, d: Delivery, inner: IPv6, sa: Any, logical: IPv6 | None) -> None:
+        self.tunnel_dispatch(d, inner, sa.spi)
+
+    def _esp_mh_input(self, d: Delivery, mh: MobilityHeader, sa: Any, logical: IPv6) -> None:
+        """A protected Mobility Header: the SPD check (a home BU's is the registrar's, §10.3.1), then the
+        Mobility Header table."""
+        if not (isinstance(mh.message, BindingUpdate) and mh.message.H):
+            proto, mtype = inner_selector(logical)
+            if not self.ipsec.inbound_ok(d.src, d.dst, proto, mtype, sa.spi):
+                self.node.trace_event("esp", f"{mtype} from {d.src} under SA {sa.spi:#x}: not what the SPD says")
+                return
+        self.mh_input(d, mh, via_spi=sa.spi)
+
+    def _esp_mps_input(self, d: Delivery, mps: I.MobilePrefixSolicitation, sa: Any, logical: IPv6) -> None:
+        self.prefixes.solicitation(d, mps, sa.spi)
+
+    def _esp_no_policy(self, d: Delivery, payload: Any, sa: Any, logical: IPv6 | None) -> None:
+        self.node.trace_event("esp", f"ESP from {d.src} carried {type(payload).__name__}: no policy, discarded")
 
     def _esp_delivery(self, d: Delivery) -> None:
-        """ESP for us: open it (installing a mobile node's SAs on first sight), check policy, and
-        hand the protected Mobility Header / ICMPv6 message / tunnelled packet on."""
+        """The ESP door: open it (installing a mobile node's SAs on first sight), decode what it
+        protects, and ask the ESP table."""
         node = self.node
         esp = d.payload
         assert isinstance(esp, ESP)
@@ -393,7 +460,7 @@ class HomeAgentHooks(CorrespondentHooks):
             except DecodeError as e:
                 node.trace_event("esp", f"ESP tunnel from {d.packet.src}: inner packet undecodable: {e}")
                 return
-            self.tunnel.decapsulate(d, inner, via_spi=sa.spi)
+            self.esp_dispatch(d, inner, sa, None)
             return
         try:
             logical = decode_ipv6(encode_ipv6(IPv6(d.src, d.dst, RawPayload(nh, plain))))
@@ -404,18 +471,7 @@ class HomeAgentHooks(CorrespondentHooks):
             node.trace_event("esp", f"ESP from {d.packet.src}: upper-layer checksum wrong, discarded")
             return
         inner_d = Delivery(d.src, d.dst, logical.payload, d.packet, d.ifname, d.tunneled, d.outer)
-        payload = logical.payload
-        if isinstance(payload, MobilityHeader):
-            if not (isinstance(payload.message, BindingUpdate) and payload.message.H):
-                proto, mtype = inner_selector(logical)
-                if not self.ipsec.inbound_ok(d.src, d.dst, proto, mtype, sa.spi):
-                    node.trace_event("esp", f"{mtype} from {d.src} under SA {sa.spi:#x}: not what the SPD says")
-                    return
-            self.mh_input(inner_d, payload, via_spi=sa.spi)
-        elif isinstance(payload, I.MobilePrefixSolicitation):
-            self.prefixes.solicitation(inner_d, payload, sa.spi)
-        else:
-            node.trace_event("esp", f"ESP from {d.src} carried {type(payload).__name__}: no policy, discarded")
+        self.esp_dispatch(inner_d, logical.payload, sa, logical)
 
     def _learn_sas_for(self, d: Delivery) -> None:
         """ESP with an SPI we do not know: SAs for the home address it names, if it has none yet
@@ -428,14 +484,19 @@ class HomeAgentHooks(CorrespondentHooks):
             if e.home_registration and e.care_of_address == d.packet.src:
                 self.ensure_sas(e.home_address)
 
-    def _icmp_delivery(self, d: Delivery) -> None:
-        m = d.payload
-        if isinstance(m, I.HomeAgentAddressDiscoveryRequest):
-            self.discovery.request(d, m)
-        elif isinstance(m, I.MobilePrefixSolicitation):
-            self.prefixes.solicitation(d, m, None)
-        else:
-            super()._icmp_delivery(d)
+    def _icmp_table(self) -> Dispatch:
+        """The correspondent's ICMPv6 table plus DHAAD Request (§10.5.1) and Mobile Prefix Solicitation
+        (§10.6.1; an unprotected one is refused by the SPD check in the unit)."""
+        table = super()._icmp_table()
+        table.table[I.HomeAgentAddressDiscoveryRequest] = self._dhaad_request_input
+        table.table[I.MobilePrefixSolicitation] = self._mps_input
+        return table
+
+    def _dhaad_request_input(self, d: Delivery, m: I.HomeAgentAddressDiscoveryRequest) -> None:
+        self.discovery.request(d, m)
+
+    def _mps_input(self, d: Delivery, m: I.MobilePrefixSolicitation) -> None:
+        self.prefixes.solicitation(d, m, None)
 
     # ================================================================ renumbering (Figure 32)
     def change_home_prefix(
@@ -519,29 +580,3 @@ def _lifetime(until: float, now: float) -> int:
     if math.isinf(until):
         return 0xFFFFFFFF
     return max(int(until - now), 0)
-
-
-class HomeAgent(Router):
-    """A router with :class:`HomeAgentHooks`. It remembers each interface's last frame source MAC
-    (for the BA of a de-registration from the home link), answers too-short Mobility Headers with
-    Parameter Problem, and receives on its Home-Agents anycast addresses."""
-
-    def __init__(self, name: str, rng: Random | None = None, trace: Trace | None = None, **options: Any) -> None:
-        super().__init__(name, rng, trace)
-        self.last_frame_source: dict[str, str] = {}
-        self.hooks = HomeAgentHooks(self, **options)
-
-    def security_databases(self) -> list[Any]:
-        """The ESP security associations this home agent holds, for all the mobile nodes it serves."""
-        return [self.hooks.ipsec.db] if self.hooks.ipsec.enabled else []
-
-    def handle_frame(self, now: float, ifname: str, frame: bytes) -> list[Action]:
-        if len(frame) >= 12:
-            self.last_frame_source[ifname] = frame[6:12].hex(":")
-        return super().handle_frame(now, ifname, frame)
-
-    def on_decode_error(self, ifname: str, frame: bytes, error: DecodeError) -> None:
-        answer_short_mobility_header(self, ifname, frame, error)
-
-    def is_local_destination(self, dst: Addr) -> bool:
-        return super().is_local_destination(dst) or self.hooks.is_anycast(dst)

@@ -4,7 +4,7 @@
 
 * **manual**: home prefix, home address and home agent typed in; permanent. (The home address may be
   left to SLAAC on the home prefix: prefix + the interface's EUI-64 identifier.)
-* **pseudo-automatic**: the user says "this is my home link" (:meth:`MobileNode.at_home_now`); the node
+* **pseudo-automatic**: the user says "this is my home link" (:meth:`MobileNodeRole.at_home_now`); the node
   stores the prefix and home address of the current link and takes as home agent the router advertising
   the H flag with the highest Home Agent Preference.
 * **automatic**: the node keeps listening for RAs with H=1; the first such link becomes the home link

@@ -64,7 +64,7 @@ from mip6lab.wire.mh import (
 )
 
 if TYPE_CHECKING:
-    from mip6lab.mobility.mobile_node import MobileNode
+    from mip6lab.mobility.mobile_node import MobileNodeRole
 
 __all__ = ["CorrespondentRegistrations", "CorrespondentState"]
 
@@ -122,7 +122,7 @@ class CorrespondentRegistrations:
     )
     """What this unit uses of its mobile node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
 
-    def __init__(self, mn: MobileNode) -> None:
+    def __init__(self, mn: MobileNodeRole) -> None:
         self.mn = mn
         self.states: dict[Addr, CorrespondentState] = {}
         self.rate = RateLimiter()

@@ -27,7 +27,7 @@ from mip6lab.wire.codec import ha_anycast
 from mip6lab.wire.ip import Addr, DestinationOptions, HomeAddressOption, IPv6
 
 if TYPE_CHECKING:
-    from mip6lab.mobility.mobile_node import MobileNode
+    from mip6lab.mobility.mobile_node import MobileNodeRole
 
 __all__ = ["HomeAgentDiscovery", "MobilePrefixDiscovery", "first_home_agent"]
 
@@ -57,7 +57,7 @@ class HomeAgentDiscovery:
     )
     """What this unit uses of its mobile node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
 
-    def __init__(self, mn: MobileNode) -> None:
+    def __init__(self, mn: MobileNodeRole) -> None:
         self.mn = mn
         self.identifier: int | None = None
         self.retries = 0
@@ -151,7 +151,7 @@ class MobilePrefixDiscovery:
     )
     """What this unit uses of its mobile node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
 
-    def __init__(self, mn: MobileNode) -> None:
+    def __init__(self, mn: MobileNodeRole) -> None:
         self.mn = mn
         self.identifier: int | None = None
         self.timeout = INITIAL_SOLICIT_TIMER

@@ -42,7 +42,7 @@ from mip6lab.wire.mh import (
 )
 
 if TYPE_CHECKING:
-    from mip6lab.mobility.mobile_node import MobileNode
+    from mip6lab.mobility.mobile_node import MobileNodeRole
 
 __all__ = ["HomeRegistration"]
 
@@ -79,7 +79,7 @@ class HomeRegistration:
     )
     """What this unit uses of its mobile node: all it sees (a :class:`~mip6lab.mobility.ports.UnitPort`)."""
 
-    def __init__(self, mn: MobileNode) -> None:
+    def __init__(self, mn: MobileNodeRole) -> None:
         self.mn = mn
         # The sender's counter, not a registration's state: it outlives the BUL entry (deleted on
         # de-registration, another one per home agent); the entry keeps max_seq_sent / outstanding_seq.

@@ -1,9 +1,10 @@
 """The mobile node (RFC 6275 §11; white paper "Mobile IPv6 Processes").
 
-:class:`MobileNode` is an :class:`~mip6lab.ipv6.node.IPv6Node` whose ``mobility`` is a
-:class:`MobileNodeHooks` -- the mobile-node half of the sending (Figure 35) and receiving (Figure 36)
-algorithms. The protocol work is split into small units, one workbook chapter each, that a reader can
-replace:
+:class:`MobileNodeRole` is the mobile node role, attached to a plain
+:class:`~mip6lab.ipv6.node.IPv6Node` with ``node.attach_role(MobileNodeRole(node, ...))``
+(:mod:`mip6lab.ipv6.role`). It answers the mobile-node steps of the sending (Figure 35) and receiving
+(Figure 36) algorithms (``node.mobility``) and the node's Neighbor Discovery policy (``node.role``).
+The protocol work is split into small units, one workbook chapter each, that a reader can replace:
 
 =============================================  ==============================================================
 ``config`` (:mod:`.mn_config`)                  the three ways to know the home link (manual, pseudo-, automatic)
@@ -17,10 +18,16 @@ replace:
 =============================================  ==============================================================
 
 This module wires them to the node: Router Advertisements and DAD results in, Mobility Header / ESP /
-ICMPv6 messages in, and the node-level reactions (attached home / foreign, care-of address ready,
-home registration acknowledged, returned home). It also keeps the home address quiet on the home link
-while the home agent still defends it (§11.5.4): no answers to Neighbor Solicitations for it except the
-home agent's, and the home agent's proxy advertisements for our addresses are ignored.
+ICMPv6 messages in (one door per protocol, one dispatch table each), and the node-level reactions
+(attached home / foreign, care-of address ready, home registration acknowledged, returned home). It
+also keeps the home address quiet on the home link while the home agent still defends it (§11.5.4): no
+answers to Neighbor Solicitations for it except the home agent's, and the home agent's proxy
+advertisements for our addresses are ignored.
+
+A mobile node that is also a correspondent (:func:`add_correspondent_role`) owns a
+:class:`~mip6lab.mobility.correspondent.CorrespondentRole` as its correspondent half: the half
+answers sending step 3 and receiving step 8 and takes the correspondent's messages (BU, HoTI, CoTI,
+an unknown MH Type, Destination Unreachable) through the mobile node's tables; one role per node.
 
 The Lab builds role "mobile-node" with :func:`mip6lab.roles.make_mobile_node`; this module
 never imports the Lab.
@@ -36,7 +43,7 @@ from random import Random
 from typing import TYPE_CHECKING, Any
 
 from mip6lab.ipv6.addresses import AddrState, Origin, address_from_prefix, interface_id_from_mac, solicited_node
-from mip6lab.ipv6.node import IPv6Node
+from mip6lab.ipv6.role import NodeRole, TimerHandler
 from mip6lab.mobility import rr
 from mip6lab.mobility.backoff import RateLimiter
 from mip6lab.mobility.bul import BindingUpdateList, BindingUpdateListEntry, RRState
@@ -62,8 +69,6 @@ from mip6lab.mobility.mn_movement import MovementDetector
 from mip6lab.mobility.ports import unit_port
 from mip6lab.mobility.registration import BAResult, is_unicast_routable, process_ba_at_mn
 from mip6lab.mobility.seqno import seq_gt
-from mip6lab.sansio import Action
-from mip6lab.trace import Trace
 from mip6lab.wire import icmp as I
 from mip6lab.wire.codec import upper_checksum_ok
 from mip6lab.wire.ip import (
@@ -84,15 +89,19 @@ from mip6lab.wire.mh import (
     BindingRefreshRequest,
     BindingUpdate,
     CareofTest,
+    CareofTestInit,
     HomeTest,
+    HomeTestInit,
     MobilityHeader,
     UnknownMobilityMessage,
 )
 
 if TYPE_CHECKING:
+    from mip6lab.ipv6.node import IPv6Node
     from mip6lab.ipv6.upper import Delivery
+    from mip6lab.mobility.correspondent import CorrespondentRole
 
-__all__ = ["MobileCorrespondentHooks", "MobileNode", "MobileNodeHooks", "add_correspondent_role"]
+__all__ = ["MobileNodeRole", "MovementPort", "add_correspondent_role"]
 
 _IID = (1 << 64) - 1
 
@@ -103,7 +112,7 @@ class MovementPort:
 
     __slots__ = ("_mn",)
 
-    def __init__(self, mn: MobileNode) -> None:
+    def __init__(self, mn: MobileNodeRole) -> None:
         self._mn = mn
 
     @property
@@ -144,27 +153,27 @@ class MovementPort:
         self._mn.attached_foreign(ifname, prefix, router)
 
     def start_router_solicitation(self, ifname: str) -> None:
-        self._mn.start_router_solicitation(ifname)
+        self._mn.node.start_router_solicitation(ifname)
 
     def drop_onlink_route(self, ifname: str, prefix: IPv6Network) -> None:
-        self._mn.routes.remove_where(lambda r: r.prefix == prefix and r.ifname == ifname and r.next_hop is None)
+        self._mn.node.routes.remove_where(lambda r: r.prefix == prefix and r.ifname == ifname and r.next_hop is None)
 
 
-class MobileNode(IPv6Node):
-    """An IPv6 host that keeps its home address wherever it attaches."""
+class MobileNodeRole(NodeRole):
+    """The mobile node role: makes a plain IPv6 host keep its home address wherever it attaches."""
+
+    role = "mobile-node"
 
     def __init__(
         self,
-        name: str,
-        rng: Random | None = None,
-        trace: Trace | None = None,
+        node: IPv6Node,
         *,
         config: MobileNodeConfig | None = None,
         esp: str = "off",
         esp_rng: Random | None = None,
         parts: Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(name, rng, trace)
+        super().__init__(node)
         # seams (mip6lab.seams): binding_update_list, movement_detection, home_agent_selection,
         # ba_processing, rr_keys, sequence_compare; absent ones are the library's
         parts = parts or {}
@@ -189,7 +198,7 @@ class MobileNode(IPv6Node):
         self._pending_coa: Addr | None = None
         self._awaiting_home_agent = False
         self.bul = parts["binding_update_list"]() if "binding_update_list" in parts else BindingUpdateList()
-        self.ipsec = MobileNodeIPsec(esp, esp_rng if esp_rng is not None else Random(f"esp/{name}"))  # type: ignore[arg-type]
+        self.ipsec = MobileNodeIPsec(esp, esp_rng if esp_rng is not None else Random(f"esp/{node.name}"))  # type: ignore[arg-type]
         self.ha_selector = HomeAgentSelector()
         port = MovementPort(self)  # the detector sees only this, not the node
         self.movement = parts["movement_detection"](port) if "movement_detection" in parts else MovementDetector(port)
@@ -203,13 +212,27 @@ class MobileNode(IPv6Node):
             unit_port(self, CorrespondentRegistrations)  # type: ignore[arg-type]
         )
         self.be_rate = RateLimiter()
-        self.attach_role(MobileNodeHooks(self))
-        self.ra_listeners.append(self._on_ra)
-        self.dad_listeners.append(self._on_dad)
+        self.tunnel_spi: int | None = None  # the ESP SA that carried the packet strip_tunnel opened
+        # a mobile node that is also a correspondent owns its correspondent half (add_correspondent_role)
+        self.correspondent: CorrespondentRole | None = None
         self.mh_dispatch, self.icmp_dispatch = self._dispatch_tables()
-        self.register_upper(NH_MOBILITY, self._mh_input)
-        self.register_upper(NH_ESP, self._esp_input)
-        self.register_upper(NH_ICMPV6, self._icmp_input)
+        self.esp_dispatch = self._esp_table()
+
+    # ================================================================= the role's shape (mip6lab.ipv6.role)
+    def doors(self) -> dict[int, Callable[[Delivery], None]]:
+        """One door per protocol: Mobility Header, ESP (from the home agent), ICMPv6; each asks its table
+        (a correspondent half's messages are in the same tables)."""
+        return {NH_MOBILITY: self._mh_input, NH_ESP: self._esp_input, NH_ICMPV6: self._icmp_input}
+
+    def timer_handlers(self) -> dict[str, TimerHandler]:
+        """The units' timers, and the correspondent half's."""
+        half = self.correspondent.timer_handlers() if self.correspondent is not None else {}
+        return {**super().timer_handlers(), **half}
+
+    def attached(self) -> None:
+        super().attached()
+        if self.correspondent is not None:
+            self.correspondent.attached()
 
     # ================================================================= state
     @property
@@ -277,16 +300,15 @@ class MobileNode(IPv6Node):
             known=r.known,
         )
 
-    def drain(self) -> list[Action]:
-        """After every event the node handled: record the state machines' transitions, then the actions."""
+    def after_event(self) -> None:
+        """After every event the node handled: record the state machines' transitions."""
         self.machines.observe(self.now, self.machine_states())
-        return super().drain()
 
     @property
     def home_address(self) -> Addr | None:
         """Manual, or home prefix + the interface's EUI-64 identifier (what SLAAC forms at home)."""
         if self._home_address is None and self.home_prefix is not None:
-            iface = self.interfaces.get(self.config.interface)
+            iface = self.node.interfaces.get(self.config.interface)
             if iface is not None:
                 self._home_address = address_from_prefix(self.home_prefix, interface_id_from_mac(iface.mac))
         return self._home_address
@@ -302,21 +324,18 @@ class MobileNode(IPv6Node):
     def away_from_home(self) -> bool:
         return self.location == "foreign" or (self.location != "home" and self.last_known == "foreign")
 
-    def hop_limit(self) -> int:
-        return self._hop_limit()
-
     def assign_manual_home_address(self) -> None:
         """A manually configured home address that SLAAC would not form is assigned by hand (run once
         the interfaces exist)."""
         hoa = self.home_address
         ifname = self.config.interface
-        if hoa is None or ifname not in self.interfaces or self.home_prefix is None:
+        if hoa is None or ifname not in self.node.interfaces or self.home_prefix is None:
             return
-        slaac = address_from_prefix(self.home_prefix, interface_id_from_mac(self.interfaces[ifname].mac))
-        if hoa != slaac and self.addresses.find(hoa) is None:
+        slaac = address_from_prefix(self.home_prefix, interface_id_from_mac(self.node.interfaces[ifname].mac))
+        if hoa != slaac and self.node.addresses.find(hoa) is None:
             # on_link=False: the home link's RAs say the prefix is on-link (and that is forgotten when the node
             # moves); a connected route would send home registrations to address resolution abroad (hole 7)
-            self.add_address(ifname, hoa, self.home_prefix.prefixlen, on_link=False)
+            self.node.add_address(ifname, hoa, self.home_prefix.prefixlen, on_link=False)
 
     # ================================================================= home link configuration
     def at_home_now(self, ifname: str | None = None) -> None:
@@ -327,7 +346,7 @@ class MobileNode(IPv6Node):
             self.trace_event("config", "'this is my home link': no prefix heard on this link yet, ignored")
             return
         self.home_prefix = nets[0]
-        self._home_address = address_from_prefix(nets[0], interface_id_from_mac(self.interfaces[ifname].mac))
+        self._home_address = address_from_prefix(nets[0], interface_id_from_mac(self.node.interfaces[ifname].mac))
         self.home_agent = self.ha_selector.best(self.now)
         self._awaiting_home_agent = self.home_agent is None
         self.trace_event(
@@ -354,7 +373,7 @@ class MobileNode(IPv6Node):
         if not nets or ha is None:
             return
         self.home_prefix = nets[0]
-        self._home_address = address_from_prefix(nets[0], interface_id_from_mac(self.interfaces[ifname].mac))
+        self._home_address = address_from_prefix(nets[0], interface_id_from_mac(self.node.interfaces[ifname].mac))
         self.home_agent = ha
         self.ipsec.database(self._home_address, ha)
         self.trace_event(
@@ -368,7 +387,7 @@ class MobileNode(IPv6Node):
         )
 
     # ================================================================= inputs from the plain node
-    def _on_ra(self, ifname: str, src: Addr, ra: I.RouterAdvertisement) -> None:
+    def router_advertisement(self, ifname: str, src: Addr, ra: I.RouterAdvertisement) -> None:
         if ifname != self.config.interface:
             return
         is_ha = self.ha_selector.heard(self.now, src, ra)
@@ -392,12 +411,12 @@ class MobileNode(IPv6Node):
             return
         r_addrs = [o.prefix for o in ra.options if isinstance(o, I.PrefixInformation) and o.R]
         if ha in r_addrs or (is_ha and not r_addrs and len(self.ha_selector.link_locals()) == 1):
-            nbrs = self.interfaces[ifname].neighbors
+            nbrs = self.node.interfaces[ifname].neighbors
             e = nbrs.get(ha)
             if e is None or e.mac != sll.mac:
                 nbrs.learned(ha, sll.mac, self.now, is_router=True)
 
-    def _on_dad(self, ifname: str, addr: Addr, unique: bool) -> None:
+    def dad_result(self, ifname: str, addr: Addr, unique: bool) -> None:
         if addr != self._pending_coa or self.location != "foreign":
             return
         self._pending_coa = None
@@ -422,8 +441,8 @@ class MobileNode(IPv6Node):
         self.location = self.last_known = "foreign"
         self.current_foreign_prefix = prefix
         self._forget_other_links(ifname, keep=prefix)
-        coa = address_from_prefix(prefix, interface_id_from_mac(self.interfaces[ifname].mac))  # SLAAC's
-        e = self.addresses.get(ifname, coa)
+        coa = address_from_prefix(prefix, interface_id_from_mac(self.node.interfaces[ifname].mac))  # SLAAC's
+        e = self.node.addresses.get(ifname, coa)
         if self.home_prefix is None:
             self.trace_event("movement", "no home link configured: an ordinary host here")
             return
@@ -468,22 +487,22 @@ class MobileNode(IPv6Node):
         """After the home agent's BA (Figure 34 step 5): announce our home address again."""
         ifname = self.config.interface
         hoa = self.home_address
-        if had_binding and hoa is not None and ifname in self.interfaces:
-            iface = self.interfaces[ifname]
+        if had_binding and hoa is not None and ifname in self.node.interfaces:
+            iface = self.node.interfaces[ifname]
             if not iface.in_group(solicited_node(hoa)):
                 iface.join(solicited_node(hoa))
-            e = self.addresses.find(hoa)
+            e = self.node.addresses.find(hoa)
             if e is None:
-                self.add_address(ifname, hoa, 64, dad=False, on_link=False)
+                self.node.add_address(ifname, hoa, 64, dad=False, on_link=False)
             elif e.state == AddrState.TENTATIVE:
-                self.dad.cancel(ifname, hoa)
+                self.node.dad.cancel(ifname, hoa)
                 e.state = AddrState.PREFERRED
             self.trace_event("nd", f"unsolicited NA (O=1) to ff02::1 for home address {hoa}", address=hoa)
-            self.send_unsolicited_na(ifname, hoa)
-            ll = self.addresses.link_local(ifname)
+            self.node.send_unsolicited_na(ifname, hoa)
+            ll = self.node.addresses.link_local(ifname)
             if self.home_registration.l_flag and ll is not None:
                 self.trace_event("nd", f"unsolicited NA (O=1) for link-local {ll.addr} (L was set)", address=ll.addr)
-                self.send_unsolicited_na(ifname, ll.addr)
+                self.node.send_unsolicited_na(ifname, ll.addr)
         self.home_registration.l_flag = False
         self.correspondents.returned_home()
 
@@ -494,11 +513,11 @@ class MobileNode(IPv6Node):
     def refresh_home_address_lifetimes(self, valid: int, preferred: int) -> None:
         hoa = self.home_address
         self.home_address_valid_until = math.inf if valid == 0xFFFFFFFF else self.now + valid
-        e = self.addresses.find(hoa) if hoa is not None else None
+        e = self.node.addresses.find(hoa) if hoa is not None else None
         if e is not None:
             e.valid_until = self.home_address_valid_until
             e.preferred_until = math.inf if preferred == 0xFFFFFFFF else self.now + preferred
-            self.schedule_expiry()
+            self.node.schedule_expiry()
         self.trace_event("mpd", f"home address {hoa} lifetimes refreshed (valid {valid} s)", valid=valid)
 
     def change_home_address(self, prefix: IPv6Network, valid: int, preferred: int) -> None:
@@ -510,13 +529,13 @@ class MobileNode(IPv6Node):
         ifname = self.config.interface
         self.trace_event("mpd", f"home prefix changed to {prefix}: new home address {new}", old=old, new=new)
         self.home_registration.reset("home address changed")
-        if self.addresses.find(old) is not None:
-            e = self.addresses.find(old)
+        if self.node.addresses.find(old) is not None:
+            e = self.node.addresses.find(old)
             assert e is not None
-            self.remove_address(e.ifname, old)
+            self.node.remove_address(e.ifname, old)
         self.home_prefix, self._home_address = prefix, new
         self.home_address_valid_until = math.inf if valid == 0xFFFFFFFF else self.now + valid
-        self.add_address(
+        self.node.add_address(
             ifname,
             new,
             prefix.prefixlen,
@@ -531,10 +550,10 @@ class MobileNode(IPv6Node):
     def _forget_other_links(self, ifname: str, keep: IPv6Network | None) -> None:
         """Addresses autoconfigured on links we left are gone with the link (old care-of addresses)."""
         hoa = self.home_address
-        for e in self.addresses.for_interface(ifname):
+        for e in self.node.addresses.for_interface(ifname):
             if e.origin != Origin.SLAAC or e.addr == hoa or (keep is not None and e.addr in keep):
                 continue
-            self.remove_address(ifname, e.addr)
+            self.node.remove_address(ifname, e.addr)
 
     # ================================================================= proxy-defended addresses
     def ha_defends(self, target: Addr) -> bool:
@@ -544,7 +563,7 @@ class MobileNode(IPv6Node):
             return False
         if target == self.home_address:
             return True
-        ll = self.addresses.link_local(self.config.interface)
+        ll = self.node.addresses.link_local(self.config.interface)
         return hr.l_flag and ll is not None and target == ll.addr
 
     def is_home_agent_tunnel_source(self, src: Addr) -> bool:
@@ -608,16 +627,29 @@ class MobileNode(IPv6Node):
             self._discard(d, "ESP: SA does not match the policy for this message")
             return
         self.trace_event("esp", f"ESP SPI {sa.spi:#x} opened: {type(pkt.payload).__name__} from {d.src}")
-        p = pkt.payload
-        if isinstance(p, MobilityHeader):
-            self._mobility_message(d, p, protected=True)
-        elif isinstance(p, I.MobilePrefixAdvertisement):
-            self.prefix_discovery.on_advertisement(d.src, p)
+        self.esp_dispatch(d, pkt.payload)
+
+    def _esp_table(self) -> Dispatch:
+        """What a transport-mode ESP packet from the home agent protects -> handler (the SPD check is done)."""
+        return Dispatch(
+            self.role,
+            {MobilityHeader: self._esp_mh_input, I.MobilePrefixAdvertisement: self._esp_mpa_input},
+            otherwise=self._esp_not_taken,
+        )
+
+    def _esp_mh_input(self, d: Delivery, mh: MobilityHeader) -> None:
+        self._mobility_message(d, mh, protected=True)
+
+    def _esp_mpa_input(self, d: Delivery, m: I.MobilePrefixAdvertisement) -> None:
+        self.prefix_discovery.on_advertisement(d.src, m)
+
+    def _esp_not_taken(self, d: Delivery, m: Any) -> None:
+        """(Nothing else has a policy: the SPD check above refuses it first.)"""
 
     def _discard(self, d: Delivery, why: str) -> None:
         self.trace_event("mobility", f"packet from {d.src} discarded: {why}")
-        if self.current_run is not None:
-            self.current_run.result = f"discarded: {why}"
+        if self.node.current_run is not None:
+            self.node.current_run.result = f"discarded: {why}"
 
     def _mh_input(self, d: Delivery) -> None:
         if isinstance(d.payload, MobilityHeader):
@@ -665,11 +697,15 @@ class MobileNode(IPv6Node):
             self.correspondents.on_binding_error(d.src, m)
 
     def _unknown_mh_input(self, d: Delivery, m: UnknownMobilityMessage) -> None:
-        if not isinstance(self.mobility, MobileCorrespondentHooks):
-            # (a node that is also a correspondent answers it there: one Binding Error, not two)
-            self._send_binding_error(d.packet.src, d.dst, 2, self.home_address or d.dst, MH_BE)
-        else:
-            self._not_taken(d, m)
+        # (a node that is also a correspondent answers it in its correspondent half: see _correspondent_input)
+        self._send_binding_error(d.packet.src, d.dst, 2, self.home_address or d.dst, MH_BE)
+
+    def _correspondent_input(self, d: Delivery, m: Any) -> None:
+        """A message for the correspondent half (BU, HoTI, CoTI, unknown MH Type): its Mobility Header
+        input (§9.2 checks, then its own table)."""
+        assert self.correspondent is not None
+        mh = d.payload if isinstance(d.payload, MobilityHeader) else MobilityHeader(m)
+        self.correspondent.mh_input(d, mh)
 
     def _not_taken(self, d: Delivery, m: Any) -> None:
         self.trace_event("mobility", f"{type(m).__name__} from {d.src}: not a message a mobile node takes")
@@ -697,6 +733,19 @@ class MobileNode(IPv6Node):
             },
         )
         return mh, icmp
+
+    def add_correspondent_half(self, half: CorrespondentRole) -> None:
+        """Own ``half`` (a correspondent role built for the same node, not attached itself): its
+        messages join this role's tables, its timers this role's, and it answers sending step 3 and
+        receiving step 8. Before ``attach_role``, which installs what the tables and timers name."""
+        if self._attached:
+            raise ValueError(f"{self.node.name}: add the correspondent half before attach_role")
+        if half.node is not self.node:
+            raise ValueError(f"{half!r} was built for another node, not {self.node.name}")
+        self.correspondent = half
+        for cls in (BindingUpdate, HomeTestInit, CareofTestInit, UnknownMobilityMessage):
+            self.mh_dispatch.table[cls] = self._correspondent_input
+        self.icmp_dispatch.table.update(half.icmp_dispatch.table)
 
     def _icmp_input(self, d: Delivery) -> None:
         self.icmp_dispatch(d, d.payload)
@@ -752,76 +801,50 @@ class MobileNode(IPv6Node):
             "home_agent": str(self.home_agent) if self.home_agent else "",
             "registered": self.home_registration.registered,
             "binding_update_list": [bul_row(e) for e in self.bul.entries()],
+            **({} if self.correspondent is None else {"binding_cache": self.correspondent.snapshot()["binding_cache"]}),
         }
 
-
-class MobileNodeHooks:
-    """The mobile node's answers to the mobility steps of Figures 35 and 36 (``node.mobility``)."""
-
-    def __init__(self, mn: MobileNode) -> None:
-        self.mn = mn
-        self.tunnel_spi: int | None = None  # the ESP SA that carried the packet strip_tunnel opened
-
-    # -- state
-    @property
-    def home_address(self) -> Addr | None:
-        return self.mn.home_address
-
-    @property
-    def care_of_address(self) -> Addr | None:
-        return self.mn.care_of_address
-
-    @property
-    def home_agent_address(self) -> Addr | None:
-        return self.mn.home_agent
-
-    def snapshot(self) -> dict[str, Any]:
-        return self.mn.snapshot()
-
-    # -- sending (Figure 35)
+    # ================================================================= the algorithms' mobility steps (Figures 35, 36)
     def binding_cache_lookup(self, dst: Addr) -> Any:
-        return None  # a mobile node keeps no binding cache (it is no correspondent here)
+        """Step 3: a mobile node keeps no binding cache; its correspondent half (if any) does."""
+        return None if self.correspondent is None else self.correspondent.binding_cache_lookup(dst)
 
     def is_mobile_node(self) -> bool:
-        return self.mn.home_address is not None
-
-    def away_from_home(self) -> bool:
-        return self.mn.away_from_home()
+        return self.home_address is not None
 
     def bul_lookup(self, dst: Addr) -> Any:
-        return self.mn.correspondents.usable_binding(dst)
+        return self.correspondents.usable_binding(dst)
 
     def is_mipv6_capable(self, addr: Addr) -> bool | None:
-        return self.mn.correspondents.capable(addr)
+        return self.correspondents.capable(addr)
 
     def registration_initiated(self, addr: Addr) -> bool:
-        return self.mn.correspondents.initiated(addr)
+        return self.correspondents.initiated(addr)
 
     def initiate_registration(self, addr: Addr) -> None:
-        self.mn.correspondents.schedule_start(addr)
+        self.correspondents.schedule_start(addr)
 
     def tunnel_to_home_agent(self, packet: IPv6) -> IPv6 | None:
         """Step 12 / Figure 16: outer header care-of address -> home agent (ESP for a HoTI)."""
-        mn = self.mn
+        mn = self
         coa, ha, hoa = mn.care_of_address, mn.home_agent, mn.home_address
         if coa is None or ha is None or hoa is None:
             return None
         return IPv6(coa, ha, mn.ipsec.tunnel_payload(hoa, ha, packet), hlim=mn.hop_limit())
 
-    # -- receiving (Figure 36)
     def intercept(self, packet: IPv6, ifname: str) -> bool:
         return False
 
     def process_type2_routing(self, packet: IPv6, rh: RoutingType2) -> Addr | None:
         """§6.4/§11.3.3: exactly one address, Segments Left 1, our home address, sent to one of our
         (care-of) addresses, scope not smaller -- else discard (never forwarded)."""
-        mn = self.mn
+        mn = self
         why = ""
         if rh.segments_left != 1:
             why = f"Segments Left {rh.segments_left} (must be 1)"
         elif rh.home_address != mn.home_address:
             why = f"{rh.home_address} is not our home address"
-        elif not mn.addresses.is_assigned(packet.dst):
+        elif not mn.node.addresses.is_assigned(packet.dst):
             why = f"destination {packet.dst} is not one of our addresses"
         elif rh.home_address.is_link_local and not packet.dst.is_link_local:
             why = "home address scope smaller than the care-of address scope"
@@ -833,11 +856,11 @@ class MobileNodeHooks:
     def tunneled_from_home_agent(self, packet: IPv6) -> bool:
         """IPv6-in-IPv6 from the home agent, or ESP from it under a tunnel-mode SA (the HoT, RFC
         3776 §4.2): the SA's mode is known from the SPI without opening anything."""
-        mn = self.mn
+        mn = self
         hoa, ha = mn.home_address, mn.home_agent
         if ha is None or hoa is None or not mn.is_home_agent_tunnel_source(packet.src):
             return False
-        if not mn.addresses.is_assigned(packet.dst):
+        if not mn.node.addresses.is_assigned(packet.dst):
             return False
         p = packet.payload
         if isinstance(p, ESP):
@@ -846,7 +869,7 @@ class MobileNodeHooks:
         return isinstance(p, IPv6)
 
     def strip_tunnel(self, packet: IPv6) -> IPv6 | None:
-        mn = self.mn
+        mn = self
         hoa, ha = mn.home_address, mn.home_agent
         self.tunnel_spi = None
         inner = packet.payload
@@ -874,7 +897,7 @@ class MobileNodeHooks:
         return inner
 
     def process_home_test(self, inner: IPv6) -> bool:
-        mn = self.mn
+        mn = self
         p = inner.payload
         if not (isinstance(p, MobilityHeader) and isinstance(p.message, HomeTest)):
             return False
@@ -890,54 +913,35 @@ class MobileNodeHooks:
 
     def process_home_address_option(self, packet: IPv6, hao: HomeAddressOption) -> Addr | None:
         """A mobile node keeps no binding cache: a Home Address option is answered with Binding Error
-        status 1 (§9.3.1) and the packet dropped; never for a Binding Update (not ours to take)."""
-        mn = self.mn
+        status 1 (§9.3.1) and the packet dropped; never for a Binding Update (not ours to take). A
+        mobile node that is also a correspondent asks its correspondent half (its binding cache)."""
+        if self.correspondent is not None:
+            return self.correspondent.process_home_address_option(packet, hao)
+        mn = self
         p = packet.payload
         if isinstance(p, MobilityHeader) and isinstance(p.message, BindingUpdate):
             return None
         mn._send_binding_error(packet.src, packet.dst, 1, hao.home_address, 1)
         return None
 
-    # -- movement detection
     def on_link_change(self, ifname: str, attached: bool) -> None:
-        self.mn.movement.on_link_change(ifname, attached)
+        self.movement.on_link_change(ifname, attached)
 
 
-class MobileCorrespondentHooks(MobileNodeHooks):
-    """A mobile node that is also a Mobile IPv6 correspondent (white paper notes under Figures 18, 19,
-    22, 23: "if the correspondent node is also a mobile node that is away from home").
+def add_correspondent_role(mn: MobileNodeRole, **options: Any) -> CorrespondentRole:
+    """Give the mobile node role ``mn`` the correspondent node's functions too (white paper notes
+    under Figures 18, 19, 22, 23: "if the correspondent node is also a mobile node that is away from
+    home"): a :class:`~mip6lab.mobility.correspondent.CorrespondentRole` for the same node becomes its
+    correspondent half (:meth:`MobileNodeRole.add_correspondent_half`; call before ``attach_role``).
 
-    The correspondent half (:class:`~mip6lab.mobility.correspondent.CorrespondentHooks`: return
-    routability responder, Binding Cache, correspondent registration, maintenance) answers sending
-    step 3 and receiving step 8; everything else is the mobile node's. A packet to a peer with a
-    binding then gets both forms: step 4 puts the peer's care-of address and a Type 2 Routing header,
-    step 9 our care-of address and a Destination Options header with the Home Address option *after*
-    it. Its own Mobility Header messages (HoT, CoT, BA, BRR) are sent from the home address and so go
-    through the reverse tunnel (RFC 6275 §6.1: they bypass the Binding Update List)."""
+    The half (return routability responder, Binding Cache, correspondent registration, maintenance)
+    answers sending step 3 and receiving step 8; everything else is the mobile node's. A packet to a
+    peer with a binding then gets both forms: step 4 puts the peer's care-of address and a Type 2
+    Routing header, step 9 our care-of address and a Destination Options header with the Home Address
+    option *after* it. Its own Mobility Header messages (HoT, CoT, BA, BRR) are sent from the home
+    address and so go through the reverse tunnel (RFC 6275 §6.1: they bypass the Binding Update List)."""
+    from mip6lab.mobility.correspondent import CorrespondentRole
 
-    def __init__(self, mn: MobileNode, correspondent: Any) -> None:
-        super().__init__(mn)
-        self.correspondent = correspondent
-
-    def binding_cache_lookup(self, dst: Addr) -> Any:
-        return self.correspondent.binding_cache_lookup(dst)
-
-    def process_home_address_option(self, packet: IPv6, hao: HomeAddressOption) -> Addr | None:
-        return self.correspondent.process_home_address_option(packet, hao)
-
-    def snapshot(self) -> dict[str, Any]:
-        snap = self.mn.snapshot()
-        snap["binding_cache"] = self.correspondent.snapshot()["binding_cache"]
-        return snap
-
-
-def add_correspondent_role(mn: MobileNode, **options: Any) -> MobileCorrespondentHooks:
-    """Give ``mn`` the correspondent node's functions too (``node.mobility`` becomes a
-    :class:`MobileCorrespondentHooks`). The correspondent's Mobility Header handler takes BU, HoTI,
-    CoTI; the mobile node's takes BA, BRR, HoT, CoT, BE."""
-    from mip6lab.mobility.correspondent import CorrespondentHooks
-
-    cn = CorrespondentHooks(mn, **options)  # registers its MH and ICMPv6 handlers on the node
-    hooks = MobileCorrespondentHooks(mn, cn)
-    mn.attach_role(hooks)
-    return hooks
+    half = CorrespondentRole(mn.node, **options)
+    mn.add_correspondent_half(half)
+    return half

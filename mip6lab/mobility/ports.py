@@ -1,7 +1,9 @@
-"""A unit's narrow view of its node: the names it declares, nothing else.
+"""A unit's narrow view of its role and node: the names it declares, nothing else.
 
-Each unit of the mobile node declares what it uses of the node as data (its ``NEEDS``); the node hands
-it a :class:`UnitPort` that reads (and calls) exactly those names and refuses any other with an
+Each unit of a role (mobile node, home agent, correspondent node) declares what it uses as data (its
+``NEEDS``); the role hands it a :class:`UnitPort` that reads (and calls) exactly those names - the
+role's own first (its tables, its other parts, the clock/trace/timer/sending delegations of
+:class:`~mip6lab.ipv6.role.NodeRole`), else the role's node's - and refuses any other with an
 ``AttributeError`` naming the unit, so a unit's dependencies are visible in one place and cannot grow
 unnoticed (``tests/mobility/test_layering.py`` checks each list against the unit's code).
 """
@@ -14,7 +16,8 @@ __all__ = ["UnitPort", "unit_port"]
 
 
 class UnitPort:
-    """``node`` as ``unit`` may see it: the attributes in ``names`` only."""
+    """``node`` (a role, or a plain node) as ``unit`` may see it: the attributes in ``names`` only. A name
+    the role does not have is read from the role's node (``role.node``)."""
 
     __slots__ = ("_node", "_unit", "_names")
 
@@ -25,7 +28,10 @@ class UnitPort:
 
     def __getattr__(self, name: str) -> Any:
         if name in self._names:
-            return getattr(self._node, name)
+            target = self._node
+            if not hasattr(type(target), name) and name not in getattr(target, "__dict__", {}):
+                target = getattr(target, "node", target)  # a role reads the rest from its node
+            return getattr(target, name)
         raise AttributeError(f"{self._unit} does not declare {name!r} in its NEEDS (it sees {sorted(self._names)})")
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -36,5 +42,5 @@ class UnitPort:
 
 
 def unit_port(node: Any, unit: type) -> UnitPort:
-    """``node`` as the unit class ``unit`` may see it: the names of ``unit.NEEDS``."""
+    """``node`` (usually the unit's role) as the unit class ``unit`` may see it: the names of ``unit.NEEDS``."""
     return UnitPort(node, unit.__name__, unit.NEEDS)

@@ -117,7 +117,7 @@ def _replayed_bu(lab: Lab) -> None:
     def unreachable() -> None:
         # A forged "address unreachable" about the new care-of address, as if from foreign link 2's
         # router: the correspondent deletes the binding (ICMPv6 is not authenticated) ...
-        cn, coa = lab.address_of("cn"), lab.node("mn").mobility.care_of_address  # type: ignore[union-attr]
+        cn, coa = lab.address_of("cn"), lab.role("mn").care_of_address
         quote = encode_ipv6(IPv6(cn, coa, EchoRequest(1, 1)))
         eve.send(IPv6(ROUTER_FOREIGN2, cn, DestinationUnreachable(DU_ADDRESS_UNREACHABLE, quote)))
 
@@ -162,8 +162,8 @@ def _forged_ba(lab: Lab) -> None:
     eve = lab.add_tester("eve", "foreign1", [EVE_FOREIGN1])
 
     def attack() -> None:
-        mn = lab.node("mn").mobility
-        hoa, coa, ha = lab.address_of("mn"), mn.care_of_address, lab.address_of("ha")  # type: ignore[union-attr]
+        mn = lab.role("mn")
+        hoa, coa, ha = lab.address_of("mn"), mn.care_of_address, lab.address_of("ha")
         from mip6lab.wire.ip import RoutingType2
 
         ba = BindingAcknowledgement(BA_DAD_FAILED, seq=0, lifetime=0)

@@ -117,7 +117,7 @@ def _prefix_discovery(lab: Lab) -> None:
     lab.at(3.0, lambda: lab.move("mn", "foreign1"))
     lab.at(
         8.0,
-        lambda: lab.world.call("mn", lambda n: n.prefix_discovery.solicit("scenario: what are my home prefixes?")),
+        lambda: lab.world.call("mn", lambda n: n.role.prefix_discovery.solicit("scenario: what are my home prefixes?")),
     )
 
 

@@ -126,7 +126,7 @@ def _cn_binding_maintenance(lab: Lab) -> None:
     def relax() -> None:
         # The first binding was refreshed by the mobile node itself at half its lifetime; from now on it
         # would refresh only after expiry, so the correspondent's Binding Refresh Request comes first.
-        lab.node("mn").config.refresh_fraction = 1.5  # type: ignore[attr-defined]
+        lab.role("mn").config.refresh_fraction = 1.5
 
     lab.at(30.0, relax)
 

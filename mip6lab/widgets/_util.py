@@ -100,7 +100,7 @@ def kv_table(d: Mapping[str, Any], css: str = "") -> str:
 
 
 def render_data(value: Any, title: str = "", level: int = 0) -> str:
-    """Any plain data (what ``hooks.snapshot()`` returns) as nested HTML: lists of dicts become
+    """Any plain data (what ``role.snapshot()`` returns) as nested HTML: lists of dicts become
     tables, dicts of scalars key/value tables, nested dicts sections. Makes no assumption about
     which keys a mobility role reports."""
     head = f'<div style="font-weight:bold;margin-top:4px">{esc(humanize(title))}</div>' if title else ""

@@ -191,14 +191,16 @@ def machine_html(node: Any, machine: Machine | str, instance: str = "") -> str:
 
 
 def machine_view(lab: Any, node: str, machine: str, instance: str = "") -> Any:
-    """``machine_html`` for ``lab.node(node)`` as an ``ipywidgets.HTML`` (a LabError for a wrong name)."""
+    """``machine_html`` for ``lab.role(node)`` (a mobile node) as an ``ipywidgets.HTML`` (a LabError for a
+    wrong name)."""
     import ipywidgets as W
 
     from mip6lab.errors import LabError
 
-    n = lab.node(node)
+    n = lab.node(node).role
     if not hasattr(n, "machines"):
-        raise LabError(f"{node} is not a mobile node: it has no state machines")
+        mobile = [name for name, x in lab.nodes.items() if hasattr(x.role, "machines")]
+        raise LabError(f"{node} is not a mobile node: it has no state machines (mobile nodes: {', '.join(mobile)})")
     if machine not in MACHINES:
         raise LabError(f"unknown machine {machine!r} (machines: {', '.join(MACHINES)})")
     return W.HTML(machine_html(n, machine, instance))

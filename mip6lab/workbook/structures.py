@@ -130,9 +130,9 @@ def address_roles(lab: Lab) -> dict[IPv6Address, str]:
                 roles.setdefault(e.addr, label)
     for name in mobile:
         node = lab.nodes[name]
-        hooks = node.mobility
-        hoa = getattr(hooks, "home_address", None)
-        prefix = getattr(node, "home_prefix", None)
+        role = node.role
+        hoa = getattr(role, "home_address", None)
+        prefix = getattr(role, "home_prefix", None)
         if prefix is not None:
             roles[ha_anycast(prefix)] = "Home-Agents anycast"
         own = [e.addr for e in node.addresses.all()]

@@ -43,7 +43,7 @@ def test_decision_log_and_binding_cache_are_bounded() -> None:
         bu = BindingUpdate(seq=i, lifetime=10, A=True)
         eve.send(IPv6(IPv6Address("2001:db8:4::e7e"), cn, MobilityHeader(bu), ext=hao), at=3.0 + i * 0.001)
     lab.run(until=5.0)
-    hooks = lab.node("cn").mobility
+    hooks = lab.role("cn")
     assert len(hooks.registration.decisions) == LOG_LIMIT  # type: ignore[union-attr]
     assert hooks.cache.max_entries == CN_BINDING_CACHE_LIMIT  # type: ignore[union-attr]
     assert lab.world.errors == []

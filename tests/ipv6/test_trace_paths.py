@@ -51,7 +51,7 @@ def test_send_plain_first_packet_then_cached() -> None:
 
 def test_send_correspondent_with_binding_steps_3_4() -> None:
     lb = lab("route-optimized-data")
-    hoa = lb.node("mn").home_address
+    hoa = lb.role("mn").home_address
     ro = [r for r in runs(lb, "cn", "send") if r.packet.dst == hoa and r.output.routing_type2 is not None]
     cached = [r for r in ro if r.step_numbers == [1, 2, 3, 4, 6, 7, 16, 17, 19]]
     assert len(cached) > 100
@@ -119,7 +119,7 @@ def test_receive_tunnelled_from_home_agent_3_to_7() -> None:
     syn = next(r for r in tun if isinstance(payload_of(r), TCP))
     assert syn.step_numbers == [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12]
     assert syn.steps[5].decision == "no: initiated now"
-    assert syn.output.tunneled and syn.output.dst == lb.node("mn").home_address
+    assert syn.output.tunneled and syn.output.dst == lb.role("mn").home_address
 
 
 def test_receive_home_test_in_esp_tunnel_step_4() -> None:
@@ -127,7 +127,7 @@ def test_receive_home_test_in_esp_tunnel_step_4() -> None:
     (hot,) = [r for r in runs(lb, "mn", "receive") if isinstance(r.packet.payload, ESP) and r.result.startswith("Home")]
     assert hot.step_numbers == [1, 2, 3, 4]
     assert hot.result == "Home Test processed" and hot.steps[3].decision == "yes: processed"
-    assert lb.node("mn").bul.lookup(lb.address_of("cn"), lb.node("mn").home_address) is not None
+    assert lb.role("mn").bul.lookup(lb.address_of("cn"), lb.role("mn").home_address) is not None
     assert any(isinstance(payload_of(r), HomeTest) for r in runs(lb, "cn", "send"))
 
 
@@ -141,7 +141,7 @@ def test_receive_non_mipv6_sender_skips_step_6() -> None:
 
 def test_receive_type2_routing_header_step_2() -> None:
     lb = lab("route-optimized-data")
-    hoa = lb.node("mn").home_address
+    hoa = lb.role("mn").home_address
     rh2 = [
         r for r in runs(lb, "mn", "receive") if r.packet.routing_type2 is not None and isinstance(r.packet.payload, TCP)
     ]
@@ -151,7 +151,7 @@ def test_receive_type2_routing_header_step_2() -> None:
 
 def test_receive_home_address_option_step_8() -> None:
     lb = lab("route-optimized-data")
-    hoa = lb.node("mn").home_address
+    hoa = lb.role("mn").home_address
     hao = [
         r
         for r in runs(lb, "cn", "receive")
@@ -174,7 +174,7 @@ def _provoked() -> Lab:
     lb = Lab("return-routability")
     lb.world.strict = True
     lb.run()
-    hoa, cn = lb.node("mn").home_address, lb.address_of("cn")
+    hoa, cn = lb.role("mn").home_address, lb.address_of("cn")
     lb.world.call("cn", lambda n: n.send_upper(UDP(5353, 9, b"anyone?"), hoa))
     lb.world.call("cn", lambda n: n.send_upper(TCP(40000, 9, seq=1, flags=SYN), hoa))
     mn = lb.node("mn")

@@ -178,13 +178,15 @@ def signed(msg: Any, kbm: bytes, coa: A, cn: A) -> Any:
 
 # ------------------------------------------------------------------ the correspondent bench
 def cn_bench(seed: int = 1, **options: Any) -> tuple[Bench, Any]:
-    from mip6lab.mobility.correspondent import CorrespondentNode
+    from mip6lab.ipv6.node import IPv6Node
+    from mip6lab.mobility.correspondent import CorrespondentRole
     from mip6lab.net.world import World
 
     world = World(seed)
     world.strict = True
     world.add_link("cn-link")
-    cn = CorrespondentNode("cn", world.sim.child_rng("cn"), world.trace, **options)
+    cn = IPv6Node("cn", world.sim.child_rng("cn"), world.trace)
+    cn.attach_role(CorrespondentRole(cn, **options))
     cn.add_interface("eth0", "02:00:00:00:0c:01")
     cn.add_address("eth0", CN, 64, dad=False)
     cn.add_route("::", 0, PEER_LL, "eth0")
@@ -193,7 +195,7 @@ def cn_bench(seed: int = 1, **options: Any) -> tuple[Bench, Any]:
     bench = Bench(world, cn, "cn-link")
     bench.run(2.0)  # link-local DAD done
     bench.mark()
-    return bench, cn.hooks
+    return bench, cn.role
 
 
 # ------------------------------------------------------------------ the home agent bench
@@ -211,8 +213,9 @@ class HaBench(Bench):
     def __init__(self, esp: str = "off", seed: int = 1, **options: Any) -> None:
         import random as _random
 
+        from mip6lab.ipv6.node import Router
         from mip6lab.lab import FAST_RA
-        from mip6lab.mobility.home_agent import HomeAgent
+        from mip6lab.mobility.home_agent import HomeAgentRole
         from mip6lab.mobility.ipsec import manual_sa_pair
         from mip6lab.net.world import World
 
@@ -220,14 +223,16 @@ class HaBench(Bench):
         world.strict = True
         world.add_link("home")
         world.add_link("core")
-        ha = HomeAgent("ha", world.sim.child_rng("ha"), world.trace, esp=esp, **options)
+        ha = Router("ha", world.sim.child_rng("ha"), world.trace)
+        role = HomeAgentRole(ha, esp=esp, **options)
+        ha.attach_role(role)
         ha.add_interface("eth0", HA_MAC)
         ha.add_interface("eth1", "02:00:00:00:01:02")
         ha.add_address("eth0", HA, 64, dad=False)
         ha.add_address("eth1", HA_CORE, 64, dad=False)
         ha.add_route("::", 0, link_local_from_mac(CORE_PEER_MAC), "eth1")
         world.add_node(ha)
-        ha.hooks.configure_home_link("eth0", HOME_PREFIX, HA, ra_timing=dict(FAST_RA))
+        role.configure_home_link("eth0", HOME_PREFIX, HA, ra_timing=dict(FAST_RA))
         world.attach("ha", "eth0", "home")
         world.attach("ha", "eth1", "core")
         self.world, self.node, self.link, self.ifname = world, ha, "core", "eth1"
@@ -239,11 +244,11 @@ class HaBench(Bench):
         world.add_node(self.hn)
         world.attach("hn", "eth0", "home")
         self._mark = 0
-        self.hooks = ha.hooks
+        self.role = role
         self.mn_db = None
         if esp != "off":
             self.mn_db, _ = manual_sa_pair(HOA, HA, esp, _random.Random(7))  # type: ignore[arg-type]
-            ha.hooks.ipsec.ensure(HOA, HA)
+            role.ipsec.ensure(HOA, HA)
         self.run(2.0)
         self.mark()
 

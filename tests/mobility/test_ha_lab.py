@@ -75,7 +75,7 @@ def test_correspondent_without_mobile_ipv6_gets_tunnelled_traffic_only() -> None
     lab = Lab(Scenario("plain-cn", "test", setup, duration=20.0), topology=t, esp="null")
     lab.world.strict = True
     lab.run()
-    assert lab.node("cn").mobility is None
+    assert lab.node("cn").role is None
     cn_link = names(lab, 12.0, 20.0, link="cn-link")
     assert not any("RH2" in s for s in cn_link)
     assert sum("Echo Reply" in s for s in cn_link) == 3
@@ -91,7 +91,7 @@ def test_slow_dad_at_the_home_agent_costs_no_extra_round_trip() -> None:
     lab.world.strict = True
     lab.node("ha").dad.retrans_timer = 2.0  # a slow home link
     lab.run()
-    mn = lab.node("mn")
+    mn = lab.role("mn")
     sent = [e for e in lab.trace.events_for("mn", "binding") if e.message.startswith("BU to home agent")]
     bas = [e for e in lab.trace.events_for("mn", "binding") if e.message.startswith("BA from home agent")]
     assert len(sent) == 2  # the first BU and one retransmission, nothing more

@@ -17,7 +17,7 @@ from mip6lab.wire.ip import ESP, IPv6, RoutingType2
 
 def cache_state(b):
     return [
-        (e.home_address, e.care_of_address, e.lifetime, e.sequence_number, e.home_registration) for e in b.hooks.cache
+        (e.home_address, e.care_of_address, e.lifetime, e.sequence_number, e.home_registration) for e in b.role.cache
     ]
 
 
@@ -49,14 +49,14 @@ def test_first_registration_dad_then_ba_then_proxy(esp) -> None:
     # DAD: a Neighbor Solicitation from :: for the home address, and no BA yet
     (ns,) = dad_probes(b)
     assert ns.payload.target == HOA and ns.dst == solicited_node(HOA)
-    assert bas(b) == [] and len(b.hooks.cache) == 0
+    assert bas(b) == [] and len(b.role.cache) == 0
     b.run(1.5)
     ((pkt, ba),) = bas(b)
     assert (pkt.src, pkt.dst, pkt.ext) == (HA, COA, (RoutingType2(HOA),))  # Figure 21
     assert isinstance(pkt.payload, ESP) == (esp != "off")
     assert (ba.status, ba.seq, ba.lifetime) == (0, 10, 100)
     assert M.BindingRefreshAdvice(50) in ba.options
-    e = b.hooks.cache.lookup(HOA)
+    e = b.role.cache.lookup(HOA)
     assert e.home_registration and e.care_of_address == COA and e.sequence_number == 10
     # proxy ND: three unsolicited NAs to ff02::1, O=1, R=0, S=0, TLLA = the home agent's MAC
     b.run(3.0)
@@ -86,7 +86,7 @@ def test_dad_failure_134_and_nothing_installed() -> None:
     b.hn.answer_dad_for.add(HOA)
     ((pkt, ba),) = register(b)
     assert ba.status == 134 and ba.lifetime == 0
-    assert len(b.hooks.cache) == 0 and not b.node.proxies
+    assert len(b.role.cache) == 0 and not b.node.proxies
     assert not b.node.interfaces["eth0"].in_group(solicited_node(HOA))
 
 
@@ -109,7 +109,7 @@ def test_retransmission_during_dad_is_answered_with_the_newest_sequence_number()
     ((p, ba),) = bas(b)
     assert (ba.status, ba.seq, ba.lifetime, p.dst) == (0, 2, 50, COA2)
     assert len(dad_probes(b)) == 1
-    e = b.hooks.cache.lookup(HOA)
+    e = b.role.cache.lookup(HOA)
     assert (e.sequence_number, e.care_of_address, e.lifetime) == (2, COA2, 200.0)
 
 
@@ -119,20 +119,20 @@ def test_repeated_or_older_sequence_number_during_dad_is_ignored() -> None:
     b.inject(home_bu(b, 5), run=0.1)
     b.inject(home_bu(b, 4), run=2.0)
     ((_, ba),) = bas(b)
-    assert ba.seq == 5 and len(dad_probes(b)) == 1 and b.hooks.cache.lookup(HOA).sequence_number == 5
+    assert ba.seq == 5 and len(dad_probes(b)) == 1 and b.role.cache.lookup(HOA).sequence_number == 5
 
 
 def test_deregistration_during_dad_cancels_the_registration_and_is_answered() -> None:
     b = HaBench()
     b.inject(home_bu(b, 1), run=0.3)
-    assert HOA in b.hooks.registrar.pending
+    assert HOA in b.role.registrar.pending
     b.inject(home_bu(b, 2, 0, coa=HOA, src=HOA), link="home", run=0.1)  # came home before the BA
     ((p, ba),) = bas(b, link="home")
     assert (p.dst, ba.seq, ba.status) == (HOA, 2, 133)  # §10.3.2: no home registration to delete
-    assert HOA not in b.hooks.registrar.pending
+    assert HOA not in b.role.registrar.pending
     b.mark()
     b.run(3.0)  # the cancelled DAD neither answers nor installs anything later
-    assert bas(b) == [] and len(b.hooks.cache) == 0 and not b.node.proxies
+    assert bas(b) == [] and len(b.role.cache) == 0 and not b.node.proxies
     assert not b.node.interfaces["eth0"].in_group(solicited_node(HOA))
 
 
@@ -146,7 +146,7 @@ def test_deregistration_during_link_local_dad_of_a_refresh_deletes_the_binding()
     assert (ba.seq, ba.status) == (3, 0)
     b.mark()
     b.run(3.0)
-    assert bas(b) == [] and len(b.hooks.cache) == 0 and not b.node.proxies
+    assert bas(b) == [] and len(b.role.cache) == 0 and not b.node.proxies
 
 
 def test_newer_bu_clearing_l_during_dad_stops_checking_the_link_local_address() -> None:
@@ -156,7 +156,7 @@ def test_newer_bu_clearing_l_during_dad_stops_checking_the_link_local_address() 
     b.inject(home_bu(b, 2, L=False), run=2.0)
     ((_, ba),) = bas(b)
     assert (ba.seq, ba.status) == (2, 0)
-    assert b.node.proxies == {("eth0", HOA): True} and not b.hooks.cache.lookup(HOA).link_local_compat
+    assert b.node.proxies == {("eth0", HOA): True} and not b.role.cache.lookup(HOA).link_local_compat
 
 
 def _reject(b, pkt, status, seq):
@@ -196,7 +196,7 @@ def test_status_135_carries_the_last_sequence_number() -> None:
 
 def test_status_139_registration_type_change() -> None:
     b = HaBench()
-    b.hooks.cache.create(b.now, HOA, COA, 100.0, sequence_number=3, home_registration=False)
+    b.role.cache.create(b.now, HOA, COA, 100.0, sequence_number=3, home_registration=False)
     _reject(b, home_bu(b, 5), 139, 5)
 
 
@@ -204,7 +204,7 @@ def test_status_130_cache_full_and_129_prohibited() -> None:
     b = HaBench(max_bindings=0)
     _reject(b, home_bu(b, 5), 130, 5)
     b = HaBench()
-    b.hooks.registrar.prohibited_addresses.append(HOA)
+    b.role.registrar.prohibited_addresses.append(HOA)
     _reject(b, home_bu(b, 6), 129, 6)
 
 
@@ -217,7 +217,7 @@ def test_silent_discards() -> None:
     ):
         b.mark()
         b.inject(pkt, run=2.0)
-        assert b.sent() == [] and len(b.hooks.cache) == 0
+        assert b.sent() == [] and len(b.role.cache) == 0
     assert any("not protected by ESP" in e.message for e in b.world.trace.events_for("ha", "esp"))
 
 
@@ -229,7 +229,7 @@ def test_refresh_with_a0_is_still_acknowledged_and_lifetime_clamped() -> None:
     b.inject(home_bu(b, 2, 1000, A_=False, coa=COA2))
     ((p, ba),) = bas(b)
     assert ba.status == 0 and p.dst == COA2 and dad_probes(b) == []  # binding exists: no DAD
-    assert b.hooks.cache.lookup(HOA).care_of_address == COA2
+    assert b.role.cache.lookup(HOA).care_of_address == COA2
 
 
 def test_deregistration_from_the_careof_address() -> None:
@@ -239,7 +239,7 @@ def test_deregistration_from_the_careof_address() -> None:
     b.inject(home_bu(b, 11, 0))
     ((p, ba),) = bas(b)
     assert (ba.status, ba.lifetime, p.dst) == (0, 0, COA)
-    assert len(b.hooks.cache) == 0 and not b.node.proxies
+    assert len(b.role.cache) == 0 and not b.node.proxies
     assert not b.node.interfaces["eth0"].in_group(solicited_node(HOA))
     # after de-registration a packet with a Home Address option gets Binding Error 1
     b.mark()
@@ -260,13 +260,13 @@ def test_deregistration_from_home_goes_straight_to_the_mobile_node() -> None:
     ((p, ba),) = bas(b, link="home")
     assert (p.dst, p.ext, ba.status) == (HOA, (), 0)
     assert [f.dst for f in frames if f.payload is p] == [HN_MAC]
-    assert len(b.hooks.cache) == 0 and not b.node.proxies
+    assert len(b.role.cache) == 0 and not b.node.proxies
 
 
 def test_binding_refresh_request_and_expiry() -> None:
     b = HaBench(brr_before_expiry=10.0)
     register(b, lifetime=10)  # 40 s
-    e = b.hooks.cache.lookup(HOA)
+    e = b.role.cache.lookup(HOA)
     b.mark()
     b.run_until(e.expiry - 10 + 0.01)
     assert b.mh_sent(M.BindingRefreshRequest) == []  # never with a Type 2 Routing header (RFC 6275 §6.1)
@@ -277,7 +277,7 @@ def test_binding_refresh_request_and_expiry() -> None:
     assert (brr.src, brr.dst, brr.ext) == (HA, HOA, ())
     assert isinstance(brr.payload, M.MobilityHeader) and isinstance(brr.payload.message, M.BindingRefreshRequest)
     b.run_until(e.expiry + 0.01)
-    assert len(b.hooks.cache) == 0 and not b.node.proxies
+    assert len(b.role.cache) == 0 and not b.node.proxies
 
 
 def test_registrations_in_dad_count_against_a_full_binding_cache() -> None:
@@ -294,28 +294,28 @@ def test_registrations_in_dad_count_against_a_full_binding_cache() -> None:
     b.run(1.5)
     ((p, ba),) = bas(b)
     assert (p.dst, ba.status) == (COA, 0)
-    assert [e.home_address for e in b.hooks.cache] == [HOA] and b.world.errors == []
+    assert [e.home_address for e in b.role.cache] == [HOA] and b.world.errors == []
 
 
 def test_cache_filled_during_dad_is_answered_130_not_raised() -> None:
     b = HaBench(max_bindings=1)
     b.inject(home_bu(b, 1), run=0.1)
-    b.hooks.cache.create(b.now, A("2001:db8:1::300"), COA2, 100.0)  # e.g. a correspondent registration
+    b.role.cache.create(b.now, A("2001:db8:1::300"), COA2, 100.0)  # e.g. a correspondent registration
     b.mark()
     b.run(1.5)  # World.strict: an exception out of the DAD callback would fail the test here
     ((_, ba),) = bas(b)
     assert (ba.status, ba.seq, ba.lifetime) == (130, 1, 0)
-    assert b.hooks.cache.lookup(HOA) is None and not b.node.proxies and b.world.errors == []
+    assert b.role.cache.lookup(HOA) is None and not b.node.proxies and b.world.errors == []
 
 
 def test_correspondent_binding_created_during_dad_is_answered_139_not_raised() -> None:
     b = HaBench()
     b.inject(home_bu(b, 1), run=0.1)
-    b.hooks.cache.create(b.now, HOA, COA2, 100.0)  # a correspondent registration for the same address
+    b.role.cache.create(b.now, HOA, COA2, 100.0)  # a correspondent registration for the same address
     b.mark()
     b.run(1.5)
     ((_, ba),) = bas(b)
-    assert ba.status == 139 and not b.hooks.cache.lookup(HOA).home_registration and not b.node.proxies
+    assert ba.status == 139 and not b.role.cache.lookup(HOA).home_registration and not b.node.proxies
 
 
 def test_refresh_newly_setting_l_runs_dad_for_the_link_local_address_then_proxies_it() -> None:
@@ -330,7 +330,7 @@ def test_refresh_newly_setting_l_runs_dad_for_the_link_local_address_then_proxie
     b.run(1.5)
     ((_, ba),) = bas(b)
     assert (ba.status, ba.seq) == (0, 2)
-    e = b.hooks.cache.lookup(HOA)
+    e = b.role.cache.lookup(HOA)
     assert e.link_local_compat and e.sequence_number == 2
     assert ("eth0", ll) in b.node.proxies and ("eth0", HOA) in b.node.proxies
 
@@ -342,7 +342,7 @@ def test_refresh_newly_setting_l_with_the_link_local_address_in_use_is_rejected_
     b.hn.answer_dad_for.add(ll)
     ((_, ba),) = register(b, seq=2, L=True)
     assert (ba.status, ba.seq, ba.lifetime) == (134, 2, 0)
-    e = b.hooks.cache.lookup(HOA)  # the complete BU is rejected: the binding stays as it was
+    e = b.role.cache.lookup(HOA)  # the complete BU is rejected: the binding stays as it was
     assert e is not None and not e.link_local_compat and e.sequence_number == 1
     assert ("eth0", ll) not in b.node.proxies and ("eth0", HOA) in b.node.proxies
 
@@ -354,7 +354,7 @@ def test_refresh_clearing_l_stops_proxying_the_link_local_address() -> None:
     assert ("eth0", ll) in b.node.proxies
     ((_, ba),) = register(b, seq=2, L=False)
     assert ba.status == 0 and dad_probes(b) == []
-    assert not b.hooks.cache.lookup(HOA).link_local_compat
+    assert not b.role.cache.lookup(HOA).link_local_compat
     assert ("eth0", ll) not in b.node.proxies and ("eth0", HOA) in b.node.proxies
     # de-registration stops defending only what is still defended
     ((_, ba),) = register(b, seq=3, lifetime=0)

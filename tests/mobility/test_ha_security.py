@@ -21,7 +21,7 @@ ATTACKER = A("2001:db8:2::99")
 
 
 def security_state(b: HaBench) -> tuple:
-    ipsec = b.hooks.ipsec
+    ipsec = b.role.ipsec
     sas = [(sa.spi, sa.src, sa.dst, sa.enc_key, sa.auth_key) for sa in ipsec.db.sas()]
     return sas, list(ipsec.db.policies), dict(ipsec.served)
 
@@ -40,7 +40,7 @@ def test_forged_cleartext_bu_changes_no_security_state(dst: A) -> None:
     b.mark()
     b.inject(home_bu(b, 5, protect=False, dst=dst, coa=ATTACKER), run=2.0)
     assert security_state(b) == before
-    assert b.sent() == [] and len(b.hooks.cache) == 0  # discarded: no DAD, no BA, no binding
+    assert b.sent() == [] and len(b.role.cache) == 0  # discarded: no DAD, no BA, no binding
     assert register(b, 6) == 0  # the real mobile node's keys still work
 
 
@@ -69,9 +69,9 @@ def test_new_home_address_named_by_a_packet_gets_no_sas() -> None:
     other = A("2001:db8:1::200")
     b.mark()
     b.inject(home_bu(b, 1, hoa=other, protect=False, dst=ANYCAST), run=2.0)
-    assert other not in b.hooks.ipsec.served
-    assert b.sent() == [] and len(b.hooks.cache) == 0  # and the cleartext BU itself is discarded
-    assert b.hooks.ipsec.served[HOA] == HA
+    assert other not in b.role.ipsec.served
+    assert b.sent() == [] and len(b.role.cache) == 0  # and the cleartext BU itself is discarded
+    assert b.role.ipsec.served[HOA] == HA
 
 
 def _colliding_home_address() -> A:
@@ -91,7 +91,7 @@ def test_unverified_packet_never_evicts_sas_that_share_spis() -> None:
     b.mark()
     b.inject(home_bu(b, 1, hoa=twin, protect=False, coa=ATTACKER), run=2.0)
     assert security_state(b) == before  # HOA keeps its SAs; the twin gets none
-    assert b.sent() == [] and len(b.hooks.cache) == 0  # and, unverifiable, its BU is discarded
+    assert b.sent() == [] and len(b.role.cache) == 0  # and, unverifiable, its BU is discarded
     assert register(b, 6) == 0
 
 
@@ -100,29 +100,29 @@ def test_forged_bu_in_a_lab_leaves_the_mobile_node_registered() -> None:
     link used to re-key the mobile node's SAs, so its next refresh failed the ICV check."""
     lab = Lab("first-foreign-link")
     lab.run()
-    ha, mn = lab.node("ha"), lab.node("mn")
+    ha, mn = lab.node("ha"), lab.role("mn")
     hoa = mn.home_address
-    link = next(iter(ha.hooks.home_links.values()))
-    before = dict(ha.hooks.ipsec.served)
+    link = next(iter(ha.role.home_links.values()))
+    before = dict(ha.role.ipsec.served)
     bu = BindingUpdate(seq=1, lifetime=10, A=True, H=True, options=(AlternateCareofAddress(ATTACKER),))
     pkt = IPv6(ATTACKER, link.anycast[0], MobilityHeader(bu), ext=(DestinationOptions((HomeAddressOption(hoa),)),))
     lab.inject("home", encode_frame(Ethernet(ha.interfaces[link.ifname].mac, "02:00:00:00:99:99", pkt)))
     lab.run_for(400)  # past the mobile node's refresh
-    assert ha.hooks.ipsec.served == before
+    assert ha.role.ipsec.served == before
     assert not [e for e in lab.trace.events_for("ha", "esp") if "refused" in e.message]
-    assert ha.hooks.cache.lookup(hoa).care_of_address == mn.care_of_address
-    assert ha.hooks.cache.lookup(hoa).sequence_number != 1
+    assert ha.role.cache.lookup(hoa).care_of_address == mn.care_of_address
+    assert ha.role.cache.lookup(hoa).sequence_number != 1
     assert lab.world.errors == []
 
 
 def test_home_prefix_change_installs_the_renumbered_twin_itself() -> None:
     lab = Lab("first-foreign-link")
     lab.run()
-    ha, mn = lab.node("ha"), lab.node("mn")
+    ha, mn = lab.node("ha"), lab.role("mn")
     hoa = mn.home_address
-    lab.world.call("ha", lambda n: n.hooks.change_home_prefix("2001:db8:5::/64"))
+    lab.world.call("ha", lambda n: n.role.change_home_prefix("2001:db8:5::/64"))
     twin = A(f"2001:db8:5::{hoa.exploded.split(':', 4)[4]}")
-    assert ha.hooks.ipsec.served[twin] == ha.hooks.ipsec.served[hoa] == A("2001:db8:1::1")
+    assert ha.role.ipsec.served[twin] == ha.role.ipsec.served[hoa] == A("2001:db8:1::1")
     assert any("renumbered home address" in e.message for e in lab.trace.events_for("ha", "esp"))
 
 
@@ -135,18 +135,18 @@ def test_forged_bu_does_not_stop_unsolicited_prefix_advertisements() -> None:
     b = HaBench("null")
     assert register(b, 6) == 0
     b.mark()
-    b.world.call("ha", lambda n: n.hooks.change_home_prefix("2001:db8:5::/64"))
+    b.world.call("ha", lambda n: n.role.change_home_prefix("2001:db8:5::/64"))
     b.run(0.5)
-    assert len(_unsolicited_mpas(b)) == 1 and HOA in b.hooks.prefixes.unsolicited
+    assert len(_unsolicited_mpas(b)) == 1 and HOA in b.role.prefixes.unsolicited
     b.inject(home_bu(b, 7, protect=False), run=0.5)  # cleartext: discarded by the IPsec check
-    assert HOA in b.hooks.prefixes.unsolicited
+    assert HOA in b.role.prefixes.unsolicited
     b.mark()
     b.run(3.0)  # PREFIX_ADV_TIMEOUT later: the retransmission still goes out
     assert len(_unsolicited_mpas(b)) == 1
     b.mark()
     b.inject(home_bu(b, 9), run=0.5)  # the mobile node's own BU, under ESP, accepted (status 1)
     ((_, ba),) = bas(b)
-    assert ba.status == 1 and HOA not in b.hooks.prefixes.unsolicited
+    assert ba.status == 1 and HOA not in b.role.prefixes.unsolicited
     b.mark()
     b.run(20.0)
     assert _unsolicited_mpas(b) == []
@@ -155,9 +155,9 @@ def test_forged_bu_does_not_stop_unsolicited_prefix_advertisements() -> None:
 def test_rejected_bu_does_not_stop_unsolicited_prefix_advertisements() -> None:
     b = HaBench("null")
     assert register(b, 6) == 0
-    b.world.call("ha", lambda n: n.hooks.change_home_prefix("2001:db8:5::/64"))
+    b.world.call("ha", lambda n: n.role.change_home_prefix("2001:db8:5::/64"))
     b.run(0.5)
     b.mark()
     b.inject(home_bu(b, 6), run=0.5)  # under ESP but an old sequence number: 135
     ((_, ba),) = bas(b)
-    assert ba.status == 135 and HOA in b.hooks.prefixes.unsolicited
+    assert ba.status == 135 and HOA in b.role.prefixes.unsolicited

@@ -160,7 +160,7 @@ def test_unsolicited_advertisements_after_a_prefix_change_until_the_bu() -> None
     register(b)
     b.mark()
     t0 = b.now
-    new_ha = b.world.call("ha", lambda n: n.hooks.change_home_prefix("2001:db8:5::/64"))
+    new_ha = b.world.call("ha", lambda n: n.role.change_home_prefix("2001:db8:5::/64"))
     assert new_ha == A("2001:db8:5::1")
     b.run(30.0)
     sent = [
@@ -172,14 +172,14 @@ def test_unsolicited_advertisements_after_a_prefix_change_until_the_bu() -> None
     assert [str(o.prefix) for o in mpa.options] == ["2001:db8:5::", "2001:db8:1::"]
     assert mpa.options[1].preferred_lifetime == 0
     # a second change: the mobile node's BU stops the retransmissions
-    b.world.call("ha", lambda n: n.hooks.change_home_prefix("2001:db8:6::/64"))
+    b.world.call("ha", lambda n: n.role.change_home_prefix("2001:db8:6::/64"))
     b.run(1.0)
     b.inject(home_bu(b, 20, 10))
     b.mark()
     b.run(30.0)
     assert not [p for p in b.sent() if isinstance(p.payload, I.MobilePrefixAdvertisement)]
     # BUs for the retired prefix's home address now get status 1 (prefix discovery necessary)
-    assert b.hooks.registrar.decisions[-1][2].status == 1
+    assert b.role.registrar.decisions[-1][2].status == 1
 
 
 def test_unknown_mh_type_at_the_home_agent_binding_error_2() -> None:

@@ -12,9 +12,14 @@ import pytest
 
 import mip6lab
 from mip6lab import roles
+from mip6lab.errors import LabError
+from mip6lab.ipv6.node import IPv6Node, Router
 from mip6lab.lab import Lab
-from mip6lab.mobility.home_agent import HomeAgent
-from mip6lab.mobility.mobile_node import MobileNode
+from mip6lab.mobility.correspondent import CorrespondentRole
+from mip6lab.mobility.home_agent import HomeAgentRole
+from mip6lab.mobility.mobile_node import MobileNodeRole
+from mip6lab.wire.ip import IPv6
+from mip6lab.wire.mh import MobilityHeader
 
 PACKAGE = Path(mip6lab.__file__).parent
 MOBILITY = PACKAGE / "mobility"
@@ -164,46 +169,116 @@ def test_roles_builds_the_three_roles_and_configures_two() -> None:
 def test_nodes_get_no_lab_attributes_patched_on() -> None:
     lab = Lab("first-foreign-link")
     ha, mn = lab.node("ha"), lab.node("mn")
-    assert isinstance(ha, HomeAgent) and isinstance(mn, MobileNode)
     assert not hasattr(ha, "lab_configure") and not hasattr(mn, "lab_configure")
-    assert ha.hooks.home_links  # configured by roles.configure_home_agent
-    assert list(ha.hooks.ipsec.served) == roles.mobile_node_home_addresses(
+    assert lab.role("ha").home_links  # configured by roles.configure_home_agent
+    assert list(lab.role("ha").ipsec.served) == roles.mobile_node_home_addresses(
         lab, lab.topology.links[lab.where("mn", "eth0")]
     )
 
 
-# --------------------------------------------------------------------------- one table per role
+# --------------------------------------------------------------------------- one role shape
+def test_roles_are_objects_attached_to_plain_nodes() -> None:
+    lab = Lab("route-optimized-data")
+    kinds = {"mn": (IPv6Node, MobileNodeRole), "ha": (Router, HomeAgentRole), "cn": (IPv6Node, CorrespondentRole)}
+    for name, (node_cls, role_cls) in kinds.items():
+        node = lab.node(name)
+        assert type(node) is node_cls  # a plain node: no subclass per role
+        assert isinstance(node.role, role_cls) and node.mobility is node.role and node.role.node is node
+        assert lab.role(name) is node.role and lab.role(name, role_cls) is node.role
+    with_roles = ", ".join(n for n, x in lab.nodes.items() if x.role is not None)
+    assert lab.node("r1").role is None
+    with pytest.raises(LabError, match=rf"^r1 has no Mobile IPv6 role \(nodes with one: {with_roles}\)$"):
+        lab.role("r1")
+    with pytest.raises(LabError, match=r"^cn has no HomeAgentRole \(nodes with one: ha\)$"):
+        lab.role("cn", HomeAgentRole)
+    with pytest.raises(ValueError, match="already has a role"):
+        lab.node("cn").attach_role(CorrespondentRole(lab.node("cn")))
+
+
+def test_attach_role_installs_what_the_role_declares_and_answers_the_nodes_policy() -> None:
+    from ipaddress import IPv6Address
+
+    from mip6lab.wire.ip import NH_ESP, NH_ICMPV6, NH_IPV6, NH_MOBILITY
+
+    node = Router("ha")
+    role = HomeAgentRole(node)
+    assert node.upper == {} and node.ra_listeners == [] and node.role is None  # nothing before attach_role
+    with pytest.raises(ValueError, match="built for another node"):
+        Router("other").attach_role(role)
+    node.attach_role(role)
+    assert node.upper == {nh: [role.doors()[nh]] for nh in (NH_MOBILITY, NH_ICMPV6, NH_ESP, NH_IPV6)}
+    assert node.ra_listeners == [role.router_advertisement]
+    assert "mpa" in role.timer_handlers()
+    assert all(node._timer_handlers[k] == h for k, h in role.timer_handlers().items())
+    node.handle_frame(0.0, "eth9", bytes(range(14)))  # no such interface: the role saw the frame first anyway
+    assert role.last_frame_source == {"eth9": "06:07:08:09:0a:0b"}
+    anycast = IPv6Address("2001:db8:1:0:fdff:ffff:ffff:fffe")
+    assert not node.is_local_destination(anycast)
+    node.add_interface("eth0", "02:00:00:00:01:01")
+    role.configure_home_link("eth0", "2001:db8:1::/64", "2001:db8:1::1")
+    assert node.is_local_destination(anycast)  # the role's Home-Agents anycast address (RFC 2526)
+    plain = IPv6Node("h")
+    assert (
+        plain.role is None
+        and plain.should_answer_ns("eth0", anycast, anycast)
+        and not plain.is_local_destination(anycast)
+    )
+
+
 def test_each_role_takes_each_mobility_message_through_one_table() -> None:
+    from mip6lab.wire import icmp as I
     from mip6lab.wire import mh as M
 
     lab = Lab("both-away")
-    roles_by_kind = {type(n.mobility).__name__: n for n in lab.nodes.values() if n.mobility is not None}
-    mn = next(n for n in lab.nodes.values() if isinstance(n, MobileNode))
-    ha = next(n for n in lab.nodes.values() if isinstance(n, HomeAgent))
-    assert roles_by_kind  # both-away has mobile nodes that are correspondents too
-    mn_types = {cls for cls, _ in mn.mh_dispatch.table.items()}
+    mn = lab.role("mn")
+    ha = lab.role("ha")
+    assert mn.correspondent is not None  # both-away has mobile nodes that are correspondents too
+    mn_types = set(mn.mh_dispatch.table)
     assert {M.BindingAcknowledgement, M.BindingRefreshRequest, M.HomeTest, M.CareofTest, M.BindingError} <= mn_types
-    assert M.BindingUpdate not in mn_types  # a correspondent's message: its correspondent half's table
-    cn_half = mn.mobility.correspondent  # type: ignore[attr-defined]
-    assert cn_half.mh_dispatch.handler_for(M.BindingUpdate) is not None
-    assert {n for n, _ in ha.hooks.mh_dispatch.describe()} >= {"BindingUpdate", "HomeTestInit", "CareofTestInit"}
+    # the correspondent half's messages are in the same table, handed to the half's Mobility Header input
+    for cls in (M.BindingUpdate, M.HomeTestInit, M.CareofTestInit, M.UnknownMobilityMessage):
+        assert mn.mh_dispatch.handler_for(cls) == mn._correspondent_input
+    assert mn.correspondent.mh_dispatch.handler_for(M.BindingUpdate) is not None
     assert [n for n, _ in mn.icmp_dispatch.describe()] == [
         "HomeAgentAddressDiscoveryReply",
         "MobilePrefixAdvertisement",
         "ParameterProblem",
+        "DestinationUnreachable",
     ]
+    assert {n for n, _ in ha.mh_dispatch.describe()} >= {"BindingUpdate", "HomeTestInit", "CareofTestInit"}
+    assert [n for n, _ in ha.icmp_dispatch.describe()] == [
+        "DestinationUnreachable",
+        "HomeAgentAddressDiscoveryRequest",
+        "MobilePrefixSolicitation",
+    ]
+    assert [n for n, _ in ha.esp_dispatch.describe()] == ["IPv6", "MobilityHeader", "MobilePrefixSolicitation"]
+    assert ha.tunnel_dispatch.describe() == [("IPv6", "_reverse_tunnel_input")]
+    assert [n for n, _ in mn.esp_dispatch.describe()] == ["MobilityHeader", "MobilePrefixAdvertisement"]
+    assert ha.icmp_dispatch.handler_for(I.HomeAgentAddressDiscoveryRequest) == ha._dhaad_request_input
 
 
 def test_the_table_is_the_door() -> None:
     from mip6lab.wire import mh as M
 
     lab = Lab("first-foreign-link")
-    mn = lab.node("mn")
+    mn = lab.role("mn")
     seen: list[int] = []
-    mn.mh_dispatch.table[M.BindingAcknowledgement] = lambda d, m: seen.append(m.status)  # type: ignore[attr-defined]
+    mn.mh_dispatch.table[M.BindingAcknowledgement] = lambda d, m: seen.append(m.status)
     lab.run()
     assert seen and set(seen) == {0}  # the home agent's BAs reached the handler the table names, and only it
-    assert not mn.home_registration.registered  # type: ignore[attr-defined]
+    assert not mn.home_registration.registered
+
+
+def test_the_home_agents_esp_and_tunnel_tables_are_its_doors() -> None:
+    lab = Lab("first-foreign-link")
+    ha = lab.role("ha")
+    tunnelled: list[str] = []
+    protected: list[str] = []
+    ha.tunnel_dispatch.table[IPv6] = lambda d, inner, spi: tunnelled.append(type(inner.payload).__name__)
+    ha.esp_dispatch.table[MobilityHeader] = lambda d, mh, sa, logical: protected.append(type(mh.message).__name__)
+    lab.run()
+    assert protected and set(protected) == {"BindingUpdate"}  # the ESP door hands home BUs to its table only
+    assert not lab.role("mn").home_registration.registered and tunnelled == []
 
 
 def test_roles_attach_through_the_one_entry_point() -> None:
@@ -216,6 +291,17 @@ def test_roles_attach_through_the_one_entry_point() -> None:
                         assignments.append((str(p.relative_to(PACKAGE)), n.lineno))
     assert [f for f, _ in assignments] == ["ipv6/node.py"] * len(assignments)  # __init__ and attach_role only
     assert len(assignments) == 2
+    # and attach_role is called by the lab layer only (roles.py), never by a protocol module
+    callers = [
+        str(p.relative_to(PACKAGE))
+        for p in _protocol_modules()
+        if any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "attach_role"
+            for n in ast.walk(ast.parse(p.read_text(), str(p)))
+        )
+    ]
+    assert callers == []
+    assert "attach_role" in (PACKAGE / "roles.py").read_text()
 
 
 # --------------------------------------------------------------------------- narrow units
@@ -252,9 +338,9 @@ def test_each_mobile_node_unit_declares_exactly_what_it_uses_and_sees_only_that(
         for cls in classes:
             assert set(cls.NEEDS) == _node_names_used(MOBILITY / file, cls.__name__), cls.__name__
             assert len(cls.NEEDS) < 25
-    mn = Lab("first-foreign-link").node("mn")
-    port = mn.home_registration.mn  # type: ignore[attr-defined]
-    assert isinstance(port, UnitPort) and port.bul is mn.bul  # type: ignore[attr-defined]
+    mn = Lab("first-foreign-link").role("mn")
+    port = mn.home_registration.mn
+    assert isinstance(port, UnitPort) and port.bul is mn.bul and port.addresses is mn.node.addresses
     with pytest.raises(AttributeError, match="HomeRegistration does not declare 'movement' in its NEEDS"):
         port.movement  # noqa: B018
     with pytest.raises(AttributeError, match="may not set 'location'"):
@@ -277,21 +363,29 @@ def test_each_correspondent_and_home_agent_unit_declares_what_it_uses_and_sees_o
         ("cn_registration.py", CorrespondentRegistration),
         ("cn_maintenance.py", BindingMaintenance),
         ("cn_mh.py", BindingErrorSender),
+    ]
+    for file, cls in units:
+        assert set(cls.NEEDS) == _node_names_used(MOBILITY / file, cls.__name__, "node"), cls.__name__
+    ha_units = [
         ("ha_proxy.py", ProxyND),
         ("ha_discovery.py", HomeAgentDiscovery),
         ("ha_discovery.py", MobilePrefixAgent),
         ("ha_registration.py", HomeRegistrar),
         ("ha_tunnel.py", HomeTunnel),
     ]
-    for file, cls in units:
-        assert set(cls.NEEDS) == _node_names_used(MOBILITY / file, cls.__name__, "node"), cls.__name__
-    ha = Lab("first-foreign-link").node("ha").hooks  # type: ignore[attr-defined]
-    units_seen = (ha.proxy, ha.discovery, ha.prefixes, ha.registration, ha.registrar, ha.tunnel)
-    assert all(isinstance(u.node, UnitPort) for u in units_seen)
+    for file, cls in ha_units:  # a home agent unit reads its role (and the router) as ``ha`` / ``self.ha`` only
+        assert set(cls.NEEDS) == _node_names_used(MOBILITY / file, cls.__name__, "ha"), cls.__name__
+        assert _node_names_used(MOBILITY / file, cls.__name__, "node") == set(), cls.__name__
+        assert _node_names_used(MOBILITY / file, cls.__name__, "hooks") == set(), cls.__name__
+    ha = Lab("first-foreign-link").role("ha")
+    assert all(isinstance(u.ha, UnitPort) for u in (ha.proxy, ha.discovery, ha.prefixes, ha.registrar, ha.tunnel))
+    assert ha.tunnel.ha.cache is ha.cache and ha.registrar.ha.interfaces is ha.node.interfaces  # role first, then node
     with pytest.raises(AttributeError, match="HomeTunnel does not declare 'receive_algorithm'"):
-        ha.tunnel.node.receive_algorithm  # noqa: B018  (it re-enters the node through hooks.reenter)
-    hooks = Lab("route-optimized-data").node("cn").mobility
-    for unit in (hooks.rr, hooks.registration, hooks.maintenance, hooks.binding_errors):  # type: ignore[union-attr]
+        ha.tunnel.ha.receive_algorithm  # noqa: B018  (it re-enters the node through the role's reenter)
+    with pytest.raises(AttributeError, match="HomeRegistrar does not declare 'tunnel'"):
+        ha.registrar.ha.tunnel  # noqa: B018
+    cn = Lab("route-optimized-data").role("cn")
+    for unit in (cn.rr, cn.registration, cn.maintenance, cn.binding_errors):
         assert isinstance(unit.node, UnitPort)
     with pytest.raises(AttributeError, match="CorrespondentRegistration does not declare 'routes'"):
-        hooks.registration.node.routes  # type: ignore[union-attr]  # noqa: B018
+        cn.registration.node.routes  # noqa: B018

@@ -40,8 +40,8 @@ def registered(esp: str = "null", **kw) -> MNHarness:
 
 def send_data(h: MNHarness, data: bytes = b"hello") -> None:
     h._take([])  # noqa: SLF001 - nothing pending; keeps the style uniform
-    h.mn.send_upper(UDP(4000, 5000, data), CN)
-    h._take(h.mn.drain())
+    h.mn.node.send_upper(UDP(4000, 5000, data), CN)
+    h._take(h.mn.node.drain())
 
 
 def cn_bus(h: MNHarness, since: float = -1.0) -> list[tuple[float, IPv6, BindingUpdate]]:
@@ -85,7 +85,7 @@ def test_first_data_packet_tunnelled_and_rr_scheduled_not_run() -> None:
     outer = new[0]
     assert (outer.src, outer.dst) == (COA1, HA) and isinstance(outer.payload, IPv6)
     assert (outer.payload.src, outer.payload.dst) == (HOA, CN) and isinstance(outer.payload.payload, UDP)
-    run = [r for r in h.mn.trace.runs_for("mn", "send") if r.packet.dst == CN][-1]
+    run = [r for r in h.mn.node.trace.runs_for("mn", "send") if r.packet.dst == CN][-1]
     # Figure 35: step 11 initiates the registration (only schedules it), step 12 reverse tunnels the data.
     numbers = run.step_numbers
     i = numbers.index(11)
@@ -210,7 +210,7 @@ def test_route_optimized_packets_after_ba() -> None:
     (p,) = [p for _, p in h.packets()[n:]]
     assert (p.src, p.dst) == (COA1, CN) and p.home_address_option.home_address == HOA
     assert isinstance(p.payload, UDP) and p.payload.data == b"direct"
-    run = [r for r in h.mn.trace.runs_for("mn", "send")][-1]
+    run = [r for r in h.mn.node.trace.runs_for("mn", "send")][-1]
     assert 9 in run.step_numbers and 12 not in run.step_numbers
 
 
@@ -226,7 +226,7 @@ def test_ba_with_bad_authenticator_discarded() -> None:
 
 def got_udp(h: MNHarness) -> list:
     got: list = []
-    h.mn.register_upper(17, got.append)
+    h.mn.node.register_upper(17, got.append)
     return got
 
 
@@ -461,7 +461,7 @@ def test_proxy_na_from_home_agent_ignored_during_link_local_dad() -> None:
     na = I.NeighborAdvertisement(MN_LL, O=True, options=(I.TargetLinkLayerAddress(HA_MAC),))
     h.deliver(IPv6(HA, IPv6Address_all(), na, hlim=255), HA_MAC, "33:33:00:00:00:01")
     h.run(h.now + 2)
-    ll = h.mn.addresses.link_local("eth0")
+    ll = h.mn.node.addresses.link_local("eth0")
     assert ll is not None and ll.usable
 
 

@@ -15,11 +15,12 @@ from ipaddress import IPv6Network as N
 from typing import Any
 
 from mip6lab.ipv6.addresses import ALL_NODES, address_from_prefix, interface_id_from_mac, multicast_mac
+from mip6lab.ipv6.node import IPv6Node
 from mip6lab.mobility import rr
 from mip6lab.mobility.ipsec import SecurityPolicyDatabase, manual_sa_pair
 from mip6lab.mobility.mn_config import MobileNodeConfig
 from mip6lab.mobility.mn_ipsec import decode_opened
-from mip6lab.mobility.mobile_node import MobileNode
+from mip6lab.mobility.mobile_node import MobileNodeRole
 from mip6lab.sansio import CancelTimer, SetTimer, Transmit
 from mip6lab.trace import Trace
 from mip6lab.wire import icmp as I
@@ -51,18 +52,19 @@ ROUTERS = {F1: (R1_LL, R1_MAC), F2: (R2_LL, R2_MAC), HOME: (HA_LL, HA_MAC)}
 
 
 class MNHarness:
-    """One MobileNode, its emitted frames (decoded), and its pending timers."""
+    """One mobile node (a plain node with a MobileNodeRole: ``mn`` is the role, ``mn.node`` the node),
+    its emitted frames (decoded), and its pending timers."""
 
     def __init__(self, esp: str = "null", seed: int = 1, **options: Any) -> None:
-        self.mn = MobileNode(
-            "mn",
-            random.Random(seed),
-            Trace(),
+        node = IPv6Node("mn", random.Random(seed), Trace())
+        self.mn = MobileNodeRole(
+            node,
             config=MobileNodeConfig.from_options(options),
             esp=esp,
             esp_rng=random.Random(seed + 1),
         )
-        self.mn.add_interface("eth0", MN_MAC)
+        node.attach_role(self.mn)
+        self.mn.node.add_interface("eth0", MN_MAC)
         self.now = 0.0
         self.out: list[tuple[float, Ethernet]] = []
         self.timers: dict[Hashable, float] = {}
@@ -111,21 +113,21 @@ class MNHarness:
             t, key = min(due, key=lambda x: x[0])
             del self.timers[key]
             self.now = max(self.now, t)
-            self._take(self.mn.handle_timer(self.now, key))
+            self._take(self.mn.node.handle_timer(self.now, key))
         self.now = max(self.now, until)
 
     def attach(self, link: N) -> None:
         """Media change to ``link`` (None: stays detached)."""
         if self.link is not None:
-            self._take(self.mn.handle_link_change(self.now, "eth0", False))
+            self._take(self.mn.node.handle_link_change(self.now, "eth0", False))
         self.link = link
-        self._take(self.mn.handle_link_change(self.now, "eth0", True))
+        self._take(self.mn.node.handle_link_change(self.now, "eth0", True))
 
     def deliver(self, pkt: IPv6, src_mac: str | None = None, dst_mac: str = MN_MAC) -> None:
         if src_mac is None:
             src_mac = ROUTERS[self.link][1] if self.link is not None else HA_MAC
         frame = encode_frame(Ethernet(dst_mac, src_mac, pkt))
-        self._take(self.mn.handle_frame(self.now, "eth0", frame))
+        self._take(self.mn.node.handle_frame(self.now, "eth0", frame))
 
     def ra(self, prefix: N, *, H: bool = False, R_addr: A | None = None, interval_ms: int = 3000) -> None:
         ll, mac = ROUTERS[prefix]
@@ -204,7 +206,7 @@ class MNHarness:
         return out
 
     def events(self, category: str | None = None) -> list[str]:
-        return [e.message for e in self.mn.trace.events_for("mn", category)]
+        return [e.message for e in self.mn.node.trace.events_for("mn", category)]
 
     # ------------------------------------------------------------------ playing the home agent
     def ba(

@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("mip6lab.mobility.home_agent")
 
 from mip6lab.lab import Lab  # noqa: E402
-from mip6lab.mobility.mobile_node import MobileNode  # noqa: E402
+from mip6lab.mobility.mobile_node import MobileNodeRole  # noqa: E402
 from mip6lab.scenarios import Scenario  # noqa: E402
 from mip6lab.topology import figure1  # noqa: E402
 from mip6lab.wire import icmp as I  # noqa: E402
@@ -57,11 +57,11 @@ def test_first_move_capture_rs_ra_dad_bu_ba() -> None:
     # Figure 28: RS, RA, DAD for the care-of address, BU (ESP, HAO) to the home agent, BA (ESP, RH2)
     assert names[:5] == ["DAD NS", "RS", "RA", "DAD NS", "ESP+HAO"], names  # the first DAD is the link-local's
     dad = seq[3][2]
-    assert dad.payload.target == lab.node("mn").care_of_address
+    assert dad.payload.target == lab.role("mn").care_of_address
     assert names.index("ESP+HAO") < names.index("ESP+RH2")
     bu = next(p for _, k, p in seq if k == "ESP+HAO")
-    mn = lab.node("mn")
-    assert isinstance(mn, MobileNode)
+    mn = lab.role("mn")
+    assert isinstance(mn, MobileNodeRole)
     assert bu.src == mn.care_of_address and bu.dst == mn.home_agent
     assert bu.home_address_option.home_address == mn.home_address
     ba = next(p for _, k, p in seq if k == "ESP+RH2")
@@ -104,14 +104,14 @@ def test_tcp_stream_survives_two_moves_and_return_home(esp: str) -> None:
     rx = apps["rx"]
     assert rx.received == 700 and rx.lost == 0 and rx.duplicated == 0
     assert rx.max_gap < 5.0  # only the link-change gaps (movement detection + DAD + BU/BA)
-    mn = lab.node("mn")
+    mn = lab.role("mn")
     assert mn.location == "home" and not mn.home_registration.registered
     assert len(mn.bul) == 0  # every binding deleted after returning home
 
 
 def test_stream_message_forms_per_phase() -> None:
     lab, _ = stream_lab()
-    mn = lab.node("mn")
+    mn = lab.role("mn")
     hoa = mn.home_address
     cn_addr = lab.address_of("cn")
     f1 = frames(lab, "foreign1", "mn")
@@ -141,7 +141,7 @@ def test_stream_message_forms_per_phase() -> None:
 def test_dhaad_when_home_agent_not_configured() -> None:
     lab = lab_with(lambda lab: lab.at(5.0, lambda: lab.move("mn", "foreign1")), 12.0, home_agent="discover")
     lab.run()
-    mn = lab.node("mn")
+    mn = lab.role("mn")
     reqs = [p for t, p in frames(lab, "foreign1", "mn") if isinstance(p.payload, I.HomeAgentAddressDiscoveryRequest)]
     assert reqs and str(reqs[0].dst) == "2001:db8:1:0:fdff:ffff:ffff:fffe"
     assert str(mn.home_agent) == "2001:db8:1::1" and mn.home_registration.registered
@@ -149,12 +149,12 @@ def test_dhaad_when_home_agent_not_configured() -> None:
 
 def test_pseudo_automatic_configuration() -> None:
     def setup(lab: Lab) -> None:
-        lab.at(3.0, lambda: lab.node("mn").at_home_now())
+        lab.at(3.0, lambda: lab.role("mn").at_home_now())
         lab.at(8.0, lambda: lab.move("mn", "foreign1"))
 
     lab = lab_with(setup, 15.0, config="pseudo-automatic")
     lab.run()
-    mn = lab.node("mn")
+    mn = lab.role("mn")
     assert str(mn.home_prefix) == "2001:db8:1::/64" and str(mn.home_agent) == "2001:db8:1::1"
     assert mn.home_registration.registered
 
@@ -162,7 +162,7 @@ def test_pseudo_automatic_configuration() -> None:
 def test_automatic_configuration() -> None:
     lab = lab_with(lambda lab: lab.at(5.0, lambda: lab.move("mn", "foreign1")), 12.0, config="automatic")
     lab.run()
-    mn = lab.node("mn")
+    mn = lab.role("mn")
     assert str(mn.home_prefix) == "2001:db8:1::/64" and str(mn.home_agent) == "2001:db8:1::1"
     assert mn.home_registration.registered
 
@@ -189,7 +189,7 @@ def test_non_mipv6_correspondent_keeps_tunnelling() -> None:
     lab.run()
     rx = apps["rx"]
     assert rx.received == 300 and rx.lost == 0 and rx.duplicated == 0
-    mn = lab.node("mn")
+    mn = lab.role("mn")
     cn_addr = lab.address_of("cn")
     e = mn.bul.lookup(cn_addr, mn.home_address)
     assert e is not None and e.no_future_updates

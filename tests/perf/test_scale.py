@@ -46,9 +46,9 @@ def test_scale_moves_every_node_and_route_optimizes_its_flow() -> None:
     lab = Lab(SCENARIOS["scale"].with_parameters(mobile_nodes=n), seed=3)
     lab.run(until=25.0)
     assert not lab.world.errors
-    ha = lab.node("ha")
+    ha = lab.role("ha")
     homes = {lab.address_of(f"mn{i}") for i in range(n)}
-    assert {b.home_address for b in ha.hooks.cache.entries()} == homes  # type: ignore[attr-defined]
+    assert {b.home_address for b in ha.cache.entries()} == homes  # type: ignore[attr-defined]
     # each mobile node moved twice by 25 s (first move within 1..11 s, then every 10 s)
     moves = [
         e

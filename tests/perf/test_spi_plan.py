@@ -60,12 +60,12 @@ def _colliding_lab() -> tuple[Lab, Addr, Addr]:
 
 def test_mobile_nodes_with_colliding_default_spis_both_register_with_esp() -> None:
     lab, hoa0, twin = _colliding_lab()
-    ipsec = lab.node("ha").hooks.ipsec  # type: ignore[attr-defined]
+    ipsec = lab.role("ha").ipsec  # type: ignore[attr-defined]
     assert ipsec.spi_base(hoa0) != ipsec.spi_base(twin)
-    assert lab.node("mn1").ipsec.spi_bases[twin] == ipsec.spi_base(twin)  # type: ignore[attr-defined]
+    assert lab.role("mn1").ipsec.spi_bases[twin] == ipsec.spi_base(twin)  # type: ignore[attr-defined]
     lab.run(until=6.0)
     assert not lab.world.errors
-    homes = {b.home_address for b in lab.node("ha").hooks.cache.entries()}  # type: ignore[attr-defined]
+    homes = {b.home_address for b in lab.role("ha").cache.entries()}  # type: ignore[attr-defined]
     assert homes == {hoa0, twin}  # the home agent used to keep only the later pair: mn0's BU failed ICV
 
 
@@ -80,11 +80,11 @@ def test_600_mobile_nodes_get_600_sa_pairs_without_any_replacement(monkeypatch: 
     monkeypatch.setattr(SecurityPolicyDatabase, "remove_sa", counting)
     for n in (300, 600):
         lab = Lab(SCENARIOS["scale"].with_parameters(mobile_nodes=n), trace=False)
-        ipsec = lab.node("ha").hooks.ipsec  # type: ignore[attr-defined]
+        ipsec = lab.role("ha").ipsec  # type: ignore[attr-defined]
         assert len(ipsec.served) == n
         assert len({sa.spi for sa in ipsec.db.sas()}) == 4 * n  # as many distinct SA pairs as mobile nodes
         # each mobile node's own half uses the SPIs the home agent installed for its home address
         for i in (0, 255, 256, n - 1):
             hoa = lab.address_of(f"mn{i}")
-            assert lab.node(f"mn{i}").ipsec.spi_bases[hoa] == ipsec.spi_base(hoa)  # type: ignore[attr-defined]
+            assert lab.role(f"mn{i}").ipsec.spi_bases[hoa] == ipsec.spi_base(hoa)  # type: ignore[attr-defined]
     assert removed == []  # set-up never replaced an SA pair: linear work, no rescans

@@ -63,7 +63,7 @@ def test_home_agent_keeps_old_and_renumbered_home_address_sas() -> None:
 def _away_lab() -> Lab:
     lab = Lab(Scenario("mpa-unit", "test", lambda lab: lab.at(3.0, lambda: lab.move("mn", "foreign1")), 8.0))
     lab.run()
-    assert lab.node("mn").home_registration.registered
+    assert lab.role("mn").home_registration.registered
     return lab
 
 
@@ -74,27 +74,27 @@ def _pio(prefix: str, valid: int, preferred: int) -> I.PrefixInformation:
 def test_mpa_with_current_prefix_preferred_keeps_home_address() -> None:
     lab = _away_lab()
     mpa = I.MobilePrefixAdvertisement(0, options=(_pio("2001:db8:5::", 3000, 3000), _pio("2001:db8:1::", 900, 900)))
-    lab.world.call("mn", lambda n: n.prefix_discovery.on_advertisement(HA, mpa))
-    mn = lab.node("mn")
+    lab.world.call("mn", lambda n: n.role.prefix_discovery.on_advertisement(HA, mpa))
+    mn = lab.role("mn")
     assert mn.home_address == HOA and mn.home_address_valid_until == lab.now + 900
 
 
 def test_mpa_with_current_prefix_deprecated_moves_to_the_new_prefix() -> None:
     lab = _away_lab()
     mpa = I.MobilePrefixAdvertisement(0, options=(_pio("2001:db8:5::", 3000, 3000), _pio("2001:db8:1::", 600, 0)))
-    lab.world.call("mn", lambda n: n.prefix_discovery.on_advertisement(HA, mpa))
-    mn = lab.node("mn")
+    lab.world.call("mn", lambda n: n.role.prefix_discovery.on_advertisement(HA, mpa))
+    mn = lab.role("mn")
     assert mn.home_address == HOA_NEW and str(mn.home_prefix) == "2001:db8:5::/64"
     assert mn.home_agent == HA  # registers with the address it has: the home agent's old one
 
 
 def test_only_a_renumbered_home_agent_may_tunnel_from_its_new_address() -> None:
     lab = _away_lab()
-    mn = lab.node("mn")
+    mn = lab.role("mn")
     assert mn.is_home_agent_tunnel_source(HA) and not mn.is_home_agent_tunnel_source(HA_NEW)
     renumbered = Lab("home-prefix-change")
     renumbered.run()
-    mn2 = renumbered.node("mn")
+    mn2 = renumbered.role("mn")
     assert mn2.home_address == HOA_NEW
     assert mn2.is_home_agent_tunnel_source(HA) and mn2.is_home_agent_tunnel_source(HA_NEW)
     assert not mn2.is_home_agent_tunnel_source(A("2001:db8:5::2"))

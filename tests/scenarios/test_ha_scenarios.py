@@ -222,7 +222,7 @@ def test_first_foreign_link_figure_28() -> None:
     assert (ba.ip.src, ba.ip.dst, ba.rh2, ba.esp, ba.hao) == (HA, COA1, HOA, True, None)
     assert ba.msg.status == 0 and ba.msg.seq == bu.msg.seq
     assert not any(isinstance(p.msg, I.HomeAgentAddressDiscoveryRequest) for p in f1)  # HA configured
-    assert lab.node("mn").home_registration.registered
+    assert lab.role("mn").home_registration.registered
 
 
 def test_home_link_node_figure_31() -> None:
@@ -287,7 +287,7 @@ def test_home_prefix_change_figure_32() -> None:
     assert (cba.ip.src, cba.ip.dst, cba.rh2, cba.msg.status) == (CN, COA1, new_hoa, 0)
     ping = first(cnl, is_(I.EchoRequest), 20.0, "ping to the new HoA")
     assert (ping.ip.dst, ping.rh2) == (COA1, new_hoa)
-    mn = lab.node("mn")
+    mn = lab.role("mn")
     assert mn.home_address == new_hoa and mn.home_registration.registered
 
 
@@ -379,7 +379,7 @@ def test_ha_discovery_figures_24_25() -> None:
     assert (bu.ip.src, bu.ip.dst, bu.hao, bu.esp) == (COA1, HA2, HOA, True)
     ba = first(f1, is_(BindingAcknowledgement), bu.time, "BA")
     assert (ba.ip.src, ba.rh2, ba.msg.status) == (HA2, HOA, 0)
-    assert lab.node("mn").home_agent == HA2
+    assert lab.role("mn").home_agent == HA2
 
 
 def test_prefix_discovery_figures_26_27() -> None:
@@ -440,7 +440,7 @@ def test_first_foreign_link_esp_modes(esp: str) -> None:
         else:
             assert peek is None and bu_pkt.msg is bu_pkt.ip.payload  # ciphertext: nothing readable
             assert bu_pkt.name == "ESP"
-    assert lab.node("mn").home_registration.registered
+    assert lab.role("mn").home_registration.registered
 
 
 # --------------------------------------------------------------------------- determinism

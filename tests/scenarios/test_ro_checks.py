@@ -48,7 +48,7 @@ def lab() -> Lab:
 
 
 def caches(lab: Lab) -> tuple:
-    cn, ha, mn = lab.node("cn").hooks, lab.node("ha").hooks, lab.node("mn")
+    cn, ha, mn = lab.role("cn"), lab.role("ha"), lab.role("mn")
     bce = [(e.home_address, e.care_of_address, e.lifetime, e.sequence_number, e.expiry) for e in cn.cache.entries()]
     hce = [(e.home_address, e.care_of_address, e.lifetime, e.sequence_number, e.expiry) for e in ha.cache.entries()]
     bul = [
@@ -92,7 +92,7 @@ def test_wrong_authenticator_silently_discarded(lab: Lab) -> None:
     out = inject_to_cn(lab, replace(bu, payload=MobilityHeader(forged)))
     assert answers_from(out, "cn") == []  # no BA, no Binding Error
     assert caches(lab) == before
-    assert lab.node("cn").hooks.registration.decisions[-1][2].outcome == "discard"
+    assert lab.role("cn").registration.decisions[-1][2].outcome == "discard"
 
 
 def test_replayed_bu_gets_135_and_changes_nothing(lab: Lab) -> None:
@@ -123,7 +123,7 @@ def test_home_address_option_without_binding_binding_error_1(lab: Lab) -> None:
 
 
 def test_type2_routing_header_for_someone_else_is_discarded(lab: Lab) -> None:
-    cn, mn = lab.address_of("cn"), lab.node("mn")
+    cn, mn = lab.address_of("cn"), lab.role("mn")
     before = caches(lab)
     # at the correspondent (it has no home address at all) ...
     out = inject_to_cn(lab, IPv6(STRANGER, cn, UDP(7, 7, b"x"), (RoutingType2(IPv6Address("2001:db8:1::77")),)))
@@ -141,7 +141,7 @@ def test_type2_routing_header_for_someone_else_is_discarded(lab: Lab) -> None:
 def test_malformed_type2_routing_header_silently_discarded(lab: Lab, hdr_ext_len: int) -> None:
     """RFC 6275 §6.4: Hdr Ext Len must be 2; otherwise silently discarded by a Mobile IPv6 node - not
     answered with Parameter Problem. A plain IPv6 node (hn) does answer it (RFC 8200 §4.4)."""
-    cn, mn = lab.address_of("cn"), lab.node("mn")
+    cn, mn = lab.address_of("cn"), lab.role("mn")
     hoa = mn.home_address
     data = (bytes(4) + hoa.packed + bytes(32))[: 4 + hdr_ext_len * 8]  # after the first 4 octets
     rh = RoutingHeader(2, 1, data)
@@ -161,25 +161,25 @@ def test_malformed_type2_routing_header_silently_discarded(lab: Lab, hdr_ext_len
 
 @pytest.mark.parametrize("kind", [HomeTestInit, CareofTestInit])
 def test_test_init_with_home_address_option_ignored(lab: Lab, kind: type) -> None:
-    cn, mn = lab.address_of("cn"), lab.node("mn")
+    cn, mn = lab.address_of("cn"), lab.role("mn")
     pkt = IPv6(
         mn.care_of_address,
         cn,
         MobilityHeader(kind(bytes(range(8)))),
         (DestinationOptions((HomeAddressOption(mn.home_address),)),),
     )
-    sent_before = lab.node("cn").hooks.rr.home_tests_sent + lab.node("cn").hooks.rr.careof_tests_sent
+    sent_before = lab.role("cn").rr.home_tests_sent + lab.role("cn").rr.careof_tests_sent
     before = caches(lab)
     out = inject_to_cn(lab, pkt)
     assert answers_from(out, "cn") == []  # no HoT/CoT, no Binding Error
-    assert lab.node("cn").hooks.rr.home_tests_sent + lab.node("cn").hooks.rr.careof_tests_sent == sent_before
+    assert lab.role("cn").rr.home_tests_sent + lab.role("cn").rr.careof_tests_sent == sent_before
     assert caches(lab) == before
 
 
 def test_short_mobility_header_at_the_home_agent_parameter_problem(lab: Lab) -> None:
     """IPv6Node.on_decode_error: the codec refuses a Mobility Header below its type's minimum length;
     the home agent (like the correspondent) still answers it with Parameter Problem -> Header Len."""
-    mn = lab.node("mn")
+    mn = lab.role("mn")
     ha = mn.home_agent
     octets = bytearray(encode_ipv6(IPv6(mn.care_of_address, ha, MobilityHeader(CareofTestInit(bytes(8))))))
     octets[41] = 0  # Header Len 0: 8 octets, a CoTI needs 16
@@ -195,7 +195,7 @@ def test_short_mobility_header_at_the_home_agent_parameter_problem(lab: Lab) -> 
 
 def test_plain_udp_with_home_address_option_still_works_with_binding(lab: Lab) -> None:
     """Control for the checks above: the genuine route-optimized form is accepted (step 8)."""
-    cn, mn = lab.address_of("cn"), lab.node("mn")
+    cn, mn = lab.address_of("cn"), lab.role("mn")
     got = []
     lab.node("cn").register_upper(NH_UDP, got.append)
     pkt = IPv6(mn.care_of_address, cn, UDP(7, 7, b"ok"), (DestinationOptions((HomeAddressOption(mn.home_address),)),))

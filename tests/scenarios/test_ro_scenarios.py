@@ -38,7 +38,7 @@ NAMES = (
 
 
 def addrs(lab: Lab) -> tuple:
-    mn = lab.node("mn")
+    mn = lab.role("mn")
     return mn.home_address, mn.care_of_address, mn.home_agent, lab.address_of("cn")
 
 
@@ -77,9 +77,9 @@ def test_return_routability_figure_13() -> None:
     assert (ni.home_nonce_index, ni.careof_nonce_index) == (hot.msg.nonce_index, cot.msg.nonce_index)
     assert (ba.inner.src, ba.inner.dst, ba.inner.ext) == (cn, coa, (RoutingType2(hoa),))
     assert ba.msg.status == 0 and ba.msg.seq == bu.msg.seq
-    mn = lab.node("mn")
+    mn = lab.role("mn")
     assert mn.bul.lookup(cn, hoa).acknowledged
-    assert lab.node("cn").hooks.cache.lookup(hoa).care_of_address == coa
+    assert lab.role("cn").cache.lookup(hoa).care_of_address == coa
 
 
 def test_mn_initiates_figure_29() -> None:
@@ -165,8 +165,8 @@ def test_cn_binding_maintenance_figures_22_23() -> None:
     assert all(p.inner.home_address_option.home_address == hoa and p.inner.src == coa for p in bus)  # Figure 22
     assert len({p.msg.seq for p in bus}) == len(bus)
     # the BRR came 20 s before the binding would have expired, while it was in active use
-    cn_node = lab.node("cn")
-    assert cn_node.hooks.maintenance.brrs_sent and lab.node("cn").hooks.cache.lookup(hoa) is not None
+    cn_node = lab.role("cn")
+    assert cn_node.maintenance.brrs_sent and lab.role("cn").cache.lookup(hoa) is not None
     before = [p for p in bus if p.time < brr.time][-1]
     granted = next(p for p in sig if name(p) == "BA" and p.msg.seq == before.msg.seq).msg.lifetime * 4
     assert abs((before.time + granted - 20.0) - brr.time) < 0.1
@@ -178,7 +178,7 @@ def test_non_mipv6_cn() -> None:
     hoa, coa, ha, cn = addrs(lab)
     pps = on_link(lab, "cn-link", "cn", ("PP",))
     assert pps and all(p.msg.code == I.PP_UNRECOGNIZED_NEXT_HEADER and p.msg.pointer == 6 for p in pps)
-    mn = lab.node("mn")
+    mn = lab.role("mn")
     e = mn.bul.lookup(cn, hoa)
     assert e is not None and e.no_future_updates
     assert on_link(lab, "foreign1", "mn", ("BU",), after=TRAFFIC_AT) == []  # never a BU to it
@@ -202,7 +202,7 @@ def test_lost_binding_update_retransmission() -> None:
     assert abs((bus[1].time - bus[0].time) - 1.0) < 1e-6  # INITIAL_BINDACK_TIMEOUT
     ba = first(on_link(lab, "foreign2", "r2", ("BA",), after=SECOND_MOVE_AT + 1.5), "BA")
     assert ba.msg.seq == bus[1].msg.seq and ba.msg.status == 0
-    assert lab.node("cn").hooks.cache.lookup(hoa).care_of_address == coa
+    assert lab.role("cn").cache.lookup(hoa).care_of_address == coa
     # between the move and the retransmission the CN still sent to the old care-of address
     stale = [p for p in on_link(lab, "cn-link", "cn", ("TCP",)) if SECOND_MOVE_AT < p.time < bus[1].time]
     assert stale and all(p.outer.dst != coa for p in stale)
@@ -227,7 +227,7 @@ def test_lost_binding_update_nud_address_unreachable() -> None:
     tunnelled = [p for p in packets(lab, "foreign2", "r2") if name(p) == "TCP" and du.time < p.time < ok[0].time]
     assert tunnelled and all(p.outer.src == ha and p.outer.dst == coa for p in tunnelled)
     # once a BU gets through, route optimization with the new care-of address
-    assert lab.node("cn").hooks.cache.lookup(hoa).care_of_address == coa != old_coa
+    assert lab.role("cn").cache.lookup(hoa).care_of_address == coa != old_coa
 
 
 def test_lost_binding_update_expiry() -> None:
@@ -249,16 +249,16 @@ def test_lost_binding_update_expiry() -> None:
     pings = [p for p in on_link(lab, "cn-link", "cn", ("EchoRequest",)) if p.time >= EXPIRY_RESUME]
     assert pings and all(p.outer.dst == hoa and p.outer.ext == () for p in pings)  # via the home agent
     assert len(lab.node("cn").echo_replies) >= 3
-    assert lab.node("cn").hooks.cache.lookup(hoa).care_of_address == coa  # re-registered at last
+    assert lab.role("cn").cache.lookup(hoa).care_of_address == coa  # re-registered at last
 
 
 def test_both_away_rh2_before_hao() -> None:
     lab = run("both-away")
-    mn, mn2 = lab.node("mn"), lab.node("mn2")
+    mn, mn2 = lab.role("mn"), lab.role("mn2")
     hoa1, coa1, hoa2, coa2 = mn.home_address, mn.care_of_address, mn2.home_address, mn2.care_of_address
     assert mn.location == mn2.location == "foreign"
-    assert mn.mobility.binding_cache_lookup(hoa2).care_of_address == coa2
-    assert mn2.mobility.binding_cache_lookup(hoa1).care_of_address == coa1
+    assert mn.binding_cache_lookup(hoa2).care_of_address == coa2
+    assert mn2.binding_cache_lookup(hoa1).care_of_address == coa1
     assert mn.bul.lookup(hoa2, hoa1).acknowledged and mn2.bul.lookup(hoa1, hoa2).acknowledged
     last_ba = max(p.time for p in packets(lab) if name(p) == "BA" and not p.esp_tunnel and p.msg.status == 0)
     data = [p for p in packets(lab, "foreign1") if name(p) == "TCP" and p.time > last_ba + 0.05]

@@ -152,14 +152,14 @@ def test_reader_components_run_every_mobility_scenario_byte_identically() -> Non
         lab.world.strict = True
         lab.run()
         assert hashlib.sha256(lab.capture.to_bytes_pcapng()).hexdigest() == library_capture(scenario), scenario
-        assert isinstance(lab.node("mn").bul.component, ReaderBUL)  # type: ignore[attr-defined]
-        assert isinstance(lab.node("ha").hooks.cache.component, ReaderBindingCache)  # type: ignore[attr-defined]
+        assert isinstance(lab.role("mn").bul.component, ReaderBUL)  # type: ignore[attr-defined]
+        assert isinstance(lab.role("ha").cache.component, ReaderBindingCache)  # type: ignore[attr-defined]
 
 
 def test_reader_cache_holds_the_home_registration() -> None:
     lab = Lab("first-foreign-link", replace={"ha.binding_cache": ReaderBindingCache})
     lab.run()
-    table = lab.node("ha").hooks.cache.component.table  # type: ignore[attr-defined]
+    table = lab.role("ha").cache.component.table  # type: ignore[attr-defined]
     assert [e.home_address for e in table.values()] == [lab.address_of("mn")]
     assert lab.state("ha")["mobility"]["binding_cache"]
 
@@ -296,12 +296,12 @@ def test_movement_detectors_get_a_narrow_port_not_the_node() -> None:
     from mip6lab.mobility.mobile_node import MovementPort as Port
 
     lab = Lab("first-foreign-link", replace={"node:mn.mn.movement_detection": ReaderMovementDetector})
-    detector = lab.node("mn").movement.component  # type: ignore[attr-defined]
+    detector = lab.role("mn").movement.component  # type: ignore[attr-defined]
     assert isinstance(detector.node, Port)
     assert not hasattr(detector.node, "interfaces") and not hasattr(detector.node, "bul")
     protocol_members = {n for n in vars(MovementPort) if not n.startswith("_")}
     assert {n for n in dir(Port) if not n.startswith("_")} == protocol_members
-    assert isinstance(Lab("first-foreign-link").node("mn").movement.mn, Port)  # type: ignore[attr-defined]
+    assert isinstance(Lab("first-foreign-link").role("mn").movement.mn, Port)  # type: ignore[attr-defined]
 
 
 def test_a_rule_from_another_rfc_is_named_once() -> None:

@@ -13,6 +13,18 @@ from mip6lab.widgets.inspector import PacketInspector
 from mip6lab.widgets.model import packet_info
 
 
+def give_keys(lab: Lab, name: str, db: object) -> None:
+    """A node that holds keys says so: a minimal role whose only answer is its security databases."""
+    from mip6lab.ipv6.role import NodeRole
+
+    class Keys(NodeRole):
+        def security_databases(self) -> list:
+            return [db]
+
+    node = lab.node(name)
+    node.attach_role(Keys(node))
+
+
 def _hl(p: PacketInspector) -> list[int]:
     return [int(i) for i in re.findall(r'class="hx hl" data-i="(\d+)"', p.hexdump.value)]
 
@@ -84,7 +96,7 @@ def test_esp_without_and_with_keys(lab: Lab) -> None:
     assert "encrypted, no keys" in p.esp.value
 
     lab2 = Lab("ping")
-    lab2.nodes["ha"].security_databases = lambda: [ha_db]  # a node that holds keys says so
+    give_keys(lab2, "ha", ha_db)  # a node that holds keys says so
     j = inject(lab2, "home", "mn", "ha", pkt)
     p2 = PacketInspector(lab2)
     p2.select_record(j)
@@ -95,7 +107,7 @@ def test_esp_without_and_with_keys(lab: Lab) -> None:
 
 def test_an_esp_protected_bu_shows_the_mobility_header_layout_when_the_keys_are_known(lab: Lab) -> None:
     pkt, _, ha_db = esp_bu("aes")
-    lab.nodes["ha"].security_databases = lambda: [ha_db]
+    give_keys(lab, "ha", ha_db)
     i = inject(lab, "home", "mn", "ha", pkt)
     p = PacketInspector(lab)
     p.select_record(i)
@@ -146,7 +158,7 @@ def test_the_lock_is_drawn_not_an_emoji(lab: Lab) -> None:
     p = PacketInspector(lab)
     p.select_record(i)
     locked = p.esp.value
-    lab.nodes["ha"].security_databases = lambda: [ha_db]
+    give_keys(lab, "ha", ha_db)
     p2 = PacketInspector(lab)
     p2.select_record(i)
     for text in (locked, p2.esp.value):

@@ -16,7 +16,7 @@ from mip6lab.mobility.machines import (
     Location,
     MachineRecorder,
 )
-from mip6lab.mobility.mobile_node import MobileNode
+from mip6lab.mobility.mobile_node import MobileNodeRole
 from mip6lab.scenarios import SCENARIOS
 from mip6lab.widgets.machines import POSITIONS, machine_history, machine_html, machine_svg, machine_view
 
@@ -35,16 +35,16 @@ def test_every_transition_a_scenario_takes_is_in_the_table(scenario: str) -> Non
     lab = Lab(scenario)
     lab.run()
     for node in lab.nodes.values():
-        if isinstance(node, MobileNode):
-            unknown = [r for r in node.machines.records if not r.known]
+        if isinstance(node.role, MobileNodeRole):
+            unknown = [r for r in node.role.machines.records if not r.known]
             assert unknown == [], unknown[:3]
 
 
 def test_a_return_home_walks_the_home_registration_and_is_traced() -> None:
     lab = Lab("returning-home")
     lab.run()
-    mn = lab.node("mn")
-    assert isinstance(mn, MobileNode) and mn.location is Location.HOME and mn.location == "home"
+    mn = lab.role("mn")
+    assert isinstance(mn, MobileNodeRole) and mn.location is Location.HOME and mn.location == "home"
     current, taken = machine_history(mn, "home registration")
     assert current is HomeRegistrationState.UNREGISTERED
     assert list(taken) == [
@@ -90,7 +90,7 @@ def test_svg_highlights_the_current_state_and_the_transitions_taken() -> None:
 def test_view_of_a_lab_node_and_its_errors() -> None:
     lab = Lab("first-foreign-link")
     lab.run()
-    html = machine_html(lab.node("mn"), "location")
+    html = machine_html(lab.role("mn"), "location")
     assert "now <b>foreign</b>" in html and 'data-state="foreign"' in html
     assert machine_view(lab, "mn", "location").value == html
     with pytest.raises(LabError, match="not a mobile node"):

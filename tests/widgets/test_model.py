@@ -21,6 +21,18 @@ from mip6lab.wire.ip import IPv6
 from mip6lab.wire.mh import BindingUpdate, MobilityHeader
 
 
+def give_keys(lab: Lab, name: str, db: object) -> None:
+    """A node that holds keys says so: a minimal role whose only answer is its security databases."""
+    from mip6lab.ipv6.role import NodeRole
+
+    class Keys(NodeRole):
+        def security_databases(self) -> list:
+            return [db]
+
+    node = lab.node(name)
+    node.attach_role(Keys(node))
+
+
 def test_kinds_of_hand_made_packets() -> None:
     assert classify(tunnel_packet()) == "tunnel"
     assert classify(ro_packet()) == "ro"
@@ -60,7 +72,7 @@ def test_esp_is_opened_only_with_the_nodes_keys(lab: Lab) -> None:
 
     lab2 = Lab("ping")
     lab2.run(1.0)
-    lab2.nodes["ha"].security_databases = lambda: [ha_db]  # a node that holds keys says so
+    give_keys(lab2, "ha", ha_db)  # a node that holds keys says so
     assert [v.database for v in find_spds(lab2)] == [ha_db]  # read-only views of the node's SAD
     i2 = inject(lab2, "home", "mn", "ha", pkt)
     info2 = packet_info(lab2, lab2.capture[i2])

@@ -135,11 +135,11 @@ def test_mobility_snapshot_is_rendered_generically(lab: Lab) -> None:
             }
 
     v = NetworkView(lab)
-    lab.nodes["ha"].mobility = Hooks()
+    lab.nodes["ha"].role = Hooks()  # type: ignore[assignment]
     try:
         html = v.tables_html()
     finally:
-        lab.nodes["ha"].mobility = None
+        lab.nodes["ha"].role = None
     assert "Mobile IPv6 state" in html and "Binding cache" in html and "2001:db8:2::100" in html
     assert "Care of address" in html and "ff02::1:ff00:100" in html
 

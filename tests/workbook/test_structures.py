@@ -35,7 +35,7 @@ def tunnelled() -> Lab:
 
 def test_roles_name_home_careof_and_home_agent_addresses(first_foreign: Lab) -> None:
     roles = address_roles(first_foreign)
-    mn = first_foreign.node("mn")
+    mn = first_foreign.role("mn")
     assert roles[mn.home_address] == "HoA"
     assert roles[mn.care_of_address] == "CoA"
     assert roles[IPv6Address("2001:db8:1::1")] == "HAA"
@@ -66,7 +66,7 @@ def test_tunnelled_packet_has_outer_and_inner_headers(tunnelled: Lab) -> None:
     assert [h.title for h in stack] == ["IPv6 header (outer)", "IPv6 header (inner)", "Upper layer PDU"]
     assert stack[0].lines == (
         f"Source Address is HAA ({IPv6Address('2001:db8:1::1')})",
-        f"Destination Address is CoA ({tunnelled.node('mn').care_of_address})",
+        f"Destination Address is CoA ({tunnelled.role('mn').care_of_address})",
     )
     assert stack[1].lines[1].startswith("Destination Address is HoA")
 

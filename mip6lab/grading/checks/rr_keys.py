@@ -63,7 +63,7 @@ def captured(seed: int = 0) -> CapturedRR:
 
     lab = Lab("return-routability", seed=seed)
     lab.run(until=lab.scenario.duration)
-    secrets = lab.node("cn").mobility.secrets
+    secrets = lab.role("cn").secrets
     cn_addr = lab.address_of("cn")
     hot = cot = bu = None
     for rec in lab.records():
