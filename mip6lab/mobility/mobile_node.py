@@ -713,7 +713,7 @@ class MobileNodeRole(NodeRole):
     def _dispatch_tables(self) -> tuple[Dispatch, Dispatch]:
         """The mobile node's input tables: Mobility Header message -> handler, ICMPv6 message -> handler."""
         mh = Dispatch(
-            "mobile node",
+            self.role,
             {
                 BindingAcknowledgement: self._ba_input,
                 BindingRefreshRequest: self._brr_input,
@@ -725,7 +725,7 @@ class MobileNodeRole(NodeRole):
             otherwise=self._not_taken,
         )
         icmp = Dispatch(
-            "mobile node",
+            self.role,
             {
                 I.HomeAgentAddressDiscoveryReply: self._dhaad_reply_input,
                 I.MobilePrefixAdvertisement: self._mpa_input,

@@ -106,7 +106,7 @@ def send_hao_probe(lab: Lab, lv: LiveLink, linux: IPv6Address, hoa: IPv6Address)
     §4.2: the two high-order bits 11 say "discard and send Parameter Problem unless multicast")."""
 
     def send(mn: object) -> None:
-        coa = mn.mobility.care_of_address  # type: ignore[attr-defined]
+        coa = mn.role.care_of_address  # type: ignore[attr-defined]
         hao = DestinationOptions((HomeAddressOption(hoa),))
         mn.send_packet(IPv6(coa, linux, I.EchoRequest(0x6D37, 1, b"hao"), ext=(hao,)))  # type: ignore[attr-defined]
 
