@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from ipaddress import IPv6Address
+from typing import Any
 
 import pytest
 from ro_capture import Pkt, name, packets
@@ -203,10 +204,11 @@ def test_plain_udp_with_home_address_option_still_works_with_binding(lab: Lab) -
     assert got and got[0].src == mn.home_address
 
 
-def test_nd_filter_and_decode_error_hooks_on_a_plain_node(lab: Lab) -> None:
-    """IPv6Node.should_answer_ns / accept_na / on_decode_error are the public seams the mobile node,
-    home agent and correspondent use; on a plain host they default to "process" and "ignore"."""
+def test_nd_filter_and_decode_error_questions_go_to_the_role(lab: Lab) -> None:
+    """The node asks its role (``node.role``) should_answer_ns / accept_na / on_decode_error: the mobile
+    node, home agent and correspondent answer them; a plain host (no role) gets "process" and "ignore"."""
     from mip6lab.ipv6.addresses import solicited_node
+    from mip6lab.ipv6.role import NodeRole
     from mip6lab.wire.codec import mac_for_multicast
 
     hn = lab.node("hn")
@@ -222,10 +224,18 @@ def test_nd_filter_and_decode_error_hooks_on_a_plain_node(lab: Lab) -> None:
         lab.run_for(0.2)
         return [p for p in packets(lab, "home", "hn") if p.time >= t0 and name(p) == "NeighborAdvertisement"]
 
-    assert len(solicit()) == 1  # default: answered
-    hn.should_answer_ns = lambda ifname, tgt, src: asked.append((ifname, tgt, src)) or False  # type: ignore[method-assign]
+    assert hn.role is None and len(solicit()) == 1  # default: answered
+
+    class Quiet(NodeRole):
+        def should_answer_ns(self, ifname: str, tgt: IPv6Address, src: IPv6Address) -> bool:
+            asked.append((ifname, tgt, src))
+            return False
+
+        def on_decode_error(self, ifname: str, frame: bytes, err: Any) -> None:
+            errors.append(err.layer)
+
+    hn.attach_role(Quiet(hn))
     assert solicit() == [] and asked == [("eth0", target, IPv6Address("fe80::99:1"))]
-    hn.on_decode_error = lambda ifname, frame, err: errors.append(err.layer)  # type: ignore[method-assign]
     lab.inject("home", encode_frame(Ethernet(hn.interfaces["eth0"].mac, "02:00:00:00:99:01", b"\x60" + bytes(10))))
     lab.run_for(0.1)
     assert len(errors) == 1  # the hook saw the DecodeError (the frame was discarded and traced as before)
