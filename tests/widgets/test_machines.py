@@ -139,6 +139,7 @@ def test_view_of_a_lab_node_and_its_errors() -> None:
     lab.run()
     html = machine_html(lab.node("mn"), "location")
     assert "now <b>foreign</b>" in html and 'data-state="foreign"' in html
+    assert "<td>unknown → foreign</td><td>foreign prefix</td>" in html  # the legend names the event
     assert machine_view(lab, "mn", "location").value == html
     with pytest.raises(LabError, match="not a mobile node"):
         machine_view(lab, "cn", "location")
