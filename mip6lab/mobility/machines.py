@@ -25,6 +25,7 @@ from typing import Any
 
 __all__ = [
     "BUL_ENTRY",
+    "BUSY_CORRESPONDENT_STATES",
     "CORRESPONDENT_REGISTRATION",
     "HOME_REGISTRATION",
     "LOCATION",
