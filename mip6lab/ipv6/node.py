@@ -151,9 +151,7 @@ class IPv6Node(SansIONode):
         self._mld_up.clear()
 
     def drain(self) -> list[Action]:
-        """After every event: the role's last word (a mobile node records its machines), then the actions."""
-        if self.role is not None:
-            self.role.after_event()
+        """After every event: MLD reports for what changed, then the actions."""
         if self._mld_on:
             self._mld_reports()
         return super().drain()

@@ -17,9 +17,8 @@ the role itself                             ``node.mobility``: the algorithms' m
 The node asks its role (``node.role``; None for a plain node, which gets the defaults below) the node-policy
 questions a role refines: :meth:`NodeRole.should_answer_ns` and :meth:`NodeRole.accept_na` (a mobile node
 back home, §11.5.4), :meth:`NodeRole.on_decode_error` (Parameter Problem for a too-short Mobility Header,
-§9.2), :meth:`NodeRole.is_local_destination` (a home agent's Home-Agents anycast addresses),
-:meth:`NodeRole.frame_received` (a home agent remembers each interface's last frame source MAC), and
-:meth:`NodeRole.after_event` (a mobile node records its state machines' transitions).
+§9.2), :meth:`NodeRole.is_local_destination` (a home agent's Home-Agents anycast addresses) and
+:meth:`NodeRole.frame_received` (a home agent remembers each interface's last frame source MAC).
 
 The units of a role see the node only through the role (``mobility.ports.UnitPort`` over the role), and a
 role reads its node through the small set of delegations here (clock, trace, timers, sending) or
@@ -91,9 +90,6 @@ class NodeRole:
 
     def frame_received(self, ifname: str, frame: bytes) -> None:
         """Every frame the node gets, before anything else looks at it."""
-
-    def after_event(self) -> None:
-        """After every event the node handled, before its actions leave."""
 
     # ================================================================ the node as the role's units see it
     @property

@@ -5,7 +5,9 @@ Update to -- its home agent and the correspondents it does route optimisation wi
 holds §11.1's return-routability state for a correspondent (cookies, keygen tokens and when they
 arrived, nonce indices), so the entry exists from the first Home/Care-of Test Init on, and what the
 registration units would otherwise keep beside it (the Sequence Number awaiting a BA, the Kbm of a
-correspondent BU, the care-of address the home agent holds): the entry is the one truth for a registration.
+correspondent BU, the care-of address the home agent holds) and the state of its machine
+(:data:`~mip6lab.mobility.machines.BUL_ENTRY`): the entry is the one truth for a registration. The list
+also keeps the sender's Sequence Number counters (:class:`SequenceNumbers`), which outlive its entries.
 
 Like the binding cache this is only the table: what to send and when is decided by the mobile node.
 Times are simulated seconds; iteration order is the order the entries were added.
@@ -13,13 +15,14 @@ Times are simulated seconds; iteration order is the order the entries were added
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from ipaddress import IPv6Address
 
 from mip6lab.mobility.backoff import Backoff
 from mip6lab.mobility.constants import MAX_TOKEN_LIFETIME
+from mip6lab.mobility.machines import BULEntryState
 from mip6lab.wire.ip import Addr
 
 __all__ = [
@@ -28,6 +31,8 @@ __all__ = [
     "Retransmission",
     "ReturnRoutabilityState",
     "RRState",
+    "SequenceNumbers",
+    "sequence_numbers_of",
 ]
 
 
@@ -166,6 +171,7 @@ class BindingUpdateListEntry:
     bound_care_of_address: Addr | None = None  # home registration: the care-of address the home agent holds
     # (set by an accepted BA granting a lifetime; None once the binding is gone, expired or reset)
     rr: ReturnRoutabilityState = field(default_factory=ReturnRoutabilityState)  # correspondents only
+    state: BULEntryState = BULEntryState.NEW  # its machine's state: the mobile node fires events on it
 
     @property
     def key(self) -> tuple[Addr, Addr]:
@@ -217,10 +223,46 @@ class BindingUpdateListEntry:
 
 
 @dataclass
+class SequenceNumbers:
+    """The sender's Sequence Number counters: counter -> the last Sequence Number used (the next Binding
+    Update carries one more, modulo 2**16; §11.7.1, §11.7.2).
+
+    One counter for the home registration (:data:`HOME_REGISTRATION`, whatever the home agent or home
+    address) and one per correspondent (its address). A counter outlives the Binding Update List entries
+    (a de-registration deletes the entry, a new home address makes new ones) and starts from a random
+    value drawn when the registration unit / the correspondent first appears (:meth:`draw`).
+    """
+
+    HOME_REGISTRATION = "home registration"
+
+    last: dict[Hashable, int] = field(default_factory=dict)
+
+    def draw(self, counter: Hashable, rng: object) -> int:
+        """Start ``counter`` at a random number from ``rng`` (a ``random.Random``)."""
+        n = self.last[counter] = rng.randrange(1 << 16)  # type: ignore[attr-defined]
+        return n
+
+    def __getitem__(self, counter: Hashable) -> int:
+        return self.last[counter]
+
+    def __setitem__(self, counter: Hashable, seq: int) -> None:
+        self.last[counter] = seq
+
+
+def sequence_numbers_of(table: object) -> SequenceNumbers:
+    """The table's own counters (the library's :class:`BindingUpdateList` keeps them); a new record for a
+    reader's table that has none (the ``mn.binding_update_list`` seam does not ask for them: the mobile
+    node keeps that record beside the reader's table)."""
+    own = getattr(table, "sequence_numbers", None)
+    return own if isinstance(own, SequenceNumbers) else SequenceNumbers()
+
+
+@dataclass
 class BindingUpdateList:
-    """(destination, home address) -> :class:`BindingUpdateListEntry`."""
+    """(destination, home address) -> :class:`BindingUpdateListEntry`, and the sender's counters."""
 
     _entries: dict[tuple[Addr, Addr], BindingUpdateListEntry] = field(default_factory=dict, repr=False)
+    sequence_numbers: SequenceNumbers = field(default_factory=SequenceNumbers, repr=False)
 
     def lookup(self, destination: Addr | str, home_address: Addr | str | None = None) -> BindingUpdateListEntry | None:
         """The entry for ``destination`` (and ``home_address`` if the node has several)."""

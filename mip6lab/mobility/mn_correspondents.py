@@ -22,6 +22,13 @@ Per correspondent the node runs (state in the Binding Update List entry, :mod:`m
 Who starts it (Figures 29/30): the sending algorithm (step 11) or the receiving algorithm (step 6) calls
 ``initiate_registration``, which only schedules :meth:`CorrespondentRegistrations.start` -- data goes on
 through the tunnel meanwhile.
+
+Each correspondent's registration is a machine (:data:`~mip6lab.mobility.machines.CORRESPONDENT_REGISTRATION`,
+``CorrespondentState.machine``) the unit fires events on; whether the Home Test Init waits for the home
+registration is its state. What stays beside it is intent: ``purpose`` (a registration or a
+de-registration is wanted -- it spans the scheduled start, the wait for a care-of address, return
+routability and the Binding Update, so no single state says it). The Sequence Number counters are the
+Binding Update List's (:class:`~mip6lab.mobility.bul.SequenceNumbers`, one per correspondent).
 """
 
 from __future__ import annotations
@@ -34,12 +41,20 @@ from typing import TYPE_CHECKING
 from mip6lab.mobility import registration as R
 from mip6lab.mobility import rr
 from mip6lab.mobility.backoff import RateLimiter
-from mip6lab.mobility.bul import BindingUpdateListEntry
+from mip6lab.mobility.bul import BindingUpdateListEntry, BULEntryState, SequenceNumbers, sequence_numbers_of
 from mip6lab.mobility.constants import (
     INITIAL_BINDACK_TIMEOUT,
     MAX_CONCURRENT_RR,
     MAX_RR_BINDING_LIFETIME,
     RR_MAX_RETRIES,
+)
+from mip6lab.mobility.machines import (
+    BUSY_CORRESPONDENT_STATES,
+    CORRESPONDENT_REGISTRATION,
+    BULEntryEvent,
+    CorrespondentEvent,
+    CorrespondentRegistrationState,
+    StateMachine,
 )
 from mip6lab.mobility.seqno import next_seq
 from mip6lab.wire import icmp as I
@@ -77,6 +92,7 @@ class Purpose(StrEnum):
 
 
 REGISTER, DEREGISTER = Purpose.REGISTER, Purpose.DEREGISTER
+C, CE = CorrespondentRegistrationState, CorrespondentEvent
 
 
 @dataclass
@@ -84,15 +100,19 @@ class CorrespondentState:
     """What the mobile node keeps per correspondent beyond the BUL entry's §11.1 fields."""
 
     address: Addr
-    purpose: Purpose | None = None  # while a registration is under way
+    machine: StateMachine  # the registration's state (CORRESPONDENT_REGISTRATION)
+    purpose: Purpose | None = None  # intent: a registration / de-registration is wanted or under way
     reason: str = ""
-    seq: int = 0  # last Sequence Number used: the sender's counter, which outlives a BUL entry
-    waiting_home_registration: bool = False  # HoTI held back until the home BA
     bu_first: bool = True
     last_mh_type: int | None = None  # for Binding Error status 2
     unsupported: list[int] = field(default_factory=list)  # MH types it does not know (BE 2)
     last_use: float | None = None  # last route-optimized packet (refresh only bindings in use)
     log: list[tuple[float, str]] = field(default_factory=list)  # (time, message) sent, for tests
+
+    @property
+    def waiting_home_registration(self) -> bool:
+        """The HoTI is held back until the home BA (the machine's state says so)."""
+        return self.machine.state is C.WAITING_HOME_REGISTRATION
 
 
 class CorrespondentRegistrations:
@@ -110,6 +130,7 @@ class CorrespondentRegistrations:
         "home_registration",
         "hop_limit",
         "location",
+        "machines",
         "now",
         "process_ba",
         "register_timer_handler",
@@ -125,6 +146,8 @@ class CorrespondentRegistrations:
     def __init__(self, mn: MobileNodeRole) -> None:
         self.mn = mn
         self.states: dict[Addr, CorrespondentState] = {}
+        # the sender's counters, one per correspondent: the BUL's record (a reader's BUL without one: kept here)
+        self.counters: SequenceNumbers = sequence_numbers_of(mn.bul)
         self.rate = RateLimiter()
         for kind, handler in (
             ("mn-cn-start", self._start_timer),
@@ -141,8 +164,18 @@ class CorrespondentRegistrations:
     def state(self, cn: Addr) -> CorrespondentState:
         st = self.states.get(cn)
         if st is None:
-            st = self.states[cn] = CorrespondentState(cn, seq=self.mn.rng.randrange(1 << 16))
+            self.counters.draw(cn, self.mn.rng)  # the sender's counter starts now, in the BUL's record
+            machine = StateMachine(CORRESPONDENT_REGISTRATION, self.mn.machines, str(cn))
+            st = self.states[cn] = CorrespondentState(cn, machine)
         return st
+
+    def _bound(self, e: BindingUpdateListEntry | None) -> bool:
+        """The correspondent holds a binding of ours (acknowledged, with a lifetime, not expired)."""
+        return e is not None and e.acknowledged and e.lifetime_sent > 0 and not e.expired(self.mn.now)
+
+    def _remove(self, e: BindingUpdateListEntry) -> None:
+        self.mn.bul.remove(e.destination, e.home_address)
+        self.mn.machines.fire_entry(e, BULEntryEvent.REMOVED)
 
     def entry(self, cn: Addr) -> BindingUpdateListEntry | None:
         hoa = self.mn.home_address
@@ -256,22 +289,29 @@ class CorrespondentRegistrations:
             tests=tests,
             reason=reason,
         )
+        waiting = False
         if need_home:
             e.rr.home_keygen_token = None
             if purpose == REGISTER and not mn.home_registration.acknowledged:
-                st.waiting_home_registration = True
+                waiting = True
+                st.machine.fire(CE.WAIT_HOME)
                 mn.trace_event("rr", f"{cn}: HoTI waits for the home registration to be acknowledged")
             else:
                 self._send_hoti(cn, first=True)
         if need_careof:
             e.rr.careof_keygen_token = None
             self._send_coti(cn, first=True)
+        if tests and not waiting:
+            st.machine.fire(CE.TESTS_SENT)
         if not tests:
             self._send_bu(cn, first=True)
 
     def _cancel_exchanges(self, cn: Addr) -> None:
+        """Stop whatever is under way with ``cn``; its machine leaves the busy state (the old binding,
+        if one stands, is what remains)."""
         st = self.state(cn)
-        st.waiting_home_registration = False
+        if st.machine.state in BUSY_CORRESPONDENT_STATES:
+            st.machine.fire(CE.CANCELLED_BOUND if self._bound(self.entry(cn)) else CE.CANCELLED)
         for kind in ("mn-hoti", "mn-coti", "mn-bu-cn", "mn-cn-start"):
             self.mn.cancel_timer((kind, cn))
         e = self.entry(cn)
@@ -358,7 +398,7 @@ class CorrespondentRegistrations:
         """The HoTIs that waited for the home BA go out now."""
         for cn, st in list(self.states.items()):
             if st.waiting_home_registration and st.purpose == REGISTER:
-                st.waiting_home_registration = False
+                st.machine.fire(CE.HOME_REGISTERED)
                 self._send_hoti(cn, first=True)
 
     def on_home_test(self, cn: Addr, hot: HomeTest) -> None:
@@ -449,7 +489,7 @@ class CorrespondentRegistrations:
         if e is None or st.purpose is None:
             return
         dereg = st.purpose == DEREGISTER
-        seq = next_seq(st.seq)
+        seq = next_seq(self.counters[cn])
         built = self.build_bu(cn, seq, dereg)
         if built is None:
             mn.trace_event("rr", f"{cn}: keygen tokens stale: return routability again")
@@ -459,10 +499,13 @@ class CorrespondentRegistrations:
             st.bu_first = first
             return
         pkt, key, auth_coa = built
-        st.seq = seq
+        self.counters[cn] = seq
         e.outstanding_seq, e.kbm = seq, key
         bu = pkt.payload.message  # type: ignore[union-attr]
         e.record_sent_bu(mn.now, seq, auth_coa, bu.lifetime_seconds, True, greater=mn.greater)
+        mn.machines.fire_entry(e, BULEntryEvent.BU_SENT)
+        if first:
+            st.machine.fire(CE.DEREGISTRATION_SENT if dereg else CE.BU_SENT)
         nxt = (
             e.retransmission.start(mn.now, INITIAL_BINDACK_TIMEOUT) if first else e.retransmission.retransmitted(mn.now)
         )
@@ -523,7 +566,8 @@ class CorrespondentRegistrations:
         if res.accepted:
             st.purpose = None
             if dereg or (res.lifetime_remaining or 0) <= 0:
-                mn.bul.remove(cn, e.home_address)
+                st.machine.fire(CE.DELETED)
+                self._remove(e)
                 for k in ("mn-cn-refresh", "mn-cn-expiry"):
                     mn.cancel_timer((k, cn))
                 mn.trace_event("binding", f"{cn} deleted our binding")
@@ -531,6 +575,8 @@ class CorrespondentRegistrations:
             remaining = res.lifetime_remaining or 0.0
             e.expiry = mn.now + remaining
             e.acknowledged = True
+            mn.machines.fire_entry(e, BULEntryEvent.ACCEPTED)
+            st.machine.fire(CE.ACCEPTED)
             mn.set_timer(("mn-cn-refresh", cn), mn.now + remaining * mn.config.refresh_fraction)
             mn.set_timer(("mn-cn-expiry", cn), e.expiry)
             mn.trace_event(
@@ -541,7 +587,7 @@ class CorrespondentRegistrations:
             )
             return
         if R.RESEND_WITH_NEW_SEQ in res.actions and res.next_seq is not None:
-            st.seq = (res.next_seq - 1) % (1 << 16)
+            self.counters[cn] = (res.next_seq - 1) % (1 << 16)
             self._send_bu(cn, first=True)
             return
         rerun_home = R.RERUN_HOME_TEST in res.actions
@@ -554,6 +600,8 @@ class CorrespondentRegistrations:
             self.start(cn, f"BA {ba.status}: nonce expired", st.purpose or REGISTER)
             return
         st.purpose = None
+        if st.machine.state in BUSY_CORRESPONDENT_STATES:
+            st.machine.fire(CE.CANCELLED)
         e.no_future_updates = True
         mn.trace_event("binding", f"{cn} rejected our binding (status {ba.status}): no further Binding Updates")
 
@@ -581,6 +629,8 @@ class CorrespondentRegistrations:
             e = self.entry(cn)
             if e is not None:
                 e.acknowledged = False
+            if st.machine.state is C.BOUND:
+                st.machine.fire(CE.ENDED)
             if mn.location == "foreign":
                 self.start(cn, "Binding Error status 1")
         elif be.status == BE_UNRECOGNIZED_MH_TYPE:
@@ -649,9 +699,15 @@ class CorrespondentRegistrations:
 
     def _expiry_timer(self, key: Hashable) -> None:
         cn = key[1]  # type: ignore[index]
-        e = self.entry(cn)
-        if e is not None and e.expired(self.mn.now) and self.states.get(cn, CorrespondentState(cn)).purpose is None:
-            self.mn.bul.remove(cn, e.home_address)
+        e, st = self.entry(cn), self.states.get(cn)
+        if e is None or not e.expired(self.mn.now):
+            return
+        if e.state in (BULEntryState.SENT, BULEntryState.ACKNOWLEDGED):
+            self.mn.machines.fire_entry(e, BULEntryEvent.EXPIRED)
+        if st is None or st.purpose is None:
+            if st is not None and st.machine.state is C.BOUND:
+                st.machine.fire(CE.ENDED)
+            self._remove(e)
             self.mn.trace_event("binding", f"binding at {cn} expired: Binding Update List entry deleted")
 
     # ------------------------------------------------------------------ movement (Figures 32-34)
@@ -687,8 +743,10 @@ class CorrespondentRegistrations:
                 self.start(cn, "returned home", DEREGISTER)
             else:
                 st.purpose = None
+                if st.machine.state is C.BOUND:
+                    st.machine.fire(CE.ENDED)
                 if e is not None and not e.no_future_updates:
-                    self.mn.bul.remove(cn, e.home_address)
+                    self._remove(e)
 
     def home_address_changed(self, old: Addr, new: Addr) -> None:
         """Figure 32: the care-of keygen token stays valid, the home test is redone for the new address."""
@@ -696,7 +754,7 @@ class CorrespondentRegistrations:
         for e in list(mn.bul.correspondents()):
             if e.home_address != old:
                 continue
-            mn.bul.remove(e.destination, old)
+            self._remove(e)
             n = mn.bul.get_or_add(e.destination, new)
             n.no_future_updates = e.no_future_updates
             n.rr.careof_keygen_token = e.rr.careof_keygen_token
@@ -708,3 +766,5 @@ class CorrespondentRegistrations:
                 st.purpose = REGISTER
                 st.reason = "new home address"
                 self._cancel_exchanges(e.destination)
+            if st.machine.state is C.BOUND:
+                st.machine.fire(CE.ENDED)  # the new home address has no binding there yet

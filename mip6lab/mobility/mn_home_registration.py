@@ -17,6 +17,11 @@ actions are carried out here: stop retransmitting, Mobile Prefix Solicitation (s
 sequence number (135), another home agent by DHAAD (132/133), give up the home address (134), stop
 (other rejections). The binding is refreshed before it ends (at the Binding Refresh Advice if the BA
 had one) and on a Binding Refresh Request from the home agent.
+
+The unit's state is its machine (:data:`~mip6lab.mobility.machines.HOME_REGISTRATION`): each step fires
+an event on it (``self.machine``), and the decisions that depend on what the exchange under way is (a
+de-registration or not, anything under way at all) read the machine's state. The Sequence Number
+counter is the Binding Update List's (:class:`~mip6lab.mobility.bul.SequenceNumbers`).
 """
 
 from __future__ import annotations
@@ -26,8 +31,16 @@ from typing import TYPE_CHECKING
 
 from mip6lab.mobility import registration as R
 from mip6lab.mobility.backoff import RateLimiter, initial_timeout
-from mip6lab.mobility.bul import BindingUpdateListEntry
+from mip6lab.mobility.bul import BindingUpdateListEntry, SequenceNumbers, sequence_numbers_of
 from mip6lab.mobility.constants import MAX_LIFETIME_UNITS
+from mip6lab.mobility.machines import (
+    HOME_REGISTRATION,
+    BULEntryEvent,
+    BULEntryState,
+    HomeRegistrationEvent,
+    HomeRegistrationState,
+    StateMachine,
+)
 from mip6lab.mobility.seqno import next_seq
 from mip6lab.wire.ip import Addr, DestinationOptions, HomeAddressOption, IPv6
 from mip6lab.wire.mh import (
@@ -47,6 +60,9 @@ if TYPE_CHECKING:
 __all__ = ["HomeRegistration"]
 
 _IID = (1 << 64) - 1
+H, HE = HomeRegistrationState, HomeRegistrationEvent
+_UNDER_WAY = frozenset((H.REGISTERING, H.REFRESHING, H.DEREGISTERING))
+_HOME = SequenceNumbers.HOME_REGISTRATION
 
 
 class HomeRegistration:
@@ -68,6 +84,7 @@ class HomeRegistration:
         "hop_limit",
         "ipsec",
         "location",
+        "machines",
         "now",
         "prefix_discovery",
         "process_ba",
@@ -81,16 +98,17 @@ class HomeRegistration:
 
     def __init__(self, mn: MobileNodeRole) -> None:
         self.mn = mn
-        # The sender's counter, not a registration's state: it outlives the BUL entry (deleted on
-        # de-registration, another one per home agent); the entry keeps max_seq_sent / outstanding_seq.
-        self.seq = mn.rng.randrange(1 << 16)  # the last Sequence Number used; the next BU uses seq + 1
-        self.outstanding_dereg = False  # what the BU under way is (set before it is first sent)
+        # The sender's counter lives in the BUL's record (it outlives the entries: de-registration deletes
+        # one, each home agent has its own); drawn from the node's RNG now, as the unit appears. (A reader's
+        # BUL without such a record: the unit keeps one beside it.)
+        self.counters: SequenceNumbers = sequence_numbers_of(mn.bul)
+        self.counters.draw(_HOME, mn.rng)
+        self.machine = StateMachine(HOME_REGISTRATION, mn.machines)  # the registration's state
         self.l_flag = False  # L bit of the last registration (the HA defends our link-local too)
-        self.gave_up = False  # BA 134: this home address is not usable
-        self.stopped = False  # rejected for good (until the next movement)
+        self.gave_up = False  # BA 134: this home address is not usable (blocks registering until a reset)
         self.sent: list[tuple[float, int, int]] = []  # (time, seq, lifetime units): every BU sent
         self.rate = RateLimiter()
-        self._first_pending = False
+        self._first_pending = False  # retransmission detail: the BU under way has not gone out yet
         self._initial = 0.0
         for kind, handler in (
             ("mn-bu-ha", self._retransmit_timer),
@@ -100,6 +118,43 @@ class HomeRegistration:
             mn.register_timer_handler(kind, handler)
 
     # ------------------------------------------------------------------ state
+    @property
+    def seq(self) -> int:
+        """The last Sequence Number used (the next BU carries seq + 1), kept by the BUL."""
+        return self.counters[_HOME]
+
+    @seq.setter
+    def seq(self, value: int) -> None:
+        self.counters[_HOME] = value
+
+    @property
+    def state(self) -> HomeRegistrationState:
+        return self.machine.state
+
+    @property
+    def under_way(self) -> bool:
+        """A Binding Update is under way (sent and unanswered, or about to go out)."""
+        return self.machine.state in _UNDER_WAY
+
+    @property
+    def outstanding_dereg(self) -> bool:
+        """The BU under way is a de-registration (the machine is deregistering)."""
+        return self.machine.state is H.DEREGISTERING
+
+    @property
+    def stopped(self) -> bool:
+        """Rejected by a BA status (not 134) until the next movement."""
+        return self.machine.state is H.REJECTED and not self.gave_up
+
+    def _sending(self) -> bool:
+        """The BUL entry awaits a BA, or the first send is still to do (rate limit)."""
+        return self.outstanding is not None or self._first_pending
+
+    def _ended(self) -> None:
+        """The exchange under way ended without a new binding: the old one stands or there is none."""
+        if self.machine.state in _UNDER_WAY:
+            self.machine.fire(HE.KEPT if self.registered else HE.UNBOUND)
+
     def entry(self) -> BindingUpdateListEntry | None:
         mn = self.mn
         if mn.home_agent_address is None or mn.home_address is None:
@@ -151,7 +206,9 @@ class HomeRegistration:
         for key in (("mn-ha-refresh",), ("mn-ha-expiry",)):
             self.mn.cancel_timer(key)
         self._set_bound(None, None)
-        self.gave_up, self.stopped = False, False
+        self.gave_up = False
+        if self.machine.state is not H.UNREGISTERED:
+            self.machine.fire(HE.UNBOUND)
         self.mn.trace_event("binding", f"home registration state reset: {why}")
 
     # ------------------------------------------------------------------ sending
@@ -168,7 +225,6 @@ class HomeRegistration:
         if self.gave_up:
             mn.trace_event("binding", f"no home registration ({reason}): home address given up (BA 134)")
             return
-        self.stopped = False
         self._new_bu(False, reason)
 
     def deregister(self, reason: str) -> None:
@@ -181,7 +237,7 @@ class HomeRegistration:
 
     def _new_bu(self, dereg: bool, reason: str) -> None:
         self._stop_retransmitting()
-        self.outstanding_dereg = dereg
+        self.machine.fire(HE.DEREGISTER if dereg else HE.REFRESH if self.registered else HE.REGISTER)
         self._initial = initial_timeout(not self.registered and not dereg)
         self._first_pending = True
         self.mn.trace_event("binding", f"home {'de-' if dereg else ''}registration: {reason}", reason=reason)
@@ -258,6 +314,7 @@ class HomeRegistration:
         coa = mn.home_address if self.outstanding_dereg else mn.care_of_address
         assert coa is not None
         entry.record_sent_bu(mn.now, self.seq, coa, lifetime * LIFETIME_UNIT, True, greater=mn.greater)
+        mn.machines.fire_entry(entry, BULEntryEvent.BU_SENT)
         self.sent.append((mn.now, self.seq, lifetime))
         mn.trace_event(
             "binding",
@@ -271,13 +328,15 @@ class HomeRegistration:
         mn.send_packet(pkt)
 
     def _retransmit_timer(self, key: Hashable) -> None:
-        if self.outstanding is None and not self._first_pending:
+        if not self.under_way:
             return
         if self.outstanding_dereg and self.mn.location != "home":
             self._stop_retransmitting()
+            self._ended()
             return
         if not self.outstanding_dereg and (self.mn.location != "foreign" or self.mn.care_of_address is None):
             self._stop_retransmitting()
+            self._ended()
             return
         self._attempt()
 
@@ -336,22 +395,33 @@ class HomeRegistration:
         if R.RESEND_WITH_NEW_SEQ in res.actions and res.next_seq is not None:
             self.seq = (res.next_seq - 1) % (1 << 16)  # the next BU carries res.next_seq
             self._new_bu(dereg, f"BA 135: home agent's last sequence number is {ba.seq}")
-        elif R.DISCOVER_HOME_AGENT in res.actions:
+            return
+        if R.DISCOVER_HOME_AGENT in res.actions:
             old = mn.home_agent_address
             mn.trace_event("binding", f"home agent {old} refused (status {ba.status}): discovering another")
+            if not self._sending():
+                self._ended()
             mn.discovery.start(exclude=[old] if old is not None else [])
-        elif R.GIVE_UP_HOME_ADDRESS in res.actions:
-            self.gave_up = True
-            mn.trace_event("binding", f"DAD for home address {mn.home_address} failed at the home agent: giving it up")
-        elif R.STOP_BINDING_UPDATES in res.actions:
-            self.stopped = True
-            mn.trace_event("binding", f"home registration rejected with status {ba.status}: stopped")
+        elif R.GIVE_UP_HOME_ADDRESS in res.actions or R.STOP_BINDING_UPDATES in res.actions:
+            if R.GIVE_UP_HOME_ADDRESS in res.actions:
+                self.gave_up = True
+                mn.trace_event(
+                    "binding", f"DAD for home address {mn.home_address} failed at the home agent: giving it up"
+                )
+            else:
+                mn.trace_event("binding", f"home registration rejected with status {ba.status}: stopped")
+            if not self._sending():
+                self.machine.fire(HE.REJECTED)
+        elif not self._sending():
+            self._ended()
 
     def _registered(self, entry: BindingUpdateListEntry, ba: BindingAcknowledgement, remaining: float) -> None:
         mn = self.mn
         entry.expiry = mn.now + remaining
         entry.acknowledged = True
+        mn.machines.fire_entry(entry, BULEntryEvent.ACCEPTED)
         self._set_bound(entry, entry.care_of_address if remaining > 0 else None)
+        self.machine.fire(HE.ACCEPTED if self.registered else HE.UNBOUND)
         if not self.registered:
             mn.trace_event("binding", "home agent granted lifetime 0: no binding")
             return
@@ -372,9 +442,11 @@ class HomeRegistration:
     def _deregistered(self, entry: BindingUpdateListEntry) -> None:
         mn = self.mn
         self._set_bound(None, None)
+        self.machine.fire(HE.UNBOUND)
         for key in (("mn-ha-refresh",), ("mn-ha-expiry",)):
             mn.cancel_timer(key)
         mn.bul.remove(entry.destination, entry.home_address)
+        mn.machines.fire_entry(entry, BULEntryEvent.REMOVED)
         mn.trace_event("binding", "home agent deleted the binding (de-registration acknowledged)")
         mn.deregistration_acknowledged(had_binding=True)
 
@@ -396,6 +468,10 @@ class HomeRegistration:
         if e is None or not e.expired(mn.now):
             return
         self._set_bound(None, None)
+        if e.state in (BULEntryState.SENT, BULEntryState.ACKNOWLEDGED):
+            mn.machines.fire_entry(e, BULEntryEvent.EXPIRED)
+        if self.machine.state in (H.REGISTERED, H.REFRESHING):
+            self.machine.fire(HE.EXPIRED)
         mn.trace_event("binding", "home binding expired")
         if self.outstanding is None and mn.location == "foreign":
             self.register("binding expired")

@@ -46,7 +46,7 @@ from mip6lab.ipv6.addresses import AddrState, Origin, address_from_prefix, inter
 from mip6lab.ipv6.role import NodeRole, TimerHandler
 from mip6lab.mobility import rr
 from mip6lab.mobility.backoff import RateLimiter
-from mip6lab.mobility.bul import BindingUpdateList, BindingUpdateListEntry, RRState
+from mip6lab.mobility.bul import BindingUpdateList, BindingUpdateListEntry
 from mip6lab.mobility.dispatch import Dispatch
 from mip6lab.mobility.machines import (
     BUL_ENTRY,
@@ -54,14 +54,13 @@ from mip6lab.mobility.machines import (
     HOME_REGISTRATION,
     LOCATION,
     Location,
+    LocationEvent,
     MachineRecorder,
+    StateMachine,
     TransitionRecord,
-    bul_entry_state,
-    correspondent_state,
-    home_registration_state,
 )
 from mip6lab.mobility.mn_config import HomeAgentSelector, MobileNodeConfig
-from mip6lab.mobility.mn_correspondents import CorrespondentRegistrations, Purpose
+from mip6lab.mobility.mn_correspondents import CorrespondentRegistrations
 from mip6lab.mobility.mn_discovery import HomeAgentDiscovery, MobilePrefixDiscovery, first_home_agent
 from mip6lab.mobility.mn_home_registration import HomeRegistration
 from mip6lab.mobility.mn_ipsec import EspError, MobileNodeIPsec, safe_decode_opened
@@ -69,6 +68,7 @@ from mip6lab.mobility.mn_movement import MovementDetector
 from mip6lab.mobility.ports import unit_port
 from mip6lab.mobility.registration import BAResult, is_unicast_routable, process_ba_at_mn
 from mip6lab.mobility.seqno import seq_gt
+from mip6lab.trace import Trace
 from mip6lab.wire import icmp as I
 from mip6lab.wire.codec import upper_checksum_ok
 from mip6lab.wire.ip import (
@@ -188,11 +188,19 @@ class MobileNodeRole(NodeRole):
         self._home_address: Addr | None = self.config.home_address
         self.home_agent: Addr | None = self.config.home_agent
         self.home_address_valid_until: float | None = None  # from a Mobile Prefix Advertisement
-        # Location: home | foreign | unknown (attached, no RA yet) | detached; str-valued, set from strings too
-        self.location = "home" if self.config.method == "manual" else "unknown"
+        # the machines of mobility/machines.py report here (transitions while the trace is on, refusals always)
+        self.machines = MachineRecorder(
+            emit=self._trace_transition,
+            refuse=self._trace_refused,
+            recording=lambda: self.trace.enabled,
+            clock=lambda: self.now,
+            view=self.machine_states,
+        )
+        # Location: home | foreign | unknown (attached, no RA yet) | detached; changed by LocationEvents
+        self.location_machine = StateMachine(
+            LOCATION, self.machines, state=Location.HOME if self.config.method == "manual" else Location.UNKNOWN
+        )
         self.last_known = self.location
-        self.machines = MachineRecorder(emit=self._trace_transition)  # the machines of mobility/machines.py
-        self.machines.current[(LOCATION.name, "")] = self.location
         self.coa: Addr | None = None
         self.current_foreign_prefix: IPv6Network | None = None
         self._pending_coa: Addr | None = None
@@ -237,11 +245,12 @@ class MobileNodeRole(NodeRole):
     # ================================================================= state
     @property
     def location(self) -> Location:
-        return self._location
+        """The location machine's state: only :meth:`location_event` changes it."""
+        return self.location_machine.state
 
-    @location.setter
-    def location(self, value: str) -> None:
-        self._location = Location(value)
+    def location_event(self, event: LocationEvent) -> Location:
+        """Movement detection's news: the location machine's table says where the node is now."""
+        return self.location_machine.fire(event)
 
     @property
     def last_known(self) -> Location:
@@ -254,55 +263,40 @@ class MobileNodeRole(NodeRole):
 
     # ================================================================= state machines
     def machine_states(self) -> list[tuple[str, Any, Any]]:
-        """(machine, instance, state) of every machine of :mod:`mip6lab.mobility.machines` now."""
-        now = self.now
-        hr = self.home_registration
+        """(machine, instance, state) of every running machine of :mod:`mip6lab.mobility.machines`."""
         out: list[tuple[str, Any, Any]] = [
-            (LOCATION.name, "", self.location),
-            (
-                HOME_REGISTRATION.name,
-                "",
-                home_registration_state(
-                    registered=hr.registered,
-                    outstanding=hr.outstanding is not None or hr._first_pending,
-                    deregistering=hr.outstanding_dereg,
-                    rejected=hr.stopped or hr.gave_up,
-                ),
-            ),
+            (LOCATION.name, "", self.location_machine.state),
+            (HOME_REGISTRATION.name, "", self.home_registration.machine.state),
         ]
-        hoa = self.home_address
         for cn, st in self.correspondents.states.items():
-            e = self.bul.lookup(cn, hoa) if hoa is not None else None
-            rr_running = e is not None and e.rr.state in (RRState.WAIT_BOTH, RRState.WAIT_HOT, RRState.WAIT_COT)
-            bound = e is not None and e.acknowledged and e.lifetime_sent > 0 and not e.expired(now)
-            state = correspondent_state(
-                waiting_home_registration=st.waiting_home_registration,
-                return_routability=rr_running,
-                outstanding=self.correspondents.outstanding(cn) is not None,
-                deregistering=st.purpose == Purpose.DEREGISTER,
-                bound=bound,
-            )
-            out.append((CORRESPONDENT_REGISTRATION.name, str(cn), state))
+            out.append((CORRESPONDENT_REGISTRATION.name, str(cn), st.machine.state))
         for e in self.bul.entries():
-            out.append((BUL_ENTRY.name, f"{e.destination} / {e.home_address}", bul_entry_state(e, now)))
+            out.append((BUL_ENTRY.name, f"{e.destination} / {e.home_address}", e.state))
         return out
 
     def _trace_transition(self, r: TransitionRecord) -> None:
         where = f" {r.instance}" if r.instance else ""
-        what = r.event if r.known else "NOT IN THE TRANSITION TABLE"
         self.trace_event(
             "state",
-            f"{r.machine}{where}: {r.source} -> {r.target} ({what})",
+            f"{r.machine}{where}: {r.source} -> {r.target} ({r.event})",
             machine=r.machine,
             instance=r.instance,
             source=str(r.source),
             target=str(r.target),
+            event=str(r.fired),
             known=r.known,
         )
 
-    def after_event(self) -> None:
-        """After every event the node handled: record the state machines' transitions."""
-        self.machines.observe(self.now, self.machine_states())
+    def _trace_refused(self, r: TransitionRecord) -> None:
+        where = f" {r.instance}" if r.instance else ""
+        self.trace_event(
+            "error",
+            f"{r.machine}{where}: event {r.fired!s} is not in the transition table for state {r.source}",
+            machine=r.machine,
+            instance=r.instance,
+            source=str(r.source),
+            event=str(r.fired),
+        )
 
     @property
     def home_address(self) -> Addr | None:
@@ -357,7 +351,8 @@ class MobileNodeRole(NodeRole):
             home_address=self._home_address,
             home_agent=self.home_agent,
         )
-        self.location = self.last_known = "home"
+        self.location_event(LocationEvent.HOME_PREFIX)
+        self.last_known = Location.HOME
         self.coa = None
         self.current_foreign_prefix = None
 
@@ -431,14 +426,15 @@ class MobileNodeRole(NodeRole):
             return
         if self.location in ("home", "foreign"):
             self.last_known = self.location
-        self.location = "unknown" if attached else "detached"
+        self.location_event(LocationEvent.ATTACHED if attached else LocationEvent.DETACHED)
         self.coa, self._pending_coa = None, None
         self.ha_selector.clear()
         self.correspondents.attachment_changed()
 
     def attached_foreign(self, ifname: str, prefix: IPv6Network, router: Addr) -> None:
         """§11.5.2: on a foreign link; the care-of address is the SLAAC address of ``prefix``."""
-        self.location = self.last_known = "foreign"
+        self.location_event(LocationEvent.FOREIGN_PREFIX)
+        self.last_known = Location.FOREIGN
         self.current_foreign_prefix = prefix
         self._forget_other_links(ifname, keep=prefix)
         coa = address_from_prefix(prefix, interface_id_from_mac(self.node.interfaces[ifname].mac))  # SLAAC's
@@ -475,7 +471,8 @@ class MobileNodeRole(NodeRole):
     def attached_home(self, ifname: str, router: Addr) -> None:
         """§11.5.4 / Figure 34: back on the home link: de-register with the home agent first."""
         was = self.last_known if self.location != "home" else "home"
-        self.location = self.last_known = "home"
+        self.location_event(LocationEvent.HOME_PREFIX)
+        self.last_known = Location.HOME
         self.coa, self._pending_coa = None, None
         self.current_foreign_prefix = None
         self._forget_other_links(ifname, keep=self.home_prefix)

@@ -117,7 +117,10 @@ class BindingUpdateListTable(Protocol):
     ``lookup_home_registration`` the home agent's entry (H=1); ``get_or_add`` creates an empty entry
     (``home_registration`` set as given) when there is none. The entries are the one truth for each
     registration (the mobile node reads and writes their fields: sequence numbers, the BU awaiting its
-    BA, lifetimes, return-routability state), so every method hands back the stored objects, never copies."""
+    BA, lifetimes, return-routability state, the entry's machine ``state``), so every method hands back the
+    stored objects, never copies. The sender's Sequence Number counters are not asked for: the library's
+    table keeps them (``sequence_numbers``), and beside a table without them the mobile node keeps its own
+    (:func:`mip6lab.mobility.bul.sequence_numbers_of`)."""
 
     def lookup(self, destination: Addr, home_address: Addr | None = None) -> BindingUpdateListEntry | None: ...
 

@@ -4,8 +4,8 @@ Like the flowcharts, the machine (states, transitions, the RFC clause of each) i
 protocol layer; this module adds only where each state sits and the SVG. :func:`machine_svg` draws a
 machine with the ``current`` state outlined and the transitions a run ``taken`` drawn thick with their
 counts; :func:`machine_history` reads both from a mobile node's recorder; :func:`machine_html` adds the
-numbered legend (event and RFC clause of each transition) and :func:`machine_view` wraps it in an
-``ipywidgets.HTML`` for a Lab's node.
+numbered legend (the events that take each transition, what happened, the RFC clause) and
+:func:`machine_view` wraps it in an ``ipywidgets.HTML`` for a Lab's node.
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def machine_history(node: Any, machine: Machine | str, instance: str = "") -> tu
 
 
 def machine_html(node: Any, machine: Machine | str, instance: str = "") -> str:
-    """The drawing of ``node``'s machine and its numbered legend (event, RFC clause, how often taken)."""
+    """The drawing of ``node``'s machine and its legend (events, what happened, RFC clause, times taken)."""
     m = _machine(machine)
     current, taken = machine_history(node, m, instance)
     rows = []
@@ -178,15 +178,16 @@ def machine_html(node: Any, machine: Machine | str, instance: str = "") -> str:
         style = ' style="color:#d62728;font-weight:bold"' if n else ""
         rows.append(
             f"<tr{style}><td>{number}</td><td>{html.escape(str(t.source))} → {html.escape(str(t.target))}</td>"
-            f"<td>{html.escape(t.event)}</td><td>{t.rfc}</td><td>{n or ''}</td></tr>"
+            f"<td>{html.escape(', '.join(t.on))}</td><td>{html.escape(t.event)}</td><td>{t.rfc}</td>"
+            f"<td>{n or ''}</td></tr>"
         )
     where = f" ({html.escape(instance)})" if instance else ""
     return (
         f'<div class="mip6lab-machine-view"><div>{html.escape(node.name)}{where}: now '
         f"<b>{html.escape(str(current))}</b></div>"
         + machine_svg(m, current, taken)
-        + '<table style="font:12px sans-serif"><tr><th>#</th><th>transition</th><th>when</th><th>RFC 6275</th>'
-        "<th>taken</th></tr>" + "".join(rows) + "</table></div>"
+        + '<table style="font:12px sans-serif"><tr><th>#</th><th>transition</th><th>on event</th><th>when</th>'
+        "<th>RFC 6275</th><th>taken</th></tr>" + "".join(rows) + "</table></div>"
     )
 
 

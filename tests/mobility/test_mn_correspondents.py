@@ -13,6 +13,7 @@ from test_mn_harness import CN, COA1, COA2, F1, F2, HA, HA_MAC, HOA, HOME, MN_LL
 from mip6lab.mobility import rr
 from mip6lab.mobility.constants import MAX_TOKEN_LIFETIME
 from mip6lab.mobility.ipsec import default_spi_base
+from mip6lab.mobility.machines import CorrespondentRegistrationState as C
 from mip6lab.wire import icmp as I
 from mip6lab.wire.codec import encode_ipv6, encode_upper
 from mip6lab.wire.ip import ESP, IPv6, RoutingType2
@@ -127,6 +128,43 @@ def test_hoti_waits_for_home_registration() -> None:
     assert not h.tunnelled_hotis() and len(h.mh(CareofTestInit)) == 1
     h.accept_last_home_bu()
     assert len(h.tunnelled_hotis()) == 1
+
+
+def test_correspondent_machine_and_counter_through_a_registration_and_return_home() -> None:
+    h = MNHarness()
+    h.go(HOME)
+    h.go(F1)  # BU sent, no BA yet
+    send_data(h)
+    h.run(h.now)
+    st = h.mn.correspondents.states[CN]
+    assert st.machine.state is C.WAITING_HOME_REGISTRATION and st.waiting_home_registration
+    h.accept_last_home_bu()
+    assert st.machine.state is C.RETURN_ROUTABILITY and not st.waiting_home_registration
+    h.answer_hoti()
+    h.answer_coti()
+    assert st.machine.state is C.BU_SENT
+    bu = accept_cn_bu(h)
+    assert st.machine.state is C.BOUND and h.mn.bul.sequence_numbers[CN] == bu.seq
+    h.run(h.now + 3)
+    h.go(HOME, settle=0.0)
+    h.ba(h.home_bus()[-1][2].seq)
+    assert st.machine.state is C.RETURN_ROUTABILITY and st.purpose == "deregister"  # HoTI from home
+    h.answer_hoti(at_home=True)
+    assert st.machine.state is C.DEREGISTERING
+    dbu = accept_cn_bu(h)
+    assert st.machine.state is C.IDLE and h.mn.bul.lookup(CN, HOA) is None
+    assert h.mn.bul.sequence_numbers[CN] == dbu.seq == (bu.seq + 1) % 65536  # outlives the entry
+    taken = [(str(r.source), str(r.target)) for r in h.mn.machines.records if r.instance == str(CN)]
+    assert taken == [
+        ("idle", "waiting for the home registration"),
+        ("waiting for the home registration", "return routability"),
+        ("return routability", "BU sent"),
+        ("BU sent", "bound"),
+        ("bound", "return routability"),
+        ("return routability", "deregistering"),
+        ("deregistering", "idle"),
+    ]
+    assert h.mn.machines.errors == []
 
 
 def test_bu_to_correspondent_and_authenticator_recomputed() -> None:

@@ -9,8 +9,10 @@ from ipaddress import IPv6Address
 import pytest
 from test_mn_harness import COA1, COA2, F1, F2, HA, HOA, HOME, MNHarness
 
+from mip6lab.mobility.bul import SequenceNumbers
 from mip6lab.mobility.constants import MAX_BINDACK_TIMEOUT
 from mip6lab.mobility.ipsec import default_spi_base
+from mip6lab.mobility.machines import BULEntryState, HomeRegistrationState
 from mip6lab.wire import icmp as I
 from mip6lab.wire.codec import ha_anycast
 from mip6lab.wire.ip import ESP, IPv6, RoutingType2
@@ -151,6 +153,7 @@ def test_ba_status_134_gives_up_home_address() -> None:
     h.ba(h.home_bus()[-1][2].seq, status=134)
     h.run(h.now + 100)
     assert h.mn.home_registration.gave_up and len(h.home_bus()) == 1
+    assert h.mn.home_registration.state is HomeRegistrationState.REJECTED and not h.mn.home_registration.stopped
     h.go(F2)
     assert len(h.home_bus()) == 1
 
@@ -160,6 +163,7 @@ def test_ba_other_rejection_stops() -> None:
     h.ba(h.home_bus()[-1][2].seq, status=129)
     h.run(h.now + 100)
     assert h.mn.home_registration.stopped and len(h.home_bus()) == 1
+    assert h.mn.home_registration.state is HomeRegistrationState.REJECTED
 
 
 def test_sequence_number_wraps() -> None:
@@ -169,6 +173,37 @@ def test_sequence_number_wraps() -> None:
     h.go(F1)
     h.run(h.now + 5)
     assert [bu.seq for _, _, bu in h.home_bus()] == [65534, 65535, 0]
+
+
+def test_machine_walks_the_registration_and_the_counter_outlives_the_entry() -> None:
+    h = away()
+    hr, H = h.mn.home_registration, HomeRegistrationState
+    assert hr.state is H.REGISTERING and not hr.outstanding_dereg
+    bu = h.accept_last_home_bu()
+    assert hr.state is H.REGISTERED and h.mn.bul.lookup(HA, HOA).state is BULEntryState.ACKNOWLEDGED
+    h.run(h.now + 1)
+    h.go(HOME, settle=0.0)
+    (_, _, dbu) = h.home_bus()[-1]
+    assert hr.state is H.DEREGISTERING and hr.outstanding_dereg and dbu.lifetime == 0
+    assert h.mn.bul.lookup(HA, HOA).state is BULEntryState.SENT
+    h.ba(dbu.seq)
+    assert hr.state is H.UNREGISTERED and h.mn.bul.lookup(HA, HOA) is None
+    # the sender's counter is the BUL's, and it outlives the entry the de-registration deleted
+    assert h.mn.bul.sequence_numbers[SequenceNumbers.HOME_REGISTRATION] == hr.seq == dbu.seq == (bu.seq + 1) % 65536
+    h.go(F1)
+    assert h.home_bus()[-1][2].seq == (dbu.seq + 1) % 65536
+    assert [(str(r.source), str(r.target)) for r in h.mn.machines.records if r.machine == "home registration"] == [
+        ("unregistered", "registering"),
+        ("registering", "registered"),
+        ("registered", "deregistering"),
+        ("deregistering", "unregistered"),
+        ("unregistered", "registering"),
+    ]
+    entry = [(str(r.source), str(r.target)) for r in h.mn.machines.records if r.machine == "BUL entry"]
+    assert entry == [("new", "sent"), ("sent", "acknowledged"), ("acknowledged", "sent"), ("sent", "removed")] + [
+        ("new", "sent")
+    ]
+    assert h.mn.machines.errors == []
 
 
 def test_lifetime_bounded_by_care_of_address_valid_lifetime() -> None:

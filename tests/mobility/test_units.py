@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 from mip6lab.mobility import constants as C
 from mip6lab.mobility.backoff import Backoff, RateLimiter, initial_timeout, retransmission_times
 from mip6lab.mobility.binding_cache import BindingCache, BindingCacheFull
-from mip6lab.mobility.bul import BindingUpdateList, BindingUpdateListEntry, RRState
+from mip6lab.mobility.bul import (
+    BindingUpdateList,
+    BindingUpdateListEntry,
+    RRState,
+    SequenceNumbers,
+    sequence_numbers_of,
+)
 from mip6lab.mobility.ha_list import HomeAgentsList, max_reply_addresses
 from mip6lab.mobility.seqno import next_seq, seq_acceptable, seq_gt, seq_lt
 
@@ -165,6 +171,23 @@ def test_bul_lookup_update_remove_expire() -> None:
     cn.record_sent_bu(0, 1, COA, 20, True)
     assert bul.expire(10.0) == [home] and bul.entries() == [cn]
     assert bul.remove(CN) is cn and len(bul) == 0 and bul.remove(CN) is None
+
+
+def test_bul_keeps_the_senders_counters_beyond_its_entries() -> None:
+    bul = BindingUpdateList()
+    rng, twin = random.Random(7), random.Random(7)
+    assert bul.sequence_numbers.draw(SequenceNumbers.HOME_REGISTRATION, rng) == twin.randrange(1 << 16)
+    bul.get_or_add(CN, HOA)
+    bul.sequence_numbers[CN] = 65535
+    bul.remove(CN, HOA)
+    assert bul.sequence_numbers[CN] == 65535 and next_seq(bul.sequence_numbers[CN]) == 0
+    assert sequence_numbers_of(bul) is bul.sequence_numbers
+
+    class ReadersTable:  # the mn.binding_update_list seam asks for no counters: the node keeps them beside it
+        pass
+
+    own = sequence_numbers_of(ReadersTable())
+    assert isinstance(own, SequenceNumbers) and own.last == {}
 
 
 def test_bul_retransmission_state_follows_backoff() -> None:
