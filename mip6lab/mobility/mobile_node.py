@@ -68,7 +68,6 @@ from mip6lab.mobility.mn_movement import MovementDetector
 from mip6lab.mobility.ports import unit_port
 from mip6lab.mobility.registration import BAResult, is_unicast_routable, process_ba_at_mn
 from mip6lab.mobility.seqno import seq_gt
-from mip6lab.trace import Trace
 from mip6lab.wire import icmp as I
 from mip6lab.wire.codec import upper_checksum_ok
 from mip6lab.wire.ip import (
