@@ -191,7 +191,7 @@ class MobileNodeRole(NodeRole):
         self.machines = MachineRecorder(
             emit=self._trace_transition,
             refuse=self._trace_refused,
-            recording=lambda: self.trace.enabled,
+            recording=lambda: self.node.trace.enabled,
             clock=lambda: self.now,
             view=self.machine_states,
         )
