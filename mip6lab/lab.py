@@ -195,7 +195,8 @@ class Lab:
             raise LabError(f"{name} has no {what} (nodes with one: {', '.join(fits) or 'none'})")
         return role
 
-    def _check_link(self, link: str) -> None:
+    def check_link(self, link: str) -> None:
+        """A :class:`LabError` naming the lab's links unless ``link`` is one (for verbs that take a link)."""
         if link not in self.world.links:
             raise LabError(f"unknown link {link!r} (links: {', '.join(self.world.links)})")
 
@@ -276,7 +277,7 @@ class Lab:
     def move(self, node: str, link: str, ifname: str = "eth0") -> None:
         """Detach ``node``'s interface and attach it to ``link`` (a link-layer media change)."""
         n = self.node(node)
-        self._check_link(link)
+        self.check_link(link)
         if ifname not in n.interfaces:
             raise LabError(f"{node} has no interface {ifname!r} (has: {', '.join(n.interfaces)})")
         if self.world.link_of(node, ifname) == link:
@@ -291,7 +292,7 @@ class Lab:
 
     def inject(self, link: str, frame: bytes) -> None:
         """Put raw frame bytes on ``link`` as if some attacker's card sent them."""
-        self._check_link(link)
+        self.check_link(link)
         if not isinstance(frame, (bytes, bytearray)):
             raise LabError(f"a frame must be bytes (an Ethernet frame), not {type(frame).__name__}")
         mtu = self.world.links[link].mtu
@@ -318,7 +319,7 @@ class Lab:
         if name in self.nodes or name in self.testers:
             taken = ", ".join([*self.nodes, *self.testers])
             raise LabError(f"there is already a node named {name!r} (taken: {taken})")
-        self._check_link(link)
+        self.check_link(link)
         if isinstance(addresses, (str, IPv6Address)):
             addresses = [addresses]
         addrs: list[IPv6Address] = []
@@ -488,7 +489,7 @@ class Lab:
         from mip6lab.messages import packet_info
 
         if link is not None:
-            self._check_link(link)
+            self.check_link(link)
         if node is not None:
             self.node(node)
         names = self._address_names()
