@@ -53,6 +53,20 @@ class AlgorithmRun:
         self.steps.append(Step(number, name, decision, inputs))
 
 
+class _NoRun:
+    """Stands in for the run record when tracing is off (the algorithms check ``run is not NO_RUN``
+    before building any trace text)."""
+
+    id = 0
+    result = ""
+
+    def step(self, *a: Any, **k: Any) -> None:
+        pass
+
+
+NO_RUN: Any = _NoRun()
+
+
 @dataclass(frozen=True, slots=True)
 class TraceEvent:
     time: float
