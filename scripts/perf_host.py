@@ -7,7 +7,9 @@ runs the same measurement with ``DIR`` first on ``sys.path`` in a child process 
 read the ratios, not the absolute figures. Times are CPU seconds of the measuring process
 (``time.process_time``), which a busy machine disturbs much less than wall time.
 
-    PYTHONPATH=$PWD python scripts/perf_host.py [-n 100] [--until 8] [--rounds 3] [--compare /path/to/old]
+    PYTHONPATH=$PWD python scripts/perf_host.py [-n 100] [--start 2] [--until 8] [--rounds 3] [--compare /path/to/old]
+
+``-n 50 --start 0 --until 20`` is the setting of ``mip6lab bench``'s trace cost.
 """
 
 from __future__ import annotations
@@ -19,17 +21,17 @@ import sys
 import time
 
 
-def measure(n: int, until: float) -> dict[str, float]:
-    """CPU time and hops of one scale run with traces off and one with traces on (from t = 2 s)."""
+def measure(n: int, until: float, start: float = 2.0) -> dict[str, float]:
+    """CPU time and hops of one scale run with traces off and one with traces on (from ``start``)."""
     from mip6lab.bench import _hops, _scale_lab
 
     out: dict[str, float] = {}
     for trace in (False, True):
         lab = _scale_lab(n, trace=trace)
-        lab.run(until=2.0)
-        before, start = _hops(lab), time.process_time()
+        lab.run(until=start)
+        before, t0 = _hops(lab), time.process_time()
         lab.run(until=until)
-        wall = time.process_time() - start
+        wall = time.process_time() - t0
         key = "on" if trace else "off"
         out[f"wall_{key}"] = wall
         out[f"hops_{key}"] = _hops(lab) - before
@@ -39,19 +41,21 @@ def measure(n: int, until: float) -> dict[str, float]:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("-n", type=int, default=100, help="mobile nodes (default 100)")
-    p.add_argument("--until", type=float, default=8.0, help="simulated seconds (default 8)")
+    p.add_argument("--start", type=float, default=2.0, help="measure from this simulated time (default 2)")
+    p.add_argument("--until", type=float, default=8.0, help="... to this one (default 8)")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--compare", help="a directory holding another mip6lab package, measured interleaved")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.child:
-        print(json.dumps(measure(a.n, a.until)))
+        print(json.dumps(measure(a.n, a.until, a.start)))
         return 0
     rows: dict[str, list[dict[str, float]]] = {"this": [], "other": []}
     for _ in range(a.rounds):
-        rows["this"].append(measure(a.n, a.until))
+        rows["this"].append(measure(a.n, a.until, a.start))
         if a.compare:
             env_cmd = [sys.executable, __file__, "--child", "-n", str(a.n), "--until", str(a.until)]
+            env_cmd += ["--start", str(a.start)]
             import os
 
             env = dict(os.environ, PYTHONPATH=a.compare)

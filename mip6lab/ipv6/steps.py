@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mip6lab.trace import NO_RUN, AlgorithmRun, Step
+from mip6lab.trace import NO_RUN, AlgorithmRun
 
 __all__ = [
     "Key",
@@ -394,7 +394,7 @@ _RECEIVE_SHORT: dict[Key, str] = {k: s.short for k, s in RECEIVE.items()}
 def send_step(run: Any, number: int, decision: str = "", /, **inputs: Any) -> None:
     """Record sending step ``number`` on ``run`` under the table's label (nothing when tracing is off)."""
     if type(run) is AlgorithmRun:  # the common case, appended directly (every packet passes here)
-        run.steps.append(Step(number, _SEND_SHORT[number], decision, inputs))
+        run.record_step(number, _SEND_SHORT[number], decision, inputs)
     elif run is not NO_RUN:
         run.step(number, SEND[number].short, decision, **inputs)
 
@@ -402,6 +402,6 @@ def send_step(run: Any, number: int, decision: str = "", /, **inputs: Any) -> No
 def receive_step(run: Any, number: int, decision: str = "", /, **inputs: Any) -> None:
     """Record receiving step ``number`` on ``run`` under the table's label (nothing when tracing is off)."""
     if type(run) is AlgorithmRun:
-        run.steps.append(Step(number, _RECEIVE_SHORT[number], decision, inputs))
+        run.record_step(number, _RECEIVE_SHORT[number], decision, inputs)
     elif run is not NO_RUN:
         run.step(number, RECEIVE[number].short, decision, **inputs)

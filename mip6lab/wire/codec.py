@@ -882,6 +882,22 @@ payload again. The codec round-trips exactly, so both give the same answer."""
 _RECEIVED_UPPER_LIMIT = 512
 
 
+def _remember_upper(payload: object, nh: int, buf: bytes, pos: int, end: int) -> None:
+    if len(_RECEIVED_UPPER) >= _RECEIVED_UPPER_LIMIT:
+        _RECEIVED_UPPER.clear()
+    _RECEIVED_UPPER[id(payload)] = (payload, nh, buf, pos, end)
+
+
+_DECODED_BODIES: dict[tuple[int, bytes], tuple[tuple[ExtHeader, ...], object, int, int]] = {}
+"""What follows the fixed header, decoded, by (Next Header, octets): (extension headers, payload, the
+payload's Next Header, its offset). A packet is decoded again at every node that reads it (a traced
+router, the destination), each time with only the Hop Limit changed: the values are immutable and a
+pure function of these octets, so one decoding serves every hop (and the trace keeps one copy)."""
+_DECODED_BODIES_LIMIT = 1024
+_DECODED_BODY_MAX = 2048  # octets: larger bodies are decoded each time (the table stays under ~2 MB)
+_EXT_LAYER = {NH_HOPOPTS: "Hop-by-Hop", NH_DSTOPTS: "Destination Options", NH_ROUTING: "Routing"}
+
+
 def _decode_ipv6(buf: bytes, start: int, end: int) -> IPv6:
     if end - start < 40:
         raise DecodeError("IPv6", start, f"{end - start} octets, the IPv6 header needs 40")
@@ -891,6 +907,14 @@ def _decode_ipv6(buf: bytes, start: int, end: int) -> IPv6:
     if start + 40 + plen != end:
         raise DecodeError("IPv6", start + 4, f"Payload Length {plen} but {end - start - 40} octets follow the header")
     pos = start + 40
+    key = (nh, bytes(buf[pos:end])) if end - pos <= _DECODED_BODY_MAX else None
+    shared = _DECODED_BODIES.get(key) if key is not None else None
+    if shared is not None:  # the same octets after the fixed header were decoded before: the same values
+        ext_t, payload, unh, upos = shared
+        if unh in _CHECKSUMMED:
+            _remember_upper(payload, unh, buf, pos + upos, end)
+        return IPv6(from_packed(src), from_packed(dst), payload, ext_t, hlim, (vtf >> 20) & 0xFF, vtf & 0xFFFFF)
+    body = pos
     ext: list[ExtHeader] = []
     while nh in (NH_HOPOPTS, NH_DSTOPTS, NH_ROUTING, NH_FRAGMENT):
         if nh == NH_FRAGMENT:
@@ -911,7 +935,7 @@ def _decode_ipv6(buf: bytes, start: int, end: int) -> IPv6:
                     vtf & 0xFFFFF,
                 )
             continue
-        layer = {NH_HOPOPTS: "Hop-by-Hop", NH_DSTOPTS: "Destination Options", NH_ROUTING: "Routing"}[nh]
+        layer = _EXT_LAYER[nh]
         if end - pos < 8:
             raise DecodeError(layer, pos, f"{end - pos} octets, an extension header has at least 8")
         nxt, n = buf[pos], buf[pos + 1]
@@ -932,14 +956,17 @@ def _decode_ipv6(buf: bytes, start: int, end: int) -> IPv6:
         nh = nxt
     payload = _decode_upper(nh, buf, pos, end)
     if nh in _CHECKSUMMED:
-        if len(_RECEIVED_UPPER) >= _RECEIVED_UPPER_LIMIT:
-            _RECEIVED_UPPER.clear()
-        _RECEIVED_UPPER[id(payload)] = (payload, nh, buf, pos, end)
+        _remember_upper(payload, nh, buf, pos, end)
+    ext_t = tuple(ext)
+    if key is not None:
+        if len(_DECODED_BODIES) >= _DECODED_BODIES_LIMIT:
+            _DECODED_BODIES.clear()
+        _DECODED_BODIES[key] = (ext_t, payload, nh, pos - body)
     return IPv6(
         from_packed(src),
         from_packed(dst),
         payload,
-        tuple(ext),
+        ext_t,
         hlim,
         (vtf >> 20) & 0xFF,
         vtf & 0xFFFFF,  # type: ignore[arg-type]

@@ -8,13 +8,16 @@ import pickle
 from dataclasses import replace
 from ipaddress import IPv6Address
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from wire_strategies import packets, strip
 
+from mip6lab.wire import codec
 from mip6lab.wire.addr import FastAddress, from_packed, intern
 from mip6lab.wire.checksum import verify_upper_layer
 from mip6lab.wire.codec import (
+    DecodeError,
     _encode_ext,
     _encode_ext_uncached,
     _upper_unchecked,
@@ -26,6 +29,7 @@ from mip6lab.wire.codec import (
     upper_checksum_ok,
 )
 from mip6lab.wire.ip import Ethernet, IPv6
+from mip6lab.wire.transport import UDP
 
 SPECIAL = [0, 1, (0xFE80 << 112) | 5, (0xFEBF << 112) | 1, (0xFEC0 << 112) | 1, 0xFF02 << 112 | 1, 0xFF << 120]
 addresses = st.one_of(st.sampled_from(SPECIAL), st.integers(0, (1 << 128) - 1))
@@ -129,3 +133,28 @@ def test_kept_extension_header_encodings_are_fresh_encodings(pkt: IPv6) -> None:
     for h in pkt.ext:
         for nh in (6, 17, 59):
             assert _encode_ext(h, nh) == _encode_ext_uncached(h, nh)
+
+
+@given(packets(exact=True), st.integers(1, 255))
+@settings(max_examples=60, deadline=None)
+def test_one_decoding_serves_every_hop(pkt: IPv6, hlim: int) -> None:
+    """A packet decoded again with only its Hop Limit changed (the next hop) shares the decoded body,
+    and is what decoding from scratch gives."""
+    b = encode_ipv6(pkt)
+    first = decode_ipv6(b)
+    nxt = decode_ipv6(b[:7] + bytes((hlim,)) + b[8:])
+    assert nxt.payload is first.payload and nxt.ext is first.ext and nxt.hlim == hlim
+    codec._DECODED_BODIES.clear()
+    fresh = decode_ipv6(b[:7] + bytes((hlim,)) + b[8:])
+    assert fresh == nxt and fresh.payload is not first.payload
+
+
+def test_large_and_malformed_bodies_are_not_kept() -> None:
+    big = IPv6(intern("2001:db8::1"), intern("2001:db8::2"), UDP(1, 2, bytes(3000)))
+    b = encode_ipv6(big)
+    assert decode_ipv6(b).payload is not decode_ipv6(b).payload  # over _DECODED_BODY_MAX: decoded each time
+    short = encode_ipv6(IPv6(intern("2001:db8::1"), intern("2001:db8::2"), UDP(1, 2, b"abcd")))
+    bad = short[:4] + (len(short) - 40 - 1).to_bytes(2, "big") + short[6:-1]  # UDP Length now too long
+    for _ in range(2):  # the error is found both times: nothing was kept
+        with pytest.raises(DecodeError):
+            decode_ipv6(bad)
