@@ -166,7 +166,7 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
     # Step 2
     logical_dst = dst
     rh2 = packet.routing_type2
-    if hooks is not None and rh2 is None and _malformed_type2(packet):
+    if hooks is not None and rh2 is None and packet.ext and _malformed_type2(packet):
         # RFC 6275 §6.4: a Type 2 Routing header whose Hdr Ext Len is not 2 (the codec keeps it as a
         # generic routing header) is discarded, never answered with a Parameter Problem.
         if run is not NO_RUN:
@@ -340,7 +340,7 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
             link_multicast=link_multicast,
         )
         return _result(run, "ICMPv6 parameter problem: unrecognized Next Header")
-    name = PROTOCOL_NAMES.get(nh, str(nh))
+    name = PROTOCOL_NAMES.get(nh) or str(nh)
     if run is not NO_RUN:  # trace text only when tracing
         receive_step(run, 9, f"Next Header {nh}: {name}", headers=headers, next_header=nh)
 

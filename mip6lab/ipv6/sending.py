@@ -60,6 +60,14 @@ def insert_ext(ext: tuple[ExtHeader, ...], header: ExtHeader) -> tuple[ExtHeader
     return ext[:i] + (header,) + ext[i:]
 
 
+def _readdressed(packet: IPv6, src: Addr, dst: Addr, ext: tuple[ExtHeader, ...]) -> IPv6:
+    """``packet`` with new addresses and extension headers: ``dataclasses.replace`` without its
+    per-call look at the fields (it runs for every route-optimized packet)."""
+    if type(packet) is not IPv6:
+        return replace(packet, src=src, dst=dst, ext=ext)
+    return IPv6(src, dst, packet.payload, ext, packet.hlim, packet.tc, packet.fl)
+
+
 def route_to(node: IPv6Node, dst: Addr, run: Any) -> DestinationEntry | None:
     """Steps 13-15: routing table -> next hop and interface -> destination cache."""
     route = node.routes.lookup(dst, usable=node.route_usable, reachable=node.next_hop_reachable)
@@ -136,7 +144,7 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
 
         if binding is not None:
             coa = binding.care_of_address
-            packet = replace(packet, dst=coa, ext=insert_ext(packet.ext, RoutingType2(dst)))
+            packet = _readdressed(packet, packet.src, coa, insert_ext(packet.ext, RoutingType2(dst)))
             coa_entry = node.dest_cache.lookup(coa) or route_to(node, coa, run)
             if coa_entry is None:
                 return _finish(run, packet, "discarded: no route to care-of address", False)
@@ -203,9 +211,8 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
                 send_step(run, 8, "found" if bul is not None else "not found", entry=bul)
         if bul is not None:
             coa = hooks.care_of_address
-            packet = replace(
-                packet, src=coa, ext=insert_ext(packet.ext, DestinationOptions((HomeAddressOption(home),)))
-            )
+            hao = DestinationOptions((HomeAddressOption(home),))
+            packet = _readdressed(packet, coa, packet.dst, insert_ext(packet.ext, hao))
             if run is not NO_RUN:  # trace text only when tracing
                 send_step(run, 9, f"source {coa}, home address {home}", care_of_address=coa, home_address=home)
             break
