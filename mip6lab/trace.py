@@ -31,26 +31,110 @@ class Step:
     inputs: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(slots=True)
 class AlgorithmRun:
-    """A run of the sending ("send") or receiving ("receive") algorithm on one node."""
+    """A run of the sending ("send") or receiving ("receive") algorithm on one node.
 
-    id: int
-    algorithm: str
-    node: str
-    time: float
-    packet: Any  # the IPv6 value as the algorithm first saw it
-    steps: list[Step] = field(default_factory=list)
-    result: str = ""
-    output: Any = None  # the packet as sent (send) or as delivered upward (receive)
-    record: int | None = None  # the capture record whose delivery started this run (stamped by the World)
+    Behaves like a dataclass of its fields (constructor, ``repr``, ``==``). The algorithms record steps
+    with :meth:`record_step`, which keeps them as plain items until someone reads :attr:`steps`: a traced
+    run then costs one list per run instead of one object per step, for the clock and for the garbage
+    collector (every step of every packet stays in the trace). Reading ``steps`` builds the
+    :class:`Step` values once, in order; they are the run's steps from then on.
+    """
+
+    __slots__ = ("id", "algorithm", "node", "time", "packet", "_steps", "_pending", "result", "output", "record")
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value (as the dataclass it was)
+
+    def __init__(
+        self,
+        id: int,
+        algorithm: str,
+        node: str,
+        time: float,
+        packet: Any,  # the IPv6 value as the algorithm first saw it
+        steps: list[Step] | None = None,
+        result: str = "",
+        output: Any = None,  # the packet as sent (send) or as delivered upward (receive)
+        record: int | None = None,  # the capture record whose delivery started this run (stamped by the World)
+    ) -> None:
+        self.id = id
+        self.algorithm = algorithm
+        self.node = node
+        self.time = time
+        self.packet = packet
+        self._steps: list[Step] | None = steps  # made when first read
+        self._pending: list[Any] | None = None  # number, name, decision, inputs, number, ... not yet read
+        self.result = result
+        self.output = output
+        self.record = record
+
+    @property
+    def steps(self) -> list[Step]:
+        steps = self._steps
+        if steps is None:
+            steps = self._steps = []
+        pending = self._pending
+        if pending:
+            steps.extend(
+                Step(pending[i], pending[i + 1], pending[i + 2], pending[i + 3]) for i in range(0, len(pending), 4)
+            )
+            pending.clear()
+        return steps
+
+    @steps.setter
+    def steps(self, value: list[Step]) -> None:
+        self._steps = value
+        self._pending = None
+
+    def record_step(self, number: int, name: str, decision: str, inputs: dict[str, Any]) -> None:
+        """Append a step without building its :class:`Step` yet (the algorithms' hot path)."""
+        pending = self._pending
+        if pending is None:
+            self._pending = [number, name, decision, inputs]
+        else:
+            pending.extend((number, name, decision, inputs))
 
     @property
     def step_numbers(self) -> list[int]:
         return [s.number for s in self.steps]
 
     def step(self, number: int, name: str, decision: str = "", **inputs: Any) -> None:
-        self.steps.append(Step(number, name, decision, inputs))
+        self.record_step(number, name, decision, inputs)
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (
+            self.id,
+            self.algorithm,
+            self.node,
+            self.time,
+            self.packet,
+            self.steps,
+            self.result,
+            self.output,
+            self.record,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        names = ("id", "algorithm", "node", "time", "packet", "steps", "result", "output", "record")
+        return f"AlgorithmRun({', '.join(f'{n}={v!r}' for n, v in zip(names, self._fields(), strict=True))})"
+
+
+class _NoRun:
+    """Stands in for the run record when tracing is off (the algorithms check ``run is not NO_RUN``
+    before building any trace text)."""
+
+    id = 0
+    result = ""
+
+    def step(self, *a: Any, **k: Any) -> None:
+        pass
+
+
+NO_RUN: Any = _NoRun()
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,14 +12,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import Enum
-from ipaddress import IPv6Address, IPv6Network
+from ipaddress import IPv6Network
 
+from mip6lab.wire.addr import intern
 from mip6lab.wire.codec import mac_for_multicast, solicited_node_multicast
 from mip6lab.wire.ip import Addr
 
-ALL_NODES = IPv6Address("ff02::1")
-ALL_ROUTERS = IPv6Address("ff02::2")
-UNSPECIFIED = IPv6Address("::")
+ALL_NODES = intern("ff02::1")
+ALL_ROUTERS = intern("ff02::2")
+UNSPECIFIED = intern("::")
 LINK_LOCAL_PREFIX = IPv6Network("fe80::/64")
 
 
@@ -75,6 +76,7 @@ class AddressTable:
         self._first = first
 
     def add(self, entry: AddressEntry) -> AddressEntry:
+        entry.addr = intern(entry.addr)  # the object received packets carry: look-ups hit on identity
         self._entries[(entry.ifname, entry.addr)] = entry
         self._reindex()
         return entry
@@ -145,7 +147,7 @@ def interface_id_from_mac(mac: str) -> int:
 
 def address_from_prefix(prefix: Addr | IPv6Network, iid: int, prefix_len: int = 64) -> Addr:
     net = prefix if isinstance(prefix, IPv6Network) else IPv6Network(f"{prefix}/{prefix_len}", strict=False)
-    return IPv6Address(int(net.network_address) | (iid & ((1 << (128 - net.prefixlen)) - 1)))
+    return intern(int(net.network_address) | (iid & ((1 << (128 - net.prefixlen)) - 1)))
 
 
 def link_local_from_mac(mac: str) -> Addr:

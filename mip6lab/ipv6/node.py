@@ -55,12 +55,16 @@ from mip6lab.ipv6.upper import Delivery, UpperHandler
 from mip6lab.sansio import Action, SansIONode, Transmit
 from mip6lab.trace import Trace
 from mip6lab.wire import icmp as I
+from mip6lab.wire.addr import FastAddress
+from mip6lab.wire.addr import intern as intern_address
 from mip6lab.wire.codec import (
+    ETHERTYPE_IPV6,
     DecodeError,
     decode_frame,
     decode_frame_transit,
     encode_frame,
     encode_ipv6,
+    mac_to_bytes,
     upper_checksum_ok,
     with_hop_limit,
 )
@@ -78,8 +82,13 @@ LinkChangeListener = Callable[[str, bool], None]
 RAListener = Callable[[str, Addr, I.RouterAdvertisement], None]
 
 
+_ETHERTYPE_IPV6 = ETHERTYPE_IPV6.to_bytes(2, "big")
+
+
 def _addr(a: Addr | str) -> Addr:
-    return a if isinstance(a, IPv6Address) else IPv6Address(a)
+    """The interned address (:mod:`mip6lab.wire.addr`): what the node sends carries it, and the tables
+    keyed by it (bindings, registrations, caches) then hit on identity."""
+    return a if type(a) is FastAddress else intern_address(a)
 
 
 def _option(options: tuple, kind: type) -> Any:
@@ -553,7 +562,13 @@ class IPv6Node(SansIONode):
         iface = self.interfaces[ifname]
         if not iface.attached:
             return False
-        frame = encode_frame(Ethernet(mac, iface.mac, packet if octets is None else octets))
+        # the Ethernet II header written directly (what encode_frame(Ethernet(...)) gives, without the value)
+        frame = (
+            mac_to_bytes(mac)
+            + mac_to_bytes(iface.mac)
+            + _ETHERTYPE_IPV6
+            + (encode_ipv6(packet) if octets is None else octets)
+        )
         if len(frame) - 14 > iface.mtu:
             self.trace_event("send", f"{ifname}: {len(frame) - 14}-octet packet exceeds MTU {iface.mtu}: dropped")
             return False

@@ -135,17 +135,21 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
     ours = iface.in_group(dst) if dst.is_multicast else node.is_local_destination(dst)
     if not ours:
         if hooks is not None and hooks.intercept(packet, ifname):
-            receive_step(run, 1, "no: intercepted for a binding (home agent)", destination=dst)
+            if run is not NO_RUN:
+                receive_step(run, 1, "no: intercepted for a binding (home agent)", destination=dst)
             run.result = "intercepted by the home agent"
             return run
         if node.is_router and not dst.is_multicast:
-            receive_step(run, 1, "no: router forwards", destination=dst)
+            if run is not NO_RUN:
+                receive_step(run, 1, "no: router forwards", destination=dst)
             node.forward(packet, ifname, run, link_multicast=link_multicast)
             return run
-        receive_step(run, 1, "no: silently discard", destination=dst)
+        if run is not NO_RUN:
+            receive_step(run, 1, "no: silently discard", destination=dst)
         run.result = "discarded: not for us"
         return run
-    receive_step(run, 1, "yes", destination=dst)
+    if run is not NO_RUN:
+        receive_step(run, 1, "yes", destination=dst)
     for idx in range(1, len(packet.ext)):
         if isinstance(packet.ext[idx], HopByHopOptions):
             # RFC 8200 §4: Hop-by-Hop Options only right after the IPv6 header; elsewhere its Next
@@ -162,16 +166,19 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
     # Step 2
     logical_dst = dst
     rh2 = packet.routing_type2
-    if hooks is not None and rh2 is None and _malformed_type2(packet):
+    if hooks is not None and rh2 is None and packet.ext and _malformed_type2(packet):
         # RFC 6275 §6.4: a Type 2 Routing header whose Hdr Ext Len is not 2 (the codec keeps it as a
         # generic routing header) is discarded, never answered with a Parameter Problem.
-        receive_step(run, 2, "yes, malformed (Hdr Ext Len not 2): silently discarded")
+        if run is not NO_RUN:
+            receive_step(run, 2, "yes, malformed (Hdr Ext Len not 2): silently discarded")
         return _result(run, "discarded: malformed Type 2 Routing header")
     if rh2 is None or rh2.segments_left == 0:
-        receive_step(run, 2, "no" if rh2 is None else "Segments Left 0: ignored")
+        if run is not NO_RUN:
+            receive_step(run, 2, "no" if rh2 is None else "Segments Left 0: ignored")
     elif hooks is None:
         idx = packet.ext.index(rh2)
-        receive_step(run, 2, "yes, but routing type 2 is not supported (no mobility)")
+        if run is not NO_RUN:
+            receive_step(run, 2, "yes, but routing type 2 is not supported (no mobility)")
         node.icmp_error(
             packet,
             I.PARAM_PROBLEM,
@@ -183,7 +190,8 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
     else:
         home = hooks.process_type2_routing(packet, rh2)
         if home is None:
-            receive_step(run, 2, "yes: rejected, discarded", home_address=rh2.home_address)
+            if run is not NO_RUN:
+                receive_step(run, 2, "yes: rejected, discarded", home_address=rh2.home_address)
             return _result(run, "discarded: Type 2 Routing header rejected")
         logical_dst = home
         if run is not NO_RUN:  # trace text only when tracing
@@ -192,39 +200,48 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
     # Steps 3-7
     tunneled, outer = False, None
     if not isinstance(packet.payload, (IPv6, ESP)):
-        receive_step(run, 3, "no -> step 8")
+        if run is not NO_RUN:
+            receive_step(run, 3, "no -> step 8")
     elif hooks is None or not hooks.tunneled_from_home_agent(packet):
-        receive_step(run, 3, "no -> step 8" if hooks else "not applicable (no mobility) -> step 8")
+        if run is not NO_RUN:
+            receive_step(run, 3, "no -> step 8" if hooks else "not applicable (no mobility) -> step 8")
     else:
-        receive_step(run, 3, "yes", home_agent=packet.src)
+        if run is not NO_RUN:
+            receive_step(run, 3, "yes", home_agent=packet.src)
         inner = hooks.strip_tunnel(packet)
         if inner is None:
-            receive_step(run, 7, "inner packet rejected")
+            if run is not NO_RUN:
+                receive_step(run, 7, "inner packet rejected")
             return _result(run, "discarded: tunneled packet rejected")
         if hooks.process_home_test(inner):
-            receive_step(run, 4, "yes: processed")
+            if run is not NO_RUN:
+                receive_step(run, 4, "yes: processed")
             return _result(run, "Home Test processed")
-        receive_step(run, 4, "no")
+        if run is not NO_RUN:
+            receive_step(run, 4, "no")
         sender = inner.src
         if isinstance(inner.payload, MobilityHeader):
             # The peer is doing mobility signalling with us (e.g. its own return routability when it is
             # a mobile node too): like the sending side, Mobility Header packets start no correspondent
             # registration (RFC 6275 §6.1) - least of all with a care-of address as the "sender".
             capable = False
-            receive_step(run, 5, "Mobility Header: no correspondent registration -> step 7")
+            if run is not NO_RUN:
+                receive_step(run, 5, "Mobility Header: no correspondent registration -> step 7")
         else:
             capable = hooks.is_mipv6_capable(sender)
-            receive_step(
-                run,
-                5,
-                {True: "yes", None: "not determined (assumed capable)", False: "no -> step 7"}[capable],
-                sender=sender,
-            )
+            if run is not NO_RUN:
+                receive_step(
+                    run,
+                    5,
+                    {True: "yes", None: "not determined (assumed capable)", False: "no -> step 7"}[capable],
+                    sender=sender,
+                )
         if capable is not False:
             started = hooks.registration_initiated(sender)
             if not started:
                 hooks.initiate_registration(sender)
-            receive_step(run, 6, "yes" if started else "no: initiated now", initiated=started)
+            if run is not NO_RUN:
+                receive_step(run, 6, "yes" if started else "no: initiated now", initiated=started)
         if run is not NO_RUN:  # trace text only when tracing
             receive_step(run, 7, f"inner {inner.src} -> {inner.dst}", outer_src=packet.src, outer_dst=packet.dst)
         outer, packet, tunneled = packet, inner, True
@@ -234,9 +251,11 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
     logical_src = packet.src
     hao = packet.home_address_option
     if hao is None:
-        receive_step(run, 8, "no")
+        if run is not NO_RUN:
+            receive_step(run, 8, "no")
     elif hooks is None:
-        receive_step(run, 8, "yes, but not supported (no mobility): option type 201 -> discard + ICMP")
+        if run is not NO_RUN:
+            receive_step(run, 8, "yes, but not supported (no mobility): option type 201 -> discard + ICMP")
         idx, opt = _find_option(packet, hao)
         if not packet.dst.is_multicast:
             node.icmp_error(
@@ -250,7 +269,8 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
     else:
         home = hooks.process_home_address_option(packet, hao)
         if home is None:
-            receive_step(run, 8, "yes: rejected, discarded", home_address=hao.home_address)
+            if run is not NO_RUN:
+                receive_step(run, 8, "yes: rejected, discarded", home_address=hao.home_address)
             return _result(run, "discarded: Home Address option rejected")
         logical_src = home
         if run is not NO_RUN:  # trace text only when tracing
@@ -293,13 +313,15 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
             )
             return _result(run, "ICMPv6 parameter problem: unsupported routing type")
         elif isinstance(h, Fragment) and (h.offset or h.more):
-            receive_step(run, 9, "fragment: reassembly not supported")
+            if run is not NO_RUN:
+                receive_step(run, 9, "fragment: reassembly not supported")
             return _result(run, "discarded: fragment (no reassembly)")
     payload = packet.payload
     nh = next_header_of(payload)
-    headers = [type(h).__name__ for h in packet.ext if not isinstance(h, RoutingType2)]
+    headers = [type(h).__name__ for h in packet.ext if not isinstance(h, RoutingType2)] if run is not NO_RUN else []
     if nh == NH_NONE:
-        receive_step(run, 9, "No Next Header: nothing to deliver", headers=headers)
+        if run is not NO_RUN:
+            receive_step(run, 9, "No Next Header: nothing to deliver", headers=headers)
         return _result(run, "discarded: no next header")
     if not upper_checksum_ok(packet):
         if run is not NO_RUN:  # trace text only when tracing
@@ -318,7 +340,7 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
             link_multicast=link_multicast,
         )
         return _result(run, "ICMPv6 parameter problem: unrecognized Next Header")
-    name = PROTOCOL_NAMES.get(nh, str(nh))
+    name = PROTOCOL_NAMES.get(nh) or str(nh)
     if run is not NO_RUN:  # trace text only when tracing
         receive_step(run, 9, f"Next Header {nh}: {name}", headers=headers, next_header=nh)
 
@@ -327,12 +349,8 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
 
     # Steps 10-12
     if nh in (NH_TCP, NH_UDP):
-        receive_step(
-            run,
-            11,
-            f"{name} port {payload.dport}: handed to {name}",
-            port=payload.dport,
-        )  # type: ignore[union-attr]
+        if run is not NO_RUN:  # trace text only when tracing
+            receive_step(run, 11, f"{name} port {payload.dport}: handed to {name}", port=payload.dport)
         if not handlers:
             node.no_transport(delivery, nh, run)
             return run
@@ -343,18 +361,21 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
             run.result = f"delivered to {name}"
         return run
     if nh == NH_ICMPV6:
-        receive_step(run, 10, "ICMPv6")
+        if run is not NO_RUN:
+            receive_step(run, 10, "ICMPv6")
         node.icmp_input(delivery, run)
         return run
     if nh == NH_IPV6 and not handlers:
-        receive_step(run, 10, "IPv6-in-IPv6: decapsulated (RFC 2473), inner packet received")
+        if run is not NO_RUN:
+            receive_step(run, 10, "IPv6-in-IPv6: decapsulated (RFC 2473), inner packet received")
         run.result = "decapsulated"
         if depth >= MAX_NESTING:
             run.result = "discarded: too many nested tunnels"
             return run
         node.receive_algorithm(node, payload, ifname, link_multicast=False, depth=depth + 1)
         return run
-    receive_step(run, 10, name)
+    if run is not NO_RUN:
+        receive_step(run, 10, name)
     node.dispatch(handlers, delivery, run)
     if not run.result:
         run.result = f"delivered to {name}"

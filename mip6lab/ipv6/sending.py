@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from mip6lab.ipv6.dest_cache import DestinationEntry
 from mip6lab.ipv6.neighbor_cache import NudState
 from mip6lab.ipv6.steps import send_step
-from mip6lab.trace import AlgorithmRun
+from mip6lab.trace import NO_RUN, AlgorithmRun
 from mip6lab.wire.ip import (
     Addr,
     DestinationOptions,
@@ -48,19 +48,6 @@ if TYPE_CHECKING:
     from mip6lab.ipv6.node import IPv6Node
 
 
-class _NoRun:
-    """Stands in for the run record when tracing is off."""
-
-    id = 0
-    result = ""
-
-    def step(self, *a: Any, **k: Any) -> None:
-        pass
-
-
-NO_RUN: Any = _NoRun()
-
-
 def insert_ext(ext: tuple[ExtHeader, ...], header: ExtHeader) -> tuple[ExtHeader, ...]:
     """Put a Type 2 Routing header after Hop-by-Hop Options, and a Destination Options header with
     the Home Address option after any routing header (RFC 6275 §6.3, §6.4; RFC 8200 §4.1 order)."""
@@ -71,6 +58,14 @@ def insert_ext(ext: tuple[ExtHeader, ...], header: ExtHeader) -> tuple[ExtHeader
     while i < len(ext) and isinstance(ext[i], skip):
         i += 1
     return ext[:i] + (header,) + ext[i:]
+
+
+def _readdressed(packet: IPv6, src: Addr, dst: Addr, ext: tuple[ExtHeader, ...]) -> IPv6:
+    """``packet`` with new addresses and extension headers: ``dataclasses.replace`` without its
+    per-call look at the fields (it runs for every route-optimized packet)."""
+    if type(packet) is not IPv6:
+        return replace(packet, src=src, dst=dst, ext=ext)
+    return IPv6(src, dst, packet.payload, ext, packet.hlim, packet.tc, packet.fl)
 
 
 def route_to(node: IPv6Node, dst: Addr, run: Any) -> DestinationEntry | None:
@@ -93,9 +88,11 @@ def route_to(node: IPv6Node, dst: Addr, run: Any) -> DestinationEntry | None:
             next_hop, ifname = dst, up[0].name
             decision = "no route: assumed on-link on the only interface"
         else:
-            send_step(run, 14, "no route: cannot send")
+            if run is not NO_RUN:
+                send_step(run, 14, "no route: cannot send")
             return None
-    send_step(run, 14, decision, next_hop=next_hop, interface=ifname)
+    if run is not NO_RUN:
+        send_step(run, 14, decision, next_hop=next_hop, interface=ifname)
     entry = node.dest_cache.update(dst, next_hop, ifname, route)
     if run is not NO_RUN:  # trace text only when tracing
         send_step(run, 15, f"{dst} -> {next_hop} on {ifname}", entry=entry)
@@ -111,36 +108,43 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
     while True:
         dst = packet.dst
         entry = node.dest_cache.lookup(dst)
-        send_step(run, 1, "entry found" if entry else "no entry", destination=dst, entry=entry)
+        if run is not NO_RUN:
+            send_step(run, 1, "entry found" if entry else "no entry", destination=dst, entry=entry)
         if entry is None:
-            send_step(run, 2, "no -> step 13")
+            if run is not NO_RUN:
+                send_step(run, 2, "no -> step 13")
             entry = route_to(node, dst, run)
             if entry is None:
                 return _finish(run, packet, "discarded: no route to destination", False)
         else:
-            send_step(run, 2, "yes -> step 3")
+            if run is not NO_RUN:
+                send_step(run, 2, "yes -> step 3")
 
         # Step 3: a pointer to a binding cache entry (the destination is a mobile node away from home).
         binding = None
         if hooks is None:
-            send_step(run, 3, "no binding cache pointer (no mobility)")
+            if run is not NO_RUN:
+                send_step(run, 3, "no binding cache pointer (no mobility)")
         elif isinstance(packet.payload, MobilityHeader):
-            send_step(run, 3, "Mobility Header bypasses the binding cache (RFC 6275 §6.1)")
+            if run is not NO_RUN:
+                send_step(run, 3, "Mobility Header bypasses the binding cache (RFC 6275 §6.1)")
         elif packet.routing_type2 is not None or tunneled:
-            send_step(run, 3, "not for this packet (already routed)")
+            if run is not NO_RUN:
+                send_step(run, 3, "not for this packet (already routed)")
         else:
             binding = hooks.binding_cache_lookup(dst)
             entry.binding = binding
-            send_step(
-                run,
-                3,
-                "pointer to binding cache entry" if binding is not None else "no binding cache pointer",
-                binding=binding,
-            )
+            if run is not NO_RUN:
+                send_step(
+                    run,
+                    3,
+                    "pointer to binding cache entry" if binding is not None else "no binding cache pointer",
+                    binding=binding,
+                )
 
         if binding is not None:
             coa = binding.care_of_address
-            packet = replace(packet, dst=coa, ext=insert_ext(packet.ext, RoutingType2(dst)))
+            packet = _readdressed(packet, packet.src, coa, insert_ext(packet.ext, RoutingType2(dst)))
             coa_entry = node.dest_cache.lookup(coa) or route_to(node, coa, run)
             if coa_entry is None:
                 return _finish(run, packet, "discarded: no route to care-of address", False)
@@ -165,63 +169,73 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
 
         # Step 6: the outer packet of a reverse tunnel goes straight to the neighbor cache.
         if tunneled:
-            send_step(run, 6, "yes -> step 16")
+            if run is not NO_RUN:
+                send_step(run, 6, "yes -> step 16")
             break
-        send_step(run, 6, "no")
+        if run is not NO_RUN:
+            send_step(run, 6, "no")
 
         # Step 7: only a mobile node away from home, sending from its home address, goes on. The
         # decisions start with the label of the edge they take (Figure 35's "at home" arrow; RFC 6275
         # adds: a packet the mobility code already sends from the care-of address needs nothing more).
         if hooks is None or not hooks.is_mobile_node():
-            send_step(run, 7, "not MN: an ordinary host -> step 16")
+            if run is not NO_RUN:
+                send_step(run, 7, "not MN: an ordinary host -> step 16")
             break
         if not hooks.away_from_home():
-            send_step(run, 7, "at home: a mobile node at home sends like any host -> step 16")
+            if run is not NO_RUN:
+                send_step(run, 7, "at home: a mobile node at home sends like any host -> step 16")
             break
         home = hooks.home_address
         if packet.src != home:
-            send_step(
-                run,
-                7,
-                "source not HoA: away, but the packet is sent from the care-of address as built -> step 16",
-                source=packet.src,
-            )
+            if run is not NO_RUN:
+                send_step(
+                    run,
+                    7,
+                    "source not HoA: away, but the packet is sent from the care-of address as built -> step 16",
+                    source=packet.src,
+                )
             break
-        send_step(run, 7, "away: from the home address -> step 8")
+        if run is not NO_RUN:
+            send_step(run, 7, "away: from the home address -> step 8")
 
         # Step 8: the binding update list.
         is_mh = isinstance(packet.payload, MobilityHeader)
         bul = None
         if is_mh:
-            send_step(run, 8, "Mobility Header from the home address: reverse tunnel (RFC 6275 §6.1)")
+            if run is not NO_RUN:
+                send_step(run, 8, "Mobility Header from the home address: reverse tunnel (RFC 6275 §6.1)")
         else:
             bul = hooks.bul_lookup(dst)
-            send_step(run, 8, "found" if bul is not None else "not found", entry=bul)
+            if run is not NO_RUN:
+                send_step(run, 8, "found" if bul is not None else "not found", entry=bul)
         if bul is not None:
             coa = hooks.care_of_address
-            packet = replace(
-                packet, src=coa, ext=insert_ext(packet.ext, DestinationOptions((HomeAddressOption(home),)))
-            )
+            hao = DestinationOptions((HomeAddressOption(home),))
+            packet = _readdressed(packet, coa, packet.dst, insert_ext(packet.ext, hao))
             if run is not NO_RUN:  # trace text only when tracing
                 send_step(run, 9, f"source {coa}, home address {home}", care_of_address=coa, home_address=home)
             break
 
         if not is_mh:
             capable = hooks.is_mipv6_capable(dst)
-            send_step(
-                run,
-                10,
-                {True: "yes", None: "not determined (assumed capable)", False: "no -> step 12"}[capable],
-                capable=capable,
-            )
+            if run is not NO_RUN:
+                send_step(
+                    run,
+                    10,
+                    {True: "yes", None: "not determined (assumed capable)", False: "no -> step 12"}[capable],
+                    capable=capable,
+                )
             if capable is not False:
                 started = hooks.registration_initiated(dst)
                 if not started:
                     hooks.initiate_registration(dst)
-                send_step(run, 11, "yes" if started else "no: initiated now", initiated=started)
+                if run is not NO_RUN:
+                    send_step(run, 11, "yes" if started else "no: initiated now", initiated=started)
         outer = hooks.tunnel_to_home_agent(packet)
         if outer is None:
-            send_step(run, 12, "no home agent: cannot tunnel")
+            if run is not NO_RUN:
+                send_step(run, 12, "no home agent: cannot tunnel")
             return _finish(run, packet, "discarded: no home agent to tunnel to", False)
         if run is not NO_RUN:  # trace text only when tracing
             send_step(

@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from mip6lab.trace import NO_RUN, AlgorithmRun
+
 __all__ = [
     "Key",
     "Kind",
@@ -385,11 +387,21 @@ def edges_of(algorithm: str) -> frozenset[tuple[Key, Key]]:
     return frozenset((s.key, t) for s in algorithm_steps(algorithm) for _, t in s.edges)
 
 
+_SEND_SHORT: dict[Key, str] = {k: s.short for k, s in SEND.items()}
+_RECEIVE_SHORT: dict[Key, str] = {k: s.short for k, s in RECEIVE.items()}
+
+
 def send_step(run: Any, number: int, decision: str = "", /, **inputs: Any) -> None:
-    """Record sending step ``number`` on ``run`` under the table's label."""
-    run.step(number, SEND[number].short, decision, **inputs)
+    """Record sending step ``number`` on ``run`` under the table's label (nothing when tracing is off)."""
+    if type(run) is AlgorithmRun:  # the common case, appended directly (every packet passes here)
+        run.record_step(number, _SEND_SHORT[number], decision, inputs)
+    elif run is not NO_RUN:
+        run.step(number, SEND[number].short, decision, **inputs)
 
 
 def receive_step(run: Any, number: int, decision: str = "", /, **inputs: Any) -> None:
-    """Record receiving step ``number`` on ``run`` under the table's label."""
-    run.step(number, RECEIVE[number].short, decision, **inputs)
+    """Record receiving step ``number`` on ``run`` under the table's label (nothing when tracing is off)."""
+    if type(run) is AlgorithmRun:
+        run.record_step(number, _RECEIVE_SHORT[number], decision, inputs)
+    elif run is not NO_RUN:
+        run.step(number, RECEIVE[number].short, decision, **inputs)

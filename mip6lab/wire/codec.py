@@ -37,6 +37,8 @@ from ipaddress import IPv6Address, IPv6Network
 
 from mip6lab.wire import icmp as I
 from mip6lab.wire import mh as M
+from mip6lab.wire.addr import from_packed
+from mip6lab.wire.addr import intern as intern_address
 from mip6lab.wire.checksum import upper_layer_checksum, verify_upper_layer
 from mip6lab.wire.ip import (
     ESP,
@@ -124,14 +126,17 @@ def bytes_to_mac(b: bytes) -> str:
 
 def mac_for_multicast(addr: Addr | str) -> str:
     """RFC 2464 §7: an IPv6 multicast address maps to 33:33 followed by its last 32 bits."""
-    p = IPv6Address(addr).packed
+    p = intern_address(addr).packed
     return "33:33:" + p[12:].hex(":")
+
+
+_SOLICITED_NODE_PREFIX = bytes.fromhex("ff02" + "00" * 9 + "01ff")
 
 
 def solicited_node_multicast(addr: Addr | str) -> Addr:
     """RFC 4291 §2.7.1: ff02::1:ffXX:XXXX from the low 24 bits of ``addr``."""
-    p = IPv6Address(addr).packed
-    return IPv6Address(bytes.fromhex("ff02" + "00" * 9 + "01ff") + p[13:])
+    p = intern_address(addr).packed
+    return from_packed(_SOLICITED_NODE_PREFIX + p[13:])
 
 
 def ha_anycast(prefix: IPv6Network | Addr | str, prefix_len: int = 64) -> Addr:
@@ -243,7 +248,7 @@ def _decode_ip_options(buf: bytes, pos: int, end: int, layer: str) -> tuple[Opti
         if t == 1:
             opts.append(PadN(data))
         elif t == OPT_HOME_ADDRESS and n == 16:
-            opts.append(HomeAddressOption(IPv6Address(data)))
+            opts.append(HomeAddressOption(from_packed(data)))
         else:
             opts.append(UnknownOption(t, data))
         pos += 2 + n
@@ -264,6 +269,15 @@ _FRAG = struct.Struct("!BBHI")
 
 
 def _encode_ext(h: ExtHeader, nh: int) -> bytes:
+    """Octets of extension header ``h`` followed by ``nh``; the same value encodes the same, so the
+    encodings of the few headers a run uses (a Home Address option, a Type 2 Routing header) are kept."""
+    try:
+        return _encode_ext_cached(h, nh)
+    except TypeError:  # unhashable (a header built with a list of options): encode it as it is
+        return _encode_ext_uncached(h, nh)
+
+
+def _encode_ext_uncached(h: ExtHeader, nh: int) -> bytes:
     t = type(h)
     if t is DestinationOptions or t is HopByHopOptions:
         body = _encode_ip_options(h.options)  # type: ignore[union-attr]
@@ -280,6 +294,9 @@ def _encode_ext(h: ExtHeader, nh: int) -> bytes:
         fo = (h.offset << 3) | (h.res2 << 1) | int(h.more)  # type: ignore[union-attr]
         return _FRAG.pack(nh, h.reserved, fo, h.identification)  # type: ignore[union-attr]
     raise TypeError(f"not an extension header: {h!r}")
+
+
+_encode_ext_cached = functools.lru_cache(maxsize=4096)(_encode_ext_uncached)
 
 
 def pseudo_addresses(pkt: IPv6) -> tuple[Addr, Addr]:
@@ -307,7 +324,7 @@ def pseudo_addresses(pkt: IPv6) -> tuple[Addr, Addr]:
         elif t is RoutingHeader and h.segments_left and h.routing_type == 0:  # type: ignore[union-attr]
             data = h.data  # type: ignore[union-attr]
             if len(data) >= 20 and (len(data) - 4) % 16 == 0:
-                dst = IPv6Address(data[-16:])
+                dst = from_packed(data[-16:])
     return src, dst
 
 
@@ -371,7 +388,7 @@ def _decode_nd_options(buf: bytes, pos: int, end: int) -> tuple[I.NDOption, ...]
             _, _, plen, fl, valid, pref, res2, prefix = _ND_PIO.unpack_from(buf, pos)
             opts.append(
                 I.PrefixInformation(
-                    IPv6Address(prefix),
+                    from_packed(prefix),
                     plen,
                     bool(fl & 0x80),
                     bool(fl & 0x40),
@@ -484,7 +501,7 @@ def _decode_icmp(buf: bytes, pos: int, end: int) -> I.ICMPv6Message:
         if typ == I.NEIGHBOR_SOLICIT or typ == I.NEIGHBOR_ADVERT:
             need(20, "Neighbor Solicitation/Advertisement")
             w = _U32.unpack_from(buf, b)[0]
-            target = IPv6Address(buf[b + 4 : b + 20])
+            target = from_packed(buf[b + 4 : b + 20])
             opts = _decode_nd_options(buf, b + 20, end)
             if typ == I.NEIGHBOR_SOLICIT:
                 return I.NeighborSolicitation(target, opts, w, ck)
@@ -526,7 +543,7 @@ def _decode_icmp(buf: bytes, pos: int, end: int) -> I.ICMPv6Message:
             if (n - 4) % 16:
                 raise DecodeError("ICMPv6", b + 4, "Home Agent Addresses are not a whole number of addresses")
             ident, res = _U16x2.unpack_from(buf, b)
-            addrs = tuple(IPv6Address(buf[i : i + 16]) for i in range(b + 4, end, 16))
+            addrs = tuple(from_packed(buf[i : i + 16]) for i in range(b + 4, end, 16))
             return I.HomeAgentAddressDiscoveryReply(ident, addrs, res, ck)
         if typ == I.MOBILE_PREFIX_ADVERT:
             need(4, "Mobile Prefix Advertisement")
@@ -604,7 +621,7 @@ def _decode_mob_options(buf: bytes, pos: int, end: int) -> tuple[M.MobilityOptio
         elif t == 2 and n == 2:
             opts.append(M.BindingRefreshAdvice(int.from_bytes(data, "big")))
         elif t == 3 and n == 16:
-            opts.append(M.AlternateCareofAddress(IPv6Address(data)))
+            opts.append(M.AlternateCareofAddress(from_packed(data)))
         elif t == 4 and n == 4:
             opts.append(M.NonceIndices(int.from_bytes(data[:2], "big"), int.from_bytes(data[2:], "big")))
         elif t == 5 and n == 12:
@@ -692,7 +709,7 @@ def _decode_mh(buf: bytes, pos: int, end: int) -> M.MobilityHeader:
     elif typ == M.MH_BE:
         status, res2, hoa = struct.unpack_from("!BB16s", buf, b)
         opts = _decode_mob_options(buf, pos + 24, end)
-        m = M.BindingError(status, IPv6Address(hoa), res2, opts)
+        m = M.BindingError(status, from_packed(hoa), res2, opts)
     else:
         m = M.UnknownMobilityMessage(typ, buf[b:end])
     return M.MobilityHeader(m, proto, res, ck)
@@ -857,6 +874,30 @@ def with_hop_limit(octets: bytes, hlim: int) -> bytes:
     return octets[:HOP_LIMIT_OFFSET] + bytes((hlim,)) + octets[HOP_LIMIT_OFFSET + 1 :]
 
 
+_CHECKSUMMED = frozenset((NH_TCP, NH_UDP, NH_ICMPV6, NH_MOBILITY))
+_RECEIVED_UPPER: dict[int, tuple[object, int, bytes, int, int]] = {}
+"""The octets recently decoded payloads came from, by ``id`` (the payload is kept, so the id cannot be
+reused while its entry lives): :func:`upper_checksum_ok` checks those octets instead of encoding the
+payload again. The codec round-trips exactly, so both give the same answer."""
+_RECEIVED_UPPER_LIMIT = 512
+
+
+def _remember_upper(payload: object, nh: int, buf: bytes, pos: int, end: int) -> None:
+    if len(_RECEIVED_UPPER) >= _RECEIVED_UPPER_LIMIT:
+        _RECEIVED_UPPER.clear()
+    _RECEIVED_UPPER[id(payload)] = (payload, nh, buf, pos, end)
+
+
+_DECODED_BODIES: dict[tuple[int, bytes], tuple[tuple[ExtHeader, ...], object, int, int]] = {}
+"""What follows the fixed header, decoded, by (Next Header, octets): (extension headers, payload, the
+payload's Next Header, its offset). A packet is decoded again at every node that reads it (a traced
+router, the destination), each time with only the Hop Limit changed: the values are immutable and a
+pure function of these octets, so one decoding serves every hop (and the trace keeps one copy)."""
+_DECODED_BODIES_LIMIT = 1024
+_DECODED_BODY_MAX = 2048  # octets: larger bodies are decoded each time (the table stays under ~2 MB)
+_EXT_LAYER = {NH_HOPOPTS: "Hop-by-Hop", NH_DSTOPTS: "Destination Options", NH_ROUTING: "Routing"}
+
+
 def _decode_ipv6(buf: bytes, start: int, end: int) -> IPv6:
     if end - start < 40:
         raise DecodeError("IPv6", start, f"{end - start} octets, the IPv6 header needs 40")
@@ -866,6 +907,14 @@ def _decode_ipv6(buf: bytes, start: int, end: int) -> IPv6:
     if start + 40 + plen != end:
         raise DecodeError("IPv6", start + 4, f"Payload Length {plen} but {end - start - 40} octets follow the header")
     pos = start + 40
+    key = (nh, bytes(buf[pos:end])) if end - pos <= _DECODED_BODY_MAX else None
+    shared = _DECODED_BODIES.get(key) if key is not None else None
+    if shared is not None:  # the same octets after the fixed header were decoded before: the same values
+        ext_t, payload, unh, upos = shared
+        if unh in _CHECKSUMMED:
+            _remember_upper(payload, unh, buf, pos + upos, end)
+        return IPv6(from_packed(src), from_packed(dst), payload, ext_t, hlim, (vtf >> 20) & 0xFF, vtf & 0xFFFFF)
+    body = pos
     ext: list[ExtHeader] = []
     while nh in (NH_HOPOPTS, NH_DSTOPTS, NH_ROUTING, NH_FRAGMENT):
         if nh == NH_FRAGMENT:
@@ -877,8 +926,8 @@ def _decode_ipv6(buf: bytes, start: int, end: int) -> IPv6:
             nh = nxt
             if fo & 0xFFF9:  # not a whole packet: the rest is a piece of the upper layer
                 return IPv6(
-                    IPv6Address(src),
-                    IPv6Address(dst),
+                    from_packed(src),
+                    from_packed(dst),
                     RawPayload(nh, buf[pos:end]),
                     tuple(ext),
                     hlim,
@@ -886,7 +935,7 @@ def _decode_ipv6(buf: bytes, start: int, end: int) -> IPv6:
                     vtf & 0xFFFFF,
                 )
             continue
-        layer = {NH_HOPOPTS: "Hop-by-Hop", NH_DSTOPTS: "Destination Options", NH_ROUTING: "Routing"}[nh]
+        layer = _EXT_LAYER[nh]
         if end - pos < 8:
             raise DecodeError(layer, pos, f"{end - pos} octets, an extension header has at least 8")
         nxt, n = buf[pos], buf[pos + 1]
@@ -897,7 +946,7 @@ def _decode_ipv6(buf: bytes, start: int, end: int) -> IPv6:
             rtype, sl = buf[pos + 2], buf[pos + 3]
             if rtype == 2 and n == 2:
                 res = _U32.unpack_from(buf, pos + 4)[0]
-                ext.append(RoutingType2(IPv6Address(buf[pos + 8 : stop]), sl, res))
+                ext.append(RoutingType2(from_packed(buf[pos + 8 : stop]), sl, res))
             else:
                 ext.append(RoutingHeader(rtype, sl, buf[pos + 4 : stop]))
         else:
@@ -906,11 +955,18 @@ def _decode_ipv6(buf: bytes, start: int, end: int) -> IPv6:
         pos = stop
         nh = nxt
     payload = _decode_upper(nh, buf, pos, end)
+    if nh in _CHECKSUMMED:
+        _remember_upper(payload, nh, buf, pos, end)
+    ext_t = tuple(ext)
+    if key is not None:
+        if len(_DECODED_BODIES) >= _DECODED_BODIES_LIMIT:
+            _DECODED_BODIES.clear()
+        _DECODED_BODIES[key] = (ext_t, payload, nh, pos - body)
     return IPv6(
-        IPv6Address(src),
-        IPv6Address(dst),
+        from_packed(src),
+        from_packed(dst),
         payload,
-        tuple(ext),
+        ext_t,
         hlim,
         (vtf >> 20) & 0xFF,
         vtf & 0xFFFFF,  # type: ignore[arg-type]
@@ -989,8 +1045,8 @@ def decode_frame_transit(data: bytes) -> Ethernet:
         ext = (HopByHopOptions(_decode_ip_options(data, pos + 2, stop, "Hop-by-Hop")),)
         pos, nh = stop, nxt
     pkt = IPv6(
-        IPv6Address(a_src),
-        IPv6Address(a_dst),
+        from_packed(a_src),
+        from_packed(a_dst),
         RawPayload(nh, data[pos:end]),
         ext,
         hlim,
@@ -1014,6 +1070,13 @@ def upper_checksum_ok(pkt: IPv6) -> bool:
     ck = getattr(p, "checksum", None)
     if ck is None:
         return True
+    received = _RECEIVED_UPPER.get(id(p))
+    if received is not None and received[0] is p:  # decoded here: check the octets it came from
+        _, nh, buf, pos, end = received
+        if nh == NH_UDP and ck == 0:
+            return False
+        src, dst = pseudo_addresses(pkt) if pkt.ext else (pkt.src, pkt.dst)
+        return verify_upper_layer(src.packed, dst.packed, nh, buf[pos:end])
     nh, raw, off = _upper_unchecked(p)
     if off < 0:
         return True

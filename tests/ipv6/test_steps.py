@@ -23,7 +23,7 @@ from mip6lab.ipv6.steps import (
 from mip6lab.lab import Lab
 from mip6lab.scenarios import Scenario
 from mip6lab.topology import figure1
-from mip6lab.trace import AlgorithmRun
+from mip6lab.trace import AlgorithmRun, Step
 
 SCENARIOS = [
     "ping",
@@ -145,3 +145,32 @@ def test_every_mobile_ipv6_transition_is_an_arrow_of_the_figure() -> None:
     assert any(4 in p for p in sends) and any(9 in p for p in sends)  # RH2 and HAO
     assert any(12 in p for p in sends)  # reverse tunnel
     assert any(7 in p and 3 in p for p in receives)  # tunnelled from the home agent
+
+
+def test_recorded_steps_read_as_step_values_in_order() -> None:
+    """Steps are kept as plain items until read; reading builds them once, a change to a step read
+    stays, and steps recorded after a read (by the helpers or by ``step``) follow in order."""
+    run = AlgorithmRun(1, "receive", "cn", 0.0, None)
+    receive_step(run, 1, "yes", destination="2001:db8::1")
+    receive_step(run, 11, "UDP port 9: handed to UDP", port=9)
+    first = run.steps
+    assert first == [
+        Step(1, RECEIVE[1].short, "yes", {"destination": "2001:db8::1"}),
+        Step(11, RECEIVE[11].short, "UDP port 9: handed to UDP", {"port": 9}),
+    ]
+    run.steps[-1].decision += "; no listener"  # what report_no_listener does
+    run.step(99, "a reader's step", "x", k=1)
+    receive_step(run, 12, "delivered to UDP")
+    assert run.steps is first  # the same list, grown
+    assert [(s.number, s.decision) for s in run.steps] == [
+        (1, "yes"),
+        (11, "UDP port 9: handed to UDP; no listener"),
+        (99, "x"),
+        (12, "delivered to UDP"),
+    ]
+    assert run.step_numbers == [1, 11, 99, 12]
+    same = AlgorithmRun(1, "receive", "cn", 0.0, None, steps=list(run.steps))
+    assert same == run and same != AlgorithmRun(2, "receive", "cn", 0.0, None)
+    assert repr(same).startswith("AlgorithmRun(id=1, algorithm='receive', node='cn', time=0.0, packet=None, steps=[")
+    run.steps = []
+    assert run.steps == [] and run.step_numbers == []
