@@ -109,7 +109,7 @@ class HomeAgentRole(CorrespondentRole):
     BA of a de-registration from the home link), answers too-short Mobility Headers with Parameter
     Problem, and receives on its Home-Agents anycast addresses."""
 
-    role = "home-agent"
+    kind = "home-agent"
 
     def __init__(
         self,
@@ -405,7 +405,7 @@ class HomeAgentRole(CorrespondentRole):
 
     def _tunnel_table(self) -> Dispatch:
         """IPv6-in-IPv6 (and tunnel-mode ESP, opened) -> the reverse tunnel's checks (§10.4.5)."""
-        return Dispatch(self.role, {IPv6: self._reverse_tunnel_input})
+        return Dispatch(self.kind, {IPv6: self._reverse_tunnel_input})
 
     def _reverse_tunnel_input(self, d: Delivery, inner: IPv6, via_spi: int | None) -> None:
         self.tunnel.decapsulate(d, inner, via_spi=via_spi)
@@ -413,7 +413,7 @@ class HomeAgentRole(CorrespondentRole):
     def _esp_table(self) -> Dispatch:
         """What an opened ESP packet carries -> handler; anything else has no policy here."""
         return Dispatch(
-            self.role,
+            self.kind,
             {
                 IPv6: self._esp_tunnel_input,
                 MobilityHeader: self._esp_mh_input,

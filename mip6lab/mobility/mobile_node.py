@@ -161,7 +161,7 @@ class MovementPort:
 class MobileNodeRole(NodeRole):
     """The mobile node role: makes a plain IPv6 host keep its home address wherever it attaches."""
 
-    role = "mobile-node"
+    kind = "mobile-node"
 
     def __init__(
         self,
@@ -628,7 +628,7 @@ class MobileNodeRole(NodeRole):
     def _esp_table(self) -> Dispatch:
         """What a transport-mode ESP packet from the home agent protects -> handler (the SPD check is done)."""
         return Dispatch(
-            self.role,
+            self.kind,
             {MobilityHeader: self._esp_mh_input, I.MobilePrefixAdvertisement: self._esp_mpa_input},
             otherwise=self._esp_not_taken,
         )
@@ -709,7 +709,7 @@ class MobileNodeRole(NodeRole):
     def _dispatch_tables(self) -> tuple[Dispatch, Dispatch]:
         """The mobile node's input tables: Mobility Header message -> handler, ICMPv6 message -> handler."""
         mh = Dispatch(
-            self.role,
+            self.kind,
             {
                 BindingAcknowledgement: self._ba_input,
                 BindingRefreshRequest: self._brr_input,
@@ -721,7 +721,7 @@ class MobileNodeRole(NodeRole):
             otherwise=self._not_taken,
         )
         icmp = Dispatch(
-            self.role,
+            self.kind,
             {
                 I.HomeAgentAddressDiscoveryReply: self._dhaad_reply_input,
                 I.MobilePrefixAdvertisement: self._mpa_input,
