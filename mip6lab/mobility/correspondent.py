@@ -137,7 +137,7 @@ class CorrespondentRole(NodeRole):
     def on_decode_error(self, ifname: str, frame: bytes, error: DecodeError) -> None:
         """§9.2: a Mobility Header whose Header Len is below its type's minimum (the codec refused it)
         still gets ICMPv6 Parameter Problem."""
-        answer_short_mobility_header(self.node, ifname, frame, error)
+        answer_short_mobility_header(self, ifname, frame, error)
 
     # ================================================================ MobilityHooks: state
     @property

@@ -360,7 +360,7 @@ class HomeAgentRole(CorrespondentRole):
         if not e.home_registration:
             return super().send_binding_refresh_request(e)
         src = self.ha_address_for(e.home_address)
-        inner = IPv6(src, e.home_address, MobilityHeader(BindingRefreshRequest()), hlim=self.node._hop_limit())
+        inner = IPv6(src, e.home_address, MobilityHeader(BindingRefreshRequest()), hlim=self.hop_limit())
         return self.tunnel.encapsulate(
             e, inner, f"BRR to {e.home_address}: no Type 2 Routing header for a Mobility Header other than a BA (§6.1)"
         )
@@ -375,7 +375,7 @@ class HomeAgentRole(CorrespondentRole):
         protected = self.ipsec.protect_transport(src, hoa, payload, mtype) if self.ipsec.enabled else payload
         del proto
         ext = (RoutingType2(rh_home),) if rh_home is not None and rh_home != dst else ()
-        return self.node.send_packet(IPv6(src, dst, protected, ext, hlim=self.node._hop_limit()))  # type: ignore[arg-type]
+        return self.node.send_packet(IPv6(src, dst, protected, ext, hlim=self.hop_limit()))  # type: ignore[arg-type]
 
     # ================================================================ the correspondent role, refined
     def binding_update(self, d: Delivery, bu: BindingUpdate, via_spi: int | None) -> None:
