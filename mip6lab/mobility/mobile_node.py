@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from mip6lab.ipv6.addresses import AddrState, Origin, address_from_prefix, interface_id_from_mac, solicited_node
 from mip6lab.ipv6.role import NodeRole, TimerHandler
+from mip6lab.ipv6.upper import Delivery
 from mip6lab.mobility import rr
 from mip6lab.mobility.backoff import RateLimiter
 from mip6lab.mobility.bul import BindingUpdateList, BindingUpdateListEntry
@@ -97,7 +98,6 @@ from mip6lab.wire.mh import (
 
 if TYPE_CHECKING:
     from mip6lab.ipv6.node import IPv6Node
-    from mip6lab.ipv6.upper import Delivery
     from mip6lab.mobility.correspondent import CorrespondentRole
 
 __all__ = ["MobileNodeRole", "MovementPort", "add_correspondent_role"]
@@ -684,9 +684,10 @@ class MobileNodeRole(NodeRole):
             self.correspondents.on_brr(d.src)
 
     def _hot_input(self, d: Delivery, m: HomeTest) -> None:
-        """The door for a Home Test received at home (de-registration, §11.5.4 / §5.2.6). Away from home a
-        HoT has exactly one door: receiving step 4 (``process_home_test``), where the tunnel is checked."""
-        if not d.tunneled and self.location == Location.HOME:
+        """The one handler of a Home Test. Away from home a HoT comes through the home agent's tunnel:
+        receiving step 4 (``process_home_test``) checks the tunnel's ESP and the checksum and hands it
+        here marked ``tunneled``; at home (de-registration, §11.5.4 / §5.2.6) it arrives directly."""
+        if d.tunneled or self.location == Location.HOME:
             self.correspondents.on_home_test(d.src, m)
         else:
             self._discard(d, "Home Test away from home: only through the home agent's tunnel (receiving step 4)")
@@ -906,7 +907,8 @@ class MobileNodeRole(NodeRole):
         if not upper_checksum_ok(inner):
             self.trace_event("rr", f"HoT from {inner.src} with a bad checksum: discarded")
             return True
-        self.correspondents.on_home_test(inner.src, p.message)
+        # the tunnel is checked: the Mobility Header table's HoT handler takes it (one door per message)
+        self.mh_dispatch(Delivery(inner.src, inner.dst, p, inner, "", tunneled=True), p.message)
         return True
 
     def process_home_address_option(self, packet: IPv6, hao: HomeAddressOption) -> Addr | None:

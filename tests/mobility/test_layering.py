@@ -414,3 +414,17 @@ def test_each_correspondent_and_home_agent_unit_declares_what_it_uses_and_sees_o
         assert isinstance(unit.node, UnitPort)
     with pytest.raises(AttributeError, match="CorrespondentRegistration does not declare 'routes'"):
         cn.registration.node.routes  # noqa: B018
+
+
+def test_a_tunnelled_home_test_reaches_the_one_handler_of_the_table() -> None:
+    from mip6lab.wire import mh as M
+
+    lab = Lab("route-optimized-data")
+    mn = lab.role("mn")
+    seen: list[tuple[bool, str]] = []
+    mn.mh_dispatch.table[M.HomeTest] = lambda d, m: seen.append((d.tunneled, str(d.src)))
+    lab.run()
+    cn = lab.address_of("cn")
+    assert seen and set(seen) == {(True, str(cn))}  # away from home: through step 4's tunnel checks, then the table
+    entries = [e for e in mn.bul.entries() if e.destination == cn]
+    assert entries and all(e.rr.home_keygen_token is None for e in entries)  # nobody else took it
