@@ -62,7 +62,7 @@ from mip6lab.mobility.ha_ipsec import HomeAgentIPsec
 from mip6lab.mobility.ha_proxy import UNSOLICITED_NA, ProxyND
 from mip6lab.mobility.ha_registration import HomeRegistrar
 from mip6lab.mobility.ha_tunnel import HomeTunnel, inner_selector
-from mip6lab.mobility.ipsec import EspError, IPsecMode
+from mip6lab.mobility.ipsec import EspError, EspMode
 from mip6lab.mobility.ports import unit_port
 from mip6lab.mobility.registration import HomePrefix, link_local_for
 from mip6lab.wire import icmp as I
@@ -115,7 +115,7 @@ class HomeAgentRole(CorrespondentRole):
         self,
         node: Router,
         *,
-        esp: IPsecMode = "off",
+        esp: EspMode = EspMode.OFF,
         proxy_nd: str = UNSOLICITED_NA,
         is_home_agent: bool = True,
         ha_preference: int = 0,

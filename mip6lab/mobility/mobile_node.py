@@ -49,6 +49,7 @@ from mip6lab.mobility import rr
 from mip6lab.mobility.backoff import RateLimiter
 from mip6lab.mobility.bul import BindingUpdateList, BindingUpdateListEntry
 from mip6lab.mobility.dispatch import Dispatch
+from mip6lab.mobility.ipsec import EspMode
 from mip6lab.mobility.machines import (
     BUL_ENTRY,
     CORRESPONDENT_REGISTRATION,
@@ -168,7 +169,7 @@ class MobileNodeRole(NodeRole):
         node: IPv6Node,
         *,
         config: MobileNodeConfig | None = None,
-        esp: str = "off",
+        esp: EspMode = EspMode.OFF,
         esp_rng: Random | None = None,
         parts: Mapping[str, Any] | None = None,
     ) -> None:
