@@ -19,6 +19,7 @@ from mip6lab.errors import LabError
 from mip6lab.ipv6.node import IPv6Node, Router
 from mip6lab.mobility.ipsec import parse_esp_mode
 from mip6lab.net.capture import Capture, CaptureRecord
+from mip6lab.net.link import Link
 from mip6lab.net.world import World
 from mip6lab.roles import ROLE_CONFIGURE, ROLE_FACTORIES, plain_node
 from mip6lab.scenarios import SCENARIOS, Scenario
@@ -195,10 +196,12 @@ class Lab:
             raise LabError(f"{name} has no {what} (nodes with one: {', '.join(fits) or 'none'})")
         return role
 
-    def check_link(self, link: str) -> None:
-        """A :class:`LabError` naming the lab's links unless ``link`` is one (for verbs that take a link)."""
-        if link not in self.world.links:
-            raise LabError(f"unknown link {link!r} (links: {', '.join(self.world.links)})")
+    def link(self, name: str) -> Link:
+        """The simulated link ``name`` (a LabError naming the links for a wrong name)."""
+        try:
+            return self.world.links[name]
+        except KeyError:
+            raise LabError(f"unknown link {name!r} (links: {', '.join(self.world.links)})") from None
 
     def address_of(self, name: str) -> IPv6Address:
         """The address other nodes use for ``name``: a mobile node's home address, else its first
@@ -277,7 +280,7 @@ class Lab:
     def move(self, node: str, link: str, ifname: str = "eth0") -> None:
         """Detach ``node``'s interface and attach it to ``link`` (a link-layer media change)."""
         n = self.node(node)
-        self.check_link(link)
+        self.link(link)
         if ifname not in n.interfaces:
             raise LabError(f"{node} has no interface {ifname!r} (has: {', '.join(n.interfaces)})")
         if self.world.link_of(node, ifname) == link:
@@ -292,7 +295,7 @@ class Lab:
 
     def inject(self, link: str, frame: bytes) -> None:
         """Put raw frame bytes on ``link`` as if some attacker's card sent them."""
-        self.check_link(link)
+        self.link(link)
         if not isinstance(frame, (bytes, bytearray)):
             raise LabError(f"a frame must be bytes (an Ethernet frame), not {type(frame).__name__}")
         mtu = self.world.links[link].mtu
@@ -319,7 +322,7 @@ class Lab:
         if name in self.nodes or name in self.testers:
             taken = ", ".join([*self.nodes, *self.testers])
             raise LabError(f"there is already a node named {name!r} (taken: {taken})")
-        self.check_link(link)
+        self.link(link)
         if isinstance(addresses, (str, IPv6Address)):
             addresses = [addresses]
         addrs: list[IPv6Address] = []
@@ -489,7 +492,7 @@ class Lab:
         from mip6lab.messages import packet_info
 
         if link is not None:
-            self.check_link(link)
+            self.link(link)
         if node is not None:
             self.node(node)
         names = self._address_names()

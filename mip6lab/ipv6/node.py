@@ -382,7 +382,7 @@ class IPv6Node(SansIONode):
         (``node.role``). One role per node (a mobile node that is also a correspondent owns its
         correspondent half)."""
         if self.role is not None:
-            raise ValueError(f"{self.name} already has a role ({self.role.role})")
+            raise ValueError(f"{self.name} already has a role ({self.role.kind})")
         if role.node is not self:
             raise ValueError(f"{role!r} was built for another node, not {self.name}")
         self.role = role

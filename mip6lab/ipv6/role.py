@@ -46,7 +46,8 @@ class NodeRole:
     """Base of the three roles: the declared interface (empty), the default policy answers, and the
     node-facing conveniences its units read through their ports."""
 
-    role = "role"
+    #: what the role is ("mobile-node", "home-agent", "correspondent": the topology's role names)
+    kind = "role"
 
     def __init__(self, node: IPv6Node) -> None:
         self.node = node

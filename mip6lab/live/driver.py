@@ -54,8 +54,7 @@ class LiveLink:
     ) -> None:
         from mip6lab.lab import LabError
 
-        lab.check_link(link)
-        if lab.world.links[link].kind != "ethernet":
+        if lab.link(link).kind != "ethernet":
             raise LabError(f"link {link} is point-to-point: attach the kernel to an Ethernet link")
         if lab.live is not None:
             raise LabError(f"the lab is already live on {lab.live.link}")

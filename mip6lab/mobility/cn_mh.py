@@ -18,9 +18,9 @@ allows ``MAX_UPDATE_RATE`` per destination per second, the same budget §11.8 gi
 and never go to a multicast or unspecified source.
 
 The codec refuses to decode a Mobility Header that is shorter than its type needs (the frame is
-undecodable as a whole), so the Header Len case cannot reach the receiving algorithm. A node that
+undecodable as a whole), so the Header Len case cannot reach the receiving algorithm. A role that
 wants to answer it calls :func:`answer_short_mobility_header` from its ``on_decode_error`` hook
-(:meth:`mip6lab.ipv6.node.IPv6Node.on_decode_error`) with the :class:`~mip6lab.wire.codec.DecodeError`:
+(:meth:`mip6lab.ipv6.role.NodeRole.on_decode_error`) with the :class:`~mip6lab.wire.codec.DecodeError`:
 the error's offset *is* the Header Len field (the codec documents this), and the three things
 needed from the refused octets - IPv6 source, destination and the octets themselves for the ICMPv6
 error - sit at fixed places in the IPv6 header.
@@ -44,6 +44,7 @@ from mip6lab.wire.mh import MH_NAMES, MH_SHORT, BindingError, MobilityHeader, Mo
 
 if TYPE_CHECKING:
     from mip6lab.ipv6.node import IPv6Node
+    from mip6lab.ipv6.role import NodeRole
 
 __all__ = [
     "BindingErrorSender",
@@ -107,35 +108,36 @@ def short_mobility_header(frame: bytes, error: DecodeError) -> ShortHeader | Non
     return ShortHeader(src, dst, error.offset - _ETH_HEADER, bytes(ip))
 
 
-def answer_short_mobility_header(node: IPv6Node, ifname: str, frame: bytes, error: DecodeError) -> bool:
-    """Called from a node's ``on_decode_error`` (the codec refused ``frame``). True if ``frame`` was
+def answer_short_mobility_header(role: NodeRole, ifname: str, frame: bytes, error: DecodeError) -> bool:
+    """Called from a role's ``on_decode_error`` (the codec refused ``frame``). True if ``frame`` was
     a Mobility Header with a too-short Header Len for one of our addresses (answered here)."""
     short = short_mobility_header(frame, error)
+    node = role.node
     iface = node.interfaces.get(ifname)
     if short is None or iface is None or not iface.attached or not iface.accepts(frame[0:6].hex(":")):
         return False
     if not node.is_local_destination(short.dst):
         return False
-    send_parameter_problem(node, short)
+    send_parameter_problem(role, short)
     return True
 
 
-def send_parameter_problem(node: IPv6Node, short: ShortHeader) -> bool:
+def send_parameter_problem(role: NodeRole, short: ShortHeader) -> bool:
     """Answer a too-short Mobility Header with Parameter Problem code 0 pointing at Header Len,
     observing RFC 4443 §2.4 (no error to a multicast or unspecified source, rate limited)."""
     if short.src.is_multicast or short.src.is_unspecified or short.dst.is_multicast:
-        node.trace_event("mh", f"short Mobility Header from {short.src}: no ICMPv6 error (multicast/unspecified)")
+        role.trace_event("mh", f"short Mobility Header from {short.src}: no ICMPv6 error (multicast/unspecified)")
         return False
-    if not node.icmp_limiter.take(node.now):
-        node.trace_event("icmp", f"parameter problem not sent to {short.src}: rate limited")
+    if not role.node.icmp_limiter.take(role.now):
+        role.trace_event("icmp", f"parameter problem not sent to {short.src}: rate limited")
         return False
     msg = make_error(I.PARAM_PROBLEM, I.PP_ERRONEOUS_HEADER, short.invoking, pointer=short.pointer)
-    node.trace_event(
+    role.trace_event(
         "mh",
         f"Mobility Header from {short.src}: Header Len below the minimum: Parameter Problem, pointer {short.pointer}",
         pointer=short.pointer,
     )
-    return node.send_packet(IPv6(short.dst, short.src, msg, hlim=node._hop_limit()))
+    return role.send_packet(IPv6(short.dst, short.src, msg, hlim=role.hop_limit()))
 
 
 class BindingErrorSender:

@@ -88,7 +88,7 @@ class CorrespondentRole(NodeRole):
     Refresh Request for a binding in active use; None: never).
     """
 
-    role = "correspondent"
+    kind = "correspondent"
 
     def __init__(
         self,
@@ -137,7 +137,7 @@ class CorrespondentRole(NodeRole):
     def on_decode_error(self, ifname: str, frame: bytes, error: DecodeError) -> None:
         """§9.2: a Mobility Header whose Header Len is below its type's minimum (the codec refused it)
         still gets ICMPv6 Parameter Problem."""
-        answer_short_mobility_header(self.node, ifname, frame, error)
+        answer_short_mobility_header(self, ifname, frame, error)
 
     # ================================================================ MobilityHooks: state
     @property
@@ -267,7 +267,7 @@ class CorrespondentRole(NodeRole):
     def _mh_table(self) -> Dispatch:
         """Mobility Header message -> handler (the home agent's ``binding_update`` takes home registrations)."""
         return Dispatch(
-            self.role,
+            self.kind,
             {
                 BindingUpdate: lambda d, m, spi: self.binding_update(d, m, spi),
                 HomeTestInit: self._hoti_input,
@@ -290,7 +290,7 @@ class CorrespondentRole(NodeRole):
 
     def _icmp_table(self) -> Dispatch:
         """ICMPv6 message -> handler (the home agent adds DHAAD and Mobile Prefix Solicitation)."""
-        return Dispatch(self.role, {I.DestinationUnreachable: self._unreachable_input})
+        return Dispatch(self.kind, {I.DestinationUnreachable: self._unreachable_input})
 
     def _unreachable_input(self, d: Delivery, m: I.DestinationUnreachable) -> None:
         """§9.5.5 (local policy): an address unreachable for a mobile node's care-of address ends its binding."""
@@ -332,7 +332,7 @@ class CorrespondentRole(NodeRole):
     def snapshot(self) -> dict[str, Any]:
         now = self.node.now
         return {
-            "role": self.role,
+            "role": self.kind,
             "binding_cache": [
                 {
                     "home_address": str(e.home_address),

@@ -40,7 +40,7 @@ from __future__ import annotations
 import random
 
 from mip6lab.mobility.ipsec import (
-    IPsecMode,
+    EspMode,
     SecurityAssociation,
     SecurityPolicyDatabase,
     default_spi_base,
@@ -59,8 +59,8 @@ _IID_MASK = (1 << 64) - 1
 class HomeAgentIPsec:
     """The home agent's SAD/SPD (one :class:`~mip6lab.mobility.ipsec.SecurityPolicyDatabase`)."""
 
-    def __init__(self, mode: IPsecMode, rng: random.Random, name: str = "HA") -> None:
-        self.mode: IPsecMode = mode
+    def __init__(self, mode: EspMode, rng: random.Random, name: str = "HA") -> None:
+        self.mode: EspMode = mode
         self._rng = rng
         self.db = SecurityPolicyDatabase(name=name, iv_rng=random.Random(rng.getrandbits(64)))
         self.served: dict[Addr, Addr] = {}  # home address -> home agent address its SAs are keyed with
@@ -72,7 +72,7 @@ class HomeAgentIPsec:
 
     @property
     def enabled(self) -> bool:
-        return self.mode != "off"
+        return self.mode != EspMode.OFF
 
     def spi_base(self, home_address: Addr) -> int:
         """The configured base, else the step of a served address with the same interface identifier

@@ -62,7 +62,7 @@ from mip6lab.mobility.ha_ipsec import HomeAgentIPsec
 from mip6lab.mobility.ha_proxy import UNSOLICITED_NA, ProxyND
 from mip6lab.mobility.ha_registration import HomeRegistrar
 from mip6lab.mobility.ha_tunnel import HomeTunnel, inner_selector
-from mip6lab.mobility.ipsec import EspError, IPsecMode
+from mip6lab.mobility.ipsec import EspError, EspMode
 from mip6lab.mobility.ports import unit_port
 from mip6lab.mobility.registration import HomePrefix, link_local_for
 from mip6lab.wire import icmp as I
@@ -109,13 +109,13 @@ class HomeAgentRole(CorrespondentRole):
     BA of a de-registration from the home link), answers too-short Mobility Headers with Parameter
     Problem, and receives on its Home-Agents anycast addresses."""
 
-    role = "home-agent"
+    kind = "home-agent"
 
     def __init__(
         self,
         node: Router,
         *,
-        esp: IPsecMode = "off",
+        esp: EspMode = EspMode.OFF,
         proxy_nd: str = UNSOLICITED_NA,
         is_home_agent: bool = True,
         ha_preference: int = 0,
@@ -360,7 +360,7 @@ class HomeAgentRole(CorrespondentRole):
         if not e.home_registration:
             return super().send_binding_refresh_request(e)
         src = self.ha_address_for(e.home_address)
-        inner = IPv6(src, e.home_address, MobilityHeader(BindingRefreshRequest()), hlim=self.node._hop_limit())
+        inner = IPv6(src, e.home_address, MobilityHeader(BindingRefreshRequest()), hlim=self.hop_limit())
         return self.tunnel.encapsulate(
             e, inner, f"BRR to {e.home_address}: no Type 2 Routing header for a Mobility Header other than a BA (§6.1)"
         )
@@ -375,7 +375,7 @@ class HomeAgentRole(CorrespondentRole):
         protected = self.ipsec.protect_transport(src, hoa, payload, mtype) if self.ipsec.enabled else payload
         del proto
         ext = (RoutingType2(rh_home),) if rh_home is not None and rh_home != dst else ()
-        return self.node.send_packet(IPv6(src, dst, protected, ext, hlim=self.node._hop_limit()))  # type: ignore[arg-type]
+        return self.node.send_packet(IPv6(src, dst, protected, ext, hlim=self.hop_limit()))  # type: ignore[arg-type]
 
     # ================================================================ the correspondent role, refined
     def binding_update(self, d: Delivery, bu: BindingUpdate, via_spi: int | None) -> None:
@@ -405,7 +405,7 @@ class HomeAgentRole(CorrespondentRole):
 
     def _tunnel_table(self) -> Dispatch:
         """IPv6-in-IPv6 (and tunnel-mode ESP, opened) -> the reverse tunnel's checks (§10.4.5)."""
-        return Dispatch(self.role, {IPv6: self._reverse_tunnel_input})
+        return Dispatch(self.kind, {IPv6: self._reverse_tunnel_input})
 
     def _reverse_tunnel_input(self, d: Delivery, inner: IPv6, via_spi: int | None) -> None:
         self.tunnel.decapsulate(d, inner, via_spi=via_spi)
@@ -413,7 +413,7 @@ class HomeAgentRole(CorrespondentRole):
     def _esp_table(self) -> Dispatch:
         """What an opened ESP packet carries -> handler; anything else has no policy here."""
         return Dispatch(
-            self.role,
+            self.kind,
             {
                 IPv6: self._esp_tunnel_input,
                 MobilityHeader: self._esp_mh_input,

@@ -41,7 +41,6 @@ from mip6lab.wire.mh import MH_BA, MH_BU, MH_HOT, MH_HOTI
 __all__ = [
     "EspError",
     "EspMode",
-    "IPsecMode",
     "ReadOnlySAD",
     "SAView",
     "parse_esp_mode",
@@ -64,10 +63,6 @@ class EspMode(StrEnum):
     OFF = "off"  # no ESP: signalling in clear
     NULL = "null"  # ESP NULL encryption + HMAC-SHA1-96: integrity only, readable in captures
     AES = "aes"  # ESP AES-CBC + HMAC-SHA1-96
-
-
-IPsecMode = EspMode
-"""The name the units use for :class:`EspMode` (a plain ``"off"`` / ``"null"`` / ``"aes"`` compares equal)."""
 
 
 def parse_esp_mode(value: object) -> EspMode:
@@ -401,7 +396,7 @@ _MSG_NAMES = {
 def manual_sa_pair(
     mn_home_address: Addr | str,
     ha_address: Addr | str,
-    mode: IPsecMode,
+    mode: EspMode | str,
     rng: random.Random,
     *,
     spi_base: int | None = None,
@@ -420,13 +415,13 @@ def manual_sa_pair(
     mn_db = SecurityPolicyDatabase(name=f"MN {hoa}", iv_rng=random.Random(rng.getrandbits(64)))
     ha_iv = random.Random(rng.getrandbits(64))
     ha_db = ha_sad if ha_sad is not None else SecurityPolicyDatabase(name=f"HA {ha}", iv_rng=ha_iv)
-    mode = parse_esp_mode(mode)  # callers outside the Lab may still pass a plain string
+    mode = parse_esp_mode(mode)  # a public function: its callers (tests, readers) may pass a plain string
     if mode == EspMode.OFF:
         return mn_db, ha_db
     base = default_spi_base(hoa) if spi_base is None else spi_base
     for offset, label, from_mn, tunnel, messages in _SA_PLAN:
         spi = base + offset
-        enc_key = manual_key("enc " + label, spi, hoa, ha, 16, secret) if mode == "aes" else b""
+        enc_key = manual_key("enc " + label, spi, hoa, ha, 16, secret) if mode == EspMode.AES else b""
         auth_key = manual_key("auth " + label, spi, hoa, ha, 20, secret)
         for db in (mn_db, ha_db):
             db.add_sa(
@@ -434,7 +429,7 @@ def manual_sa_pair(
                     spi=spi,
                     src=None if from_mn else ha,  # the MN end is its care-of address: "any"
                     dst=ha if from_mn else None,
-                    enc="aes-cbc" if mode == "aes" else "null",
+                    enc="aes-cbc" if mode == EspMode.AES else "null",
                     enc_key=enc_key,
                     auth_key=auth_key,
                     mode="tunnel" if tunnel else "transport",

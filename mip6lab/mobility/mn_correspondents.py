@@ -54,6 +54,7 @@ from mip6lab.mobility.machines import (
     BULEntryEvent,
     CorrespondentEvent,
     CorrespondentRegistrationState,
+    Location,
     StateMachine,
 )
 from mip6lab.mobility.seqno import next_seq
@@ -272,7 +273,7 @@ class CorrespondentRegistrations:
             return
         st.purpose, st.reason = purpose, reason
         self._cancel_exchanges(cn)
-        if purpose == REGISTER and (mn.location != "foreign" or mn.care_of_address is None):
+        if purpose == REGISTER and (mn.location != Location.FOREIGN or mn.care_of_address is None):
             mn.trace_event("rr", f"{cn}: registration pending until a care-of address is registered ({reason})")
             return
         if purpose == DEREGISTER:
@@ -346,7 +347,7 @@ class CorrespondentRegistrations:
         mn.trace_event(
             "rr",
             f"HoTI to {cn} from home address {hoa} (cookie {e.rr.home_init_cookie.hex()})"
-            + (" through the reverse tunnel" if mn.location == "foreign" else ""),
+            + (" through the reverse tunnel" if mn.location == Location.FOREIGN else ""),
             correspondent=cn,
             cookie=e.rr.home_init_cookie,
         )
@@ -608,7 +609,7 @@ class CorrespondentRegistrations:
     # ------------------------------------------------------------------ maintenance and errors
     def on_brr(self, cn: Addr) -> None:
         """§11.7.4: a Binding Refresh Request -> return routability (fresh tokens reused) + BU."""
-        if self.mn.location != "foreign":
+        if self.mn.location != Location.FOREIGN:
             return
         if self.entry(cn) is None:  # §11.7.4 refreshes a binding we have: a stranger's BRR starts nothing
             self.mn.trace_event("binding", f"Binding Refresh Request from {cn}: no Binding Update List entry: ignored")
@@ -631,7 +632,7 @@ class CorrespondentRegistrations:
                 e.acknowledged = False
             if st.machine.state is C.BOUND:
                 st.machine.fire(CE.ENDED)
-            if mn.location == "foreign":
+            if mn.location == Location.FOREIGN:
                 self.start(cn, "Binding Error status 1")
         elif be.status == BE_UNRECOGNIZED_MH_TYPE:
             t = st.last_mh_type
@@ -685,13 +686,13 @@ class CorrespondentRegistrations:
         e.no_future_updates = False
         st = self.state(cn)
         st.unsupported.clear()
-        if self.mn.location == "foreign":
+        if self.mn.location == Location.FOREIGN:
             self.start(cn, "periodic retry: is it Mobile IPv6-capable now?")
 
     def _refresh_timer(self, key: Hashable) -> None:
         cn = key[1]  # type: ignore[index]
         e, st = self.entry(cn), self.states.get(cn)
-        if e is None or st is None or self.mn.location != "foreign":
+        if e is None or st is None or self.mn.location != Location.FOREIGN:
             return
         used = st.last_use is not None and self.mn.now - st.last_use < e.lifetime_sent
         if used and st.purpose is None:

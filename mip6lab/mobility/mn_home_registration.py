@@ -39,6 +39,7 @@ from mip6lab.mobility.machines import (
     BULEntryState,
     HomeRegistrationEvent,
     HomeRegistrationState,
+    Location,
     StateMachine,
 )
 from mip6lab.mobility.seqno import next_seq
@@ -215,7 +216,7 @@ class HomeRegistration:
     def register(self, reason: str) -> None:
         """Send a home registration for the current care-of address."""
         mn = self.mn
-        if mn.location != "foreign" or mn.care_of_address is None:
+        if mn.location != Location.FOREIGN or mn.care_of_address is None:
             mn.trace_event("binding", f"no home registration ({reason}): not on a foreign link with a care-of address")
             return
         if mn.home_agent_address is None:
@@ -330,11 +331,11 @@ class HomeRegistration:
     def _retransmit_timer(self, key: Hashable) -> None:
         if not self.under_way:
             return
-        if self.outstanding_dereg and self.mn.location != "home":
+        if self.outstanding_dereg and self.mn.location != Location.HOME:
             self._stop_retransmitting()
             self._ended()
             return
-        if not self.outstanding_dereg and (self.mn.location != "foreign" or self.mn.care_of_address is None):
+        if not self.outstanding_dereg and (self.mn.location != Location.FOREIGN or self.mn.care_of_address is None):
             self._stop_retransmitting()
             self._ended()
             return
@@ -459,7 +460,7 @@ class HomeRegistration:
 
     # ------------------------------------------------------------------ timers
     def _refresh_timer(self, key: Hashable) -> None:
-        if self.registered and self.outstanding is None and self.mn.location == "foreign":
+        if self.registered and self.outstanding is None and self.mn.location == Location.FOREIGN:
             self.register("refresh before the binding expires")
 
     def _expiry_timer(self, key: Hashable) -> None:
@@ -473,5 +474,5 @@ class HomeRegistration:
         if self.machine.state in (H.REGISTERED, H.REFRESHING):
             self.machine.fire(HE.EXPIRED)
         mn.trace_event("binding", "home binding expired")
-        if self.outstanding is None and mn.location == "foreign":
+        if self.outstanding is None and mn.location == Location.FOREIGN:
             self.register("binding expired")

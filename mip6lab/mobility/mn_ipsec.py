@@ -25,7 +25,7 @@ from typing import Any
 
 from mip6lab.mobility.ipsec import (
     EspError,
-    IPsecMode,
+    EspMode,
     SecurityAssociation,
     SecurityPolicyDatabase,
     manual_sa_pair,
@@ -77,7 +77,7 @@ def decode_opened(src: Addr, dst: Addr, nh: int, data: bytes) -> IPv6:
 class MobileNodeIPsec:
     """SPD/SAD look-ups and ESP for one mobile node, per (home address, home agent) pair."""
 
-    def __init__(self, mode: IPsecMode, rng: random.Random) -> None:
+    def __init__(self, mode: EspMode, rng: random.Random) -> None:
         self.mode = mode
         self._rng = rng
         self._dbs: dict[tuple[Addr, Addr], SecurityPolicyDatabase] = {}
@@ -110,7 +110,7 @@ class MobileNodeIPsec:
     def databases(self) -> list[SecurityPolicyDatabase]:
         """Every SAD/SPD this mobile node holds (one per home address and home agent pair); none when
         ESP is off."""
-        return [] if self.mode == "off" else list(self._dbs.values())
+        return [] if self.mode == EspMode.OFF else list(self._dbs.values())
 
     def install(self, home_address: Addr, home_agent: Addr, db: SecurityPolicyDatabase) -> None:
         """Use ``db`` for this pair (tests hand in the MN half of a pair they also give a fake HA)."""

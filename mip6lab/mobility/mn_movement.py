@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv6Network
 from typing import TYPE_CHECKING
 
+from mip6lab.mobility.machines import Location
 from mip6lab.wire import icmp as I
 from mip6lab.wire.ip import Addr
 
@@ -103,7 +104,7 @@ class MovementDetector:
         if self._unconfirmed(ifname, v, src, nets):
             return
         if home is not None and home in nets:
-            if self.mn.location != "home" or v.router != src:
+            if self.mn.location != Location.HOME or v.router != src:
                 v.router, v.router_lost = src, False
                 self.mn.trace_event(
                     "movement",
@@ -115,9 +116,9 @@ class MovementDetector:
                 self.mn.attached_home(ifname, src)
             return
         current = self.mn.current_foreign_prefix
-        if self.mn.location == "foreign" and current in nets:
+        if self.mn.location == Location.FOREIGN and current in nets:
             return  # same link, same prefix (a periodic RA)
-        if self.mn.location == "foreign" and current is not None and not v.router_lost and src != v.router:
+        if self.mn.location == Location.FOREIGN and current is not None and not v.router_lost and src != v.router:
             self.mn.trace_event(
                 "movement",
                 f"{ifname}: RA from another router {src} with {new or nets}: current router still alive, no move",
@@ -145,9 +146,9 @@ class MovementDetector:
         if v.router is None or v.router_lost or self.mn.location not in ("home", "foreign"):
             return False
         home = self.mn.home_prefix
-        if self.mn.location == "home" and home in nets:
+        if self.mn.location == Location.HOME and home in nets:
             return False  # still home (a periodic RA)
-        if self.mn.location == "foreign" and self.mn.current_foreign_prefix in nets and home not in nets:
+        if self.mn.location == Location.FOREIGN and self.mn.current_foreign_prefix in nets and home not in nets:
             return False  # same link, same prefix
         self.mn.trace_event(
             "movement",
@@ -155,7 +156,7 @@ class MovementDetector:
             "movement not confirmed, ignored",
             ifname=ifname,
         )
-        if self.mn.location == "foreign" and home in nets:
+        if self.mn.location == Location.FOREIGN and home in nets:
             # Away from home the home prefix is never on-link (§11.5.4 needs a confirmed return): the
             # route the RA installed would send home registrations to address resolution on this link.
             self.mn.drop_onlink_route(ifname, home)

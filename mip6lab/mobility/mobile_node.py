@@ -44,10 +44,12 @@ from typing import TYPE_CHECKING, Any
 
 from mip6lab.ipv6.addresses import AddrState, Origin, address_from_prefix, interface_id_from_mac, solicited_node
 from mip6lab.ipv6.role import NodeRole, TimerHandler
+from mip6lab.ipv6.upper import Delivery
 from mip6lab.mobility import rr
 from mip6lab.mobility.backoff import RateLimiter
 from mip6lab.mobility.bul import BindingUpdateList, BindingUpdateListEntry
 from mip6lab.mobility.dispatch import Dispatch
+from mip6lab.mobility.ipsec import EspMode
 from mip6lab.mobility.machines import (
     BUL_ENTRY,
     CORRESPONDENT_REGISTRATION,
@@ -97,7 +99,6 @@ from mip6lab.wire.mh import (
 
 if TYPE_CHECKING:
     from mip6lab.ipv6.node import IPv6Node
-    from mip6lab.ipv6.upper import Delivery
     from mip6lab.mobility.correspondent import CorrespondentRole
 
 __all__ = ["MobileNodeRole", "MovementPort", "add_correspondent_role"]
@@ -161,14 +162,14 @@ class MovementPort:
 class MobileNodeRole(NodeRole):
     """The mobile node role: makes a plain IPv6 host keep its home address wherever it attaches."""
 
-    role = "mobile-node"
+    kind = "mobile-node"
 
     def __init__(
         self,
         node: IPv6Node,
         *,
         config: MobileNodeConfig | None = None,
-        esp: str = "off",
+        esp: EspMode = EspMode.OFF,
         esp_rng: Random | None = None,
         parts: Mapping[str, Any] | None = None,
     ) -> None:
@@ -308,14 +309,16 @@ class MobileNodeRole(NodeRole):
 
     @property
     def care_of_address(self) -> Addr | None:
-        return self.coa if self.location == "foreign" else None
+        return self.coa if self.location == Location.FOREIGN else None
 
     @property
     def home_agent_address(self) -> Addr | None:
         return self.home_agent
 
     def away_from_home(self) -> bool:
-        return self.location == "foreign" or (self.location != "home" and self.last_known == "foreign")
+        return self.location == Location.FOREIGN or (
+            self.location != Location.HOME and self.last_known == Location.FOREIGN
+        )
 
     def assign_manual_home_address(self) -> None:
         """A manually configured home address that SLAAC would not form is assigned by hand (run once
@@ -411,7 +414,7 @@ class MobileNodeRole(NodeRole):
                 nbrs.learned(ha, sll.mac, self.now, is_router=True)
 
     def dad_result(self, ifname: str, addr: Addr, unique: bool) -> None:
-        if addr != self._pending_coa or self.location != "foreign":
+        if addr != self._pending_coa or self.location != Location.FOREIGN:
             return
         self._pending_coa = None
         if unique:
@@ -423,7 +426,7 @@ class MobileNodeRole(NodeRole):
     def attachment_changed(self, ifname: str, attached: bool) -> None:
         if ifname != self.config.interface:
             return
-        if self.location in ("home", "foreign"):
+        if self.location in (Location.HOME, Location.FOREIGN):
             self.last_known = self.location
         self.location_event(LocationEvent.ATTACHED if attached else LocationEvent.DETACHED)
         self.coa, self._pending_coa = None, None
@@ -469,13 +472,17 @@ class MobileNodeRole(NodeRole):
 
     def attached_home(self, ifname: str, router: Addr) -> None:
         """§11.5.4 / Figure 34: back on the home link: de-register with the home agent first."""
-        was = self.last_known if self.location != "home" else "home"
+        was = self.last_known if self.location != Location.HOME else Location.HOME
         self.location_event(LocationEvent.HOME_PREFIX)
         self.last_known = Location.HOME
         self.coa, self._pending_coa = None, None
         self.current_foreign_prefix = None
         self._forget_other_links(ifname, keep=self.home_prefix)
-        if was == "home" and not self.home_registration.registered and self.home_registration.outstanding is None:
+        if (
+            was == Location.HOME
+            and not self.home_registration.registered
+            and self.home_registration.outstanding is None
+        ):
             return
         self.home_registration.deregister("returned home")
 
@@ -577,7 +584,7 @@ class MobileNodeRole(NodeRole):
     def should_answer_ns(self, ifname: str, target: Addr, src: Addr) -> bool:
         """§11.5.4: back home, the home address stays silent while the home agent defends it
         (only the home agent's own solicitations are answered)."""
-        if self.location == "home" and self.ha_defends(target) and not self._from_home_agent(src):
+        if self.location == Location.HOME and self.ha_defends(target) and not self._from_home_agent(src):
             self.trace_event(
                 "nd",
                 f"NS for {target} from {src} not answered: the home agent still defends it (§11.5.4)",
@@ -628,7 +635,7 @@ class MobileNodeRole(NodeRole):
     def _esp_table(self) -> Dispatch:
         """What a transport-mode ESP packet from the home agent protects -> handler (the SPD check is done)."""
         return Dispatch(
-            self.role,
+            self.kind,
             {MobilityHeader: self._esp_mh_input, I.MobilePrefixAdvertisement: self._esp_mpa_input},
             otherwise=self._esp_not_taken,
         )
@@ -678,9 +685,10 @@ class MobileNodeRole(NodeRole):
             self.correspondents.on_brr(d.src)
 
     def _hot_input(self, d: Delivery, m: HomeTest) -> None:
-        """The door for a Home Test received at home (de-registration, §11.5.4 / §5.2.6). Away from home a
-        HoT has exactly one door: receiving step 4 (``process_home_test``), where the tunnel is checked."""
-        if not d.tunneled and self.location == "home":
+        """The one handler of a Home Test. Away from home a HoT comes through the home agent's tunnel:
+        receiving step 4 (``process_home_test``) checks the tunnel's ESP and the checksum and hands it
+        here marked ``tunneled``; at home (de-registration, §11.5.4 / §5.2.6) it arrives directly."""
+        if d.tunneled or self.location == Location.HOME:
             self.correspondents.on_home_test(d.src, m)
         else:
             self._discard(d, "Home Test away from home: only through the home agent's tunnel (receiving step 4)")
@@ -709,7 +717,7 @@ class MobileNodeRole(NodeRole):
     def _dispatch_tables(self) -> tuple[Dispatch, Dispatch]:
         """The mobile node's input tables: Mobility Header message -> handler, ICMPv6 message -> handler."""
         mh = Dispatch(
-            self.role,
+            self.kind,
             {
                 BindingAcknowledgement: self._ba_input,
                 BindingRefreshRequest: self._brr_input,
@@ -721,7 +729,7 @@ class MobileNodeRole(NodeRole):
             otherwise=self._not_taken,
         )
         icmp = Dispatch(
-            self.role,
+            self.kind,
             {
                 I.HomeAgentAddressDiscoveryReply: self._dhaad_reply_input,
                 I.MobilePrefixAdvertisement: self._mpa_input,
@@ -822,11 +830,10 @@ class MobileNodeRole(NodeRole):
 
     def tunnel_to_home_agent(self, packet: IPv6) -> IPv6 | None:
         """Step 12 / Figure 16: outer header care-of address -> home agent (ESP for a HoTI)."""
-        mn = self
-        coa, ha, hoa = mn.care_of_address, mn.home_agent, mn.home_address
+        coa, ha, hoa = self.care_of_address, self.home_agent, self.home_address
         if coa is None or ha is None or hoa is None:
             return None
-        return IPv6(coa, ha, mn.ipsec.tunnel_payload(hoa, ha, packet), hlim=mn.hop_limit())
+        return IPv6(coa, ha, self.ipsec.tunnel_payload(hoa, ha, packet), hlim=self.hop_limit())
 
     def intercept(self, packet: IPv6, ifname: str) -> bool:
         return False
@@ -834,77 +841,75 @@ class MobileNodeRole(NodeRole):
     def process_type2_routing(self, packet: IPv6, rh: RoutingType2) -> Addr | None:
         """§6.4/§11.3.3: exactly one address, Segments Left 1, our home address, sent to one of our
         (care-of) addresses, scope not smaller -- else discard (never forwarded)."""
-        mn = self
         why = ""
         if rh.segments_left != 1:
             why = f"Segments Left {rh.segments_left} (must be 1)"
-        elif rh.home_address != mn.home_address:
+        elif rh.home_address != self.home_address:
             why = f"{rh.home_address} is not our home address"
-        elif not mn.node.addresses.is_assigned(packet.dst):
+        elif not self.node.addresses.is_assigned(packet.dst):
             why = f"destination {packet.dst} is not one of our addresses"
         elif rh.home_address.is_link_local and not packet.dst.is_link_local:
             why = "home address scope smaller than the care-of address scope"
         if why:
-            mn.trace_event("mobility", f"Type 2 Routing header from {packet.src} rejected: {why}")
+            self.trace_event("mobility", f"Type 2 Routing header from {packet.src} rejected: {why}")
             return None
         return rh.home_address
 
     def tunneled_from_home_agent(self, packet: IPv6) -> bool:
         """IPv6-in-IPv6 from the home agent, or ESP from it under a tunnel-mode SA (the HoT, RFC
         3776 §4.2): the SA's mode is known from the SPI without opening anything."""
-        mn = self
-        hoa, ha = mn.home_address, mn.home_agent
-        if ha is None or hoa is None or not mn.is_home_agent_tunnel_source(packet.src):
+        hoa, ha = self.home_address, self.home_agent
+        if ha is None or hoa is None or not self.is_home_agent_tunnel_source(packet.src):
             return False
-        if not mn.node.addresses.is_assigned(packet.dst):
+        if not self.node.addresses.is_assigned(packet.dst):
             return False
         p = packet.payload
         if isinstance(p, ESP):
-            sa = mn.ipsec.database(hoa, ha).sa_for_spi(p.spi)
+            sa = self.ipsec.database(hoa, ha).sa_for_spi(p.spi)
             return sa is not None and sa.mode == "tunnel"
         return isinstance(p, IPv6)
 
     def strip_tunnel(self, packet: IPv6) -> IPv6 | None:
-        mn = self
-        hoa, ha = mn.home_address, mn.home_agent
+        hoa, ha = self.home_address, self.home_agent
         self.tunnel_spi = None
         inner = packet.payload
         if isinstance(inner, ESP):
             if hoa is None or ha is None:
                 return None
             try:
-                sa, nh, data = mn.ipsec.open(hoa, ha, inner)
+                sa, nh, data = self.ipsec.open(hoa, ha, inner)
             except EspError as e:
-                mn.trace_event("esp", f"ESP tunnel from {packet.src} refused: {e}")
+                self.trace_event("esp", f"ESP tunnel from {packet.src} refused: {e}")
                 return None
             opened = safe_decode_opened(packet.src, packet.dst, nh, data) if nh == NH_IPV6 else None
             if opened is None or not upper_checksum_ok(opened):
-                mn.trace_event("esp", "ESP tunnel: inner packet undecodable or with a bad checksum: discarded")
+                self.trace_event("esp", "ESP tunnel: inner packet undecodable or with a bad checksum: discarded")
                 return None
-            if not mn.ipsec.inbound_ok(hoa, ha, opened, sa.spi, tunnel=True):
-                mn.trace_event("esp", f"ESP tunnel SPI {sa.spi:#x} does not match the policy: discarded")
+            if not self.ipsec.inbound_ok(hoa, ha, opened, sa.spi, tunnel=True):
+                self.trace_event("esp", f"ESP tunnel SPI {sa.spi:#x} does not match the policy: discarded")
                 return None
-            mn.trace_event("esp", f"ESP tunnel SPI {sa.spi:#x} opened: inner {opened.src} -> {opened.dst}")
+            self.trace_event("esp", f"ESP tunnel SPI {sa.spi:#x} opened: inner {opened.src} -> {opened.dst}")
             self.tunnel_spi = sa.spi
             inner = opened
         if not isinstance(inner, IPv6) or inner.dst != hoa:
-            mn.trace_event("mobility", "tunnelled packet not for our home address: discarded")
+            self.trace_event("mobility", "tunnelled packet not for our home address: discarded")
             return None
         return inner
 
     def process_home_test(self, inner: IPv6) -> bool:
-        mn = self
         p = inner.payload
         if not (isinstance(p, MobilityHeader) and isinstance(p.message, HomeTest)):
             return False
-        hoa, ha = mn.home_address, mn.home_agent
-        if hoa is not None and ha is not None and not mn.ipsec.inbound_ok(hoa, ha, inner, self.tunnel_spi, tunnel=True):
-            mn.trace_event("rr", f"HoT from {inner.src} tunnelled without the ESP its policy requires: discarded")
+        hoa, ha = self.home_address, self.home_agent
+        spi = self.tunnel_spi
+        if hoa is not None and ha is not None and not self.ipsec.inbound_ok(hoa, ha, inner, spi, tunnel=True):
+            self.trace_event("rr", f"HoT from {inner.src} tunnelled without the ESP its policy requires: discarded")
             return True
         if not upper_checksum_ok(inner):
-            mn.trace_event("rr", f"HoT from {inner.src} with a bad checksum: discarded")
+            self.trace_event("rr", f"HoT from {inner.src} with a bad checksum: discarded")
             return True
-        mn.correspondents.on_home_test(inner.src, p.message)
+        # the tunnel is checked: the Mobility Header table's HoT handler takes it (one door per message)
+        self.mh_dispatch(Delivery(inner.src, inner.dst, p, inner, "", tunneled=True), p.message)
         return True
 
     def process_home_address_option(self, packet: IPv6, hao: HomeAddressOption) -> Addr | None:
@@ -913,11 +918,10 @@ class MobileNodeRole(NodeRole):
         mobile node that is also a correspondent asks its correspondent half (its binding cache)."""
         if self.correspondent is not None:
             return self.correspondent.process_home_address_option(packet, hao)
-        mn = self
         p = packet.payload
         if isinstance(p, MobilityHeader) and isinstance(p.message, BindingUpdate):
             return None
-        mn._send_binding_error(packet.src, packet.dst, 1, hao.home_address, 1)
+        self._send_binding_error(packet.src, packet.dst, 1, hao.home_address, 1)
         return None
 
     def on_link_change(self, ifname: str, attached: bool) -> None:

@@ -346,7 +346,7 @@ def send(
     if node is None:
         if link is None or src_mac is None:
             raise LabError("without a node, say where the frame goes: link= and src_mac=")
-        lab.check_link(link)
+        lab.link(link)
     else:
         link = lab.where(node, ifname)
         if link is None:

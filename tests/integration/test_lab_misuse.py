@@ -15,6 +15,7 @@ from mip6lab.lab import Lab, LabError
         (lambda lab: lab.inject("home", b"\0" * 10), "a frame is at least 14 octets (the Ethernet header), not 10"),
         (lambda lab: lab.inject("home", b"\0" * 2000), "does not fit home's MTU (1500 octets after the header)"),
         (lambda lab: lab.add_tester("eve", "mars"), "unknown link 'mars'"),
+        (lambda lab: lab.link("mars"), "unknown link 'mars' (links: home, "),
         (lambda lab: lab.add_tester("mn", "home"), "there is already a node named 'mn'"),
         (lambda lab: lab.add_tester("eve", "home", ["not-an-address"]), "'not-an-address' is not an IPv6 address"),
         (lambda lab: lab.add_tester("eve", "home", mac="zz"), "'zz' is not a MAC address"),

@@ -53,15 +53,39 @@ def _protocol_modules() -> list[Path]:
     return files + [PACKAGE / f for f in PROTOCOL_FILES]
 
 
+def _outside_protocol_layer(module: str) -> bool:
+    """A module of ``mip6lab`` that is not in a protocol room (nor sansio/trace): the lab layer and
+    everything over it (lab, topology, scenarios, roles, seams, widgets, workbook, messages, grading, ...)."""
+    if module != "mip6lab" and not module.startswith("mip6lab."):
+        return False
+    allowed = [f"mip6lab.{r}" for r in PROTOCOL_ROOMS] + [f"mip6lab.{f[:-3]}" for f in PROTOCOL_FILES]
+    return not any(module == x or module.startswith(x + ".") for x in allowed)
+
+
 def test_protocol_modules_import_no_lab_layer_module() -> None:
     offenders = {
         str(p.relative_to(PACKAGE)): sorted(
-            m for m in _imports(p) if any(m == x or m.startswith(x + ".") for x in LAB_LAYER)
+            m
+            for m in _imports(p)
+            if any(m == x or m.startswith(x + ".") for x in LAB_LAYER) or _outside_protocol_layer(m)
         )
         for p in _protocol_modules()
     }
     assert {k: v for k, v in offenders.items() if v} == {}
     assert len(_protocol_modules()) > 60  # the rooms were found
+
+
+def test_the_layer_check_names_every_module_above_the_protocol_rooms() -> None:
+    above = [
+        "mip6lab",
+        "mip6lab.lab",
+        "mip6lab.workbook.intro",
+        "mip6lab.messages",
+        "mip6lab.grading",
+        "mip6lab.errors",
+    ]
+    assert all(_outside_protocol_layer(m) for m in above)
+    assert not any(_outside_protocol_layer(m) for m in ("mip6lab.wire.ip", "mip6lab.trace", "random", "networkx"))
 
 
 # --------------------------------------------------------------------------- import cycles
@@ -185,6 +209,7 @@ def test_roles_are_objects_attached_to_plain_nodes() -> None:
         assert type(node) is node_cls  # a plain node: no subclass per role
         assert isinstance(node.role, role_cls) and node.mobility is node.role and node.role.node is node
         assert lab.role(name) is node.role and lab.role(name, role_cls) is node.role
+        assert node.role.kind == lab.topology.nodes[name].role  # what the role is: the topology's role name
     with_roles = ", ".join(n for n, x in lab.nodes.items() if x.role is not None)
     assert lab.node("r1").role is None
     with pytest.raises(LabError, match=rf"^r1 has no Mobile IPv6 role \(nodes with one: {with_roles}\)$"):
@@ -389,3 +414,17 @@ def test_each_correspondent_and_home_agent_unit_declares_what_it_uses_and_sees_o
         assert isinstance(unit.node, UnitPort)
     with pytest.raises(AttributeError, match="CorrespondentRegistration does not declare 'routes'"):
         cn.registration.node.routes  # noqa: B018
+
+
+def test_a_tunnelled_home_test_reaches_the_one_handler_of_the_table() -> None:
+    from mip6lab.wire import mh as M
+
+    lab = Lab("route-optimized-data")
+    mn = lab.role("mn")
+    seen: list[tuple[bool, str]] = []
+    mn.mh_dispatch.table[M.HomeTest] = lambda d, m: seen.append((d.tunneled, str(d.src)))
+    lab.run()
+    cn = lab.address_of("cn")
+    assert seen and set(seen) == {(True, str(cn))}  # away from home: through step 4's tunnel checks, then the table
+    entries = [e for e in mn.bul.entries() if e.destination == cn]
+    assert entries and all(e.rr.home_keygen_token is None for e in entries)  # nobody else took it
