@@ -961,7 +961,7 @@ class Router(IPv6Node):
             e = out_iface.neighbors.get(next_hop)
             if e is None:
                 return None
-            if len(self._forwarding) >= C.DEST_CACHE_LIMIT:
+            if len(self._forwarding) >= dc.limit:
                 self._forwarding.clear()
             hit = self._forwarding[dst_octets] = [dst, cached, route.ifname, None, out_iface, next_hop, e, None, b""]
         out_iface = hit[4]
