@@ -31,6 +31,11 @@ MAX_EVENTS_PER_INSTANT = 100_000
 instant of a real scenario (a flood, a fuzzer's burst) runs a few thousand; a loop runs forever."""
 
 
+COMPACT_MIN = 4096
+"""Below this many heap entries cancelled events are simply skipped when due (small labs never pay
+for a sweep)."""
+
+
 @dataclass(slots=True, eq=False)
 class Event:
     """One scheduled callback. ``cancel()`` it and it will be skipped when its time comes."""
@@ -60,6 +65,7 @@ class Simulator:
         self.max_events_per_instant = MAX_EVENTS_PER_INSTANT
         self.describe: Callable[[Event], str] = lambda ev: ev.label or getattr(ev.callback, "__name__", "?")
         self._instant_events = 0  # events run at the current value of ``now``
+        self._compact_at = COMPACT_MIN  # heap length at which cancelled events are next counted
 
     # ---------------------------------------------------------------- scheduling
     def schedule(
@@ -74,8 +80,23 @@ class Simulator:
             at = float(at)
         self._seq = seq = self._seq + 1
         ev = Event(at, priority, seq, callback, args, label)
-        heapq.heappush(self._heap, (at, priority, seq, ev))
+        heap = self._heap
+        heapq.heappush(heap, (at, priority, seq, ev))
+        if len(heap) >= self._compact_at:
+            self._compact()
         return ev
+
+    def _compact(self) -> None:
+        """Drop cancelled events from the heap when they are more than half of it. A restarted timer
+        leaves its old event behind (cancelled, skipped when due); in a big lab they piled up (half
+        of the heap after 12 simulated seconds with 1,000 mobile nodes), deepening every push and pop.
+        ``(time, priority, seq)`` orders events totally, so the order they run in does not change."""
+        heap = self._heap
+        live = [e for e in heap if not e[3].cancelled]
+        if 2 * len(live) < len(heap):
+            heapq.heapify(live)
+            heap[:] = live  # the same list: run() holds it
+        self._compact_at = len(heap) + max(COMPACT_MIN, len(heap) // 2)  # amortized: 2 entries per push
 
     def call_later(
         self, delay: float, callback: Callable[..., Any], *args: Any, priority: int = 0, label: str = ""
