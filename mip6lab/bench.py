@@ -222,6 +222,23 @@ def chain_rate(n_packets: int) -> float:
     return (_hops(lab) - before) / (time.perf_counter() - start)
 
 
+def chain_vs_ns3(n_packets: int, rounds: int) -> dict[str, Any]:
+    """The chain in mip6lab and in ns-3, alternated ``rounds`` times (a burst of load on a shared
+    machine hits both): the figures of the round with the median ratio (without ns-3: the median
+    of mip6lab's rates)."""
+    pairs: list[tuple[float, float | None]] = []
+    for _ in range(rounds):
+        ours = chain_rate(n_packets)
+        pairs.append((ours, ns3_rate(n_packets)))
+    if any(ns3 is None for _, ns3 in pairs):
+        ours = sorted(o for o, _ in pairs)[len(pairs) // 2]
+        return {"chain_hops_per_second": ours, "ns3_hops_per_second": None, "ratio_vs_ns3": None}
+    pairs.sort(key=lambda p: p[0] / p[1])  # type: ignore[operator]
+    ours, ns3 = pairs[len(pairs) // 2]
+    assert ns3 is not None
+    return {"chain_hops_per_second": ours, "ns3_hops_per_second": ns3, "ratio_vs_ns3": ours / ns3}
+
+
 # ------------------------------------------------------------------------------ bindings
 def _registered_lab(esp: str = "off") -> Any:
     lab = _scale_lab(2, trace=False, capture=True, esp=esp)
@@ -454,12 +471,7 @@ def run(
         hops_vs_scapy(n_mobile=5 if quick else 100, sim_until=6.0 if quick else 30.0, rounds=2 if quick else 6)
     )
     say("ns-3 chain vs mip6lab chain")
-    n_chain = 500 if quick else 20_000
-    ours = chain_rate(n_chain)
-    ns3 = ns3_rate(n_chain)
-    result["chain_hops_per_second"] = ours
-    result["ns3_hops_per_second"] = ns3
-    result["ratio_vs_ns3"] = None if ns3 is None else ours / ns3
+    result.update(chain_vs_ns3(500 if quick else 20_000, rounds=1 if quick else 3))
     say("traces on / off")
     result.update(trace_cost(n_mobile=5 if quick else 50, until=8.0 if quick else 20.0))
     say("bindings")
