@@ -179,8 +179,8 @@ class Link:
         targets = self.receivers(dst_octets.hex(":"), group, sender)
         hit = (targets, tuple([n.name for n, _ in targets]))
         if not (group and self._unindexed and dst_octets != b"\xff" * 6):
-            if len(self._deliveries) >= 4096:  # a scan of MACs must not grow it without bound
-                self._deliveries.clear()
+            if len(self._deliveries) >= 4096 + 4 * len(self.ends):  # bounded (a scan of MACs), yet a link
+                self._deliveries.clear()  # with thousands of ends keeps each end's both directions
             self._deliveries[key] = hit
         return hit
 
