@@ -900,6 +900,10 @@ class IPv6Node(SansIONode):
         return f"{type(self).__name__}({self.name!r}, {list(self.interfaces)})"
 
 
+_UNSPECIFIED_OCTETS = bytes(16)
+_HOP_LIMIT_OCTET = tuple(bytes((h,)) for h in range(256))
+
+
 class Router(IPv6Node):
     """An IPv6 router: forwards between interfaces and sends Router Advertisements."""
 
@@ -913,6 +917,11 @@ class Router(IPv6Node):
         self.register_timer_handler("ra", self._ra_timer)
         self.register_timer_handler("ra-reply", self._ra_reply_timer)
         self._mac_octets: dict[str, bytes] = {}
+        # fast_forward's per-destination memo: dst octets -> [dst, destination entry, out ifname, out MAC,
+        # out interface, next hop, neighbor entry, neighbor MAC, Ethernet header]
+        self._forwarding: dict[bytes, list[Any]] = {}
+        self._local_table: Any = None
+        self._local_octets: frozenset[bytes] = frozenset()
 
     # ---------------------------------------------------------------- the fast hop
     def handle_frame(self, now: float, ifname: str, frame: bytes) -> list[Action]:
@@ -935,56 +944,87 @@ class Router(IPv6Node):
         the rest as it came - what the full path sends (:meth:`forwarded_octets`), without decoding
         the packet or running Figure 36 on it. None (take the full path) for anything else: ICMPv6,
         Hop-by-Hop options, link-scoped or multicast addresses, a Hop Limit about to run out, our own
-        addresses, a length that does not add up, no route, an unresolved neighbor, a too-big packet."""
+        addresses, a length that does not add up, no route, an unresolved neighbor, a too-big packet.
+
+        Per destination (its 16 octets) the router keeps what the last packet's lookups found - the
+        destination cache entry, the route, the outgoing interface, the neighbor entry and the
+        Ethernet header - and uses it only while the destination cache and the neighbor cache still
+        hold those very entries (any route, link or neighbor change replaces or drops them)."""
         iface = self.interfaces.get(ifname)
+        n = len(frame)
         if (
             iface is None
             or not iface.attached
-            or len(frame) < 54
-            or frame[12:14] != b"\x86\xdd"
+            or n < 54
+            or frame[12] != 0x86
+            or frame[13] != 0xDD
             or frame[14] >> 4 != 6
             or frame[20] in (0, 58)  # Hop-by-Hop options; ICMPv6 (ND, errors) is never fast
             or frame[21] <= 1
-            or len(frame) != 54 + int.from_bytes(frame[18:20], "big")
-            or frame[0:6] != self._octets_of(iface.mac)
+            or n != 54 + (frame[18] << 8 | frame[19])
+            or not frame.startswith(self._octets_of(iface.mac))
+            or self.mobility is not None
         ):
             return None
-        src, dst_octets = frame[22:38], frame[38:54]
         if (
-            dst_octets[0] == 0xFF
-            or src[0] == 0xFF
-            or (dst_octets[0] == 0xFE and dst_octets[1] & 0xC0 == 0x80)
-            or (src[0] == 0xFE and src[1] & 0xC0 == 0x80)
-            or src == bytes(16)
+            frame[38] == 0xFF  # multicast destination or source
+            or frame[22] == 0xFF
+            or (frame[38] == 0xFE and frame[39] & 0xC0 == 0x80)  # link-local destination or source
+            or (frame[22] == 0xFE and frame[23] & 0xC0 == 0x80)
+            or (frame[22] == 0 and frame[22:38] == _UNSPECIFIED_OCTETS)
         ):
             return None
-        dst = IPv6Address(dst_octets)
-        if self.is_local_destination(dst):
-            return None
+        dst_octets = frame[38:54]
+        table = self.addresses._first  # replaced (not changed) whenever an address is added or removed
+        if table is not self._local_table:
+            self._local_table = table
+            self._local_octets = frozenset(a.packed for a in table)
+        if dst_octets in self._local_octets:
+            return None  # one of ours (in any state): the full path decides
         self.now = now
-        self.dest_cache.sync(self.routes.version)
-        cached = self.dest_cache.lookup(dst)
-        if cached is not None and cached.route is not None:
+        dc = self.dest_cache
+        dc.sync(self.routes.version)
+        hit = self._forwarding.get(dst_octets)
+        if hit is not None and (
+            dc.entries.get(hit[0]) is not hit[1] or hit[4].neighbors.entries.get(hit[5]) is not hit[6]
+        ):
+            hit = None
+        if hit is None:
+            dst = IPv6Address(dst_octets)
+            cached = dc.lookup(dst)
+            if cached is None or cached.route is None:
+                route = self.routes.lookup(dst, usable=self.route_usable, reachable=self.next_hop_reachable)
+                if route is None:
+                    return None
+                cached = dc.update(dst, route.next_hop if route.next_hop is not None else dst, route.ifname, route)
             route = cached.route
-        else:
-            route = self.routes.lookup(dst, usable=self.route_usable, reachable=self.next_hop_reachable)
-            if route is None:
+            out_iface = self.interfaces.get(route.ifname)
+            if out_iface is None:
                 return None
-            hop = route.next_hop if route.next_hop is not None else dst
-            self.dest_cache.update(dst, hop, route.ifname, route)
-        out_iface = self.interfaces.get(route.ifname)
-        if out_iface is None or not out_iface.attached or len(frame) - 14 > out_iface.mtu:
+            next_hop = route.next_hop if route.next_hop is not None else dst
+            e = out_iface.neighbors.get(next_hop)
+            if e is None:
+                return None
+            if len(self._forwarding) >= dc.limit:
+                self._forwarding.clear()
+            hit = self._forwarding[dst_octets] = [dst, cached, route.ifname, None, out_iface, next_hop, e, None, b""]
+        out_iface = hit[4]
+        e = hit[6]
+        if not out_iface.attached or len(frame) - 14 > out_iface.mtu:
             return None
-        next_hop = route.next_hop if route.next_hop is not None else dst
-        e = out_iface.neighbors.get(next_hop)
-        if e is None or e.state == NudState.INCOMPLETE or not e.mac:
+        state = e.state
+        if state is NudState.INCOMPLETE or not e.mac:
             return None
-        out_iface.neighbors.resolve(next_hop, None, now)  # STALE -> DELAY starts NUD, as on the full path
-        octets = with_hop_limit(frame[14:], frame[21] - 1)
-        self._emit(
-            Transmit(route.ifname, self._octets_of(e.mac) + self._octets_of(out_iface.mac) + b"\x86\xdd" + octets, 0)
-        )
-        return self.drain()
+        if state is NudState.STALE:
+            out_iface.neighbors.resolve(hit[5], None, now)  # STALE -> DELAY starts NUD, as on the full path
+        if hit[7] is not e.mac or hit[3] is not out_iface.mac:
+            hit[7], hit[3] = e.mac, out_iface.mac
+            hit[8] = self._octets_of(e.mac) + self._octets_of(out_iface.mac) + b"\x86\xdd"
+        out = Transmit(hit[2], hit[8] + frame[14:21] + _HOP_LIMIT_OCTET[frame[21] - 1] + frame[22:], 0)
+        if self._outbox:
+            self._emit(out)
+            return self.drain()
+        return [out]
 
     # ---------------------------------------------------------------- RA configuration
     def configure_ra(

@@ -72,6 +72,10 @@ class Link:
         self._unindexed: set[tuple[str, str]] = set()
         self._watchers: dict[tuple[str, str], Callable[[str, bool], None]] = {}
         self.sniffers: list[tuple[str, str]] = []  # promiscuous ends: they receive every frame
+        # Who receives a frame depends only on its destination MAC and the sending end while no end
+        # attaches, detaches or changes its groups: the answer is kept (``deliveries``) and the cache is
+        # emptied on any such change. Group frames are not kept while an unindexed end is attached.
+        self._deliveries: dict[tuple[bytes, tuple[str, str] | None], tuple[list[tuple[Any, str]], tuple[str, ...]]] = {}
         self.frames_sent = 0
         self.frames_dropped = 0
 
@@ -88,6 +92,7 @@ class Link:
             raise LinkError(f"point-to-point link {self.name} already has two ends")
         iface = node.interfaces[ifname]
         self.ends[key] = (node, iface)
+        self._deliveries.clear()
         self._attached += 1
         self._seq[key] = self._attached
         self._by_mac.setdefault(str(iface.mac).lower(), []).append(key)
@@ -102,6 +107,7 @@ class Link:
             self._by_group.setdefault(mac, set()).add(key)
 
         def watch(mac: str, joined: bool) -> None:
+            self._deliveries.clear()
             if joined:
                 self._by_group.setdefault(mac, set()).add(key)
             else:
@@ -118,6 +124,7 @@ class Link:
         if end is None:
             raise LinkError(f"{node_name}:{ifname} is not attached to {self.name}")
         iface = end[1]
+        self._deliveries.clear()
         self._seq.pop(key, None)
         same = self._by_mac.get(str(iface.mac).lower())
         if same is not None and key in same:
@@ -158,6 +165,25 @@ class Link:
         return "loss" if lost else ""
 
     # ------------------------------------------------------------------------------ filtering
+    def deliveries(
+        self, dst_octets: bytes, sender: tuple[str, str] | None
+    ) -> tuple[list[tuple[Any, str]], tuple[str, ...]]:
+        """:meth:`receivers` for a frame whose first six octets are ``dst_octets``, with the receiving
+        node names (for the capture): kept until the link's membership changes. The list is shared -
+        callers must not change it."""
+        key = (dst_octets, sender)
+        hit = self._deliveries.get(key)
+        if hit is not None:
+            return hit
+        group = bool(dst_octets[0] & 1)
+        targets = self.receivers(dst_octets.hex(":"), group, sender)
+        hit = (targets, tuple([n.name for n, _ in targets]))
+        if not (group and self._unindexed and dst_octets != b"\xff" * 6):
+            if len(self._deliveries) >= 4096 + 4 * len(self.ends):  # bounded (a scan of MACs), yet a link
+                self._deliveries.clear()  # with thousands of ends keeps each end's both directions
+            self._deliveries[key] = hit
+        return hit
+
     def receivers(self, dst_mac: str, group: bool, sender: tuple[str, str] | None) -> list[tuple[Any, str]]:
         """``(node, ifname)`` of every attached interface that accepts a frame to ``dst_mac``,
         excluding the ``sender`` end. ``group`` is the I/G bit of the destination address."""

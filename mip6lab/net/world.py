@@ -276,25 +276,29 @@ class World:
     def _send(self, link: Link, frame: bytes, sender: str, sender_end: tuple[str, str] | None, trace_id: int) -> None:
         if len(frame) < ETH_HEADER_LEN:
             raise WorldError(f"{sender} sent a {len(frame)}-byte frame on {link.name} (runt)")
-        now = self.sim.now
-        dst = frame[0:6].hex(":")
-        src = frame[6:12].hex(":")
+        sim = self.sim
+        now = sim.now
+        capture = self.capture
         link.frames_sent += 1
         reason = link.drop_decision(frame) if (link.loss or link.drop_filter or link._drop_next) else ""
         if not reason and len(frame) - ETH_HEADER_LEN > link.mtu:
             reason = "mtu"
         if reason:
             link.frames_dropped += 1
-            self.capture.record(now, link.name, sender, (), src, dst, frame, trace_id, reason)
+            src, dst = frame[6:12].hex(":"), frame[0:6].hex(":")
+            capture.record(now, link.name, sender, (), src, dst, frame, trace_id, reason)
             if reason == "mtu":
                 raise WorldError(f"{sender} sent {len(frame) - ETH_HEADER_LEN} bytes on {link.name} (MTU {link.mtu})")
             return
-        targets = link.receivers(dst, bool(frame[0] & 1), sender_end)
-        names = tuple([n.name for n, _ in targets])
-        rec = self.capture.record(now, link.name, sender, names, src, dst, frame, trace_id)
+        targets, names = link.deliveries(frame[0:6], sender_end)
+        index = None
+        if capture.enabled:  # the MAC strings are only for the capture record
+            src, dst = frame[6:12].hex(":"), frame[0:6].hex(":")
+            rec = capture.record(now, link.name, sender, names, src, dst, frame, trace_id)
+            if rec is not None:
+                index = rec.index
         if targets:
-            index = rec.index if rec is not None else None
-            self.sim.schedule(now + link.delay, self._deliver, link, targets, frame, index)
+            sim.schedule(now + link.delay, self._deliver, link, targets, frame, index)
 
     # ------------------------------------------------------------------------------ kernel events
     def _deliver(self, link: Link, targets: list[tuple[Any, str]], frame: bytes, record: int | None = None) -> None:
@@ -303,11 +307,19 @@ class World:
         ends = link.ends
         trace = self.trace
         trace.receiving_record = record
+        now = self.sim.now
         try:
             for node, ifname in targets:
                 if (node.name, ifname) not in ends:
                     continue  # detached while the frame was in flight
-                self._enter(node, "handle_frame", ifname, frame)
+                try:  # _enter(node, "handle_frame", ...) written out: this is every hop
+                    actions = node.handle_frame(now, ifname, frame)
+                except Exception as exc:
+                    _discard_outbox(node)
+                    self._node_error(node.name, "handle_frame", exc)
+                    continue
+                if actions:
+                    self.perform(node, actions)
         finally:
             trace.receiving_record = None
 

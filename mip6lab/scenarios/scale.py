@@ -22,7 +22,7 @@ from mip6lab.topology import MAX_NODES, Topology
 if TYPE_CHECKING:
     from mip6lab.lab import Lab
 
-__all__ = ["DEFAULT_MOBILE_NODES", "scale_scenario", "scale_topology"]
+__all__ = ["DEFAULT_MOBILE_NODES", "scale_scenario", "scale_topology", "size_caches"]
 
 DEFAULT_MOBILE_NODES = 10
 FOREIGN_LINKS = 4
@@ -92,8 +92,30 @@ def _flow(lab: Lab, name: str, i: int, start: float) -> None:
     )
 
 
+def size_caches(lab: Lab, n: int) -> None:
+    """Size every node's destination and neighbor caches for ``n`` mobile nodes, as an operator does
+    for a network of that size (RFC 6583 §7.1 leaves the bounds to configuration): a foreign link's
+    router meets every mobile node's care-of address over the run, and the home agent and the
+    correspondents' router forward to all of them (home and care-of addresses). With the defaults
+    (1,024 entries) a lab of a few thousand mobile nodes evicted and re-resolved entries on every
+    packet, and the cost of a hop grew with N. Labs whose needs fit the defaults are left as they are
+    (their captures do not change)."""
+    destinations = 2 * n + 64  # a mobile node's home address and its care-of address
+    neighbors = n + 64
+    for node in lab.nodes.values():
+        dest = getattr(node, "dest_cache", None)
+        if dest is not None and dest.limit < destinations:
+            dest.limit = destinations
+        for iface in getattr(node, "interfaces", {}).values():
+            cache = getattr(iface, "neighbors", None)
+            if cache is None:
+                continue
+            cache.limit = max(cache.limit, neighbors)  # resolutions in progress keep their own bound
+
+
 def _setup(n: int) -> object:
     def setup(lab: Lab) -> None:
+        size_caches(lab, n)
         for i in range(n):
             name = f"mn{i}"
             k = i % FOREIGN_LINKS

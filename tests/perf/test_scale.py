@@ -79,3 +79,17 @@ def test_cli_runs_scale_with_a_number_of_mobile_nodes(capsys) -> None:  # type: 
     assert len(err) == 1 and "takes no parameters" in err[0]
     assert main(["run", "scale", "--mobile-nodes", "0"]) == 2
     assert "at least 1" in capsys.readouterr().err
+
+
+def test_scale_sizes_the_caches_for_its_mobile_nodes() -> None:
+    """A lab of N mobile nodes gets destination and neighbor caches for N (no eviction churn on every
+    packet at N = 10,000); a small one keeps the defaults and so its captures."""
+    from mip6lab.ipv6 import constants as C
+
+    small = Lab(SCENARIOS["scale"].with_parameters(mobile_nodes=20), trace=False)
+    assert small.node("r1").dest_cache.limit == C.DEST_CACHE_LIMIT
+    assert small.node("r1").interfaces["eth1"].neighbors.limit == C.NEIGHBOR_CACHE_LIMIT
+    big = Lab(SCENARIOS["scale"].with_parameters(mobile_nodes=2000), trace=False)
+    for name in ("ha", "rcn", "r1", "cn0", "mn7"):
+        assert big.node(name).dest_cache.limit >= 2000
+    assert all(i.neighbors.limit >= 2000 for i in big.node("r1").interfaces.values())

@@ -161,3 +161,23 @@ def test_child_rngs_are_seeded_by_name_and_independent():
     assert a.child_rng("link/x").random() != a.child_rng("link/y").random()
     assert Simulator(seed=4).child_rng("link/x").random() != a.child_rng("link/x").random()
     assert [Simulator(seed=9).rng.random() for _ in range(2)] == [Simulator(seed=9).rng.random()] * 2
+
+
+def test_cancelled_events_are_swept_from_a_big_heap_without_changing_the_order():
+    """A restarted timer leaves a cancelled event behind; a big heap drops them (issue 13) and the
+    live events still run in (time, priority, seq) order."""
+    ran: list[int] = []
+    sim = Simulator()
+    events = [sim.schedule(1.0 + (i % 97) / 97, ran.append, i, priority=i % 3) for i in range(20_000)]
+    for ev in events:
+        if ev.seq % 10:
+            ev.cancel()
+    for i in range(20_000, 35_000):  # more pushes: the heap is swept on the way
+        sim.schedule(2.0 + (i % 89) / 89, ran.append, i)
+    assert len(sim._heap) < 20_000 and sim.pending == 2_000 + 15_000
+    expected = sorted(
+        [(1.0 + (i % 97) / 97, i % 3, i + 1, i) for i in range(20_000) if (i + 1) % 10 == 0]
+        + [(2.0 + (i % 89) / 89, 0, i + 1, i) for i in range(20_000, 35_000)]
+    )
+    sim.run()
+    assert ran == [e[3] for e in expected]

@@ -1,0 +1,56 @@
+"""Python's cyclic garbage collector and big labs (issue 13).
+
+Building a lab allocates millions of long-lived objects (nodes, addresses, routes, timers) in one
+go. With the collector running, every generation-2 collection during the build walks everything
+built so far - quadratic set-up - and every one during the run walks the whole lab again, so the
+cost of a hop grew with N. Two remedies, both invisible to the simulation (the collector never
+changes what runs, only when memory is reclaimed):
+
+* :func:`paused` - no collection while the lab is built (reference counting still frees garbage);
+* :func:`settle` - after building a big lab, move everything that exists into the collector's
+  permanent generation (``gc.freeze``), so that collections during the run walk only what the run
+  allocated. Frozen objects are reclaimed only by reference counting, so before freezing (and before
+  building any later lab) what an earlier lab froze is handed back to the collector and collected
+  once (``gc.unfreeze`` + ``gc.collect``): building labs one after another (a sweep, a notebook)
+  keeps at most the latest big lab frozen. Small labs (the chapters) freeze nothing.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def paused(settle_after: bool = False) -> Iterator[None]:
+    """No automatic collection inside the block (restored on the way out, even on an error);
+    ``settle_after``: :func:`settle` what the block built before collection resumes."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+        if settle_after:
+            settle()
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+BIG_BUILD = 50_000
+"""A build that left more new container objects than this (``gc.get_count()[0]`` with collection
+paused) is frozen: the ``scale`` scenario with about 200 mobile nodes (~250 objects each); chapter
+labs stay far below it."""
+
+
+def settle(threshold: int = BIG_BUILD) -> bool:
+    """After a build under :func:`paused`: give back what an earlier lab froze, then freeze this
+    build if it is big. Returns whether it froze."""
+    big = gc.get_count()[0] > threshold
+    if gc.get_freeze_count():
+        gc.unfreeze()
+        gc.collect()
+    if big:
+        gc.freeze()
+        return True
+    return False
