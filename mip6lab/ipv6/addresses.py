@@ -23,6 +23,11 @@ ALL_ROUTERS = intern("ff02::2")
 UNSPECIFIED = intern("::")
 LINK_LOCAL_PREFIX = IPv6Network("fe80::/64")
 
+# Bumped by every change source-address selection can depend on - any address entry's field, any address
+# or routing table change, any route's field, any interface's carrier - in every node at once (these change
+# rarely; packets are many). ``IPv6Node.source_address_for`` drops its per-destination cache when it moves.
+CONFIG_EPOCH = [0]
+
 
 class AddrState(Enum):
     TENTATIVE = "tentative"  # DAD running: not used as a source, packets to it are not accepted
@@ -47,6 +52,10 @@ class AddressEntry:
     preferred_until: float = math.inf
     valid_until: float = math.inf
 
+    def __setattr__(self, name: str, value: object) -> None:
+        CONFIG_EPOCH[0] += 1  # a state or lifetime change may change the source address choice
+        object.__setattr__(self, name, value)
+
     @property
     def network(self) -> IPv6Network:
         return IPv6Network(f"{self.addr}/{self.prefix_len}", strict=False)
@@ -70,6 +79,7 @@ class AddressTable:
     def _reindex(self) -> None:
         """Rebuild the index :meth:`find` answers from (every packet received asks it; the table
         changes rarely)."""
+        CONFIG_EPOCH[0] += 1
         first: dict[Addr, AddressEntry] = {}
         for e in self._entries.values():
             first.setdefault(e.addr, e)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mip6lab.ipv6 import constants as C
-from mip6lab.ipv6.addresses import ALL_NODES, multicast_mac
+from mip6lab.ipv6.addresses import ALL_NODES, CONFIG_EPOCH, multicast_mac
 from mip6lab.wire.ip import Addr
 
 if TYPE_CHECKING:
@@ -21,6 +21,11 @@ BROADCAST_MAC = "ff:ff:ff:ff:ff:ff"
 
 
 class Interface:
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "attached":
+            CONFIG_EPOCH[0] += 1  # carrier decides which routes are usable (source address selection caches that)
+        object.__setattr__(self, name, value)
+
     def __init__(self, name: str, mac: str) -> None:
         self.name = name
         self.mac = mac.lower()

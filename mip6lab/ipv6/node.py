@@ -30,6 +30,7 @@ from mip6lab.ipv6 import mld, receiving, router_discovery, sending
 from mip6lab.ipv6.addresses import (
     ALL_NODES,
     ALL_ROUTERS,
+    CONFIG_EPOCH,
     UNSPECIFIED,
     AddressEntry,
     AddressTable,
@@ -111,6 +112,8 @@ class IPv6Node(SansIONode):
         self.addresses = AddressTable()
         self.routes = RoutingTable()
         self.dest_cache = DestinationCache()
+        self._source_cache: dict[Addr, Addr | None] = {}  # dst -> source address selection's answer
+        self._source_epoch = -1  # the CONFIG_EPOCH the cache was filled under
         self.mobility: MobilityHooks | None = None
         self.role: NodeRole | None = None  # attach_role; None: a plain node (the default policy answers)
         self.upper: dict[int, list[UpperHandler]] = {}
@@ -428,6 +431,25 @@ class IPv6Node(SansIONode):
         hooks = self.mobility
         if not link_scope and hooks is not None and hooks.is_mobile_node() and hooks.home_address is not None:
             return hooks.home_address  # rule 4 decides before any route lookup (the common case, cheaply)
+        # What follows reads only the address table, the routes and the interfaces' carrier (route_usable), all of
+        # which bump CONFIG_EPOCH when they change: cache per destination while it stands still (issue 13). A
+        # route_usable overridden by a subclass or an instance may read other state: then nothing is cached.
+        cacheable = type(self).route_usable is IPv6Node.route_usable and "route_usable" not in self.__dict__
+        if cacheable:
+            if self._source_epoch != CONFIG_EPOCH[0]:
+                self._source_cache.clear()
+                self._source_epoch = CONFIG_EPOCH[0]
+            elif dst in self._source_cache:
+                return self._source_cache[dst]
+            if len(self._source_cache) >= 4096:  # bounded: a node talking to very many destinations
+                self._source_cache.clear()
+        src = self._select_source(dst, link_scope)
+        if cacheable:
+            self._source_cache[dst] = src
+        return src
+
+    def _select_source(self, dst: Addr, link_scope: bool) -> Addr | None:
+        """The uncached part of :meth:`source_address_for` (rules 5, 3 and 8 after a route lookup)."""
         route = self.routes.lookup(dst, usable=self.route_usable)
         out = route.ifname if route else None
         if link_scope:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from ipaddress import IPv6Network
 
+from mip6lab.ipv6.addresses import CONFIG_EPOCH
 from mip6lab.wire.ip import Addr
 
 
@@ -38,6 +39,10 @@ class Route:
     origin: RouteOrigin = RouteOrigin.MANUAL
     expires: float = math.inf
     seq: int = field(default=0, compare=False)  # insertion order, the last tie-break
+
+    def __setattr__(self, name: str, value: object) -> None:
+        CONFIG_EPOCH[0] += 1  # source address selection caches route lookups (see addresses.CONFIG_EPOCH)
+        object.__setattr__(self, name, value)
 
     @property
     def on_link(self) -> bool:
@@ -74,22 +79,26 @@ class RoutingTable:
             if r.prefix == prefix and r.next_hop == next_hop and r.ifname == ifname:
                 r.metric, r.origin, r.expires = metric, origin, expires
                 self.version += 1
+                CONFIG_EPOCH[0] += 1
                 return r
         r = Route(prefix, next_hop, ifname, metric, origin, expires, next(self._seq))
         self.routes.append(r)
         self.version += 1
+        CONFIG_EPOCH[0] += 1
         return r
 
     def remove(self, route: Route) -> None:
         if route in self.routes:
             self.routes.remove(route)
             self.version += 1
+            CONFIG_EPOCH[0] += 1
 
     def remove_where(self, pred: Callable[[Route], bool]) -> list[Route]:
         gone = [r for r in self.routes if pred(r)]
         if gone:
             self.routes = [r for r in self.routes if not pred(r)]
             self.version += 1
+            CONFIG_EPOCH[0] += 1
         return gone
 
     def find(self, prefix: IPv6Network, next_hop: Addr | None, ifname: str) -> Route | None:
