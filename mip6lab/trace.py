@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +42,7 @@ class AlgorithmRun:
     :class:`Step` values once, in order; they are the run's steps from then on.
     """
 
-    __slots__ = ("id", "algorithm", "node", "time", "packet", "_steps", "_pending", "result", "output", "record")
+    __slots__ = ("id", "algorithm", "node", "time", "packet", "_steps", "_pending", "result", "_output", "record")
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by value (as the dataclass it was)
 
     def __init__(
@@ -64,8 +65,24 @@ class AlgorithmRun:
         self._steps: list[Step] | None = steps  # made when first read
         self._pending: list[Any] | None = None  # number, name, decision, inputs, number, ... not yet read
         self.result = result
-        self.output = output
+        self._output: Any = output
         self.record = record
+
+    @property
+    def output(self) -> Any:
+        out = self._output
+        if out.__class__ is _Later:
+            out = self._output = out.make()
+        return out
+
+    @output.setter
+    def output(self, value: Any) -> None:
+        self._output = value
+
+    def output_later(self, make: Callable[[], Any]) -> None:
+        """Set :attr:`output` to ``make()``, made when first read: a forwarding router's packet as sent
+        is a copy of the one received with the Hop Limit one less, which nobody may ever read."""
+        self._output = _Later(make)
 
     @property
     def steps(self) -> list[Step]:
@@ -121,6 +138,15 @@ class AlgorithmRun:
     def __repr__(self) -> str:
         names = ("id", "algorithm", "node", "time", "packet", "steps", "result", "output", "record")
         return f"AlgorithmRun({', '.join(f'{n}={v!r}' for n, v in zip(names, self._fields(), strict=True))})"
+
+
+class _Later:
+    """A value of :class:`AlgorithmRun` made when first read."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
 
 
 class _NoRun:
