@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -42,7 +41,7 @@ class AlgorithmRun:
     :class:`Step` values once, in order; they are the run's steps from then on.
     """
 
-    __slots__ = ("id", "algorithm", "node", "time", "packet", "_steps", "_pending", "result", "_output", "record")
+    __slots__ = ("id", "algorithm", "node", "time", "_packet", "_steps", "_pending", "result", "_output", "record")
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by value (as the dataclass it was)
 
     def __init__(
@@ -51,7 +50,7 @@ class AlgorithmRun:
         algorithm: str,
         node: str,
         time: float,
-        packet: Any,  # the IPv6 value as the algorithm first saw it
+        packet: Any,  # the IPv6 value as the algorithm first saw it, or the Ethernet frame it came in
         steps: list[Step] | None = None,
         result: str = "",
         output: Any = None,  # the packet as sent (send) or as delivered upward (receive)
@@ -61,7 +60,7 @@ class AlgorithmRun:
         self.algorithm = algorithm
         self.node = node
         self.time = time
-        self.packet = packet
+        self._packet = packet
         self._steps: list[Step] | None = steps  # made when first read
         self._pending: list[Any] | None = None  # number, name, decision, inputs, number, ... not yet read
         self.result = result
@@ -69,20 +68,37 @@ class AlgorithmRun:
         self.record = record
 
     @property
+    def packet(self) -> Any:
+        packet = self._packet
+        if packet.__class__ is bytes:  # the Ethernet frame it came in (a router's fast hop): decoded now
+            from mip6lab.wire.codec import decode_frame
+
+            packet = self._packet = decode_frame(packet).payload
+        return packet
+
+    @packet.setter
+    def packet(self, value: Any) -> None:
+        self._packet = value
+
+    @property
     def output(self) -> Any:
         out = self._output
-        if out.__class__ is _Later:
-            out = self._output = out.make()
+        if out is _FORWARDED:
+            packet = self.packet
+            out = self._output = replace(packet, hlim=packet.hlim - 1)
         return out
 
     @output.setter
     def output(self, value: Any) -> None:
         self._output = value
 
-    def output_later(self, make: Callable[[], Any]) -> None:
-        """Set :attr:`output` to ``make()``, made when first read: a forwarding router's packet as sent
-        is a copy of the one received with the Hop Limit one less, which nobody may ever read."""
-        self._output = _Later(make)
+    def forwarded(self) -> None:
+        """Result "forwarded", :attr:`output` the packet as received with its Hop Limit one less, made
+        when first read: a router's fast hop records thousands of these that nobody may ever read
+        (and each copy would be more objects for the garbage collector to walk on every full
+        collection; for the same reason the run keeps the frame's bytes, decoded when first read)."""
+        self.result = "forwarded"
+        self._output = _FORWARDED
 
     @property
     def steps(self) -> list[Step]:
@@ -140,13 +156,7 @@ class AlgorithmRun:
         return f"AlgorithmRun({', '.join(f'{n}={v!r}' for n, v in zip(names, self._fields(), strict=True))})"
 
 
-class _Later:
-    """A value of :class:`AlgorithmRun` made when first read."""
-
-    __slots__ = ("make",)
-
-    def __init__(self, make: Callable[[], Any]) -> None:
-        self.make = make
+_FORWARDED: Any = object()  # AlgorithmRun.output: the packet as forwarded, not made yet
 
 
 class _NoRun:

@@ -1039,18 +1039,20 @@ class Router(IPv6Node):
         if hit[7] is not e.mac or hit[3] is not out_iface.mac:
             hit[7], hit[3] = e.mac, out_iface.mac
             hit[8] = self._octets_of(e.mac) + self._octets_of(out_iface.mac) + b"\x86\xdd"
-        trace_id = 0 if packet is None else self._record_fast_hop(packet, hit[1].route)
+        trace_id = 0 if packet is None else self._record_fast_hop(packet, frame, hit[1].route)
         out = Transmit(hit[2], hit[8] + frame[14:21] + _HOP_LIMIT_OCTET[frame[21] - 1] + frame[22:], trace_id)
         if self._outbox:
             self._emit(out)
             return self.drain()
         return [out]
 
-    def _record_fast_hop(self, packet: IPv6, route: Route) -> int:
+    def _record_fast_hop(self, packet: IPv6, frame: bytes, route: Route) -> int:
         """The receiving run of a forwarded packet, step for step what :func:`receiving.receive`,
         :meth:`forward` and ``resolve_and_send`` record on the full path (step 1 with the route, the
-        result, the packet as sent); returns its id for the frame's capture record."""
-        run = self.trace.start_run("receive", self.name, self.now, packet)
+        result, the packet as sent); returns its id for the frame's capture record. The run keeps
+        ``frame`` (bytes, which the garbage collector never walks) and decodes it again when read:
+        the same value as ``packet``."""
+        run = self.trace.start_run("receive", self.name, self.now, frame)
         if run is None:
             return 0
         next_hop = route.next_hop if route.next_hop is not None else packet.dst
@@ -1063,8 +1065,7 @@ class Router(IPv6Node):
             next_hop=next_hop,
             interface=route.ifname,
         )
-        run.result = "forwarded"
-        run.output_later(lambda: replace(packet, hlim=packet.hlim - 1))
+        run.forwarded()
         return run.id
 
     # ---------------------------------------------------------------- RA configuration
