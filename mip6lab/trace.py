@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -41,7 +41,7 @@ class AlgorithmRun:
     :class:`Step` values once, in order; they are the run's steps from then on.
     """
 
-    __slots__ = ("id", "algorithm", "node", "time", "packet", "_steps", "_pending", "result", "output", "record")
+    __slots__ = ("id", "algorithm", "node", "time", "_packet", "_steps", "_pending", "result", "_output", "record")
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by value (as the dataclass it was)
 
     def __init__(
@@ -50,7 +50,7 @@ class AlgorithmRun:
         algorithm: str,
         node: str,
         time: float,
-        packet: Any,  # the IPv6 value as the algorithm first saw it
+        packet: Any,  # the IPv6 value as the algorithm first saw it, or the Ethernet frame it came in
         steps: list[Step] | None = None,
         result: str = "",
         output: Any = None,  # the packet as sent (send) or as delivered upward (receive)
@@ -60,12 +60,45 @@ class AlgorithmRun:
         self.algorithm = algorithm
         self.node = node
         self.time = time
-        self.packet = packet
+        self._packet = packet
         self._steps: list[Step] | None = steps  # made when first read
         self._pending: list[Any] | None = None  # number, name, decision, inputs, number, ... not yet read
         self.result = result
-        self.output = output
+        self._output: Any = output
         self.record = record
+
+    @property
+    def packet(self) -> Any:
+        packet = self._packet
+        if packet.__class__ is bytes:  # the Ethernet frame it came in (a router's fast hop): decoded now
+            from mip6lab.wire.codec import decode_frame
+
+            packet = self._packet = decode_frame(packet).payload
+        return packet
+
+    @packet.setter
+    def packet(self, value: Any) -> None:
+        self._packet = value
+
+    @property
+    def output(self) -> Any:
+        out = self._output
+        if out is _FORWARDED:
+            packet = self.packet
+            out = self._output = replace(packet, hlim=packet.hlim - 1)
+        return out
+
+    @output.setter
+    def output(self, value: Any) -> None:
+        self._output = value
+
+    def forwarded(self) -> None:
+        """Result "forwarded", :attr:`output` the packet as received with its Hop Limit one less, made
+        when first read: a router's fast hop records thousands of these that nobody may ever read
+        (and each copy would be more objects for the garbage collector to walk on every full
+        collection; for the same reason the run keeps the frame's bytes, decoded when first read)."""
+        self.result = "forwarded"
+        self._output = _FORWARDED
 
     @property
     def steps(self) -> list[Step]:
@@ -121,6 +154,9 @@ class AlgorithmRun:
     def __repr__(self) -> str:
         names = ("id", "algorithm", "node", "time", "packet", "steps", "result", "output", "record")
         return f"AlgorithmRun({', '.join(f'{n}={v!r}' for n, v in zip(names, self._fields(), strict=True))})"
+
+
+_FORWARDED: Any = object()  # AlgorithmRun.output: the packet as forwarded, not made yet
 
 
 class _NoRun:

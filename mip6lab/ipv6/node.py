@@ -947,10 +947,26 @@ class Router(IPv6Node):
 
     # ---------------------------------------------------------------- the fast hop
     def handle_frame(self, now: float, ifname: str, frame: bytes) -> list[Action]:
-        """Transit traffic with tracing off goes through :meth:`fast_forward` (the fixed header only);
-        everything else, and anything it is not sure about, takes the full path."""
-        if not self.trace.enabled and self.role is None and self.receive_algorithm is receiving.receive:
-            out = self.fast_forward(now, ifname, frame)
+        """Transit traffic goes through :meth:`fast_forward` (the fixed header only); everything else,
+        and anything it is not sure about, takes the full path. With tracing on the packet is decoded
+        first (a frame the full path could not decode, or an ICMPv6 Redirect, takes the full path and
+        its trace) and the fast hop records the very receiving run the full path would."""
+        if self.role is None and self.receive_algorithm is receiving.receive:
+            if not self.trace.enabled:
+                out = self.fast_forward(now, ifname, frame)
+            elif "forward" in self.__dict__:
+                out = None
+            else:
+                try:
+                    pkt = decode_frame(frame).payload
+                except DecodeError:
+                    pkt = None
+                if isinstance(pkt, IPv6) and not (
+                    isinstance(pkt.payload, I.UnknownICMPv6) and pkt.payload.type == I.REDIRECT
+                ):
+                    out = self.fast_forward(now, ifname, frame, pkt)
+                else:
+                    out = None
             if out is not None:
                 return out
         return super().handle_frame(now, ifname, frame)
@@ -961,7 +977,7 @@ class Router(IPv6Node):
             b = self._mac_octets[mac] = bytes.fromhex(mac.replace(":", ""))
         return b
 
-    def fast_forward(self, now: float, ifname: str, frame: bytes) -> list[Action] | None:
+    def fast_forward(self, now: float, ifname: str, frame: bytes, packet: IPv6 | None = None) -> list[Action] | None:
         """Forward a unicast transit packet on its fixed header alone: the Hop Limit octet rewritten,
         the rest as it came - what the full path sends (:meth:`forwarded_octets`), without decoding
         the packet or running Figure 36 on it. None (take the full path) for anything else: ICMPv6,
@@ -971,7 +987,10 @@ class Router(IPv6Node):
         Per destination (its 16 octets) the router keeps what the last packet's lookups found - the
         destination cache entry, the route, the outgoing interface, the neighbor entry and the
         Ethernet header - and uses it only while the destination cache and the neighbor cache still
-        hold those very entries (any route, link or neighbor change replaces or drops them)."""
+        hold those very entries (any route, link or neighbor change replaces or drops them).
+
+        ``packet``: the frame decoded, when tracing is on: the hop then records its receiving run
+        (:meth:`_record_fast_hop`) and stamps the frame with it, as :meth:`forward` would."""
         iface = self.interfaces.get(ifname)
         n = len(frame)
         if (
@@ -1042,11 +1061,34 @@ class Router(IPv6Node):
         if hit[7] is not e.mac or hit[3] is not out_iface.mac:
             hit[7], hit[3] = e.mac, out_iface.mac
             hit[8] = self._octets_of(e.mac) + self._octets_of(out_iface.mac) + b"\x86\xdd"
-        out = Transmit(hit[2], hit[8] + frame[14:21] + _HOP_LIMIT_OCTET[frame[21] - 1] + frame[22:], 0)
+        trace_id = 0 if packet is None else self._record_fast_hop(packet, frame, hit[1].route)
+        out = Transmit(hit[2], hit[8] + frame[14:21] + _HOP_LIMIT_OCTET[frame[21] - 1] + frame[22:], trace_id)
         if self._outbox:
             self._emit(out)
             return self.drain()
         return [out]
+
+    def _record_fast_hop(self, packet: IPv6, frame: bytes, route: Route) -> int:
+        """The receiving run of a forwarded packet, step for step what :func:`receiving.receive`,
+        :meth:`forward` and ``resolve_and_send`` record on the full path (step 1 with the route, the
+        result, the packet as sent); returns its id for the frame's capture record. The run keeps
+        ``frame`` (bytes, which the garbage collector never walks) and decodes it again when read:
+        the same value as ``packet``."""
+        run = self.trace.start_run("receive", self.name, self.now, frame)
+        if run is None:
+            return 0
+        next_hop = route.next_hop if route.next_hop is not None else packet.dst
+        receive_step(
+            run,
+            1,
+            "no: router forwards",
+            destination=packet.dst,
+            route=route,
+            next_hop=next_hop,
+            interface=route.ifname,
+        )
+        run.forwarded()
+        return run.id
 
     # ---------------------------------------------------------------- RA configuration
     def configure_ra(

@@ -32,3 +32,33 @@ def test_traces_off_capture_is_byte_identical(scenario: str, monkeypatch: pytest
     assert hashlib.sha256(lab.capture.to_bytes_pcapng()).hexdigest() == RECORDED[scenario]["1"]
     if scenario in ("scale", "route-optimized-data", "tunneled-data"):
         assert calls["fast"] > 0  # the fast path really carried traffic
+
+
+def _trace_and_capture(scenario: str, until: float) -> tuple[list[str], list[str], str, int]:
+    lab = Lab(scenario, seed=1, trace=True)
+    lab.run(until=until)
+    runs = [repr(r) for r in lab.trace.runs]  # every field, every step (Step values), the output
+    events = [repr(e) for e in lab.trace.events]
+    forwarded = sum(r.result == "forwarded" for r in lab.trace.runs)
+    return runs, events, hashlib.sha256(lab.capture.to_bytes_pcapng()).hexdigest(), forwarded
+
+
+@pytest.mark.parametrize("scenario", ["route-optimized-data", "tunneled-data", "returning-home"])
+def test_traced_fast_hop_records_what_the_full_path_records(scenario: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With tracing on, a router forwarding on the fast path records the very receiving run (same id,
+    steps, inputs, result, output, capture record), events and frames as the full path."""
+    calls = {"traced": 0}
+    original = Router.fast_forward
+
+    def counting(self, now, ifname, frame, packet=None):  # type: ignore[no-untyped-def]
+        out = original(self, now, ifname, frame, packet)
+        calls["traced"] += out is not None and packet is not None
+        return out
+
+    monkeypatch.setattr(Router, "fast_forward", counting)
+    fast = _trace_and_capture(scenario, 20.0)
+    assert calls["traced"] > 0  # the traced fast hop really carried traffic
+    monkeypatch.setattr(Router, "fast_forward", lambda self, now, ifname, frame, packet=None: None)
+    full = _trace_and_capture(scenario, 20.0)
+    assert full[3] > 0
+    assert fast == full
