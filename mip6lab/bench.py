@@ -116,12 +116,16 @@ def trace_cost(n_mobile: int, until: float) -> dict[str, Any]:
     walls: dict[bool, float] = {False: 0.0, True: 0.0}
     decisions = 0
     for trace in (False, True, False, True):
+        # each timed run starts from a collected heap: the previous lab's garbage (a traced one leaves much
+        # more) must not be collected on the next run's clock, whichever mode that run is
+        gc.collect()
         lab = _scale_lab(n_mobile, trace=trace)
         start = time.perf_counter()
         lab.run(until=until)
         walls[trace] += time.perf_counter() - start
         if trace:
             decisions = len(lab.trace.runs)
+        del lab
     return {
         "trace_cost": walls[True] / walls[False],
         "decisions_per_second": {"traces_on": 2 * decisions / walls[True], "traces_off": 2 * decisions / walls[False]},
