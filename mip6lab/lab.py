@@ -244,7 +244,8 @@ class Lab:
         if self.live is not None:
             self.live.wait_until(end)
             return
-        self.world.run(until=end)
+        with collector.running():
+            self.world.run(until=end)
 
     def run_for(self, seconds: float) -> None:
         s = self._check_time(seconds, "seconds")
@@ -253,7 +254,8 @@ class Lab:
         if self.live is not None:
             self.live.wait_until(self.live.sim_time() + s)
             return
-        self.world.run(until=self.now + s)
+        with collector.running():
+            self.world.run(until=self.now + s)
 
     def step(self) -> str | None:
         """Run one event; a description of it, or None when nothing is left."""
