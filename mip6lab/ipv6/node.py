@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable
 from dataclasses import replace
-from ipaddress import IPv6Address, IPv6Network
+from ipaddress import IPv6Network
 from random import Random
 from typing import Any
 
@@ -56,7 +56,7 @@ from mip6lab.ipv6.upper import Delivery, UpperHandler
 from mip6lab.sansio import Action, SansIONode, Transmit
 from mip6lab.trace import Trace
 from mip6lab.wire import icmp as I
-from mip6lab.wire.addr import FastAddress
+from mip6lab.wire.addr import FastAddress, from_packed
 from mip6lab.wire.addr import intern as intern_address
 from mip6lab.wire.codec import (
     ETHERTYPE_IPV6,
@@ -924,6 +924,7 @@ class IPv6Node(SansIONode):
 
 _UNSPECIFIED_OCTETS = bytes(16)
 _HOP_LIMIT_OCTET = tuple(bytes((h,)) for h in range(256))
+_FAST_HOP_LIMIT = 4 * C.DEST_CACHE_LIMIT  # headers a router's fast hop remembers (flows through it)
 
 
 class Router(IPv6Node):
@@ -939,8 +940,7 @@ class Router(IPv6Node):
         self.register_timer_handler("ra", self._ra_timer)
         self.register_timer_handler("ra-reply", self._ra_reply_timer)
         self._mac_octets: dict[str, bytes] = {}
-        # fast_forward's per-destination memo: dst octets -> [dst, destination entry, out ifname, out MAC,
-        # out interface, next hop, neighbor entry, neighbor MAC, Ethernet header]
+        # fast_forward's memo: the frame's first 54 octets -> what _fast_hop_entry lists
         self._forwarding: dict[bytes, list[Any]] = {}
         self._local_table: Any = None
         self._local_octets: frozenset[bytes] = frozenset()
@@ -984,18 +984,66 @@ class Router(IPv6Node):
         Hop-by-Hop options, link-scoped or multicast addresses, a Hop Limit about to run out, our own
         addresses, a length that does not add up, no route, an unresolved neighbor, a too-big packet.
 
-        Per destination (its 16 octets) the router keeps what the last packet's lookups found - the
-        destination cache entry, the route, the outgoing interface, the neighbor entry and the
-        Ethernet header - and uses it only while the destination cache and the neighbor cache still
-        hold those very entries (any route, link or neighbor change replaces or drops them).
+        Per header (the frame's first 54 octets: Ethernet header and IPv6 fixed header, the same for
+        every packet of a flow) the router keeps what the last such packet's checks and lookups found
+        (:meth:`_fast_hop_entry`, :meth:`_fast_hop_route`): the verdict on the header, the destination
+        cache entry, the route, the outgoing interface, the neighbor entry and the outgoing headers. It
+        uses them only while the interface, its MAC and our address table are those it checked against
+        and the destination cache and the neighbor cache still hold those very entries (any route,
+        link or neighbor change replaces or drops them).
 
         ``packet``: the frame decoded, when tracing is on: the hop then records its receiving run
         (:meth:`_record_fast_hop`) and stamps the frame with it, as :meth:`forward` would."""
+        key = frame[:54]
+        hit = self._forwarding.get(key)
         iface = self.interfaces.get(ifname)
+        if hit is None or hit[0] is not iface or hit[1] is not iface.mac or hit[2] is not self.addresses._first:
+            hit = self._fast_hop_entry(iface, frame, key)
+            if hit is None:
+                return None
+        if not iface.attached or len(frame) != hit[3] or self.mobility is not None:  # type: ignore[union-attr]
+            return None
+        self.now = now
+        dc = self.dest_cache
+        version = self.routes.version
+        if dc.routes_version != version:
+            dc.sync(version)
+        if (
+            hit[5] is None
+            or dc.entries.get(hit[4]) is not hit[5]
+            or hit[8].neighbors.entries.get(hit[9]) is not hit[10]
+        ) and not self._fast_hop_route(hit, key):
+            return None
+        out_iface = hit[8]
+        e = hit[10]
+        if not out_iface.attached or len(frame) - 14 > out_iface.mtu:
+            return None
+        state = e.state
+        if state is NudState.INCOMPLETE or not e.mac:
+            return None
+        if state is NudState.STALE:
+            out_iface.neighbors.resolve(hit[9], None, now)  # STALE -> DELAY starts NUD, as on the full path
+        if hit[11] is not e.mac or hit[7] is not out_iface.mac:
+            hit[11], hit[7] = e.mac, out_iface.mac
+            head = self._octets_of(e.mac) + self._octets_of(out_iface.mac) + b"\x86\xdd"
+            hit[12] = head + key[14:21] + _HOP_LIMIT_OCTET[key[21] - 1] + key[22:54]  # Hop Limit one less
+        trace_id = 0 if packet is None else self._record_fast_hop(packet, frame, hit[5].route)
+        out = Transmit(hit[6], hit[12] + frame[54:], trace_id)
+        if self._outbox:
+            self._emit(out)
+            return self.drain()
+        return [out]
+
+    def _fast_hop_entry(self, iface: Interface | None, frame: bytes, key: bytes) -> list[Any] | None:
+        """The fast hop's memo entry for a frame with header ``key`` received on ``iface``, or None when
+        the header is not for the fast hop. Its fields: [0] the interface, [1] its MAC, [2] our address
+        table, [3] the frame length the header announces, then what :meth:`_fast_hop_route` fills in:
+        [4] the destination, [5] its destination cache entry, [6] the outgoing interface's name,
+        [7] its MAC, [8] the interface, [9] the next hop, [10] its neighbor entry, [11] its MAC and
+        [12] the frame's new first 54 octets."""
         n = len(frame)
         if (
             iface is None
-            or not iface.attached
             or n < 54
             or frame[12] != 0x86
             or frame[13] != 0xDD
@@ -1004,7 +1052,6 @@ class Router(IPv6Node):
             or frame[21] <= 1
             or n != 54 + (frame[18] << 8 | frame[19])
             or not frame.startswith(self._octets_of(iface.mac))
-            or self.mobility is not None
         ):
             return None
         if (
@@ -1015,58 +1062,39 @@ class Router(IPv6Node):
             or (frame[22] == 0 and frame[22:38] == _UNSPECIFIED_OCTETS)
         ):
             return None
-        dst_octets = frame[38:54]
         table = self.addresses._first  # replaced (not changed) whenever an address is added or removed
         if table is not self._local_table:
             self._local_table = table
             self._local_octets = frozenset(a.packed for a in table)
-        if dst_octets in self._local_octets:
+        if frame[38:54] in self._local_octets:
             return None  # one of ours (in any state): the full path decides
-        self.now = now
+        if len(self._forwarding) >= _FAST_HOP_LIMIT:
+            self._forwarding.clear()
+        hit = self._forwarding[key] = [iface, iface.mac, table, n, None, None, None, None, None, None, None, None, b""]
+        return hit
+
+    def _fast_hop_route(self, hit: list[Any], key: bytes) -> bool:
+        """Fill in (or refresh) the route half of a fast hop memo entry (:meth:`_fast_hop_entry`):
+        the destination cache and the routing table, as the full path consults them. False when there
+        is no route or no neighbor entry for the next hop (the full path decides)."""
+        dst = from_packed(key[38:54])  # interned: the very key the destination cache holds it under
         dc = self.dest_cache
-        dc.sync(self.routes.version)
-        hit = self._forwarding.get(dst_octets)
-        if hit is not None and (
-            dc.entries.get(hit[0]) is not hit[1] or hit[4].neighbors.entries.get(hit[5]) is not hit[6]
-        ):
-            hit = None
-        if hit is None:
-            dst = IPv6Address(dst_octets)
-            cached = dc.lookup(dst)
-            if cached is None or cached.route is None:
-                route = self.routes.lookup(dst, usable=self.route_usable, reachable=self.next_hop_reachable)
-                if route is None:
-                    return None
-                cached = dc.update(dst, route.next_hop if route.next_hop is not None else dst, route.ifname, route)
-            route = cached.route
-            out_iface = self.interfaces.get(route.ifname)
-            if out_iface is None:
-                return None
-            next_hop = route.next_hop if route.next_hop is not None else dst
-            e = out_iface.neighbors.get(next_hop)
-            if e is None:
-                return None
-            if len(self._forwarding) >= dc.limit:
-                self._forwarding.clear()
-            hit = self._forwarding[dst_octets] = [dst, cached, route.ifname, None, out_iface, next_hop, e, None, b""]
-        out_iface = hit[4]
-        e = hit[6]
-        if not out_iface.attached or len(frame) - 14 > out_iface.mtu:
-            return None
-        state = e.state
-        if state is NudState.INCOMPLETE or not e.mac:
-            return None
-        if state is NudState.STALE:
-            out_iface.neighbors.resolve(hit[5], None, now)  # STALE -> DELAY starts NUD, as on the full path
-        if hit[7] is not e.mac or hit[3] is not out_iface.mac:
-            hit[7], hit[3] = e.mac, out_iface.mac
-            hit[8] = self._octets_of(e.mac) + self._octets_of(out_iface.mac) + b"\x86\xdd"
-        trace_id = 0 if packet is None else self._record_fast_hop(packet, frame, hit[1].route)
-        out = Transmit(hit[2], hit[8] + frame[14:21] + _HOP_LIMIT_OCTET[frame[21] - 1] + frame[22:], trace_id)
-        if self._outbox:
-            self._emit(out)
-            return self.drain()
-        return [out]
+        cached = dc.lookup(dst)
+        if cached is None or cached.route is None:
+            route = self.routes.lookup(dst, usable=self.route_usable, reachable=self.next_hop_reachable)
+            if route is None:
+                return False
+            cached = dc.update(dst, route.next_hop if route.next_hop is not None else dst, route.ifname, route)
+        route = cached.route
+        out_iface = self.interfaces.get(route.ifname)
+        if out_iface is None:
+            return False
+        e = out_iface.neighbors.get(route.next_hop if route.next_hop is not None else dst)
+        if e is None:
+            return False
+        # the neighbor entry's own address: the key its cache holds it under, so checks hit on identity
+        hit[4:12] = [dst, cached, route.ifname, None, out_iface, e.addr, e, None]
+        return True
 
     def _record_fast_hop(self, packet: IPv6, frame: bytes, route: Route) -> int:
         """The receiving run of a forwarded packet, step for step what :func:`receiving.receive`,

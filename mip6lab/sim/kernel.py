@@ -13,6 +13,7 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from heapq import heappush
 from typing import Any
 
 
@@ -82,6 +83,18 @@ class Simulator:
         ev = Event(at, priority, seq, callback, args, label)
         heap = self._heap
         heapq.heappush(heap, (at, priority, seq, ev))
+        if len(heap) >= self._compact_at:
+            self._compact()
+        return ev
+
+    def push(self, at: float, callback: Callable[..., Any], args: tuple[Any, ...], label: str = "") -> Event:
+        """:meth:`schedule` for a caller that knows ``at`` is a float not before ``now`` (``now`` plus a
+        link's delay, a timer clamped to ``now``): the same event, sequence number and heap entry,
+        without the checks and keyword handling - the World schedules every hop and timer this way."""
+        self._seq = seq = self._seq + 1
+        ev = Event(at, 0, seq, callback, args, label)
+        heap = self._heap
+        heappush(heap, (at, 0, seq, ev))
         if len(heap) >= self._compact_at:
             self._compact()
         return ev
