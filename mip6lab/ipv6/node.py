@@ -925,6 +925,7 @@ class IPv6Node(SansIONode):
 _UNSPECIFIED_OCTETS = bytes(16)
 _HOP_LIMIT_OCTET = tuple(bytes((h,)) for h in range(256))
 _FAST_HOP_LIMIT = 4 * C.DEST_CACHE_LIMIT  # headers a router's fast hop remembers (flows through it)
+_INCOMPLETE, _STALE = NudState.INCOMPLETE, NudState.STALE
 
 
 class Router(IPv6Node):
@@ -1019,9 +1020,9 @@ class Router(IPv6Node):
         if not out_iface.attached or len(frame) - 14 > out_iface.mtu:
             return None
         state = e.state
-        if state is NudState.INCOMPLETE or not e.mac:
+        if state is _INCOMPLETE or not e.mac:
             return None
-        if state is NudState.STALE:
+        if state is _STALE:
             out_iface.neighbors.resolve(hit[9], None, now)  # STALE -> DELAY starts NUD, as on the full path
         if hit[11] is not e.mac or hit[7] is not out_iface.mac:
             hit[11], hit[7] = e.mac, out_iface.mac

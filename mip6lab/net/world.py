@@ -289,14 +289,15 @@ class World:
                 self._node_error(node.name, "perform", exc)
 
     def _send(self, link: Link, frame: bytes, sender: str, sender_end: tuple[str, str] | None, trace_id: int) -> None:
-        if len(frame) < ETH_HEADER_LEN:
-            raise WorldError(f"{sender} sent a {len(frame)}-byte frame on {link.name} (runt)")
+        n = len(frame)
+        if n < ETH_HEADER_LEN:
+            raise WorldError(f"{sender} sent a {n}-byte frame on {link.name} (runt)")
         sim = self.sim
         now = sim.now
         capture = self.capture
         link.frames_sent += 1
         reason = link.drop_decision(frame) if (link.loss or link.drop_filter or link._drop_next) else ""
-        if not reason and len(frame) - ETH_HEADER_LEN > link.mtu:
+        if not reason and n - ETH_HEADER_LEN > link.mtu:
             reason = "mtu"
         if reason:
             link.frames_dropped += 1
@@ -314,8 +315,13 @@ class World:
             rec = capture.record(now, link.name, sender, names, src, dst, frame, trace_id)
             if rec is not None:
                 index = rec.index
-        if targets:  # now + a non-negative float delay: push() needs no checks
-            sim.push(now + link.delay, self._deliver, (link, targets, frame, index, link.detaches))
+        if targets:
+            at = now + link.delay
+            args = (link, targets, frame, index, link.detaches)
+            if type(at) is float and at >= now:  # what schedule() would check: push() does not
+                sim.push(at, self._deliver, args)
+            else:  # a delay changed by hand to something odd: schedule() says what is wrong
+                sim.schedule(at, self._deliver, *args)
 
     # ------------------------------------------------------------------------------ kernel events
     def _deliver(

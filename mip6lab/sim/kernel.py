@@ -168,15 +168,14 @@ class Simulator:
         now = self.now
         instant = self._instant_events
         while heap and left:
-            entry = heap[0]
+            entry = pop(heap)
             ev = entry[3]
             if ev.cancelled:
-                pop(heap)
                 continue
             t = entry[0]
             if t > limit:
+                heappush(heap, entry)  # not due yet: back where it was (entries are totally ordered)
                 break
-            pop(heap)
             if t == now:
                 instant += 1
                 if instant > cap:
