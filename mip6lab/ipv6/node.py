@@ -941,8 +941,10 @@ class Router(IPv6Node):
         self.register_timer_handler("ra", self._ra_timer)
         self.register_timer_handler("ra-reply", self._ra_reply_timer)
         self._mac_octets: dict[str, bytes] = {}
-        # fast_forward's memo: the frame's first 54 octets -> what _fast_hop_entry lists
+        # fast_forward's memos: the frame's first 54 octets -> what _fast_hop_entry lists; the destination's
+        # 16 octets -> what _fast_hop_route lists (flows from many sources share one)
         self._forwarding: dict[bytes, list[Any]] = {}
+        self._forwarding_routes: dict[bytes, list[Any]] = {}
         self._local_table: Any = None
         self._local_octets: frozenset[bytes] = frozenset()
 
@@ -986,12 +988,12 @@ class Router(IPv6Node):
         addresses, a length that does not add up, no route, an unresolved neighbor, a too-big packet.
 
         Per header (the frame's first 54 octets: Ethernet header and IPv6 fixed header, the same for
-        every packet of a flow) the router keeps what the last such packet's checks and lookups found
-        (:meth:`_fast_hop_entry`, :meth:`_fast_hop_route`): the verdict on the header, the destination
-        cache entry, the route, the outgoing interface, the neighbor entry and the outgoing headers. It
-        uses them only while the interface, its MAC and our address table are those it checked against
-        and the destination cache and the neighbor cache still hold those very entries (any route,
-        link or neighbor change replaces or drops them).
+        every packet of a flow) the router keeps the verdict of the checks on it and the outgoing first
+        54 octets (:meth:`_fast_hop_entry`), and per destination what the lookups found: the destination
+        cache entry, the route, the outgoing interface and the neighbor entry (:meth:`_fast_hop_route`).
+        It uses them only while the interface, its MAC and our address table are those it checked
+        against and the destination cache and the neighbor cache still hold those very entries (any
+        route, link or neighbor change replaces or drops them).
 
         ``packet``: the frame decoded, when tracing is on: the hop then records its receiving run
         (:meth:`_record_fast_hop`) and stamps the frame with it, as :meth:`forward` would."""
@@ -1009,27 +1011,26 @@ class Router(IPv6Node):
         version = self.routes.version
         if dc.routes_version != version:
             dc.sync(version)
-        if (
-            hit[5] is None
-            or dc.entries.get(hit[4]) is not hit[5]
-            or hit[8].neighbors.entries.get(hit[9]) is not hit[10]
-        ) and not self._fast_hop_route(hit, key):
-            return None
-        out_iface = hit[8]
-        e = hit[10]
+        route = hit[4]
+        if route is None or dc.entries.get(route[0]) is not route[1] or route[3].get(route[4]) is not route[5]:
+            route = hit[4] = self._fast_hop_route(key[38:54])
+            if route is None:
+                return None
+        out_iface = route[2]
+        e = route[5]
         if not out_iface.attached or len(frame) - 14 > out_iface.mtu:
             return None
         state = e.state
         if state is _INCOMPLETE or not e.mac:
             return None
         if state is _STALE:
-            out_iface.neighbors.resolve(hit[9], None, now)  # STALE -> DELAY starts NUD, as on the full path
-        if hit[11] is not e.mac or hit[7] is not out_iface.mac:
-            hit[11], hit[7] = e.mac, out_iface.mac
+            out_iface.neighbors.resolve(route[4], None, now)  # STALE -> DELAY starts NUD, as on the full path
+        if hit[5] is not e.mac or hit[6] is not out_iface.mac:
+            hit[5], hit[6] = e.mac, out_iface.mac
             head = self._octets_of(e.mac) + self._octets_of(out_iface.mac) + b"\x86\xdd"
-            hit[12] = head + key[14:21] + _HOP_LIMIT_OCTET[key[21] - 1] + key[22:54]  # Hop Limit one less
-        trace_id = 0 if packet is None else self._record_fast_hop(packet, frame, hit[5].route)
-        out = Transmit(hit[6], hit[12] + frame[54:], trace_id)
+            hit[7] = head + key[14:21] + _HOP_LIMIT_OCTET[key[21] - 1] + key[22:54]  # Hop Limit one less
+        trace_id = 0 if packet is None else self._record_fast_hop(packet, frame, route[1].route)
+        out = Transmit(out_iface.name, hit[7] + frame[54:], trace_id)
         if self._outbox:
             self._emit(out)
             return self.drain()
@@ -1038,10 +1039,9 @@ class Router(IPv6Node):
     def _fast_hop_entry(self, iface: Interface | None, frame: bytes, key: bytes) -> list[Any] | None:
         """The fast hop's memo entry for a frame with header ``key`` received on ``iface``, or None when
         the header is not for the fast hop. Its fields: [0] the interface, [1] its MAC, [2] our address
-        table, [3] the frame length the header announces, then what :meth:`_fast_hop_route` fills in:
-        [4] the destination, [5] its destination cache entry, [6] the outgoing interface's name,
-        [7] its MAC, [8] the interface, [9] the next hop, [10] its neighbor entry, [11] its MAC and
-        [12] the frame's new first 54 octets."""
+        table, [3] the frame length the header announces, [4] the destination's route record
+        (:meth:`_fast_hop_route`), [5] and [6] the neighbor's and the outgoing interface's MACs [7] was
+        made with, [7] the frame's new first 54 octets."""
         n = len(frame)
         if (
             iface is None
@@ -1071,31 +1071,39 @@ class Router(IPv6Node):
             return None  # one of ours (in any state): the full path decides
         if len(self._forwarding) >= _FAST_HOP_LIMIT:
             self._forwarding.clear()
-        hit = self._forwarding[key] = [iface, iface.mac, table, n, None, None, None, None, None, None, None, None, b""]
+        hit = self._forwarding[key] = [iface, iface.mac, table, n, None, None, None, b""]
         return hit
 
-    def _fast_hop_route(self, hit: list[Any], key: bytes) -> bool:
-        """Fill in (or refresh) the route half of a fast hop memo entry (:meth:`_fast_hop_entry`):
-        the destination cache and the routing table, as the full path consults them. False when there
+    def _fast_hop_route(self, dst_octets: bytes) -> list[Any] | None:
+        """The route record for destination ``dst_octets``: [0] the destination, [1] its destination
+        cache entry, [2] the outgoing interface, [3] its neighbor cache's entries, [4] the next hop,
+        [5] its neighbor entry - the last one found while both caches still hold those entries, else
+        the destination cache and the routing table consulted as the full path does. None when there
         is no route or no neighbor entry for the next hop (the full path decides)."""
-        dst = from_packed(key[38:54])  # interned: the very key the destination cache holds it under
         dc = self.dest_cache
+        memo = self._forwarding_routes
+        rec = memo.get(dst_octets)
+        if rec is not None and dc.entries.get(rec[0]) is rec[1] and rec[3].get(rec[4]) is rec[5]:
+            return rec
+        dst = from_packed(dst_octets)  # interned: the very key the destination cache holds it under
         cached = dc.lookup(dst)
         if cached is None or cached.route is None:
             route = self.routes.lookup(dst, usable=self.route_usable, reachable=self.next_hop_reachable)
             if route is None:
-                return False
+                return None
             cached = dc.update(dst, route.next_hop if route.next_hop is not None else dst, route.ifname, route)
         route = cached.route
         out_iface = self.interfaces.get(route.ifname)
         if out_iface is None:
-            return False
+            return None
         e = out_iface.neighbors.get(route.next_hop if route.next_hop is not None else dst)
         if e is None:
-            return False
+            return None
+        if len(memo) >= dc.limit:
+            memo.clear()
         # the neighbor entry's own address: the key its cache holds it under, so checks hit on identity
-        hit[4:12] = [dst, cached, route.ifname, None, out_iface, e.addr, e, None]
-        return True
+        rec = memo[dst_octets] = [dst, cached, out_iface, out_iface.neighbors.entries, e.addr, e]
+        return rec
 
     def _record_fast_hop(self, packet: IPv6, frame: bytes, route: Route) -> int:
         """The receiving run of a forwarded packet, step for step what :func:`receiving.receive`,

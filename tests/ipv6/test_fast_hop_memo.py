@@ -91,3 +91,15 @@ def test_a_new_route_is_followed_at_once(hop) -> None:
     sent = [a for a in after if isinstance(a, Transmit)]  # (and NUD's timer if the neighbor was STALE)
     assert len(sent) == 1 and sent[0].ifname == ifname
     assert sent == full_path(r1, lab.now, ifname, frame)
+
+
+def test_a_new_header_to_a_known_destination_reuses_its_route(hop) -> None:
+    """Another header (here a different Hop Limit) to the same destination: a new header entry, the
+    destination's route record found again, the full path's frame out."""
+    lab, r1, ifname, frame = hop
+    r1.fast_forward(lab.now, ifname, frame)
+    other = frame[:21] + bytes([frame[21] - 7]) + frame[22:]
+    out = r1.fast_forward(lab.now, ifname, other)
+    assert out is not None and out[0].frame[21] == frame[21] - 8
+    assert len(r1._forwarding_routes) == 1 and len(r1._forwarding) == 2
+    assert out == full_path(r1, lab.now, ifname, other)
