@@ -88,9 +88,9 @@ class Simulator:
         return ev
 
     def push(self, at: float, callback: Callable[..., Any], args: tuple[Any, ...], label: str = "") -> Event:
-        """:meth:`schedule` for a caller that knows ``at`` is a float not before ``now`` (``now`` plus a
-        link's delay, a timer clamped to ``now``): the same event, sequence number and heap entry,
-        without the checks and keyword handling - the World schedules every hop and timer this way."""
+        """:meth:`schedule` for a caller that has checked that ``at`` is a float not before ``now`` (the
+        World: ``now`` plus a link's delay, a timer set for later): the same event, sequence number and
+        heap entry, without the checks and keyword handling - every hop and timer is scheduled this way."""
         self._seq = seq = self._seq + 1
         ev = Event(at, 0, seq, callback, args, label)
         heap = self._heap
