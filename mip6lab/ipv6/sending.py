@@ -278,8 +278,9 @@ def resolve_and_send(
     e = nc.get(next_hop)
     if record and r is not NO_RUN:  # trace text only when tracing
         send_step(r, 16, f"{e.state.value}" if e else "no entry", next_hop=next_hop, state=e.state if e else None)
-    if e is not None and e.state != NudState.INCOMPLETE:
-        nc.resolve(next_hop, packet, node.now)  # STALE -> DELAY starts NUD
+    if e is not None and e.state is not NudState.INCOMPLETE:
+        if e.state is NudState.STALE:
+            nc.resolve(next_hop, packet, node.now)  # STALE -> DELAY starts NUD (other states: nothing to do)
         if record:
             send_step(r, 17, e.mac, mac=e.mac, state=e.state)
         node.transmit(ifname, e.mac or "", packet, run.id, octets)

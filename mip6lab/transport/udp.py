@@ -17,9 +17,12 @@ from mip6lab.ipv6.upper import Delivery, UpperLayerHost
 from mip6lab.wire.icmp import DEST_UNREACH, DU_PORT_UNREACHABLE
 from mip6lab.wire.ip import Addr
 from mip6lab.wire.transport import UDP
+from mip6lab.wire.values import constructor
 
 IPPROTO_UDP = 17
 EPHEMERAL_PORTS = (49152, 65535)
+
+_new_udp = constructor(UDP)  # UDP(sport, dport, data, checksum), built faster (every datagram sent)
 
 DatagramHandler = Callable[[Addr, int, bytes], None]  # (source address, source port, data)
 
@@ -56,7 +59,7 @@ class UDPSocket:
             self.send_failures += 1
             host.trace.event(host.now, host.name, "udp", f"cannot send to [{dst}]:{dport}: no source address")
             return False
-        ok = host.send_upper(UDP(self.port, dport, bytes(data)), dst, src)
+        ok = host.send_upper(_new_udp(self.port, dport, bytes(data), None), dst, src)
         if not ok:
             self.send_failures += 1
         return ok
