@@ -849,49 +849,62 @@ _IP6_UDP = struct.Struct("!IHBB16s16sHHHH")  # the fixed header and a UDP header
 def encode_ipv6(pkt: IPv6) -> bytes:
     """Octets of ``pkt``: Payload Length, Next Headers, padding and ``None`` checksums filled in."""
     u = pkt.payload
-    if type(u) is _UDP_T and not pkt.ext:
-        # The common datagram (no extension headers): both headers in one pack, the checksum summed from
-        # the fields (:func:`~mip6lab.wire.checksum.udp_checksum`) - the octets the general path gives.
+    ext = pkt.ext
+    if type(u) is _UDP_T:
+        # The common datagram: its checksum summed from the fields (:func:`~mip6lab.wire.checksum.udp_checksum`)
+        # and, without extension headers, both headers in one pack - the octets the general path gives.
         data = u.data  # type: ignore[union-attr]
         n = 8 + len(data)
         ck = u.checksum  # type: ignore[union-attr]
         if n <= 0xFFFF and (ck is None or 0 <= ck <= 0xFFFF):
             src, dst = pkt.src, pkt.dst
-            if ck is None:
-                ck = udp_checksum(src._ip, dst._ip, u.sport, u.dport, data)  # type: ignore[union-attr]
-            return (
-                _IP6_UDP.pack(
-                    0x60000000 | (pkt.tc << 20) | pkt.fl,
-                    n,
-                    NH_UDP,
-                    pkt.hlim,
-                    src.packed,
-                    dst.packed,
-                    u.sport,  # type: ignore[union-attr]
-                    u.dport,  # type: ignore[union-attr]
-                    n,
-                    ck,
+            if not ext:
+                if ck is None:
+                    ck = udp_checksum(src._ip, dst._ip, u.sport, u.dport, data)  # type: ignore[union-attr]
+                return (
+                    _IP6_UDP.pack(
+                        0x60000000 | (pkt.tc << 20) | pkt.fl,
+                        n,
+                        NH_UDP,
+                        pkt.hlim,
+                        src.packed,
+                        dst.packed,
+                        u.sport,  # type: ignore[union-attr]
+                        u.dport,  # type: ignore[union-attr]
+                        n,
+                        ck,
+                    )
+                    + data
                 )
-                + data
-            )
-    if pkt.ext:
-        psrc, pdst = pseudo_addresses(pkt)
-    else:
-        psrc, pdst = pkt.src, pkt.dst
-    nh, body = encode_upper(pkt.payload, psrc, pdst)
-    if pkt.ext:
+            if ck is None:
+                psrc, pdst = pseudo_addresses(pkt)
+                ck = udp_checksum(psrc._ip, pdst._ip, u.sport, u.dport, data)  # type: ignore[union-attr]
+            return _assemble(pkt, NH_UDP, _UDP.pack(u.sport, u.dport, n, ck) + data)  # type: ignore[union-attr]
+    psrc, pdst = pseudo_addresses(pkt) if ext else (pkt.src, pkt.dst)
+    nh, body = encode_upper(u, psrc, pdst)
+    return _assemble(pkt, nh, body)
+
+
+def _assemble(pkt: IPv6, nh: int, body: bytes) -> bytes:
+    """The octets of ``pkt`` whose upper layer, Next Header ``nh``, encodes to ``body``: the extension
+    headers in front of it, then the fixed header."""
+    ext = pkt.ext
+    if len(ext) == 1:  # a Home Address option or a Type 2 Routing header alone: the usual case
+        h = ext[0]
+        body = _encode_ext(h, nh) + body
+        nh = _EXT_NH[type(h)]
+    elif ext:
         parts = []
-        for h in reversed(pkt.ext):
+        for h in reversed(ext):
             parts.append(_encode_ext(h, nh))
             nh = _EXT_NH[type(h)]
         parts.reverse()
         parts.append(body)
         body = b"".join(parts)
-    if len(body) > 0xFFFF:
-        raise ValueError(f"payload of {len(body)} octets does not fit the 16-bit Payload Length")
-    return (
-        _IP6.pack(0x60000000 | (pkt.tc << 20) | pkt.fl, len(body), nh, pkt.hlim, pkt.src.packed, pkt.dst.packed) + body
-    )
+    n = len(body)
+    if n > 0xFFFF:
+        raise ValueError(f"payload of {n} octets does not fit the 16-bit Payload Length")
+    return _IP6.pack(0x60000000 | (pkt.tc << 20) | pkt.fl, n, nh, pkt.hlim, pkt.src.packed, pkt.dst.packed) + body
 
 
 HOP_LIMIT_OFFSET = 7  # octet of the Hop Limit in the IPv6 header
@@ -929,6 +942,11 @@ router, the destination), each time with only the Hop Limit changed: the values 
 pure function of these octets, so one decoding serves every hop (and the trace keeps one copy)."""
 _DECODED_BODIES_LIMIT = 1024
 _DECODED_BODY_MAX = 2048  # octets: larger bodies are decoded each time (the table stays under ~2 MB)
+_DECODED_OPTIONS: dict[tuple[int, bytes], ExtHeader] = {}
+"""Hop-by-Hop and Destination Options headers decoded, by (Next Header, their option octets): a mobile node's
+packets all carry the same Home Address option, and the value is immutable and a pure function of the octets
+(the Next Header field after them is not part of it)."""
+_DECODED_OPTIONS_LIMIT = 4096
 _EXT_LAYER = {NH_HOPOPTS: "Hop-by-Hop", NH_DSTOPTS: "Destination Options", NH_ROUTING: "Routing"}
 
 
@@ -984,8 +1002,15 @@ def _decode_ipv6(buf: bytes, start: int, end: int) -> IPv6:
             else:
                 ext.append(RoutingHeader(rtype, sl, buf[pos + 4 : stop]))
         else:
-            opts = _decode_ip_options(buf, pos + 2, stop, layer)
-            ext.append(HopByHopOptions(opts) if nh == NH_HOPOPTS else DestinationOptions(opts))
+            okey = (nh, buf[pos + 2 : stop])
+            header = _DECODED_OPTIONS.get(okey)
+            if header is None:
+                opts = _decode_ip_options(buf, pos + 2, stop, layer)
+                header = HopByHopOptions(opts) if nh == NH_HOPOPTS else DestinationOptions(opts)
+                if len(_DECODED_OPTIONS) >= _DECODED_OPTIONS_LIMIT:
+                    _DECODED_OPTIONS.clear()
+                _DECODED_OPTIONS[okey] = header
+            ext.append(header)
         pos = stop
         nh = nxt
     payload = _decode_upper(nh, buf, pos, end)

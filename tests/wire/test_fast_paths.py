@@ -20,7 +20,7 @@ from mip6lab.ipv6.upper import Delivery, new_delivery
 from mip6lab.wire import codec
 from mip6lab.wire.addr import intern
 from mip6lab.wire.checksum import ones_complement_sum, udp_checksum, upper_layer_sum
-from mip6lab.wire.ip import DestinationOptions, Ethernet, HomeAddressOption, IPv6
+from mip6lab.wire.ip import DestinationOptions, Ethernet, HomeAddressOption, IPv6, RoutingType2
 from mip6lab.wire.transport import TCP, UDP
 from mip6lab.wire.values import constructor
 
@@ -40,8 +40,13 @@ def rfc1071(data: bytes) -> int:
 
 
 def _general_encoding(p: IPv6) -> bytes:
-    """encode_ipv6's general path: the upper layer encoded by encode_upper, then the fixed header."""
-    nh, body = codec.encode_upper(p.payload, p.src, p.dst)
+    """encode_ipv6's general path: the upper layer encoded by encode_upper under the RFC 6275 pseudo-header,
+    each extension header in front of it, then the fixed header."""
+    psrc, pdst = codec.pseudo_addresses(p) if p.ext else (p.src, p.dst)
+    nh, body = codec.encode_upper(p.payload, psrc, pdst)
+    for h in reversed(p.ext):
+        body = codec._encode_ext_uncached(h, nh) + body
+        nh = codec._EXT_NH[type(h)]
     return codec._IP6.pack(0x60000000 | (p.tc << 20) | p.fl, len(body), nh, p.hlim, p.src.packed, p.dst.packed) + body
 
 
@@ -72,6 +77,56 @@ def test_plain_udp_encoding_is_the_general_one(src, dst, sport, dport, data, ck,
         assert codec.upper_checksum_ok(codec.decode_ipv6(octets))
     else:
         assert wire_ck == ck
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    addresses,
+    addresses,
+    addresses,
+    st.binary(max_size=100),
+    st.one_of(st.none(), st.integers(0, 0xFFFF)),
+    st.sampled_from(["hao", "rh2", "both", "two-hao", "rh2-sl0"]),
+    st.sampled_from(["udp", "tcp"]),
+)
+def test_extension_headers_encoding_is_the_general_one(src, dst, home, data, ck, case, upper) -> None:
+    hao = DestinationOptions((HomeAddressOption(home),))
+    ext = {
+        "hao": (hao,),
+        "rh2": (RoutingType2(home),),
+        "both": (RoutingType2(home), hao),
+        "two-hao": (hao, DestinationOptions((HomeAddressOption(dst),))),
+        "rh2-sl0": (RoutingType2(home, 0),),
+    }[case]
+    payload = UDP(40000, 40001, data, ck) if upper == "udp" else TCP(1, 2, 3, 4, 0x10, data=data, checksum=ck)
+    pkt = IPv6(src, dst, payload, ext)
+    octets = codec.encode_ipv6(pkt)
+    assert octets == _general_encoding(pkt)
+    decoded = codec.decode_ipv6(octets)
+    assert codec.encode_ipv6(decoded) == octets
+    assert codec.decode_ipv6(octets) == decoded  # the second decoding (options from the table) is the same value
+    if ck is None:
+        assert codec.upper_checksum_ok(decoded)
+
+
+def test_decoded_options_are_shared_only_for_the_same_octets() -> None:
+    a, b = IPv6Address("2001:db8::1"), IPv6Address("2001:db8::2")
+    first = codec.decode_ipv6(
+        codec.encode_ipv6(IPv6(a, b, UDP(1, 2, b"x"), (DestinationOptions((HomeAddressOption(a),)),)))
+    )
+    same = codec.decode_ipv6(
+        codec.encode_ipv6(IPv6(a, b, UDP(1, 2, b"y"), (DestinationOptions((HomeAddressOption(a),)),)))
+    )
+    other = codec.decode_ipv6(
+        codec.encode_ipv6(IPv6(a, b, UDP(1, 2, b"y"), (DestinationOptions((HomeAddressOption(b),)),)))
+    )
+    assert same.ext == first.ext and same.ext[0] is first.ext[0]
+    assert other.ext[0].home_address_option.home_address == b
+    bad = bytearray(codec.encode_ipv6(IPv6(a, b, UDP(1, 2, b"z"), (DestinationOptions((HomeAddressOption(b),)),))))
+    assert bad[46] == 201  # after a PadN of 4 octets (alignment 8n+6)
+    bad[47] = 40  # the Home Address option's length now runs past its header
+    with pytest.raises(codec.DecodeError):
+        codec.decode_ipv6(bytes(bad))
 
 
 def test_plain_udp_computed_zero_is_sent_as_all_ones() -> None:
