@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Hashable
-from dataclasses import replace
+from dataclasses import fields, replace
 from ipaddress import IPv6Address, IPv6Network
 from random import Random
 from typing import Any
@@ -90,6 +90,10 @@ RAListener = Callable[[str, Addr, I.RouterAdvertisement], None]
 
 _ETHERTYPE_IPV6 = ETHERTYPE_IPV6.to_bytes(2, "big")
 _new_ipv6 = constructor(IPv6)  # IPv6(src, dst, payload, ext, hlim, tc, fl), built faster (every packet sent)
+# Transmit(ifname, frame, trace_id), built faster (every frame sent) while those are its fields
+_new_transmit = (
+    constructor(Transmit) if [f.name for f in fields(Transmit)] == ["ifname", "frame", "trace_id"] else Transmit
+)
 
 
 def _addr(a: Addr | str) -> Addr:
@@ -517,7 +521,10 @@ class IPv6Node(SansIONode):
         if self.addresses.is_assigned(a):
             return True
         hooks = self.mobility
-        return hooks is not None and hooks.home_address == a
+        if hooks is None:
+            return False
+        home = hooks.home_address
+        return home is a or home == a
 
     def is_local_destination(self, dst: Addr) -> bool:
         """Receiving step 1: an address assigned to one of our interfaces (weak host model), or one
@@ -639,7 +646,7 @@ class IPv6Node(SansIONode):
         if len(frame) - 14 > iface.mtu:
             self.trace_event("send", f"{ifname}: {len(frame) - 14}-octet packet exceeds MTU {iface.mtu}: dropped")
             return False
-        self._emit(Transmit(ifname, frame, trace_id))
+        self._emit(_new_transmit(ifname, frame, trace_id))
         return True
 
     def send_on_link(

@@ -123,6 +123,13 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
     hooks = node.mobility
     tunneled = False
     node.dest_cache.sync(node.routes.version)
+    if hooks is None and run is NO_RUN:
+        # A plain node, untraced: what the loop below does for it (steps 1-2, 13-15, 5, then 16), without the
+        # mobility questions it never asks and the step records it does not keep.
+        entry = node.dest_cache.lookup(packet.dst) or route_to(node, packet.dst, run)
+        if entry is None:
+            return _finish(run, packet, "discarded: no route to destination", False)
+        return resolve_and_send(node, packet, entry.next_hop, entry.ifname, run)
     while True:
         dst = packet.dst
         entry = node.dest_cache.lookup(dst)
