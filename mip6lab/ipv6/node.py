@@ -116,6 +116,8 @@ def _own_mac_octets(mac: str) -> bytes | None:
             b = None
         if b is not None and b.hex(":") != mac:
             b = None
+        if len(_OWN_MAC_OCTETS) >= 65536:
+            _OWN_MAC_OCTETS.clear()
         _OWN_MAC_OCTETS[mac] = b
     return b
 
