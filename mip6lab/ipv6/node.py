@@ -601,8 +601,11 @@ class IPv6Node(SansIONode):
     def dispatch(self, handlers: list[UpperHandler], d: Delivery, run: Any) -> None:
         prev, self.current_run = self.current_run, (run if run is not NO_RUN else None)
         try:
-            for h in list(handlers):
-                h(d)
+            if len(handlers) == 1:  # the usual case (one transport); the loop below copies the list first
+                handlers[0](d)
+            else:
+                for h in list(handlers):
+                    h(d)
         finally:
             self.current_run = prev
 

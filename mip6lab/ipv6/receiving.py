@@ -155,6 +155,24 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
     if run is not NO_RUN:
         receive_step(run, 1, "yes", destination=dst)
     ext = packet.ext  # most packets have none: the header walks below are skipped then
+    payload = packet.payload
+    kind = type(payload)
+    if run is NO_RUN and hooks is None and not ext and (kind is UDP or kind is TCP):
+        # A plain node, untraced, a datagram or segment without extension headers: what steps 2-12 below do
+        # for it (no header to walk, no mobility to ask, no step to record): checksum, then the transport.
+        if not upper_checksum_ok(packet):
+            return _result(run, "discarded: bad checksum")
+        nh = NH_UDP if kind is UDP else NH_TCP
+        delivery = new_delivery(packet.src, dst, payload, packet, ifname, False, None)
+        run.output = delivery
+        handlers = node.upper.get(nh)
+        if not handlers:
+            node.no_transport(delivery, nh, run)
+            return run
+        node.dispatch(handlers, delivery, run)
+        if not run.result:
+            run.result = "delivered to UDP" if kind is UDP else "delivered to TCP"
+        return run
     for idx in range(1, len(ext)):
         if isinstance(ext[idx], HopByHopOptions):
             # RFC 8200 §4: Hop-by-Hop Options only right after the IPv6 header; elsewhere its Next

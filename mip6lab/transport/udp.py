@@ -66,7 +66,9 @@ class UDPSocket:
 
     def close(self) -> None:
         self.open = False
-        self.layer._sockets.pop((self.addr, self.port), None)
+        layer = self.layer
+        layer._sockets.pop((self.addr, self.port), None)
+        layer._bound_to_address = any(a is not None for a, _ in layer._sockets)
 
 
 class UDPLayer:
@@ -75,6 +77,7 @@ class UDPLayer:
     def __init__(self, host: UpperLayerHost) -> None:
         self.host = host
         self._sockets: dict[tuple[Addr | None, int], UDPSocket] = {}
+        self._bound_to_address = False  # any socket bound to one address (else a datagram needs one look-up)
         self.port_unreachable_sent = 0
         host.register_upper(IPPROTO_UDP, self._on_delivery)
 
@@ -86,6 +89,7 @@ class UDPLayer:
             raise UDPError(f"UDP port {port} already bound")
         sock = UDPSocket(self, port, addr, on_datagram)
         self._sockets[(addr, port)] = sock
+        self._bound_to_address = any(a is not None for a, _ in self._sockets)
         return sock
 
     @property
@@ -104,7 +108,9 @@ class UDPLayer:
         dgram = d.payload
         if not isinstance(dgram, UDP):
             return
-        sock = self._sockets.get((d.dst, dgram.dport)) or self._sockets.get((None, dgram.dport))
+        sock = self._sockets.get((d.dst, dgram.dport)) if self._bound_to_address else None
+        if sock is None:
+            sock = self._sockets.get((None, dgram.dport))
         if sock is None:
             host = self.host
             host.trace.event(

@@ -15,7 +15,7 @@ from mip6lab.transport.udp import UDPLayer
 from mip6lab.wire import icmp as I
 from mip6lab.wire.codec import encode_frame, encode_ipv6
 from mip6lab.wire.ip import DestinationOptions, Ethernet, HomeAddressOption, IPv6
-from mip6lab.wire.transport import UDP
+from mip6lab.wire.transport import SYN, TCP, UDP
 
 MAC = "02:00:00:00:00:0a"
 PEER_MAC = "02:00:00:00:00:0b"
@@ -23,8 +23,8 @@ ME = A("2001:db8:1::a")
 PEER = A("2001:db8:1::b")
 
 
-def _host() -> tuple[IPv6Node, list[tuple]]:
-    node = IPv6Node("h", trace=Trace())
+def _host(traced: bool = True) -> tuple[IPv6Node, list[tuple]]:
+    node = IPv6Node("h", trace=Trace(enabled=traced))
     node.add_interface("eth0", MAC)
     node.handle_link_change(0.0, "eth0", True)
     node.add_address("eth0", ME, 64, dad=False)
@@ -54,6 +54,8 @@ def _frames() -> list[bytes]:
         _frame(IPv6(PEER, A("2001:db8:1::99"), UDP(5000, 4000, b"not ours"))),
         _frame(good, "02:00:00:00:00:ff"),  # another host's MAC: not accepted
         _frame(good, "33:33:00:00:00:01"),  # a group MAC the interface accepts
+        _frame(IPv6(PEER, ME, TCP(5000, 4000, 1, 0, SYN))),  # no TCP: a reset
+        _frame(encode_ipv6(IPv6(PEER, ME, TCP(5000, 4000, 1, 0, SYN)))[:-2] + b"\0\0"),  # bad checksum
     ]
 
 
@@ -74,6 +76,18 @@ def test_fast_receive_does_what_the_full_path_does(index: int, monkeypatch: pyte
         full_out = full.handle_frame(1.0, "eth0", frame)
     assert [dataclasses.astuple(a) for a in fast_out] == [dataclasses.astuple(a) for a in full_out]
     assert _observe(fast, fast_got) == _observe(full, full_got)
+
+
+@pytest.mark.parametrize("index", range(len(_frames())))
+def test_untraced_receive_does_what_the_traced_one_does(index: int) -> None:
+    frame = _frames()[index]
+    untraced, untraced_got = _host(traced=False)
+    traced, traced_got = _host(traced=True)
+    untraced_out = untraced.handle_frame(1.0, "eth0", frame)
+    traced_out = traced.handle_frame(1.0, "eth0", frame)
+    assert [dataclasses.astuple(a)[:2] for a in untraced_out] == [dataclasses.astuple(a)[:2] for a in traced_out]
+    assert untraced_got == traced_got
+    assert list(untraced.trace.runs) == []
 
 
 def test_the_fast_path_is_taken_and_delivers(monkeypatch: pytest.MonkeyPatch) -> None:
