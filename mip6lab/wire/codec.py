@@ -1076,6 +1076,8 @@ def decode_frame_ipv6(frame: bytes) -> IPv6:
     """The IPv6 packet of an Ethernet frame whose EtherType the caller has read as IPv6: what
     ``decode_frame(frame).payload`` is, without building the Ethernet value (a host's receive path
     reads the MAC addresses from the octets). Raises :class:`DecodeError` as :func:`decode_frame` does."""
+    if type(frame) is not bytes:
+        frame = bytes(frame)
     try:
         return _decode_ipv6(frame, 14, len(frame))
     except DecodeError:

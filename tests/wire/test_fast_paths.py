@@ -187,7 +187,7 @@ _FRAMES = [
 def test_decode_frame_ipv6_is_the_frames_payload(pkt: IPv6) -> None:
     frame = codec.encode_frame(Ethernet("02:00:00:00:00:01", "02:00:00:00:00:02", pkt))
     got = codec.decode_frame_ipv6(frame)
-    assert got == codec.decode_frame(frame).payload
+    assert got == codec.decode_frame(frame).payload == codec.decode_frame_ipv6(bytearray(frame))
     assert (got.src, got.dst, dataclasses.replace(got.payload, checksum=None)) == (pkt.src, pkt.dst, pkt.payload)
     assert codec.encode_ipv6(got) == frame[14:]
 
