@@ -474,14 +474,18 @@ class IPv6Node(SansIONode):
         """RFC 6724, in short: same scope, a mobile node's home address (rule 4), the outgoing
         interface (rule 5), preferred over deprecated (rule 3), longest matching prefix (rule 8)."""
         dst = _addr(dst)
-        link_scope = dst.is_link_local or (dst.is_multicast and (dst.packed[1] & 0x0F) <= 2)
         hooks = self.mobility
+        # What follows rule 4 reads only the address table, the routes and the interfaces' carrier (route_usable),
+        # all of which bump CONFIG_EPOCH when they change: cache per destination while it stands still (issue 13).
+        # A route_usable overridden by a subclass or an instance may read other state: then nothing is cached.
+        cacheable = type(self).route_usable is IPv6Node.route_usable and "route_usable" not in self.__dict__
+        if hooks is None and cacheable and self._source_epoch == CONFIG_EPOCH[0]:
+            known = self._source_cache.get(dst, _NOT_CACHED)  # a plain node: no rule 4, the cached answer at once
+            if known is not _NOT_CACHED:
+                return known
+        link_scope = dst.is_link_local or (dst.is_multicast and (dst.packed[1] & 0x0F) <= 2)
         if not link_scope and hooks is not None and hooks.is_mobile_node() and hooks.home_address is not None:
             return hooks.home_address  # rule 4 decides before any route lookup (the common case, cheaply)
-        # What follows reads only the address table, the routes and the interfaces' carrier (route_usable), all of
-        # which bump CONFIG_EPOCH when they change: cache per destination while it stands still (issue 13). A
-        # route_usable overridden by a subclass or an instance may read other state: then nothing is cached.
-        cacheable = type(self).route_usable is IPv6Node.route_usable and "route_usable" not in self.__dict__
         if cacheable:
             if self._source_epoch != CONFIG_EPOCH[0]:
                 self._source_cache.clear()
