@@ -326,9 +326,10 @@ class IPv6Node(SansIONode):
         if type(frame) is bytes and frame[12:14] == _ETHERTYPE_IPV6 and frame[:6] == _own_mac_octets(iface.mac):
             # The common frame - IPv6 to this interface's own MAC, not Neighbor Discovery - read from the octets
             # without building the Ethernet value; anything else, an undecodable packet included, takes the
-            # full path below (which decodes it again: the same packet, the same error).
+            # full path below (which decodes it again: the same packet, the same error). A host is the packet's
+            # last reader: its body is not kept for later decodings (a router's is, for the next traced hop).
             try:
-                pkt = decode_frame_ipv6(frame)
+                pkt = decode_frame_ipv6(frame, self.is_router)
             except DecodeError:
                 pkt = None
             if pkt is not None and not isinstance(pkt.payload, _SHORT_PATH_TYPES):

@@ -950,7 +950,7 @@ _DECODED_OPTIONS_LIMIT = 4096
 _EXT_LAYER = {NH_HOPOPTS: "Hop-by-Hop", NH_DSTOPTS: "Destination Options", NH_ROUTING: "Routing"}
 
 
-def _decode_ipv6(buf: bytes, start: int, end: int) -> IPv6:
+def _decode_ipv6(buf: bytes, start: int, end: int, keep: bool = True) -> IPv6:
     if end - start < 40:
         raise DecodeError("IPv6", start, f"{end - start} octets, the IPv6 header needs 40")
     vtf, plen, nh, hlim, src, dst = _IP6.unpack_from(buf, start)
@@ -1017,7 +1017,7 @@ def _decode_ipv6(buf: bytes, start: int, end: int) -> IPv6:
     if nh in _CHECKSUMMED:
         _remember_upper(payload, nh, buf, pos, end)
     ext_t = tuple(ext)
-    if key is not None:
+    if key is not None and keep:
         if len(_DECODED_BODIES) >= _DECODED_BODIES_LIMIT:
             _DECODED_BODIES.clear()
         _DECODED_BODIES[key] = (ext_t, payload, nh, pos - body)
@@ -1072,14 +1072,17 @@ def decode_frame(data: bytes) -> Ethernet:
     return Ethernet(dst.hex(":"), src.hex(":"), payload, et)
 
 
-def decode_frame_ipv6(frame: bytes) -> IPv6:
+def decode_frame_ipv6(frame: bytes, keep: bool = True) -> IPv6:
     """The IPv6 packet of an Ethernet frame whose EtherType the caller has read as IPv6: what
     ``decode_frame(frame).payload`` is, without building the Ethernet value (a host's receive path
-    reads the MAC addresses from the octets). Raises :class:`DecodeError` as :func:`decode_frame` does."""
+    reads the MAC addresses from the octets). Raises :class:`DecodeError` as :func:`decode_frame` does.
+
+    ``keep=False``: the packet's body is looked up among the bodies decoded before but not added to them - for
+    the node a packet is addressed to, usually its last reader (keeping every body it receives would only cost)."""
     if type(frame) is not bytes:
         frame = bytes(frame)
     try:
-        return _decode_ipv6(frame, 14, len(frame))
+        return _decode_ipv6(frame, 14, len(frame), keep)
     except DecodeError:
         raise
     except Exception as e:  # pragma: no cover - a bug; keep the contract

@@ -240,3 +240,15 @@ def test_constructor_falls_back_to_the_class() -> None:
     assert constructor(NoSlots) is NoSlots
     assert constructor(Derived) is Derived
     assert constructor(int) is int
+
+
+def test_a_body_not_kept_is_still_looked_up() -> None:
+    a, b = IPv6Address("2001:db8::1"), IPv6Address("2001:db8::2")
+    frame = codec.encode_frame(Ethernet("02:00:00:00:00:01", "02:00:00:00:00:02", IPv6(a, b, UDP(1, 2, b"kept?"))))
+    codec._DECODED_BODIES.clear()
+    first = codec.decode_frame_ipv6(frame, keep=False)
+    assert codec._DECODED_BODIES == {}
+    kept = codec.decode_frame_ipv6(frame)
+    assert len(codec._DECODED_BODIES) == 1 and kept == first and kept.payload is not first.payload
+    again = codec.decode_frame_ipv6(frame, keep=False)
+    assert again == kept and again.payload is kept.payload  # found among the bodies decoded before
