@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Hashable
-from dataclasses import replace
+from dataclasses import fields, replace
 from ipaddress import IPv6Network
 from random import Random
 from typing import Any
@@ -62,6 +62,7 @@ from mip6lab.wire.codec import (
     ETHERTYPE_IPV6,
     DecodeError,
     decode_frame,
+    decode_frame_ipv6,
     decode_frame_transit,
     encode_frame,
     encode_ipv6,
@@ -71,6 +72,7 @@ from mip6lab.wire.codec import (
 )
 from mip6lab.wire.ip import NH_ICMPV6, NH_TCP, NH_UDP, Addr, Ethernet, IPv6
 from mip6lab.wire.transport import ACK, FIN, RST, SYN, TCP
+from mip6lab.wire.values import constructor
 
 ND_TYPES = (
     I.RouterSolicitation,
@@ -79,17 +81,45 @@ ND_TYPES = (
     I.NeighborAdvertisement,
 )
 
+_NOT_CACHED: Any = object()
+_SHORT_PATH_TYPES = (*ND_TYPES, I.UnknownICMPv6)  # what handle_frame may answer without Figure 36
+
 LinkChangeListener = Callable[[str, bool], None]
 RAListener = Callable[[str, Addr, I.RouterAdvertisement], None]
 
 
 _ETHERTYPE_IPV6 = ETHERTYPE_IPV6.to_bytes(2, "big")
+_new_ipv6 = constructor(IPv6)  # IPv6(src, dst, payload, ext, hlim, tc, fl), built faster (every packet sent)
+# Transmit(ifname, frame, trace_id), built faster (every frame sent) while those are its fields
+_new_transmit = (
+    constructor(Transmit) if [f.name for f in fields(Transmit)] == ["ifname", "frame", "trace_id"] else Transmit
+)
 
 
 def _addr(a: Addr | str) -> Addr:
     """The interned address (:mod:`mip6lab.wire.addr`): what the node sends carries it, and the tables
     keyed by it (bindings, registrations, caches) then hit on identity."""
     return a if type(a) is FastAddress else intern_address(a)
+
+
+_OWN_MAC_OCTETS: dict[str, bytes | None] = {}
+
+
+def _own_mac_octets(mac: str) -> bytes | None:
+    """The 6 octets a frame to ``mac`` starts with, if ``mac`` is in the form decoding gives (lower case, colons):
+    then those octets match exactly when ``Interface.accepts`` matches the decoded text to ``mac``."""
+    b = _OWN_MAC_OCTETS.get(mac, b"")
+    if b == b"":
+        try:
+            b = mac_to_bytes(mac)
+        except ValueError:
+            b = None
+        if b is not None and b.hex(":") != mac:
+            b = None
+        if len(_OWN_MAC_OCTETS) >= 65536:
+            _OWN_MAC_OCTETS.clear()
+        _OWN_MAC_OCTETS[mac] = b
+    return b
 
 
 def _option(options: tuple, kind: type) -> Any:
@@ -293,6 +323,22 @@ class IPv6Node(SansIONode):
         iface = self.interfaces.get(ifname)
         if iface is None or not iface.attached:
             return self.drain()
+        if type(frame) is bytes and frame[12:14] == _ETHERTYPE_IPV6 and frame[:6] == _own_mac_octets(iface.mac):
+            # The common frame - IPv6 to this interface's own MAC, not Neighbor Discovery - read from the octets
+            # without building the Ethernet value; anything else, an undecodable packet included, takes the
+            # full path below (which decodes it again: the same packet, the same error). A host is the packet's
+            # last reader: its body is not kept for later decodings (a router's is, for the next traced hop).
+            try:
+                pkt = decode_frame_ipv6(frame, self.is_router)
+            except DecodeError:
+                pkt = None
+            if pkt is not None and not isinstance(pkt.payload, _SHORT_PATH_TYPES):
+                self.received = (pkt, frame)
+                try:
+                    self.receive_algorithm(self, pkt, ifname, link_multicast=bool(frame[0] & 1))
+                finally:
+                    self.received = None
+                return self.drain()
         try:
             eth = decode_frame(frame)
         except DecodeError as e:
@@ -417,7 +463,9 @@ class IPv6Node(SansIONode):
             if src is None:
                 self.trace_event("send", f"no source address for {dst}: not sent", destination=dst)
                 return False
-        return self.send_packet(IPv6(_addr(src), dst, payload, hlim=hlim if hlim is not None else self._hop_limit()))
+        if type(src) is not FastAddress:
+            src = intern_address(src)
+        return self.send_packet(_new_ipv6(src, dst, payload, (), hlim if hlim is not None else self._hop_limit(), 0, 0))
 
     def send_packet(self, packet: IPv6) -> bool:
         """Run the sending algorithm (Figure 35) for a fully built unicast/anycast packet."""
@@ -427,20 +475,26 @@ class IPv6Node(SansIONode):
         """RFC 6724, in short: same scope, a mobile node's home address (rule 4), the outgoing
         interface (rule 5), preferred over deprecated (rule 3), longest matching prefix (rule 8)."""
         dst = _addr(dst)
-        link_scope = dst.is_link_local or (dst.is_multicast and (dst.packed[1] & 0x0F) <= 2)
         hooks = self.mobility
+        # What follows rule 4 reads only the address table, the routes and the interfaces' carrier (route_usable),
+        # all of which bump CONFIG_EPOCH when they change: cache per destination while it stands still (issue 13).
+        # A route_usable overridden by a subclass or an instance may read other state: then nothing is cached.
+        cacheable = type(self).route_usable is IPv6Node.route_usable and "route_usable" not in self.__dict__
+        if hooks is None and cacheable and self._source_epoch == CONFIG_EPOCH[0]:
+            known = self._source_cache.get(dst, _NOT_CACHED)  # a plain node: no rule 4, the cached answer at once
+            if known is not _NOT_CACHED:
+                return known
+        link_scope = dst.is_link_local or (dst.is_multicast and (dst.packed[1] & 0x0F) <= 2)
         if not link_scope and hooks is not None and hooks.is_mobile_node() and hooks.home_address is not None:
             return hooks.home_address  # rule 4 decides before any route lookup (the common case, cheaply)
-        # What follows reads only the address table, the routes and the interfaces' carrier (route_usable), all of
-        # which bump CONFIG_EPOCH when they change: cache per destination while it stands still (issue 13). A
-        # route_usable overridden by a subclass or an instance may read other state: then nothing is cached.
-        cacheable = type(self).route_usable is IPv6Node.route_usable and "route_usable" not in self.__dict__
         if cacheable:
             if self._source_epoch != CONFIG_EPOCH[0]:
                 self._source_cache.clear()
                 self._source_epoch = CONFIG_EPOCH[0]
-            elif dst in self._source_cache:
-                return self._source_cache[dst]
+            else:
+                known = self._source_cache.get(dst, _NOT_CACHED)
+                if known is not _NOT_CACHED:
+                    return known
             if len(self._source_cache) >= 4096:  # bounded: a node talking to very many destinations
                 self._source_cache.clear()
         src = self._select_source(dst, link_scope)
@@ -470,9 +524,14 @@ class IPv6Node(SansIONode):
         return min(cands, key=rank).addr
 
     def has_address(self, addr: Addr) -> bool:
-        a = _addr(addr)
+        a = addr if type(addr) is FastAddress else intern_address(addr)
+        if self.addresses.is_assigned(a):
+            return True
         hooks = self.mobility
-        return self.addresses.is_assigned(a) or (hooks is not None and hooks.home_address == a)
+        if hooks is None:
+            return False
+        home = hooks.home_address
+        return home is a or home == a
 
     def is_local_destination(self, dst: Addr) -> bool:
         """Receiving step 1: an address assigned to one of our interfaces (weak host model), or one
@@ -547,8 +606,11 @@ class IPv6Node(SansIONode):
     def dispatch(self, handlers: list[UpperHandler], d: Delivery, run: Any) -> None:
         prev, self.current_run = self.current_run, (run if run is not NO_RUN else None)
         try:
-            for h in list(handlers):
-                h(d)
+            if len(handlers) == 1:  # the usual case (one transport); the loop below copies the list first
+                handlers[0](d)
+            else:
+                for h in list(handlers):
+                    h(d)
         finally:
             self.current_run = prev
 
@@ -594,7 +656,7 @@ class IPv6Node(SansIONode):
         if len(frame) - 14 > iface.mtu:
             self.trace_event("send", f"{ifname}: {len(frame) - 14}-octet packet exceeds MTU {iface.mtu}: dropped")
             return False
-        self._emit(Transmit(ifname, frame, trace_id))
+        self._emit(_new_transmit(ifname, frame, trace_id))
         return True
 
     def send_on_link(
