@@ -31,8 +31,28 @@ if TYPE_CHECKING:
 INFINITE_LIFETIME = 0xFFFFFFFF
 
 
+#: the default route's prefix (one object: an RA from a default router installs or refreshes it)
+DEFAULT_PREFIX = IPv6Network("::/0")
+
+_PREFIXES: dict[tuple[Addr, int], IPv6Network] = {}
+_PREFIXES_LIMIT = 1 << 14  # distinct advertised prefixes kept (a 10,000-node lab hears a few hundred)
+
+
 def lifetime_to_time(now: float, seconds: int) -> float:
     return math.inf if seconds == INFINITE_LIFETIME else now + seconds
+
+
+def prefix_network(prefix: Addr, prefix_len: int) -> IPv6Network:
+    """The network a Prefix Information option names (host bits cleared). Every periodic RA repeats the
+    same few prefixes, and a host, its movement detection and its mobility code each ask: an
+    ``IPv6Network`` is parsed from text, so each distinct (prefix, length) is parsed once."""
+    key = (prefix, prefix_len)
+    net = _PREFIXES.get(key)
+    if net is None:
+        if len(_PREFIXES) >= _PREFIXES_LIMIT:
+            _PREFIXES.clear()
+        net = _PREFIXES[key] = IPv6Network(f"{prefix}/{prefix_len}", strict=False)
+    return net
 
 
 class RouterSolicitor:
@@ -92,7 +112,7 @@ def process_ra(node: IPv6Node, ifname: str, src: Addr, ra: I.RouterAdvertisement
         iface.neighbors.set_base_reachable_time(ra.reachable_time / 1000)
     if ra.retrans_timer:
         iface.neighbors.retrans_timer = ra.retrans_timer / 1000
-    default = IPv6Network("::/0")
+    default = DEFAULT_PREFIX
     route = node.routes.find(default, src, ifname)
     if ra.router_lifetime > 0:
         node.routes.add(default, src, ifname, 0, RouteOrigin.RA_DEFAULT, now + ra.router_lifetime)
@@ -111,7 +131,7 @@ def process_ra(node: IPv6Node, ifname: str, src: Addr, ra: I.RouterAdvertisement
 
 def _prefix(node: IPv6Node, ifname: str, pio: I.PrefixInformation) -> None:
     now = node.now
-    net = IPv6Network(f"{pio.prefix}/{pio.prefix_len}", strict=False)
+    net = prefix_network(pio.prefix, pio.prefix_len)
     if net.network_address.is_link_local:
         return  # §5.5.3 (b), §6.3.4: never for the link-local prefix
     if pio.L:

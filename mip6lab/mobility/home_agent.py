@@ -53,6 +53,7 @@ from typing import Any
 from mip6lab.ipv6.addresses import address_from_prefix
 from mip6lab.ipv6.node import Router
 from mip6lab.ipv6.router_adv import prefix_option
+from mip6lab.ipv6.router_discovery import prefix_network
 from mip6lab.ipv6.upper import Delivery
 from mip6lab.mobility.binding_cache import BindingCacheEntry
 from mip6lab.mobility.correspondent import CorrespondentRole
@@ -275,7 +276,7 @@ class HomeAgentRole(CorrespondentRole):
         """Our address on the home address's prefix (the old one after renumbering), else the current."""
         link = self.link_of(hoa) or next(iter(self.home_links.values()))
         for e in self.router.addresses.for_interface(link.ifname):
-            if not e.addr.is_link_local and e.addr in IPv6Network(f"{hoa}/{e.prefix_len}", strict=False):
+            if not e.addr.is_link_local and e.addr in prefix_network(hoa, e.prefix_len):
                 return e.addr
         return link.address
 
