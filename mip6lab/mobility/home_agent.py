@@ -67,6 +67,7 @@ from mip6lab.mobility.ipsec import EspError, EspMode
 from mip6lab.mobility.ports import unit_port
 from mip6lab.mobility.registration import HomePrefix, link_local_for
 from mip6lab.wire import icmp as I
+from mip6lab.wire.addr import intern
 from mip6lab.wire.codec import DecodeError, decode_ipv6, encode_ipv6, ha_anycast, upper_checksum_ok
 from mip6lab.wire.ip import ESP, NH_ESP, NH_IPV6, Addr, HomeAddressOption, IPv6, RawPayload, RoutingType2
 from mip6lab.wire.mh import BindingRefreshRequest, BindingUpdate, MobilityHeader, MobilityMessage
@@ -194,7 +195,7 @@ class HomeAgentRole(CorrespondentRole):
         the Home-Agents anycast address, our own home agents list entry."""
         node = self.router
         net = IPv6Network(prefix) if isinstance(prefix, str) else prefix
-        addr = Addr(address) if address is not None else net[1]
+        addr = intern(Addr(address) if address is not None else net[1])  # compared with packets' addresses
         if node.addresses.get(ifname, addr) is None:
             node.add_address(ifname, addr, net.prefixlen, dad=False)
         link = HomeLink(
@@ -204,7 +205,7 @@ class HomeAgentRole(CorrespondentRole):
             self.ha_preference if preference is None else preference,
             self.ha_lifetime if lifetime is None else lifetime,
             dict(ra_timing or {}),
-            [ha_anycast(net)],
+            [intern(ha_anycast(net))],
         )
         self.home_links[ifname] = link
         self._configure_ra(link)

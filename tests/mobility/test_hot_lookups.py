@@ -52,3 +52,20 @@ def test_binding_update_list_lookup_by_address_or_text() -> None:
 def test_unicast_routable(addr: str, routable: bool) -> None:
     assert is_unicast_routable(IPv6Address(addr)) is routable
     assert is_unicast_routable(intern(addr)) is routable
+
+
+def test_an_advertised_prefix_behaves_as_the_plain_network() -> None:
+    from ipaddress import IPv6Network
+
+    from mip6lab.ipv6.router_discovery import DEFAULT_PREFIX, FastNetwork, prefix_network
+
+    fast, plain = prefix_network(intern("2001:db8:7::99"), 64), IPv6Network("2001:db8:7::/64")
+    assert isinstance(fast, FastNetwork) and fast is prefix_network(intern("2001:db8:7::99"), 64)
+    assert fast == plain and plain == fast and (fast != plain) is False and hash(fast) == hash(plain)
+    assert {plain: "x"}[fast] == "x" and fast in [IPv6Network("fe80::/64"), plain]
+    assert repr(fast) == repr(plain) and str(fast) == "2001:db8:7::/64"
+    assert fast != IPv6Network("2001:db8:7::/48") and fast != IPv6Network("2001:db8:8::/64") and fast != "x"
+    assert IPv6Address("2001:db8:7::1") in fast and intern("2001:db8:8::1") not in fast
+    assert IPv6Network("2001:db8:7::/80") not in fast  # a network is never "in" a network, as for the plain one
+    assert IPv6Network("::/0") == DEFAULT_PREFIX and intern("2001:db8::1") in DEFAULT_PREFIX
+    assert sorted([IPv6Network("2001:db8:7::/48"), fast]) == [IPv6Network("2001:db8:7::/48"), plain]
