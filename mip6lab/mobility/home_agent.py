@@ -195,6 +195,7 @@ class HomeAgentRole(CorrespondentRole):
         the Home-Agents anycast address, our own home agents list entry."""
         node = self.router
         net = IPv6Network(prefix) if isinstance(prefix, str) else prefix
+        net = prefix_network(net.network_address, net.prefixlen)  # every home BU tests its home address in it
         addr = intern(Addr(address) if address is not None else net[1])  # compared with packets' addresses
         if node.addresses.get(ifname, addr) is None:
             node.add_address(ifname, addr, net.prefixlen, dad=False)
@@ -516,6 +517,7 @@ class HomeAgentRole(CorrespondentRole):
         node = self.router
         link = self.home_links[ifname] if ifname is not None else next(iter(self.home_links.values()))
         net = IPv6Network(new_prefix) if isinstance(new_prefix, str) else new_prefix
+        net = prefix_network(net.network_address, net.prefixlen)
         old = link.current
         now = node.now
         iid = int(link.address) & ((1 << (128 - old.network.prefixlen)) - 1)
@@ -526,7 +528,7 @@ class HomeAgentRole(CorrespondentRole):
         old.preferred_until = now
         link.prefixes.insert(0, HomePrefixState(net))
         link.address = new_addr
-        link.anycast.append(ha_anycast(net))
+        link.anycast.append(intern(ha_anycast(net)))
         self._configure_ra(link)
         self.refresh_own_entry(link)
         node.trace_event("ha", f"home prefix of {link.ifname} changed: {old.network} -> {net}; HA address {new_addr}")
