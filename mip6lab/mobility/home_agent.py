@@ -134,7 +134,7 @@ class HomeAgentRole(CorrespondentRole):
         cache_part = {"binding_cache": parts["binding_cache"]} if "binding_cache" in parts else {}
         super().__init__(node, max_bindings=max_bindings, brr_before_expiry=brr_before_expiry, parts=cache_part)
         self.router = node
-        self.last_frame_source: dict[str, str] = {}  # interface -> source MAC of the last frame on it
+        self._frame_sources: dict[str, bytes] = {}  # interface -> source MAC octets of the last frame on it
         self.home_links: dict[str, HomeLink] = {}
         self.ha_preference = ha_preference
         self.ha_lifetime = ha_lifetime
@@ -169,7 +169,12 @@ class HomeAgentRole(CorrespondentRole):
 
     def frame_received(self, ifname: str, frame: bytes) -> None:
         if len(frame) >= 12:
-            self.last_frame_source[ifname] = frame[6:12].hex(":")
+            self._frame_sources[ifname] = frame[6:12]  # every frame: the text only when asked
+
+    @property
+    def last_frame_source(self) -> dict[str, str]:
+        """Interface -> source MAC (text) of the last frame received on it."""
+        return {ifname: mac.hex(":") for ifname, mac in self._frame_sources.items()}
 
     def is_local_destination(self, dst: Addr) -> bool:
         """The Home-Agents anycast address of each home prefix (RFC 2526) is ours to receive on."""
