@@ -248,7 +248,7 @@ class CorrespondentRegistrations:
         if e.expired(now):
             return None
         coa = mn.care_of_address
-        if coa is None or e.care_of_address != coa:
+        if coa is None or (e.care_of_address is not coa and e.care_of_address != coa):  # (interned: usually the same)
             return None
         st = self.states.get(cn)
         if st is None:

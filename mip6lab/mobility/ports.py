@@ -8,12 +8,12 @@ role's own first (its tables, its other parts, the clock/trace/timer/sending del
 unnoticed (``tests/mobility/test_layering.py`` checks each list against the unit's code).
 
 Units read their ports on every packet (issue 13), so a port is an instance of a class made once per
-(unit, role class): each declared name is a property there. A name the role's class defines (a method, a
-property such as ``now``) reads straight through the role (``operator.attrgetter``, no Python frame); any
-other name is looked up at each read in the role's own attributes, then its node's. Nothing is cached: a
-value the role or node changes (or a method a test replaces on the instance) is seen at the next read,
-exactly as if the unit held the role itself. An undeclared name still falls through to ``__getattr__``,
-which refuses it.
+(unit, role class): each declared name is a property there. A name the role has (a method, a property
+such as ``now``, a table such as ``bul``) reads straight through the role (``operator.attrgetter``, no
+Python frame; should the role not have it, ``__getattr__`` reads the node's); any other name is looked up
+at each read in the role's own attributes, then its node's. Nothing is cached: a value the role or node
+changes (or a method a test replaces on the instance) is seen at the next read, exactly as if the unit
+held the role itself. An undeclared name still falls through to ``__getattr__``, which refuses it.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class UnitPort:
 
     def __new__(cls, node: Any, unit: str, names: tuple[str, ...]) -> UnitPort:
         if cls is UnitPort:  # the class of this (unit, role class): one property per declared name
-            cls = _port_class(unit, tuple(names), type(node))
+            cls = _port_class(unit, tuple(names), node)
         return object.__new__(cls)
 
     def __init__(self, node: Any, unit: str, names: tuple[str, ...]) -> None:
@@ -42,7 +42,7 @@ class UnitPort:
         object.__setattr__(self, "_names", frozenset(names))
 
     def __getattr__(self, name: str) -> Any:
-        if name in self._names:  # declared, but not a property of this port's class (a subclass's port)
+        if name in self._names:  # declared, but its property found no such attribute on the role: the node's
             return _read(self._node, name)
         raise AttributeError(f"{self._unit} does not declare {name!r} in its NEEDS (it sees {sorted(self._names)})")
 
@@ -60,8 +60,8 @@ def _read(target: Any, name: str) -> Any:
     return getattr(target, name)
 
 
-def _reader(name: str, on_role_class: bool) -> Callable[[UnitPort], Any]:
-    if on_role_class:  # a method or property of the role's class: always the role's
+def _reader(name: str, on_role: bool) -> Callable[[UnitPort], Any]:
+    if on_role:  # the role's (class or instance): read through it; if it has none, __getattr__ reads the node's
         return attrgetter(f"_node.{name}")
 
     def read(port: UnitPort) -> Any:
@@ -78,12 +78,20 @@ def _reader(name: str, on_role_class: bool) -> Callable[[UnitPort], Any]:
 _CLASSES: dict[tuple[str, tuple[str, ...], type], type[UnitPort]] = {}
 
 
-def _port_class(unit: str, names: tuple[str, ...], role_class: type) -> type[UnitPort]:
+def _port_class(unit: str, names: tuple[str, ...], role: Any) -> type[UnitPort]:
+    """The port class for ``unit`` over roles of ``role``'s class. Each name is read the way that is fast
+    for where the first such role keeps it (every way gives the port's rule: role first, then node): a
+    name of the role (class, or instance so far) through the role, falling back to ``__getattr__``; any
+    other by a small function that looks in the role's attributes, then the node's."""
+    role_class = type(role)
     key = (unit, names, role_class)
     cls = _CLASSES.get(key)
     if cls is None:
+        own = getattr(role, "__dict__", {})
+        plain = not hasattr(role_class, "__getattr__")  # (a role's own __getattr__ would answer for its node)
         props = {
-            n: property(_reader(n, hasattr(role_class, n)), doc=f"the role's (or its node's) {n!r}") for n in names
+            n: property(_reader(n, plain and (hasattr(role_class, n) or n in own)), doc=f"the role's (or node's) {n!r}")
+            for n in names
         }
         cls = _CLASSES[key] = type(f"{unit}Port", (UnitPort,), {"__slots__": (), **props})
     return cls

@@ -44,6 +44,15 @@ def test_a_port_sees_later_changes_of_its_role_and_node() -> None:
         port.now = 3.0
 
 
+def test_a_name_the_role_drops_is_read_from_its_node() -> None:
+    role = _Role()
+    role.addresses = "role's own"  # type: ignore[attr-defined]
+    port = UnitPort(role, "Unit2", ("addresses",))
+    assert port.addresses == "role's own"
+    del role.addresses  # type: ignore[attr-defined]
+    assert port.addresses == "node's addresses"
+
+
 def test_a_mobile_node_unit_reads_the_current_care_of_address() -> None:
     lab = Lab("first-foreign-link")
     mn = lab.role("mn")
