@@ -101,6 +101,9 @@ class NeighborCache:
         self.entries: dict[Addr, NeighborEntry] = {}
         self.limit = C.NEIGHBOR_CACHE_LIMIT  # entries in all; a new one replaces the oldest STALE one
         self.incomplete_limit = C.NEIGHBOR_INCOMPLETE_LIMIT  # address resolutions in progress at once
+        # the entries resolve() created (only it creates INCOMPLETE ones), pruned when counted: counting
+        # resolutions in progress visits these, not the whole cache (a router's holds thousands; issue 13)
+        self._resolving: dict[Addr, NeighborEntry] = {}
         self.retrans_timer = C.RETRANS_TIMER
         self.base_reachable_time = C.REACHABLE_TIME
         self.reachable_time = self._random_reachable_time()
@@ -158,6 +161,15 @@ class NeighborCache:
                 return True
         return False
 
+    def _incomplete(self) -> int:
+        """How many cached entries are INCOMPLETE (resolutions in progress). An entry never returns to
+        INCOMPLETE, so the ones resolve() made that left it (or the cache) are dropped for good."""
+        entries, resolving = self.entries, self._resolving
+        done = [a for a, e in resolving.items() if e.state is not NudState.INCOMPLETE or entries.get(a) is not e]
+        for a in done:
+            del resolving[a]
+        return len(resolving)
+
     def delete(self, addr: Addr) -> NeighborEntry | None:
         e = self.entries.pop(addr, None)
         if e is not None:
@@ -170,6 +182,7 @@ class NeighborCache:
         for e in out:
             self._cancel_timer(self.timer_key(e.addr))
         self.entries.clear()
+        self._resolving.clear()
         return out
 
     # ---------------------------------------------------------------- events
@@ -182,8 +195,7 @@ class NeighborCache:
         e = self.entries.get(addr)
         if e is None:
             e = NeighborEntry(addr, self.ifname, NudState.INCOMPLETE)
-            incomplete = sum(1 for x in self.entries.values() if x.state is NudState.INCOMPLETE)
-            if incomplete >= self.incomplete_limit or not self._make_room():
+            if self._incomplete() >= self.incomplete_limit or not self._make_room():
                 # RFC 6583 §7.1: bound resolutions in progress; this one fails at once (the owner
                 # answers as for a failed resolution) instead of filling memory during a scan.
                 self._on_event(
@@ -192,6 +204,7 @@ class NeighborCache:
                 self._on_failure(e, [packet])
                 return e
             self.entries[addr] = e
+            self._resolving[addr] = e
             self._on_event(f"{addr}: address resolution started", addr=addr, old=None, new=e.state)
             e.queue.append(packet)
             e.probes_sent = 1

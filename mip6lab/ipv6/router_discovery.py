@@ -30,6 +30,22 @@ if TYPE_CHECKING:
 
 INFINITE_LIFETIME = 0xFFFFFFFF
 
+_DEFAULT = IPv6Network("::/0")
+_NETWORKS: dict[tuple[Addr, int], IPv6Network] = {}
+
+
+def prefix_network(prefix: Addr, prefix_len: int) -> IPv6Network:
+    """The network of a Prefix Information option, parsed once per prefix: every host on a link
+    parses every RA's prefixes, and a big lab's links carry thousands of hosts (issue 13). Bounded
+    (a flood of RAs with made-up prefixes just empties it)."""
+    key = (prefix, prefix_len)
+    net = _NETWORKS.get(key)
+    if net is None:
+        if len(_NETWORKS) >= 4096:
+            _NETWORKS.clear()
+        net = _NETWORKS[key] = IPv6Network(f"{prefix}/{prefix_len}", strict=False)
+    return net
+
 
 def lifetime_to_time(now: float, seconds: int) -> float:
     return math.inf if seconds == INFINITE_LIFETIME else now + seconds
@@ -92,7 +108,7 @@ def process_ra(node: IPv6Node, ifname: str, src: Addr, ra: I.RouterAdvertisement
         iface.neighbors.set_base_reachable_time(ra.reachable_time / 1000)
     if ra.retrans_timer:
         iface.neighbors.retrans_timer = ra.retrans_timer / 1000
-    default = IPv6Network("::/0")
+    default = _DEFAULT
     route = node.routes.find(default, src, ifname)
     if ra.router_lifetime > 0:
         node.routes.add(default, src, ifname, 0, RouteOrigin.RA_DEFAULT, now + ra.router_lifetime)
@@ -111,7 +127,7 @@ def process_ra(node: IPv6Node, ifname: str, src: Addr, ra: I.RouterAdvertisement
 
 def _prefix(node: IPv6Node, ifname: str, pio: I.PrefixInformation) -> None:
     now = node.now
-    net = IPv6Network(f"{pio.prefix}/{pio.prefix_len}", strict=False)
+    net = prefix_network(pio.prefix, pio.prefix_len)
     if net.network_address.is_link_local:
         return  # §5.5.3 (b), §6.3.4: never for the link-local prefix
     if pio.L:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv6Network
 from typing import TYPE_CHECKING
 
+from mip6lab.ipv6.router_discovery import prefix_network
 from mip6lab.mobility.machines import Location
 from mip6lab.wire import icmp as I
 from mip6lab.wire.ip import Addr
@@ -85,7 +86,7 @@ class MovementDetector:
         v = self.view(ifname)
         now = self.mn.now
         nets = [
-            IPv6Network(f"{o.prefix}/{o.prefix_len}", strict=False)
+            prefix_network(o.prefix, o.prefix_len)
             for o in ra.options
             if isinstance(o, I.PrefixInformation) and (o.A or o.L) and o.valid_lifetime > 0
         ]
