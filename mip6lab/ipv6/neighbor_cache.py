@@ -101,8 +101,8 @@ class NeighborCache:
         self.entries: dict[Addr, NeighborEntry] = {}
         self.limit = C.NEIGHBOR_CACHE_LIMIT  # entries in all; a new one replaces the oldest STALE one
         self.incomplete_limit = C.NEIGHBOR_INCOMPLETE_LIMIT  # address resolutions in progress at once
-        # the entries resolve() created (only it creates INCOMPLETE ones), pruned when counted: counting
-        # resolutions in progress visits these, not the whole cache (a router's holds thousands; issue 13)
+        # the INCOMPLETE entries (resolve() creates them; _enter and the deletions drop them): resolutions
+        # in progress are counted without visiting the whole cache (a router's holds thousands; issue 13)
         self._resolving: dict[Addr, NeighborEntry] = {}
         self.retrans_timer = C.RETRANS_TIMER
         self.base_reachable_time = C.REACHABLE_TIME
@@ -133,6 +133,8 @@ class NeighborCache:
     def _enter(self, e: NeighborEntry, state: NudState, now: float) -> None:
         old = e.state
         e.state = state
+        if old is NudState.INCOMPLETE:
+            self._resolving.pop(e.addr, None)
         key = self.timer_key(e.addr)
         if state == NudState.REACHABLE:
             e.probes_sent = 0
@@ -162,17 +164,13 @@ class NeighborCache:
         return False
 
     def _incomplete(self) -> int:
-        """How many cached entries are INCOMPLETE (resolutions in progress). An entry never returns to
-        INCOMPLETE, so the ones resolve() made that left it (or the cache) are dropped for good."""
-        entries, resolving = self.entries, self._resolving
-        done = [a for a, e in resolving.items() if e.state is not NudState.INCOMPLETE or entries.get(a) is not e]
-        for a in done:
-            del resolving[a]
-        return len(resolving)
+        """How many cached entries are INCOMPLETE (resolutions in progress)."""
+        return len(self._resolving)
 
     def delete(self, addr: Addr) -> NeighborEntry | None:
         e = self.entries.pop(addr, None)
         if e is not None:
+            self._resolving.pop(addr, None)
             self._cancel_timer(self.timer_key(addr))
         return e
 
@@ -230,6 +228,7 @@ class NeighborCache:
                 self._set_timer(self.timer_key(addr), now + self.retrans_timer)
             else:
                 del self.entries[addr]
+                self._resolving.pop(addr, None)
                 self._on_event(f"{addr}: address resolution failed", addr=addr, old=e.state, new=None)
                 queued, e.queue = e.queue, []
                 self._on_failure(e, queued)
