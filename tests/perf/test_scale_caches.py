@@ -90,3 +90,66 @@ def test_invalidate_by_next_hop_matches_a_scan() -> None:
         else:
             dc.sync(rng.randrange(3))
         assert dc._via_size <= 2 * len(dc.entries) + 64 + 1
+
+
+class _Node:
+    def __init__(self, name: str, iface: object) -> None:
+        self.name = name
+        self.interfaces = {"eth0": iface}
+
+
+class _Sniffer:
+    """An end without group indexes (asked each time), in promiscuous mode or not."""
+
+    def __init__(self, mac: str, promiscuous: bool) -> None:
+        self.mac = mac
+        self.promiscuous = promiscuous
+
+    def accepts(self, dst_mac: str) -> bool:
+        return dst_mac == self.mac
+
+
+def test_kept_receivers_match_a_fresh_lookup_through_moves() -> None:
+    """Ends attach and detach (some share a MAC), join and leave groups, a sniffer and an unindexed
+    end come and go: every kept answer of ``deliveries`` equals a fresh ``receivers`` computation."""
+    from mip6lab.ipv6.interface import Interface
+    from mip6lab.net.link import Link
+
+    rng = random.Random(3)
+    link = Link("l")
+    macs = [f"02:00:00:00:00:{i:02x}" for i in range(12)] + ["02:00:00:00:00:00"]
+    groups = [Addr(f"ff02::1:ff00:{i:x}") for i in range(4)]
+    nodes = [_Node(f"n{i}", Interface("eth0", macs[i])) for i in range(len(macs))]
+    nodes.append(_Node("sniff", _Sniffer("02:00:00:00:01:00", True)))
+    nodes.append(_Node("plain", _Sniffer("02:00:00:00:01:01", False)))
+    dsts = [bytes.fromhex(m.replace(":", "")) for m in macs] + [
+        b"\xff" * 6,
+        b"\x33\x33\x00\x00\x00\x01",
+        *(bytes.fromhex("3333ff00000" + f"{i:x}") for i in range(4)),
+    ]
+    checked = 0
+    plain = nodes.pop()  # the unindexed end joins for the second half only (group frames are not kept then)
+    for step in range(6000):
+        if step == 3000:
+            nodes.append(plain)
+        node = rng.choice(nodes)
+        key = (node.name, "eth0")
+        op = rng.random()
+        if op < 0.04:
+            if link.is_attached(*key):
+                link.detach(*key)
+            else:
+                link.attach(node, "eth0")
+        elif op < 0.2 and isinstance(node.interfaces["eth0"], Interface):
+            iface = node.interfaces["eth0"]
+            g = rng.choice(groups)
+            iface.leave(g) if iface.in_group(g) and rng.random() < 0.5 else iface.join(g)
+        else:
+            dst = rng.choice(dsts)
+            sender = rng.choice([None, *link.ends])
+            targets, names = link.deliveries(dst, sender)
+            fresh = link.receivers(dst.hex(":"), bool(dst[0] & 1), sender)
+            assert [(n.name, i) for n, i in targets] == [(n.name, i) for n, i in fresh]
+            assert names == tuple(n.name for n, _ in fresh)
+            checked += 1
+    assert checked > 4000
