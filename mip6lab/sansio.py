@@ -37,6 +37,38 @@ class CancelTimer:
     key: Hashable
 
 
+# A frozen dataclass's generated ``__init__`` sets each field through ``object.__setattr__`` (to get
+# past its own ``__setattr__``, which refuses): an action is built for every frame and timer, and that
+# was a third of a router's fast hop (issue 13). These ``__init__``s store the fields through the slots'
+# descriptors instead - the same values, the class (equality, hash, repr, immutability) unchanged.
+_transmit_ifname = Transmit.ifname.__set__  # type: ignore[attr-defined]
+_transmit_frame = Transmit.frame.__set__  # type: ignore[attr-defined]
+_transmit_trace_id = Transmit.trace_id.__set__  # type: ignore[attr-defined]
+_set_timer_key = SetTimer.key.__set__  # type: ignore[attr-defined]
+_set_timer_at = SetTimer.at.__set__  # type: ignore[attr-defined]
+_cancel_timer_key = CancelTimer.key.__set__  # type: ignore[attr-defined]
+
+
+def _transmit_init(self: Transmit, ifname: str, frame: bytes, trace_id: int = 0) -> None:
+    _transmit_ifname(self, ifname)
+    _transmit_frame(self, frame)
+    _transmit_trace_id(self, trace_id)
+
+
+def _set_timer_init(self: SetTimer, key: Hashable, at: float) -> None:
+    _set_timer_key(self, key)
+    _set_timer_at(self, at)
+
+
+def _cancel_timer_init(self: CancelTimer, key: Hashable) -> None:
+    _cancel_timer_key(self, key)
+
+
+for _cls, _init in ((Transmit, _transmit_init), (SetTimer, _set_timer_init), (CancelTimer, _cancel_timer_init)):
+    _init.__name__, _init.__qualname__ = "__init__", f"{_cls.__name__}.__init__"  # error messages name the class
+    _cls.__init__ = _init  # type: ignore[method-assign]
+del _cls, _init
+
 Action = Union[Transmit, SetTimer, CancelTimer]
 
 TimerHandler = Callable[[Hashable], None]

@@ -110,8 +110,11 @@ class AddressTable:
         return list(self._entries.values())
 
     def is_assigned(self, addr: Addr) -> bool:
-        e = self.find(addr)
-        return e is not None and e.usable
+        e = self._first.get(addr)  # find() and usable, inline: every packet sent and received asks
+        if e is None:
+            return False
+        state = e.state
+        return state is AddrState.PREFERRED or state is AddrState.DEPRECATED
 
     def link_local(self, ifname: str) -> AddressEntry | None:
         for e in self.for_interface(ifname):

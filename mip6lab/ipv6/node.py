@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Hashable
-from dataclasses import replace
-from ipaddress import IPv6Address, IPv6Network
+from dataclasses import fields, replace
+from ipaddress import IPv6Network
 from random import Random
 from typing import Any
 
@@ -56,12 +56,13 @@ from mip6lab.ipv6.upper import Delivery, UpperHandler
 from mip6lab.sansio import Action, SansIONode, Transmit
 from mip6lab.trace import Trace
 from mip6lab.wire import icmp as I
-from mip6lab.wire.addr import FastAddress
+from mip6lab.wire.addr import FastAddress, from_packed
 from mip6lab.wire.addr import intern as intern_address
 from mip6lab.wire.codec import (
     ETHERTYPE_IPV6,
     DecodeError,
     decode_frame,
+    decode_frame_ipv6,
     decode_frame_transit,
     encode_frame,
     encode_ipv6,
@@ -71,6 +72,7 @@ from mip6lab.wire.codec import (
 )
 from mip6lab.wire.ip import NH_ICMPV6, NH_TCP, NH_UDP, Addr, Ethernet, IPv6
 from mip6lab.wire.transport import ACK, FIN, RST, SYN, TCP
+from mip6lab.wire.values import constructor
 
 ND_TYPES = (
     I.RouterSolicitation,
@@ -79,17 +81,45 @@ ND_TYPES = (
     I.NeighborAdvertisement,
 )
 
+_NOT_CACHED: Any = object()
+_SHORT_PATH_TYPES = (*ND_TYPES, I.UnknownICMPv6)  # what handle_frame may answer without Figure 36
+
 LinkChangeListener = Callable[[str, bool], None]
 RAListener = Callable[[str, Addr, I.RouterAdvertisement], None]
 
 
 _ETHERTYPE_IPV6 = ETHERTYPE_IPV6.to_bytes(2, "big")
+_new_ipv6 = constructor(IPv6)  # IPv6(src, dst, payload, ext, hlim, tc, fl), built faster (every packet sent)
+# Transmit(ifname, frame, trace_id), built faster (every frame sent) while those are its fields
+_new_transmit = (
+    constructor(Transmit) if [f.name for f in fields(Transmit)] == ["ifname", "frame", "trace_id"] else Transmit
+)
 
 
 def _addr(a: Addr | str) -> Addr:
     """The interned address (:mod:`mip6lab.wire.addr`): what the node sends carries it, and the tables
     keyed by it (bindings, registrations, caches) then hit on identity."""
     return a if type(a) is FastAddress else intern_address(a)
+
+
+_OWN_MAC_OCTETS: dict[str, bytes | None] = {}
+
+
+def _own_mac_octets(mac: str) -> bytes | None:
+    """The 6 octets a frame to ``mac`` starts with, if ``mac`` is in the form decoding gives (lower case, colons):
+    then those octets match exactly when ``Interface.accepts`` matches the decoded text to ``mac``."""
+    b = _OWN_MAC_OCTETS.get(mac, b"")
+    if b == b"":
+        try:
+            b = mac_to_bytes(mac)
+        except ValueError:
+            b = None
+        if b is not None and b.hex(":") != mac:
+            b = None
+        if len(_OWN_MAC_OCTETS) >= 65536:
+            _OWN_MAC_OCTETS.clear()
+        _OWN_MAC_OCTETS[mac] = b
+    return b
 
 
 def _option(options: tuple, kind: type) -> Any:
@@ -293,6 +323,22 @@ class IPv6Node(SansIONode):
         iface = self.interfaces.get(ifname)
         if iface is None or not iface.attached:
             return self.drain()
+        if type(frame) is bytes and frame[12:14] == _ETHERTYPE_IPV6 and frame[:6] == _own_mac_octets(iface.mac):
+            # The common frame - IPv6 to this interface's own MAC, not Neighbor Discovery - read from the octets
+            # without building the Ethernet value; anything else, an undecodable packet included, takes the
+            # full path below (which decodes it again: the same packet, the same error). A host is the packet's
+            # last reader: its body is not kept for later decodings (a router's is, for the next traced hop).
+            try:
+                pkt = decode_frame_ipv6(frame, self.is_router)
+            except DecodeError:
+                pkt = None
+            if pkt is not None and not isinstance(pkt.payload, _SHORT_PATH_TYPES):
+                self.received = (pkt, frame)
+                try:
+                    self.receive_algorithm(self, pkt, ifname, link_multicast=bool(frame[0] & 1))
+                finally:
+                    self.received = None
+                return self.drain()
         try:
             eth = decode_frame(frame)
         except DecodeError as e:
@@ -417,7 +463,9 @@ class IPv6Node(SansIONode):
             if src is None:
                 self.trace_event("send", f"no source address for {dst}: not sent", destination=dst)
                 return False
-        return self.send_packet(IPv6(_addr(src), dst, payload, hlim=hlim if hlim is not None else self._hop_limit()))
+        if type(src) is not FastAddress:
+            src = intern_address(src)
+        return self.send_packet(_new_ipv6(src, dst, payload, (), hlim if hlim is not None else self._hop_limit(), 0, 0))
 
     def send_packet(self, packet: IPv6) -> bool:
         """Run the sending algorithm (Figure 35) for a fully built unicast/anycast packet."""
@@ -427,20 +475,26 @@ class IPv6Node(SansIONode):
         """RFC 6724, in short: same scope, a mobile node's home address (rule 4), the outgoing
         interface (rule 5), preferred over deprecated (rule 3), longest matching prefix (rule 8)."""
         dst = _addr(dst)
-        link_scope = dst.is_link_local or (dst.is_multicast and (dst.packed[1] & 0x0F) <= 2)
         hooks = self.mobility
+        # What follows rule 4 reads only the address table, the routes and the interfaces' carrier (route_usable),
+        # all of which bump CONFIG_EPOCH when they change: cache per destination while it stands still (issue 13).
+        # A route_usable overridden by a subclass or an instance may read other state: then nothing is cached.
+        cacheable = type(self).route_usable is IPv6Node.route_usable and "route_usable" not in self.__dict__
+        if hooks is None and cacheable and self._source_epoch == CONFIG_EPOCH[0]:
+            known = self._source_cache.get(dst, _NOT_CACHED)  # a plain node: no rule 4, the cached answer at once
+            if known is not _NOT_CACHED:
+                return known
+        link_scope = dst.is_link_local or (dst.is_multicast and (dst.packed[1] & 0x0F) <= 2)
         if not link_scope and hooks is not None and hooks.is_mobile_node() and hooks.home_address is not None:
             return hooks.home_address  # rule 4 decides before any route lookup (the common case, cheaply)
-        # What follows reads only the address table, the routes and the interfaces' carrier (route_usable), all of
-        # which bump CONFIG_EPOCH when they change: cache per destination while it stands still (issue 13). A
-        # route_usable overridden by a subclass or an instance may read other state: then nothing is cached.
-        cacheable = type(self).route_usable is IPv6Node.route_usable and "route_usable" not in self.__dict__
         if cacheable:
             if self._source_epoch != CONFIG_EPOCH[0]:
                 self._source_cache.clear()
                 self._source_epoch = CONFIG_EPOCH[0]
-            elif dst in self._source_cache:
-                return self._source_cache[dst]
+            else:
+                known = self._source_cache.get(dst, _NOT_CACHED)
+                if known is not _NOT_CACHED:
+                    return known
             if len(self._source_cache) >= 4096:  # bounded: a node talking to very many destinations
                 self._source_cache.clear()
         src = self._select_source(dst, link_scope)
@@ -470,9 +524,14 @@ class IPv6Node(SansIONode):
         return min(cands, key=rank).addr
 
     def has_address(self, addr: Addr) -> bool:
-        a = _addr(addr)
+        a = addr if type(addr) is FastAddress else intern_address(addr)
+        if self.addresses.is_assigned(a):
+            return True
         hooks = self.mobility
-        return self.addresses.is_assigned(a) or (hooks is not None and hooks.home_address == a)
+        if hooks is None:
+            return False
+        home = hooks.home_address
+        return home is a or home == a
 
     def is_local_destination(self, dst: Addr) -> bool:
         """Receiving step 1: an address assigned to one of our interfaces (weak host model), or one
@@ -547,8 +606,11 @@ class IPv6Node(SansIONode):
     def dispatch(self, handlers: list[UpperHandler], d: Delivery, run: Any) -> None:
         prev, self.current_run = self.current_run, (run if run is not NO_RUN else None)
         try:
-            for h in list(handlers):
-                h(d)
+            if len(handlers) == 1:  # the usual case (one transport); the loop below copies the list first
+                handlers[0](d)
+            else:
+                for h in list(handlers):
+                    h(d)
         finally:
             self.current_run = prev
 
@@ -594,7 +656,7 @@ class IPv6Node(SansIONode):
         if len(frame) - 14 > iface.mtu:
             self.trace_event("send", f"{ifname}: {len(frame) - 14}-octet packet exceeds MTU {iface.mtu}: dropped")
             return False
-        self._emit(Transmit(ifname, frame, trace_id))
+        self._emit(_new_transmit(ifname, frame, trace_id))
         return True
 
     def send_on_link(
@@ -924,6 +986,8 @@ class IPv6Node(SansIONode):
 
 _UNSPECIFIED_OCTETS = bytes(16)
 _HOP_LIMIT_OCTET = tuple(bytes((h,)) for h in range(256))
+_FAST_HOP_LIMIT = 4 * C.DEST_CACHE_LIMIT  # headers a router's fast hop remembers (flows through it)
+_INCOMPLETE, _STALE = NudState.INCOMPLETE, NudState.STALE
 
 
 class Router(IPv6Node):
@@ -939,9 +1003,10 @@ class Router(IPv6Node):
         self.register_timer_handler("ra", self._ra_timer)
         self.register_timer_handler("ra-reply", self._ra_reply_timer)
         self._mac_octets: dict[str, bytes] = {}
-        # fast_forward's per-destination memo: dst octets -> [dst, destination entry, out ifname, out MAC,
-        # out interface, next hop, neighbor entry, neighbor MAC, Ethernet header]
+        # fast_forward's memos: the frame's first 54 octets -> what _fast_hop_entry lists; the destination's
+        # 16 octets -> what _fast_hop_route lists (flows from many sources share one)
         self._forwarding: dict[bytes, list[Any]] = {}
+        self._forwarding_routes: dict[bytes, list[Any]] = {}
         self._local_table: Any = None
         self._local_octets: frozenset[bytes] = frozenset()
 
@@ -984,18 +1049,64 @@ class Router(IPv6Node):
         Hop-by-Hop options, link-scoped or multicast addresses, a Hop Limit about to run out, our own
         addresses, a length that does not add up, no route, an unresolved neighbor, a too-big packet.
 
-        Per destination (its 16 octets) the router keeps what the last packet's lookups found - the
-        destination cache entry, the route, the outgoing interface, the neighbor entry and the
-        Ethernet header - and uses it only while the destination cache and the neighbor cache still
-        hold those very entries (any route, link or neighbor change replaces or drops them).
+        Per header (the frame's first 54 octets: Ethernet header and IPv6 fixed header, the same for
+        every packet of a flow) the router keeps the verdict of the checks on it and the outgoing first
+        54 octets (:meth:`_fast_hop_entry`), and per destination what the lookups found: the destination
+        cache entry, the route, the outgoing interface and the neighbor entry (:meth:`_fast_hop_route`).
+        It uses them only while the interface, its MAC and our address table are those it checked
+        against and the destination cache and the neighbor cache still hold those very entries (any
+        route, link or neighbor change replaces or drops them).
 
         ``packet``: the frame decoded, when tracing is on: the hop then records its receiving run
         (:meth:`_record_fast_hop`) and stamps the frame with it, as :meth:`forward` would."""
+        key = frame[:54]
+        hit = self._forwarding.get(key)
         iface = self.interfaces.get(ifname)
+        if hit is None or hit[0] is not iface or hit[1] is not iface.mac or hit[2] is not self.addresses._first:
+            hit = self._fast_hop_entry(iface, frame, key)
+            if hit is None:
+                return None
+        if not iface.attached or len(frame) != hit[3] or self.mobility is not None:  # type: ignore[union-attr]
+            return None
+        self.now = now
+        dc = self.dest_cache
+        version = self.routes.version
+        if dc.routes_version != version:
+            dc.sync(version)
+        route = hit[4]
+        if route is None or dc.entries.get(route[0]) is not route[1] or route[3].get(route[4]) is not route[5]:
+            route = hit[4] = self._fast_hop_route(key[38:54])
+            if route is None:
+                return None
+        out_iface = route[2]
+        e = route[5]
+        if not out_iface.attached or len(frame) - 14 > out_iface.mtu:
+            return None
+        state = e.state
+        if state is _INCOMPLETE or not e.mac:
+            return None
+        if state is _STALE:
+            out_iface.neighbors.resolve(route[4], None, now)  # STALE -> DELAY starts NUD, as on the full path
+        if hit[5] is not e.mac or hit[6] is not out_iface.mac:
+            hit[5], hit[6] = e.mac, out_iface.mac
+            head = self._octets_of(e.mac) + self._octets_of(out_iface.mac) + b"\x86\xdd"
+            hit[7] = head + key[14:21] + _HOP_LIMIT_OCTET[key[21] - 1] + key[22:54]  # Hop Limit one less
+        trace_id = 0 if packet is None else self._record_fast_hop(packet, frame, route[1].route)
+        out = Transmit(out_iface.name, hit[7] + frame[54:], trace_id)
+        if self._outbox:
+            self._emit(out)
+            return self.drain()
+        return [out]
+
+    def _fast_hop_entry(self, iface: Interface | None, frame: bytes, key: bytes) -> list[Any] | None:
+        """The fast hop's memo entry for a frame with header ``key`` received on ``iface``, or None when
+        the header is not for the fast hop. Its fields: [0] the interface, [1] its MAC, [2] our address
+        table, [3] the frame length the header announces, [4] the destination's route record
+        (:meth:`_fast_hop_route`), [5] and [6] the neighbor's and the outgoing interface's MACs [7] was
+        made with, [7] the frame's new first 54 octets."""
         n = len(frame)
         if (
             iface is None
-            or not iface.attached
             or n < 54
             or frame[12] != 0x86
             or frame[13] != 0xDD
@@ -1004,7 +1115,6 @@ class Router(IPv6Node):
             or frame[21] <= 1
             or n != 54 + (frame[18] << 8 | frame[19])
             or not frame.startswith(self._octets_of(iface.mac))
-            or self.mobility is not None
         ):
             return None
         if (
@@ -1015,58 +1125,47 @@ class Router(IPv6Node):
             or (frame[22] == 0 and frame[22:38] == _UNSPECIFIED_OCTETS)
         ):
             return None
-        dst_octets = frame[38:54]
         table = self.addresses._first  # replaced (not changed) whenever an address is added or removed
         if table is not self._local_table:
             self._local_table = table
             self._local_octets = frozenset(a.packed for a in table)
-        if dst_octets in self._local_octets:
+        if frame[38:54] in self._local_octets:
             return None  # one of ours (in any state): the full path decides
-        self.now = now
+        if len(self._forwarding) >= _FAST_HOP_LIMIT:
+            self._forwarding.clear()
+        hit = self._forwarding[key] = [iface, iface.mac, table, n, None, None, None, b""]
+        return hit
+
+    def _fast_hop_route(self, dst_octets: bytes) -> list[Any] | None:
+        """The route record for destination ``dst_octets``: [0] the destination, [1] its destination
+        cache entry, [2] the outgoing interface, [3] its neighbor cache's entries, [4] the next hop,
+        [5] its neighbor entry - the last one found while both caches still hold those entries, else
+        the destination cache and the routing table consulted as the full path does. None when there
+        is no route or no neighbor entry for the next hop (the full path decides)."""
         dc = self.dest_cache
-        dc.sync(self.routes.version)
-        hit = self._forwarding.get(dst_octets)
-        if hit is not None and (
-            dc.entries.get(hit[0]) is not hit[1] or hit[4].neighbors.entries.get(hit[5]) is not hit[6]
-        ):
-            hit = None
-        if hit is None:
-            dst = IPv6Address(dst_octets)
-            cached = dc.lookup(dst)
-            if cached is None or cached.route is None:
-                route = self.routes.lookup(dst, usable=self.route_usable, reachable=self.next_hop_reachable)
-                if route is None:
-                    return None
-                cached = dc.update(dst, route.next_hop if route.next_hop is not None else dst, route.ifname, route)
-            route = cached.route
-            out_iface = self.interfaces.get(route.ifname)
-            if out_iface is None:
+        memo = self._forwarding_routes
+        rec = memo.get(dst_octets)
+        if rec is not None and dc.entries.get(rec[0]) is rec[1] and rec[3].get(rec[4]) is rec[5]:
+            return rec
+        dst = from_packed(dst_octets)  # interned: the very key the destination cache holds it under
+        cached = dc.lookup(dst)
+        if cached is None or cached.route is None:
+            route = self.routes.lookup(dst, usable=self.route_usable, reachable=self.next_hop_reachable)
+            if route is None:
                 return None
-            next_hop = route.next_hop if route.next_hop is not None else dst
-            e = out_iface.neighbors.get(next_hop)
-            if e is None:
-                return None
-            if len(self._forwarding) >= dc.limit:
-                self._forwarding.clear()
-            hit = self._forwarding[dst_octets] = [dst, cached, route.ifname, None, out_iface, next_hop, e, None, b""]
-        out_iface = hit[4]
-        e = hit[6]
-        if not out_iface.attached or len(frame) - 14 > out_iface.mtu:
+            cached = dc.update(dst, route.next_hop if route.next_hop is not None else dst, route.ifname, route)
+        route = cached.route
+        out_iface = self.interfaces.get(route.ifname)
+        if out_iface is None:
             return None
-        state = e.state
-        if state is NudState.INCOMPLETE or not e.mac:
+        e = out_iface.neighbors.get(route.next_hop if route.next_hop is not None else dst)
+        if e is None:
             return None
-        if state is NudState.STALE:
-            out_iface.neighbors.resolve(hit[5], None, now)  # STALE -> DELAY starts NUD, as on the full path
-        if hit[7] is not e.mac or hit[3] is not out_iface.mac:
-            hit[7], hit[3] = e.mac, out_iface.mac
-            hit[8] = self._octets_of(e.mac) + self._octets_of(out_iface.mac) + b"\x86\xdd"
-        trace_id = 0 if packet is None else self._record_fast_hop(packet, frame, hit[1].route)
-        out = Transmit(hit[2], hit[8] + frame[14:21] + _HOP_LIMIT_OCTET[frame[21] - 1] + frame[22:], trace_id)
-        if self._outbox:
-            self._emit(out)
-            return self.drain()
-        return [out]
+        if len(memo) >= dc.limit:
+            memo.clear()
+        # the neighbor entry's own address: the key its cache holds it under, so checks hit on identity
+        rec = memo[dst_octets] = [dst, cached, out_iface, out_iface.neighbors.entries, e.addr, e]
+        return rec
 
     def _record_fast_hop(self, packet: IPv6, frame: bytes, route: Route) -> int:
         """The receiving run of a forwarded packet, step for step what :func:`receiving.receive`,

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from mip6lab.ipv6.sending import NO_RUN
 from mip6lab.ipv6.steps import receive_step
-from mip6lab.ipv6.upper import Delivery
+from mip6lab.ipv6.upper import new_delivery
 from mip6lab.wire import icmp as I
 from mip6lab.wire.codec import encode_ipv6, upper_checksum_ok
 from mip6lab.wire.ip import (
@@ -93,6 +93,10 @@ def next_header_of(payload: Any) -> int:
     if isinstance(payload, RawPayload):
         return payload.nh
     return NH_ICMPV6
+
+
+_NEXT_HEADER_BY_TYPE = {TCP: NH_TCP, UDP: NH_UDP, MobilityHeader: NH_MOBILITY, IPv6: NH_IPV6, ESP: NH_ESP}
+""":func:`next_header_of` for the exact types, in one look-up (every received packet asks)."""
 
 
 def ext_offset(packet: IPv6, index: int) -> int:
@@ -150,8 +154,27 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
         return run
     if run is not NO_RUN:
         receive_step(run, 1, "yes", destination=dst)
-    for idx in range(1, len(packet.ext)):
-        if isinstance(packet.ext[idx], HopByHopOptions):
+    ext = packet.ext  # most packets have none: the header walks below are skipped then
+    payload = packet.payload
+    kind = type(payload)
+    if run is NO_RUN and hooks is None and not ext and (kind is UDP or kind is TCP):
+        # A plain node, untraced, a datagram or segment without extension headers: what steps 2-12 below do
+        # for it (no header to walk, no mobility to ask, no step to record): checksum, then the transport.
+        if not upper_checksum_ok(packet):
+            return _result(run, "discarded: bad checksum")
+        nh = NH_UDP if kind is UDP else NH_TCP
+        delivery = new_delivery(packet.src, dst, payload, packet, ifname, False, None)
+        run.output = delivery
+        handlers = node.upper.get(nh)
+        if not handlers:
+            node.no_transport(delivery, nh, run)
+            return run
+        node.dispatch(handlers, delivery, run)
+        if not run.result:
+            run.result = "delivered to UDP" if kind is UDP else "delivered to TCP"
+        return run
+    for idx in range(1, len(ext)):
+        if isinstance(ext[idx], HopByHopOptions):
             # RFC 8200 §4: Hop-by-Hop Options only right after the IPv6 header; elsewhere its Next
             # Header value is unrecognized (code 1), pointer at the field that named it (as Linux does).
             node.icmp_error(
@@ -165,8 +188,8 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
 
     # Step 2
     logical_dst = dst
-    rh2 = packet.routing_type2
-    if hooks is not None and rh2 is None and packet.ext and _malformed_type2(packet):
+    rh2 = packet.routing_type2 if ext else None
+    if hooks is not None and rh2 is None and ext and _malformed_type2(packet):
         # RFC 6275 §6.4: a Type 2 Routing header whose Hdr Ext Len is not 2 (the codec keeps it as a
         # generic routing header) is discarded, never answered with a Parameter Problem.
         if run is not NO_RUN:
@@ -249,7 +272,7 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
 
     # Step 8
     logical_src = packet.src
-    hao = packet.home_address_option
+    hao = packet.home_address_option if packet.ext else None
     if hao is None:
         if run is not NO_RUN:
             receive_step(run, 8, "no")
@@ -317,7 +340,7 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
                 receive_step(run, 9, "fragment: reassembly not supported")
             return _result(run, "discarded: fragment (no reassembly)")
     payload = packet.payload
-    nh = next_header_of(payload)
+    nh = _NEXT_HEADER_BY_TYPE.get(type(payload)) or next_header_of(payload)
     headers = [type(h).__name__ for h in packet.ext if not isinstance(h, RoutingType2)] if run is not NO_RUN else []
     if nh == NH_NONE:
         if run is not NO_RUN:
@@ -327,7 +350,7 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
         if run is not NO_RUN:  # trace text only when tracing
             receive_step(run, 9, f"{PROTOCOL_NAMES.get(nh, nh)} checksum wrong: silently discarded", headers=headers)
         return _result(run, "discarded: bad checksum")
-    handlers = node.upper.get(nh, [])
+    handlers = node.upper.get(nh) or ()
     builtin = nh in (NH_ICMPV6, NH_IPV6, NH_TCP, NH_UDP)
     if not handlers and not builtin:
         if run is not NO_RUN:  # trace text only when tracing
@@ -344,7 +367,7 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
     if run is not NO_RUN:  # trace text only when tracing
         receive_step(run, 9, f"Next Header {nh}: {name}", headers=headers, next_header=nh)
 
-    delivery = Delivery(logical_src, logical_dst, payload, packet, ifname, tunneled, outer)
+    delivery = new_delivery(logical_src, logical_dst, payload, packet, ifname, tunneled, outer)
     run.output = delivery
 
     # Steps 10-12

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from ipaddress import IPv6Network
+from ipaddress import IPv6Address, IPv6Network
 from random import Random
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mip6lab.ipv6 import constants as C
 from mip6lab.ipv6.addresses import AddressEntry, AddrState, Origin, address_from_prefix, interface_id_from_mac
 from mip6lab.ipv6.routing import RouteOrigin
 from mip6lab.wire import icmp as I
+from mip6lab.wire.addr import intern
 from mip6lab.wire.ip import Addr
 
 if TYPE_CHECKING:
@@ -30,25 +31,66 @@ if TYPE_CHECKING:
 
 INFINITE_LIFETIME = 0xFFFFFFFF
 
-_DEFAULT = IPv6Network("::/0")
-_NETWORKS: dict[tuple[Addr, int], IPv6Network] = {}
+
+class FastNetwork(IPv6Network):
+    """An ``IPv6Network`` for the prefixes Router Advertisements repeat (issue 13): it keeps its hash, its
+    network address is the interned one (:func:`mip6lab.wire.addr.intern`), and it compares, hashes and tests
+    membership from integers. It equals, hashes and prints like the plain network of the same value (a plain
+    network compared with it gets this class's answer: Python asks the subclass first)."""
+
+    def __init__(self, address: Any, strict: bool = True) -> None:
+        super().__init__(address, strict)
+        self.network_address = intern(self.network_address)
+        self._net = self.network_address._ip
+        self._mask = self.netmask._ip
+        self._hash = hash(self._net ^ self._mask)  # _BaseNetwork.__hash__: equal values, equal hashes
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if other is self:
+            return True
+        if isinstance(other, IPv6Network):
+            theirs = other.network_address
+            return (
+                self._net == theirs._ip
+                and self._mask == other.netmask._ip
+                and self.network_address._scope_id == theirs._scope_id
+            )
+        return IPv6Network.__eq__(self, other)
+
+    def __contains__(self, other: object) -> bool:
+        if isinstance(other, IPv6Address):
+            return other._ip & self._mask == self._net
+        return IPv6Network.__contains__(self, other)
+
+    def __repr__(self) -> str:
+        return f"IPv6Network('{self}')"
 
 
-def prefix_network(prefix: Addr, prefix_len: int) -> IPv6Network:
-    """The network of a Prefix Information option, parsed once per prefix: every host on a link
-    parses every RA's prefixes, and a big lab's links carry thousands of hosts (issue 13). Bounded
-    (a flood of RAs with made-up prefixes just empties it)."""
-    key = (prefix, prefix_len)
-    net = _NETWORKS.get(key)
-    if net is None:
-        if len(_NETWORKS) >= 4096:
-            _NETWORKS.clear()
-        net = _NETWORKS[key] = IPv6Network(f"{prefix}/{prefix_len}", strict=False)
-    return net
+#: the default route's prefix (one object: an RA from a default router installs or refreshes it)
+DEFAULT_PREFIX = FastNetwork("::/0")
+
+_PREFIXES: dict[tuple[Addr, int], IPv6Network] = {}
+_PREFIXES_LIMIT = 1 << 14  # distinct advertised prefixes kept (a 10,000-node lab hears a few hundred)
 
 
 def lifetime_to_time(now: float, seconds: int) -> float:
     return math.inf if seconds == INFINITE_LIFETIME else now + seconds
+
+
+def prefix_network(prefix: Addr, prefix_len: int) -> IPv6Network:
+    """The network a Prefix Information option names (host bits cleared). Every periodic RA repeats the
+    same few prefixes, and a host, its movement detection and its mobility code each ask: an
+    ``IPv6Network`` is parsed from text, so each distinct (prefix, length) is parsed once."""
+    key = (prefix, prefix_len)
+    net = _PREFIXES.get(key)
+    if net is None:
+        if len(_PREFIXES) >= _PREFIXES_LIMIT:
+            _PREFIXES.clear()
+        net = _PREFIXES[key] = FastNetwork(f"{prefix}/{prefix_len}", strict=False)
+    return net
 
 
 class RouterSolicitor:
@@ -108,7 +150,7 @@ def process_ra(node: IPv6Node, ifname: str, src: Addr, ra: I.RouterAdvertisement
         iface.neighbors.set_base_reachable_time(ra.reachable_time / 1000)
     if ra.retrans_timer:
         iface.neighbors.retrans_timer = ra.retrans_timer / 1000
-    default = _DEFAULT
+    default = DEFAULT_PREFIX
     route = node.routes.find(default, src, ifname)
     if ra.router_lifetime > 0:
         node.routes.add(default, src, ifname, 0, RouteOrigin.RA_DEFAULT, now + ra.router_lifetime)

@@ -43,6 +43,7 @@ from mip6lab.wire.ip import (
     RoutingType2,
 )
 from mip6lab.wire.mh import MobilityHeader
+from mip6lab.wire.values import constructor
 
 if TYPE_CHECKING:
     from mip6lab.ipv6.node import IPv6Node
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
 def insert_ext(ext: tuple[ExtHeader, ...], header: ExtHeader) -> tuple[ExtHeader, ...]:
     """Put a Type 2 Routing header after Hop-by-Hop Options, and a Destination Options header with
     the Home Address option after any routing header (RFC 6275 §6.3, §6.4; RFC 8200 §4.1 order)."""
+    if not ext:
+        return (header,)
     skip: tuple[type, ...] = (HopByHopOptions,)
     if isinstance(header, DestinationOptions):
         skip = (HopByHopOptions, RoutingType2, RoutingHeader)
@@ -65,7 +68,22 @@ def _readdressed(packet: IPv6, src: Addr, dst: Addr, ext: tuple[ExtHeader, ...])
     per-call look at the fields (it runs for every route-optimized packet)."""
     if type(packet) is not IPv6:
         return replace(packet, src=src, dst=dst, ext=ext)
-    return IPv6(src, dst, packet.payload, ext, packet.hlim, packet.tc, packet.fl)
+    return _new_ipv6(src, dst, packet.payload, ext, packet.hlim, packet.tc, packet.fl)
+
+
+_new_ipv6 = constructor(IPv6)
+_HAO_HEADERS: dict[Addr, DestinationOptions] = {}
+
+
+def home_address_header(home: Addr) -> DestinationOptions:
+    """The Destination Options header carrying ``home`` in a Home Address option (step 9). One value per
+    home address serves every packet: it is immutable, and equal to a new one (the same octets, the same trace)."""
+    h = _HAO_HEADERS.get(home)
+    if h is None:
+        if len(_HAO_HEADERS) >= 4096:
+            _HAO_HEADERS.clear()
+        h = _HAO_HEADERS[home] = DestinationOptions((HomeAddressOption(home),))
+    return h
 
 
 def route_to(node: IPv6Node, dst: Addr, run: Any) -> DestinationEntry | None:
@@ -105,6 +123,13 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
     hooks = node.mobility
     tunneled = False
     node.dest_cache.sync(node.routes.version)
+    if hooks is None and run is NO_RUN:
+        # A plain node, untraced: what the loop below does for it (steps 1-2, 13-15, 5, then 16), without the
+        # mobility questions it never asks and the step records it does not keep.
+        entry = node.dest_cache.lookup(packet.dst) or route_to(node, packet.dst, run)
+        if entry is None:
+            return _finish(run, packet, "discarded: no route to destination", False)
+        return resolve_and_send(node, packet, entry.next_hop, entry.ifname, run)
     while True:
         dst = packet.dst
         entry = node.dest_cache.lookup(dst)
@@ -187,7 +212,7 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
                 send_step(run, 7, "at home: a mobile node at home sends like any host -> step 16")
             break
         home = hooks.home_address
-        if packet.src != home:
+        if packet.src is not home and packet.src != home:
             if run is not NO_RUN:
                 send_step(
                     run,
@@ -211,7 +236,7 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
                 send_step(run, 8, "found" if bul is not None else "not found", entry=bul)
         if bul is not None:
             coa = hooks.care_of_address
-            hao = DestinationOptions((HomeAddressOption(home),))
+            hao = home_address_header(home)
             packet = _readdressed(packet, coa, packet.dst, insert_ext(packet.ext, hao))
             if run is not NO_RUN:  # trace text only when tracing
                 send_step(run, 9, f"source {coa}, home address {home}", care_of_address=coa, home_address=home)
@@ -278,8 +303,9 @@ def resolve_and_send(
     e = nc.get(next_hop)
     if record and r is not NO_RUN:  # trace text only when tracing
         send_step(r, 16, f"{e.state.value}" if e else "no entry", next_hop=next_hop, state=e.state if e else None)
-    if e is not None and e.state != NudState.INCOMPLETE:
-        nc.resolve(next_hop, packet, node.now)  # STALE -> DELAY starts NUD
+    if e is not None and e.state is not NudState.INCOMPLETE:
+        if e.state is NudState.STALE:
+            nc.resolve(next_hop, packet, node.now)  # STALE -> DELAY starts NUD (other states: nothing to do)
         if record:
             send_step(r, 17, e.mac, mac=e.mac, state=e.state)
         node.transmit(ifname, e.mac or "", packet, run.id, octets)

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from mip6lab.trace import Trace
 from mip6lab.wire.ip import Addr, IPv6
+from mip6lab.wire.values import constructor
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,8 @@ class Delivery:
     tunneled: bool = False  # arrived inside an IPv6-in-IPv6 tunnel (from the home agent)
     outer: IPv6 | None = None  # the outer header of a tunneled packet
 
+
+new_delivery = constructor(Delivery)  # Delivery(...) with all seven fields, built faster (every packet received)
 
 UpperHandler = Callable[[Delivery], None]
 

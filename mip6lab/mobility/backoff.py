@@ -115,7 +115,9 @@ class RateLimiter:
         self._sent: dict[Hashable, deque[float]] = {}
 
     def _recent(self, now: float, key: Hashable) -> deque[float]:
-        q = self._sent.setdefault(key, deque())
+        q = self._sent.get(key)
+        if q is None:  # (not setdefault: that builds a deque on every call)
+            q = self._sent[key] = deque()
         while q and q[0] <= now - self.window:
             q.popleft()
         return q

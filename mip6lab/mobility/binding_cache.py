@@ -84,7 +84,11 @@ class BindingCache:
     def lookup(self, home_address: Addr | str) -> BindingCacheEntry | None:
         """The entry for ``home_address``, or None. Expired entries stay until :meth:`expire` runs,
         so callers that care pass ``now`` to :meth:`lookup_valid`."""
-        return self._entries.get(_addr(home_address))
+        # an address hashes as its value: it hits as given (a text form misses and is parsed)
+        e = self._entries.get(home_address)  # type: ignore[arg-type]
+        if e is None and not isinstance(home_address, IPv6Address):
+            e = self._entries.get(_addr(home_address))
+        return e
 
     def lookup_valid(self, now: float, home_address: Addr | str) -> BindingCacheEntry | None:
         """Like :meth:`lookup` but treats an entry whose lifetime has run out as absent."""

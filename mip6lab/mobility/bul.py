@@ -266,9 +266,13 @@ class BindingUpdateList:
 
     def lookup(self, destination: Addr | str, home_address: Addr | str | None = None) -> BindingUpdateListEntry | None:
         """The entry for ``destination`` (and ``home_address`` if the node has several)."""
-        dst = _addr(destination)
         if home_address is not None:
-            return self._entries.get((dst, _addr(home_address)))
+            # addresses hash as their value: the pair as given hits (a text form misses and is parsed)
+            e = self._entries.get((destination, home_address))  # type: ignore[arg-type]
+            if e is not None or (isinstance(destination, IPv6Address) and isinstance(home_address, IPv6Address)):
+                return e
+            return self._entries.get((_addr(destination), _addr(home_address)))
+        dst = _addr(destination)
         for e in self._entries.values():
             if e.destination == dst:
                 return e

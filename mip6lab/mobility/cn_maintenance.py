@@ -176,7 +176,8 @@ class BindingMaintenance:
     def address_unreachable(self, careof_address: Addr) -> list[BindingCacheEntry]:
         """ICMPv6 address unreachable about ``careof_address``: delete the correspondent bindings
         (not home registrations) that point at it."""
-        gone = [e for e in self.cache.entries() if e.care_of_address == careof_address and not e.home_registration]
+        # the flag first: a home agent's cache is all home registrations (an address comparison costs more)
+        gone = [e for e in self.cache.entries() if not e.home_registration and e.care_of_address == careof_address]
         for e in gone:
             self.cache.delete(e.home_address)
             self._brr_handled.pop(e.home_address, None)

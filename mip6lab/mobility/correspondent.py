@@ -216,7 +216,7 @@ class CorrespondentRole(NodeRole):
         if self.home_address_option_exempt(packet, hoa):
             return hoa
         b = self.cache.lookup_valid(node.now, hoa)
-        if b is not None and b.care_of_address == packet.src:
+        if b is not None and (b.care_of_address is packet.src or b.care_of_address == packet.src):  # interned: same
             return hoa
         why = "no binding" if b is None else f"binding care-of address is {b.care_of_address}"
         node.trace_event("mh", f"Home Address option {hoa} from {packet.src}: {why}: dropped, Binding Error 1")

@@ -53,6 +53,7 @@ from typing import Any
 from mip6lab.ipv6.addresses import address_from_prefix
 from mip6lab.ipv6.node import Router
 from mip6lab.ipv6.router_adv import prefix_option
+from mip6lab.ipv6.router_discovery import prefix_network
 from mip6lab.ipv6.upper import Delivery
 from mip6lab.mobility.binding_cache import BindingCacheEntry
 from mip6lab.mobility.correspondent import CorrespondentRole
@@ -66,6 +67,7 @@ from mip6lab.mobility.ipsec import EspError, EspMode
 from mip6lab.mobility.ports import unit_port
 from mip6lab.mobility.registration import HomePrefix, link_local_for
 from mip6lab.wire import icmp as I
+from mip6lab.wire.addr import intern
 from mip6lab.wire.codec import DecodeError, decode_ipv6, encode_ipv6, ha_anycast, upper_checksum_ok
 from mip6lab.wire.ip import ESP, NH_ESP, NH_IPV6, Addr, HomeAddressOption, IPv6, RawPayload, RoutingType2
 from mip6lab.wire.mh import BindingRefreshRequest, BindingUpdate, MobilityHeader, MobilityMessage
@@ -132,7 +134,7 @@ class HomeAgentRole(CorrespondentRole):
         cache_part = {"binding_cache": parts["binding_cache"]} if "binding_cache" in parts else {}
         super().__init__(node, max_bindings=max_bindings, brr_before_expiry=brr_before_expiry, parts=cache_part)
         self.router = node
-        self.last_frame_source: dict[str, str] = {}  # interface -> source MAC of the last frame on it
+        self._frame_sources: dict[str, bytes] = {}  # interface -> source MAC octets of the last frame on it
         self.home_links: dict[str, HomeLink] = {}
         self.ha_preference = ha_preference
         self.ha_lifetime = ha_lifetime
@@ -167,7 +169,12 @@ class HomeAgentRole(CorrespondentRole):
 
     def frame_received(self, ifname: str, frame: bytes) -> None:
         if len(frame) >= 12:
-            self.last_frame_source[ifname] = frame[6:12].hex(":")
+            self._frame_sources[ifname] = frame[6:12]  # every frame: the text only when asked
+
+    @property
+    def last_frame_source(self) -> dict[str, str]:
+        """Interface -> source MAC (text) of the last frame received on it."""
+        return {ifname: mac.hex(":") for ifname, mac in self._frame_sources.items()}
 
     def is_local_destination(self, dst: Addr) -> bool:
         """The Home-Agents anycast address of each home prefix (RFC 2526) is ours to receive on."""
@@ -193,7 +200,8 @@ class HomeAgentRole(CorrespondentRole):
         the Home-Agents anycast address, our own home agents list entry."""
         node = self.router
         net = IPv6Network(prefix) if isinstance(prefix, str) else prefix
-        addr = Addr(address) if address is not None else net[1]
+        net = prefix_network(net.network_address, net.prefixlen)  # every home BU tests its home address in it
+        addr = intern(Addr(address) if address is not None else net[1])  # compared with packets' addresses
         if node.addresses.get(ifname, addr) is None:
             node.add_address(ifname, addr, net.prefixlen, dad=False)
         link = HomeLink(
@@ -203,7 +211,7 @@ class HomeAgentRole(CorrespondentRole):
             self.ha_preference if preference is None else preference,
             self.ha_lifetime if lifetime is None else lifetime,
             dict(ra_timing or {}),
-            [ha_anycast(net)],
+            [intern(ha_anycast(net))],
         )
         self.home_links[ifname] = link
         self._configure_ra(link)
@@ -275,7 +283,7 @@ class HomeAgentRole(CorrespondentRole):
         """Our address on the home address's prefix (the old one after renumbering), else the current."""
         link = self.link_of(hoa) or next(iter(self.home_links.values()))
         for e in self.router.addresses.for_interface(link.ifname):
-            if not e.addr.is_link_local and e.addr in IPv6Network(f"{hoa}/{e.prefix_len}", strict=False):
+            if not e.addr.is_link_local and e.addr in prefix_network(hoa, e.prefix_len):
                 return e.addr
         return link.address
 
@@ -514,6 +522,7 @@ class HomeAgentRole(CorrespondentRole):
         node = self.router
         link = self.home_links[ifname] if ifname is not None else next(iter(self.home_links.values()))
         net = IPv6Network(new_prefix) if isinstance(new_prefix, str) else new_prefix
+        net = prefix_network(net.network_address, net.prefixlen)
         old = link.current
         now = node.now
         iid = int(link.address) & ((1 << (128 - old.network.prefixlen)) - 1)
@@ -524,7 +533,7 @@ class HomeAgentRole(CorrespondentRole):
         old.preferred_until = now
         link.prefixes.insert(0, HomePrefixState(net))
         link.address = new_addr
-        link.anycast.append(ha_anycast(net))
+        link.anycast.append(intern(ha_anycast(net)))
         self._configure_ra(link)
         self.refresh_own_entry(link)
         node.trace_event("ha", f"home prefix of {link.ifname} changed: {old.network} -> {net}; HA address {new_addr}")

@@ -12,7 +12,8 @@
   immediately).
 
 :class:`MobileNodeConfig` is the parsed ``spec.options``; :class:`HomeAgentSelector` keeps the home
-agents heard on the current link (a :class:`~mip6lab.mobility.ha_list.HomeAgentsList`).
+agents heard on the current link (a :class:`~mip6lab.mobility.ha_list.HomeAgentsList`). Its prefix and
+addresses are the interned, integer-comparing kinds (a home prefix is compared with every RA's prefixes).
 """
 
 from __future__ import annotations
@@ -21,16 +22,18 @@ from dataclasses import dataclass, field
 from ipaddress import IPv6Address, IPv6Network
 from typing import Any
 
+from mip6lab.ipv6.router_discovery import FastNetwork
 from mip6lab.mobility.constants import RR_RETRY_INTERVAL
 from mip6lab.mobility.ha_list import HomeAgentsList
 from mip6lab.wire import icmp as I
+from mip6lab.wire.addr import intern
 from mip6lab.wire.ip import Addr
 
 __all__ = ["CONFIG_METHODS", "FIGURE1_HOME_AGENT", "FIGURE1_HOME_PREFIX", "HomeAgentSelector", "MobileNodeConfig"]
 
 CONFIG_METHODS = ("manual", "pseudo-automatic", "automatic")
-FIGURE1_HOME_PREFIX = IPv6Network("2001:db8:1::/64")
-FIGURE1_HOME_AGENT = IPv6Address("2001:db8:1::1")
+FIGURE1_HOME_PREFIX: IPv6Network = FastNetwork("2001:db8:1::/64")
+FIGURE1_HOME_AGENT: Addr = intern("2001:db8:1::1")
 
 # Implementation choices (not RFC constants): how long the node asks its home agent and correspondents
 # to keep a binding, and when it refreshes one (a fraction of the granted lifetime).
@@ -69,16 +72,16 @@ class MobileNodeConfig:
             cfg.home_prefix = cfg.home_agent = None
         if "home_prefix" in o:
             p = o.pop("home_prefix")
-            cfg.home_prefix = None if p is None else IPv6Network(p, strict=False)
+            cfg.home_prefix = None if p is None else FastNetwork(p, strict=False)
         if "home_address" in o:
             a = o.pop("home_address")
-            cfg.home_address = None if a is None else IPv6Address(a)
+            cfg.home_address = None if a is None else intern(IPv6Address(a))
         if "home_agent" in o:
             ha = o.pop("home_agent")
             if ha in ("discover", "dhaad"):
                 cfg.home_agent, cfg.discover_home_agent = None, True
             else:
-                cfg.home_agent = None if ha is None else IPv6Address(ha)
+                cfg.home_agent = None if ha is None else intern(IPv6Address(ha))
         for name in ("discover_home_agent", "interface", "home_lifetime", "refresh_fraction"):
             if name in o:
                 setattr(cfg, name, o.pop(name))

@@ -179,10 +179,11 @@ class CorrespondentRegistrations:
         self.mn.machines.fire_entry(e, BULEntryEvent.REMOVED)
 
     def entry(self, cn: Addr) -> BindingUpdateListEntry | None:
-        hoa = self.mn.home_address
+        mn = self.mn  # one read of the port per name (the sending algorithm asks per packet)
+        hoa = mn.home_address
         if hoa is None:
             return None
-        e = self.mn.bul.lookup(cn, hoa)
+        e = mn.bul.lookup(cn, hoa)
         return None if e is None or e.home_registration else e
 
     def outstanding(self, cn: Addr) -> int | None:
@@ -234,20 +235,25 @@ class CorrespondentRegistrations:
         self.mn.set_timer(("mn-cn-start", cn), self.mn.now)
 
     def usable_binding(self, cn: Addr) -> BindingUpdateListEntry | None:
-        """Step S8: the correspondent holds a binding for our current care-of address."""
-        e = self.entry(cn)
+        """Step S8: the correspondent holds a binding for our current care-of address. Asked for every
+        packet sent from the home address, so each name is read from the port once."""
         mn = self.mn
-        if (
-            e is None
-            or not e.acknowledged
-            or e.no_future_updates
-            or e.lifetime_sent <= 0
-            or e.expired(mn.now)
-            or mn.care_of_address is None
-            or e.care_of_address != mn.care_of_address
-        ):
+        hoa = mn.home_address
+        if hoa is None:
             return None
-        self.state(cn).last_use = mn.now
+        e = mn.bul.lookup(cn, hoa)
+        if e is None or e.home_registration or not e.acknowledged or e.no_future_updates or e.lifetime_sent <= 0:
+            return None
+        now = mn.now
+        if e.expired(now):
+            return None
+        coa = mn.care_of_address
+        if coa is None or (e.care_of_address is not coa and e.care_of_address != coa):  # (interned: usually the same)
+            return None
+        st = self.states.get(cn)
+        if st is None:
+            st = self.state(cn)
+        st.last_use = now
         return e
 
     # ------------------------------------------------------------------ starting

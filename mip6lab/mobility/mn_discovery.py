@@ -18,9 +18,9 @@ Binding Update, which is what stops the home agent's retransmissions (§10.6.2, 
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from ipaddress import IPv6Network
 from typing import TYPE_CHECKING
 
+from mip6lab.ipv6.router_discovery import prefix_network
 from mip6lab.mobility.constants import DHAAD_RETRIES, INITIAL_DHAAD_TIMEOUT, INITIAL_SOLICIT_TIMER, MAX_BINDACK_TIMEOUT
 from mip6lab.wire import icmp as I
 from mip6lab.wire.codec import ha_anycast
@@ -212,7 +212,7 @@ class MobilePrefixDiscovery:
         current = None
         fresh: list[I.PrefixInformation] = []
         for p in pios:
-            net = IPv6Network(f"{p.prefix}/{p.prefix_len}", strict=False)
+            net = prefix_network(p.prefix, p.prefix_len)
             if net == home:
                 current = p
             elif p.A and p.valid_lifetime > 0 and p.prefix_len == 64:
@@ -226,7 +226,7 @@ class MobilePrefixDiscovery:
             mn.refresh_home_address_lifetimes(current.valid_lifetime, current.preferred_lifetime)
         elif fresh:
             p = fresh[0]
-            net = IPv6Network(f"{p.prefix}/{p.prefix_len}", strict=False)
+            net = prefix_network(p.prefix, p.prefix_len)
             mn.change_home_address(net, p.valid_lifetime, p.preferred_lifetime)
             return  # the new home registration also acknowledges the advertisement
         if not solicited:

@@ -59,7 +59,10 @@ class MovementDetector:
         mn.register_timer_handler("mn-ra-miss", self._missed_timer)
 
     def view(self, ifname: str) -> LinkView:
-        return self.views.setdefault(ifname, LinkView())
+        v = self.views.get(ifname)
+        if v is None:  # (not setdefault: that builds a view on every RA)
+            v = self.views[ifname] = LinkView()
+        return v
 
     def prefixes_on(self, ifname: str) -> list[IPv6Network]:
         """The prefixes heard on ``ifname``'s current link ("this is my home link" picks from them)."""
@@ -83,8 +86,9 @@ class MovementDetector:
         self.mn.attachment_changed(ifname, attached)
 
     def on_ra(self, ifname: str, src: Addr, ra: I.RouterAdvertisement) -> None:
+        mn = self.mn
         v = self.view(ifname)
-        now = self.mn.now
+        now = mn.now
         nets = [
             prefix_network(o.prefix, o.prefix_len)
             for o in ra.options
@@ -95,32 +99,32 @@ class MovementDetector:
             adv = next((o for o in ra.options if isinstance(o, I.AdvertisementInterval)), None)
             if adv is not None and adv.interval_ms > 0:
                 v.adv_interval = adv.interval_ms / 1000
-                self.mn.set_timer(("mn-ra-miss", ifname), now + MISSED_RA_INTERVALS * v.adv_interval)
+                mn.set_timer(("mn-ra-miss", ifname), now + MISSED_RA_INTERVALS * v.adv_interval)
         new = [n for n in nets if n not in v.prefixes]
         for n in nets:
             v.prefixes[n] = src
         if not nets:
             return
-        home = self.mn.home_prefix
-        if self._unconfirmed(ifname, v, src, nets):
+        # read once: nothing below changes them before the decision (attached_home / attached_foreign) is told
+        home, where, current = mn.home_prefix, mn.location, mn.current_foreign_prefix
+        if self._unconfirmed(ifname, v, src, nets, home, where, current):
             return
         if home is not None and home in nets:
-            if self.mn.location != Location.HOME or v.router != src:
+            if where != Location.HOME or v.router != src:
                 v.router, v.router_lost = src, False
-                self.mn.trace_event(
+                mn.trace_event(
                     "movement",
                     f"{ifname}: RA from {src} advertises the home prefix {home}: attached to the home link",
                     ifname=ifname,
                     router=src,
                     hint="home prefix",
                 )
-                self.mn.attached_home(ifname, src)
+                mn.attached_home(ifname, src)
             return
-        current = self.mn.current_foreign_prefix
-        if self.mn.location == Location.FOREIGN and current in nets:
+        if where == Location.FOREIGN and current in nets:
             return  # same link, same prefix (a periodic RA)
-        if self.mn.location == Location.FOREIGN and current is not None and not v.router_lost and src != v.router:
-            self.mn.trace_event(
+        if where == Location.FOREIGN and current is not None and not v.router_lost and src != v.router:
+            mn.trace_event(
                 "movement",
                 f"{ifname}: RA from another router {src} with {new or nets}: current router still alive, no move",
                 ifname=ifname,
@@ -129,7 +133,7 @@ class MovementDetector:
         prefix = next((o for o in nets if o.prefixlen == 64), nets[0])
         hint = "new prefix after missed RAs" if v.router_lost else "new prefix"
         v.router, v.router_lost = src, False
-        self.mn.trace_event(
+        mn.trace_event(
             "movement",
             f"{ifname}: RA from {src} advertises {prefix}, not the home prefix: attached to a foreign link",
             ifname=ifname,
@@ -137,19 +141,28 @@ class MovementDetector:
             prefix=str(prefix),
             hint=hint,
         )
-        self.mn.attached_foreign(ifname, prefix, src)
+        mn.attached_foreign(ifname, prefix, src)
 
-    def _unconfirmed(self, ifname: str, v: LinkView, src: Addr, nets: list[IPv6Network]) -> bool:
+    def _unconfirmed(
+        self,
+        ifname: str,
+        v: LinkView,
+        src: Addr,
+        nets: list[IPv6Network],
+        home: IPv6Network | None,
+        where: Location,
+        current: IPv6Network | None,
+    ) -> bool:
         """§11.5.1: act on movement only once it is confirmed. With no media change and the current
         router not presumed lost (missed RAs), an RA that would move us - another router's, or the
         current router's (maybe a spoofed link-local source) without the prefix we use - is not
-        proof of movement: anyone on the link can send it (§11.5.4 returning home needs the same)."""
-        if v.router is None or v.router_lost or self.mn.location not in ("home", "foreign"):
+        proof of movement: anyone on the link can send it (§11.5.4 returning home needs the same).
+        ``home``, ``where``, ``current``: the node's home prefix, location and foreign prefix now."""
+        if v.router is None or v.router_lost or where not in ("home", "foreign"):
             return False
-        home = self.mn.home_prefix
-        if self.mn.location == Location.HOME and home in nets:
+        if where == Location.HOME and home in nets:
             return False  # still home (a periodic RA)
-        if self.mn.location == Location.FOREIGN and self.mn.current_foreign_prefix in nets and home not in nets:
+        if where == Location.FOREIGN and current in nets and home not in nets:
             return False  # same link, same prefix
         self.mn.trace_event(
             "movement",
@@ -157,7 +170,7 @@ class MovementDetector:
             "movement not confirmed, ignored",
             ifname=ifname,
         )
-        if self.mn.location == Location.FOREIGN and home in nets:
+        if where == Location.FOREIGN and home in nets:
             # Away from home the home prefix is never on-link (§11.5.4 needs a confirmed return): the
             # route the RA installed would send home registrations to address resolution on this link.
             self.mn.drop_onlink_route(ifname, home)

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from mip6lab.ipv6.addresses import AddrState, Origin, address_from_prefix, interface_id_from_mac, solicited_node
 from mip6lab.ipv6.role import NodeRole, TimerHandler
+from mip6lab.ipv6.router_discovery import prefix_network
 from mip6lab.ipv6.upper import Delivery
 from mip6lab.mobility import rr
 from mip6lab.mobility.backoff import RateLimiter
@@ -104,6 +105,7 @@ if TYPE_CHECKING:
 __all__ = ["MobileNodeRole", "MovementPort", "add_correspondent_role"]
 
 _IID = (1 << 64) - 1
+_HOME, _FOREIGN = Location.HOME, Location.FOREIGN
 
 
 class MovementPort:
@@ -309,16 +311,16 @@ class MobileNodeRole(NodeRole):
 
     @property
     def care_of_address(self) -> Addr | None:
-        return self.coa if self.location == Location.FOREIGN else None
+        # the location machine's states are Location members: identity is the cheap test (read per packet)
+        return self.coa if self.location_machine.state is _FOREIGN else None
 
     @property
     def home_agent_address(self) -> Addr | None:
         return self.home_agent
 
     def away_from_home(self) -> bool:
-        return self.location == Location.FOREIGN or (
-            self.location != Location.HOME and self.last_known == Location.FOREIGN
-        )
+        where = self.location_machine.state
+        return where is _FOREIGN or (where is not _HOME and self._last_known is _FOREIGN)
 
     def assign_manual_home_address(self) -> None:
         """A manually configured home address that SLAAC would not form is assigned by hand (run once
@@ -362,7 +364,7 @@ class MobileNodeRole(NodeRole):
         """Automatic configuration: the first link with a home agent becomes home, once a security
         relationship with the most preferred one exists (manual keys: it does)."""
         nets = [
-            IPv6Network(f"{o.prefix}/{o.prefix_len}", strict=False)
+            prefix_network(o.prefix, o.prefix_len)
             for o in ra.options
             if isinstance(o, I.PrefixInformation) and o.A and o.prefix_len == 64
         ]
@@ -814,7 +816,7 @@ class MobileNodeRole(NodeRole):
         return None if self.correspondent is None else self.correspondent.binding_cache_lookup(dst)
 
     def is_mobile_node(self) -> bool:
-        return self.home_address is not None
+        return self._home_address is not None or self.home_address is not None
 
     def bul_lookup(self, dst: Addr) -> Any:
         return self.correspondents.usable_binding(dst)

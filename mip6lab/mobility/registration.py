@@ -218,6 +218,8 @@ class BAResult:
 def is_unicast_routable(addr: Addr) -> bool:
     """§9.3.1 / §9.5.1: a home (or care-of) address must be unicast and routable beyond the link:
     not multicast, unspecified, loopback or link-local."""
+    if addr._ip >> 125 == 1:  # global unicast 2000::/3 is none of those (the common case, asked per packet)
+        return True
     return not (addr.is_multicast or addr.is_unspecified or addr.is_loopback or addr.is_link_local)
 
 

@@ -26,6 +26,7 @@ import hmac
 import random
 import sys
 from dataclasses import dataclass, replace
+from ipaddress import IPv6Address
 from typing import Any, TypeVar
 
 from mip6lab.mobility.constants import MAX_NONCE_LIFETIME, MAX_TOKEN_LIFETIME
@@ -159,8 +160,13 @@ class CorrespondentSecrets:
 
 
 # --------------------------------------------------------------------------- tokens and keys
+def _octets(address: Addr | str) -> bytes:
+    """The 16 octets of ``address`` (an address as is: the codec's interned ones keep theirs; text parsed)."""
+    return address.packed if isinstance(address, IPv6Address) else Addr(address).packed
+
+
 def _keygen_token(kcn: bytes, address: Addr, nonce: bytes, which: bytes) -> bytes:
-    mac = hmac.new(kcn, Addr(address).packed + nonce + which, hashlib.sha1).digest()
+    mac = hmac.new(kcn, _octets(address) + nonce + which, hashlib.sha1).digest()
     return mac[:KEYGEN_TOKEN_LENGTH]
 
 
@@ -234,8 +240,8 @@ def authenticator_input(careof_address: Addr, correspondent_address: Addr, mh_da
     if not 0 <= auth_offset <= len(mh_data) - AUTHENTICATOR_LENGTH:
         raise ValueError(f"authenticator offset {auth_offset} outside a {len(mh_data)}-octet MH")
     return (
-        Addr(careof_address).packed
-        + Addr(correspondent_address).packed
+        _octets(careof_address)
+        + _octets(correspondent_address)
         + mh_data[:auth_offset]
         + mh_data[auth_offset + AUTHENTICATOR_LENGTH :]
     )

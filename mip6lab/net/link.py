@@ -83,6 +83,7 @@ class Link:
         self._kept_groups: list[tuple[bytes, tuple[str, str] | None]] = []  # group frames' keys
         self.frames_sent = 0
         self.frames_dropped = 0
+        self.detaches = 0  # ends detached so far: a frame in flight checks its receivers only if it changed
 
     def __repr__(self) -> str:
         ends = ", ".join(f"{n}:{i}" for n, i in self.ends)
@@ -130,6 +131,7 @@ class Link:
         if end is None:
             raise LinkError(f"{node_name}:{ifname} is not attached to {self.name}")
         iface = end[1]
+        self.detaches += 1
         self._forget(None if key in self.sniffers else iface.mac)
         self._seq.pop(key, None)
         same = self._by_mac.get(str(iface.mac).lower())

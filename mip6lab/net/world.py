@@ -65,6 +65,9 @@ class World:
         self.unattached_drops = 0  # frames sent on an interface attached to no link
         self.stations: dict[str, Any] = {}  # external stations (net.station) ever attached, by name
         self._attached: dict[tuple[str, str], Link] = {}
+        # The same, per node: ifname -> (link, (node name, ifname)), so that carrying out a Transmit
+        # builds no key; the inner dicts change in place (perform holds one across its actions).
+        self._ends: dict[str, dict[str, tuple[Link, tuple[str, str]]]] = {}
         self._timers: dict[tuple[str, Hashable], Event] = {}
 
     @property
@@ -118,6 +121,7 @@ class World:
             raise WorldError(f"{node_name}:{ifname} is already on {current.name}; use move()")
         link.attach(node, ifname)
         self._attached[(node_name, ifname)] = link
+        self._ends.setdefault(node_name, {})[ifname] = (link, (node_name, ifname))
         self.trace.event(self.sim.now, node_name, "link", f"{ifname} attached to {link_name}")
         self.sim.schedule(self.sim.now, self._link_change, node, ifname, True, label="link-change")
 
@@ -127,6 +131,7 @@ class World:
         link = self._attached.pop((node_name, ifname), None)
         if link is None:
             raise WorldError(f"{node_name}:{ifname} is not attached")
+        self._ends[node_name].pop(ifname, None)
         link.detach(node_name, ifname)
         self.trace.event(self.sim.now, node_name, "link", f"{ifname} detached from {link.name}")
         self.sim.schedule(self.sim.now, self._link_change, node, ifname, False, label="link-change")
@@ -218,11 +223,13 @@ class World:
             raise WorldError(f"a node is already called {station.name!r}")
         link.attach(station, station.ifname)
         self._attached[(station.name, station.ifname)] = link
+        self._ends.setdefault(station.name, {})[station.ifname] = (link, (station.name, station.ifname))
         self.stations[station.name] = station
 
     def detach_station(self, station: Any) -> None:
         link = self._attached.pop((station.name, station.ifname), None)
         if link is not None:
+            self._ends[station.name].pop(station.ifname, None)
             link.detach(station.name, station.ifname)
 
     def station_send(self, station: Any, frame: bytes, at: float | None = None) -> float:
@@ -243,27 +250,35 @@ class World:
     # ------------------------------------------------------------------------------ actions
     def perform(self, node: Any, actions: list[Action]) -> None:
         """Carry out a node's actions in order."""
+        name = node.name
+        ends = self._ends.get(name, _NO_ENDS)
         for a in actions:
             try:
                 t = type(a)
                 if t is Transmit or isinstance(a, Transmit):
-                    link = self._attached.get((node.name, a.ifname))
-                    if link is None:
+                    end = ends.get(a.ifname)
+                    if end is None:
                         if a.ifname not in node.interfaces:
-                            raise WorldError(f"{node.name} transmitted on unknown interface {a.ifname!r}")
+                            raise WorldError(f"{name} transmitted on unknown interface {a.ifname!r}")
                         self.unattached_drops += 1
                         continue
-                    frame = a.frame if type(a.frame) is bytes else bytes(a.frame)
-                    self._send(link, frame, node.name, (node.name, a.ifname), a.trace_id)
+                    frame = a.frame
+                    if type(frame) is not bytes:
+                        frame = bytes(frame)
+                    self._send(end[0], frame, name, end[1], a.trace_id)
                 elif t is SetTimer or isinstance(a, SetTimer):
-                    tk = (node.name, a.key)
+                    tk = (name, a.key)
                     old = self._timers.get(tk)
                     if old is not None:
                         old.cancel()
                     now = self.sim.now
-                    self._timers[tk] = self.sim.schedule(
-                        a.at if a.at > now else now, self._fire_timer, node, a.key, label="timer"
-                    )
+                    at = a.at
+                    if type(at) is float and at > now:
+                        self._timers[tk] = self.sim.push(at, self._fire_timer, (node, a.key), "timer")
+                    else:  # now, an int, or something the kernel refuses with its own error
+                        self._timers[tk] = self.sim.schedule(
+                            at if at > now else now, self._fire_timer, node, a.key, label="timer"
+                        )
                 elif t is CancelTimer or isinstance(a, CancelTimer):
                     old = self._timers.pop((node.name, a.key), None)
                     if old is not None:
@@ -274,14 +289,15 @@ class World:
                 self._node_error(node.name, "perform", exc)
 
     def _send(self, link: Link, frame: bytes, sender: str, sender_end: tuple[str, str] | None, trace_id: int) -> None:
-        if len(frame) < ETH_HEADER_LEN:
-            raise WorldError(f"{sender} sent a {len(frame)}-byte frame on {link.name} (runt)")
+        n = len(frame)
+        if n < ETH_HEADER_LEN:
+            raise WorldError(f"{sender} sent a {n}-byte frame on {link.name} (runt)")
         sim = self.sim
         now = sim.now
         capture = self.capture
         link.frames_sent += 1
         reason = link.drop_decision(frame) if (link.loss or link.drop_filter or link._drop_next) else ""
-        if not reason and len(frame) - ETH_HEADER_LEN > link.mtu:
+        if not reason and n - ETH_HEADER_LEN > link.mtu:
             reason = "mtu"
         if reason:
             link.frames_dropped += 1
@@ -290,7 +306,9 @@ class World:
             if reason == "mtu":
                 raise WorldError(f"{sender} sent {len(frame) - ETH_HEADER_LEN} bytes on {link.name} (MTU {link.mtu})")
             return
-        targets, names = link.deliveries(frame[0:6], sender_end)
+        dst = frame[0:6]
+        hit = link._deliveries.get((dst, sender_end))  # link.deliveries' cache, looked up here: every hop
+        targets, names = hit if hit is not None else link.deliveries(dst, sender_end)
         index = None
         if capture.enabled:  # the MAC strings are only for the capture record
             src, dst = frame[6:12].hex(":"), frame[0:6].hex(":")
@@ -298,19 +316,34 @@ class World:
             if rec is not None:
                 index = rec.index
         if targets:
-            sim.schedule(now + link.delay, self._deliver, link, targets, frame, index)
+            at = now + link.delay
+            args = (link, targets, frame, index, link.detaches)
+            if type(at) is float and at >= now:  # what schedule() would check: push() does not
+                sim.push(at, self._deliver, args)
+            else:  # a delay changed by hand to something odd: schedule() says what is wrong
+                sim.schedule(at, self._deliver, *args)
 
     # ------------------------------------------------------------------------------ kernel events
-    def _deliver(self, link: Link, targets: list[tuple[Any, str]], frame: bytes, record: int | None = None) -> None:
+    def _deliver(
+        self,
+        link: Link,
+        targets: list[tuple[Any, str]],
+        frame: bytes,
+        record: int | None = None,
+        detaches: int | None = None,
+    ) -> None:
         """Hand the frame to its receivers. Receiving runs started meanwhile carry the capture record's
-        index (``AlgorithmRun.record``), as sending runs' ids travel on the frame (``trace_id``)."""
+        index (``AlgorithmRun.record``), as sending runs' ids travel on the frame (``trace_id``).
+        ``detaches``: the link's :attr:`~Link.detaches` when the frame was sent; while it is unchanged no
+        receiver can have left, and their membership is not looked up."""
         ends = link.ends
+        check = detaches is None or detaches != link.detaches
         trace = self.trace
         trace.receiving_record = record
         now = self.sim.now
         try:
             for node, ifname in targets:
-                if (node.name, ifname) not in ends:
+                if check and (node.name, ifname) not in ends:
                     continue  # detached while the frame was in flight
                 try:  # _enter(node, "handle_frame", ...) written out: this is every hop
                     actions = node.handle_frame(now, ifname, frame)
@@ -325,7 +358,14 @@ class World:
 
     def _fire_timer(self, node: Any, key: Hashable) -> None:
         self._timers.pop((node.name, key), None)
-        self._enter(node, "handle_timer", key)
+        try:  # _enter(node, "handle_timer", key) written out: a flow's every packet starts with a timer
+            actions = node.handle_timer(self.sim.now, key)
+        except Exception as exc:
+            _discard_outbox(node)
+            self._node_error(node.name, "handle_timer", exc)
+            return
+        if actions:
+            self.perform(node, actions)
 
     def _link_change(self, node: Any, ifname: str, attached: bool) -> None:
         self._enter(node, "handle_link_change", ifname, attached)
@@ -358,6 +398,9 @@ class World:
         )
         if self.strict:
             raise exc
+
+
+_NO_ENDS: dict[str, tuple[Link, tuple[str, str]]] = {}  # a node with no interface ever attached
 
 
 def _discard_outbox(node: Any) -> None:

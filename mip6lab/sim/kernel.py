@@ -13,6 +13,7 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from heapq import heappush
 from typing import Any
 
 
@@ -86,6 +87,18 @@ class Simulator:
             self._compact()
         return ev
 
+    def push(self, at: float, callback: Callable[..., Any], args: tuple[Any, ...], label: str = "") -> Event:
+        """:meth:`schedule` for a caller that has checked that ``at`` is a float not before ``now`` (the
+        World: ``now`` plus a link's delay, a timer set for later): the same event, sequence number and
+        heap entry, without the checks and keyword handling - every hop and timer is scheduled this way."""
+        self._seq = seq = self._seq + 1
+        ev = Event(at, 0, seq, callback, args, label)
+        heap = self._heap
+        heappush(heap, (at, 0, seq, ev))
+        if len(heap) >= self._compact_at:
+            self._compact()
+        return ev
+
     def _compact(self) -> None:
         """Drop cancelled events from the heap when they are more than half of it. A restarted timer
         leaves its old event behind (cancelled, skipped when due); in a big lab they piled up (half
@@ -155,15 +168,14 @@ class Simulator:
         now = self.now
         instant = self._instant_events
         while heap and left:
-            entry = heap[0]
+            entry = pop(heap)
             ev = entry[3]
             if ev.cancelled:
-                pop(heap)
                 continue
             t = entry[0]
             if t > limit:
+                heappush(heap, entry)  # not due yet: back where it was (entries are totally ordered)
                 break
-            pop(heap)
             if t == now:
                 instant += 1
                 if instant > cap:

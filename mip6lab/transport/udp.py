@@ -17,9 +17,12 @@ from mip6lab.ipv6.upper import Delivery, UpperLayerHost
 from mip6lab.wire.icmp import DEST_UNREACH, DU_PORT_UNREACHABLE
 from mip6lab.wire.ip import Addr
 from mip6lab.wire.transport import UDP
+from mip6lab.wire.values import constructor
 
 IPPROTO_UDP = 17
 EPHEMERAL_PORTS = (49152, 65535)
+
+_new_udp = constructor(UDP)  # UDP(sport, dport, data, checksum), built faster (every datagram sent)
 
 DatagramHandler = Callable[[Addr, int, bytes], None]  # (source address, source port, data)
 
@@ -56,14 +59,16 @@ class UDPSocket:
             self.send_failures += 1
             host.trace.event(host.now, host.name, "udp", f"cannot send to [{dst}]:{dport}: no source address")
             return False
-        ok = host.send_upper(UDP(self.port, dport, bytes(data)), dst, src)
+        ok = host.send_upper(_new_udp(self.port, dport, bytes(data), None), dst, src)
         if not ok:
             self.send_failures += 1
         return ok
 
     def close(self) -> None:
         self.open = False
-        self.layer._sockets.pop((self.addr, self.port), None)
+        layer = self.layer
+        layer._sockets.pop((self.addr, self.port), None)
+        layer._bound_to_address = any(a is not None for a, _ in layer._sockets)
 
 
 class UDPLayer:
@@ -72,6 +77,7 @@ class UDPLayer:
     def __init__(self, host: UpperLayerHost) -> None:
         self.host = host
         self._sockets: dict[tuple[Addr | None, int], UDPSocket] = {}
+        self._bound_to_address = False  # any socket bound to one address (else a datagram needs one look-up)
         self.port_unreachable_sent = 0
         host.register_upper(IPPROTO_UDP, self._on_delivery)
 
@@ -83,6 +89,7 @@ class UDPLayer:
             raise UDPError(f"UDP port {port} already bound")
         sock = UDPSocket(self, port, addr, on_datagram)
         self._sockets[(addr, port)] = sock
+        self._bound_to_address = any(a is not None for a, _ in self._sockets)
         return sock
 
     @property
@@ -101,7 +108,9 @@ class UDPLayer:
         dgram = d.payload
         if not isinstance(dgram, UDP):
             return
-        sock = self._sockets.get((d.dst, dgram.dport)) or self._sockets.get((None, dgram.dport))
+        sock = self._sockets.get((d.dst, dgram.dport)) if self._bound_to_address else None
+        if sock is None:
+            sock = self._sockets.get((None, dgram.dport))
         if sock is None:
             host = self.host
             host.trace.event(

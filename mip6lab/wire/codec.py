@@ -39,7 +39,7 @@ from mip6lab.wire import icmp as I
 from mip6lab.wire import mh as M
 from mip6lab.wire.addr import from_packed
 from mip6lab.wire.addr import intern as intern_address
-from mip6lab.wire.checksum import upper_layer_checksum, verify_upper_layer
+from mip6lab.wire.checksum import udp_checksum, upper_layer_sum
 from mip6lab.wire.ip import (
     ESP,
     NH_DSTOPTS,
@@ -70,6 +70,10 @@ from mip6lab.wire.ip import (
     UnknownOption,
 )
 from mip6lab.wire.transport import TCP, UDP
+from mip6lab.wire.values import constructor
+
+_new_ipv6 = constructor(IPv6)  # IPv6(src, dst, payload, ext, hlim, tc, fl), built faster (every packet decoded)
+_new_udp = constructor(UDP)
 
 __all__ = [
     "DecodeError",
@@ -78,6 +82,7 @@ __all__ = [
     "encode_frame",
     "decode_frame",
     "decode_frame_transit",
+    "decode_frame_ipv6",
     "encode_upper",
     "upper_checksum_ok",
     "pseudo_addresses",
@@ -731,7 +736,7 @@ def _decode_udp(buf: bytes, pos: int, end: int) -> UDP:
     sport, dport, length, ck = _UDP.unpack_from(buf, pos)
     if length != end - pos:
         raise DecodeError("UDP", pos + 4, f"UDP Length {length} but the IPv6 payload holds {end - pos}")
-    return UDP(sport, dport, buf[pos + 8 : end], ck)
+    return _new_udp(sport, dport, buf[pos + 8 : end], ck)
 
 
 def _encode_tcp(t: TCP) -> bytes:
@@ -809,7 +814,7 @@ def encode_upper(payload: object, src: Addr, dst: Addr) -> tuple[int, bytes]:
     if off >= 0:
         ck = payload.checksum  # type: ignore[attr-defined]
         if ck is None:
-            ck = upper_layer_checksum(src.packed, dst.packed, nh, raw)
+            ck = ~upper_layer_sum(src._ip, dst._ip, nh, raw) & 0xFFFF
             if nh == NH_UDP and ck == 0:
                 ck = 0xFFFF  # RFC 768/8200: a computed zero is sent as all ones
         raw = raw[:off] + ck.to_bytes(2, "big") + raw[off + 2 :]
@@ -839,26 +844,68 @@ def _decode_upper(nh: int, buf: bytes, pos: int, end: int) -> object:
 _IP6 = struct.Struct("!IHBB16s16s")
 
 
+_IP6_UDP = struct.Struct("!IHBB16s16sHHHH")  # the fixed header and a UDP header, packed at once
+
+
 def encode_ipv6(pkt: IPv6) -> bytes:
     """Octets of ``pkt``: Payload Length, Next Headers, padding and ``None`` checksums filled in."""
-    if pkt.ext:
-        psrc, pdst = pseudo_addresses(pkt)
-    else:
-        psrc, pdst = pkt.src, pkt.dst
-    nh, body = encode_upper(pkt.payload, psrc, pdst)
-    if pkt.ext:
+    u = pkt.payload
+    ext = pkt.ext
+    if type(u) is _UDP_T:
+        # The common datagram: its checksum summed from the fields (:func:`~mip6lab.wire.checksum.udp_checksum`)
+        # and, without extension headers, both headers in one pack - the octets the general path gives.
+        data = u.data  # type: ignore[union-attr]
+        n = 8 + len(data)
+        ck = u.checksum  # type: ignore[union-attr]
+        if n <= 0xFFFF and (ck is None or 0 <= ck <= 0xFFFF):
+            src, dst = pkt.src, pkt.dst
+            if not ext:
+                if ck is None:
+                    ck = udp_checksum(src._ip, dst._ip, u.sport, u.dport, data)  # type: ignore[union-attr]
+                return (
+                    _IP6_UDP.pack(
+                        0x60000000 | (pkt.tc << 20) | pkt.fl,
+                        n,
+                        NH_UDP,
+                        pkt.hlim,
+                        src.packed,
+                        dst.packed,
+                        u.sport,  # type: ignore[union-attr]
+                        u.dport,  # type: ignore[union-attr]
+                        n,
+                        ck,
+                    )
+                    + data
+                )
+            if ck is None:
+                psrc, pdst = pseudo_addresses(pkt)
+                ck = udp_checksum(psrc._ip, pdst._ip, u.sport, u.dport, data)  # type: ignore[union-attr]
+            return _assemble(pkt, NH_UDP, _UDP.pack(u.sport, u.dport, n, ck) + data)  # type: ignore[union-attr]
+    psrc, pdst = pseudo_addresses(pkt) if ext else (pkt.src, pkt.dst)
+    nh, body = encode_upper(u, psrc, pdst)
+    return _assemble(pkt, nh, body)
+
+
+def _assemble(pkt: IPv6, nh: int, body: bytes) -> bytes:
+    """The octets of ``pkt`` whose upper layer, Next Header ``nh``, encodes to ``body``: the extension
+    headers in front of it, then the fixed header."""
+    ext = pkt.ext
+    if len(ext) == 1:  # a Home Address option or a Type 2 Routing header alone: the usual case
+        h = ext[0]
+        body = _encode_ext(h, nh) + body
+        nh = _EXT_NH[type(h)]
+    elif ext:
         parts = []
-        for h in reversed(pkt.ext):
+        for h in reversed(ext):
             parts.append(_encode_ext(h, nh))
             nh = _EXT_NH[type(h)]
         parts.reverse()
         parts.append(body)
         body = b"".join(parts)
-    if len(body) > 0xFFFF:
-        raise ValueError(f"payload of {len(body)} octets does not fit the 16-bit Payload Length")
-    return (
-        _IP6.pack(0x60000000 | (pkt.tc << 20) | pkt.fl, len(body), nh, pkt.hlim, pkt.src.packed, pkt.dst.packed) + body
-    )
+    n = len(body)
+    if n > 0xFFFF:
+        raise ValueError(f"payload of {n} octets does not fit the 16-bit Payload Length")
+    return _IP6.pack(0x60000000 | (pkt.tc << 20) | pkt.fl, n, nh, pkt.hlim, pkt.src.packed, pkt.dst.packed) + body
 
 
 HOP_LIMIT_OFFSET = 7  # octet of the Hop Limit in the IPv6 header
@@ -896,10 +943,15 @@ router, the destination), each time with only the Hop Limit changed: the values 
 pure function of these octets, so one decoding serves every hop (and the trace keeps one copy)."""
 _DECODED_BODIES_LIMIT = 1024
 _DECODED_BODY_MAX = 2048  # octets: larger bodies are decoded each time (the table stays under ~2 MB)
+_DECODED_OPTIONS: dict[tuple[int, bytes], ExtHeader] = {}
+"""Hop-by-Hop and Destination Options headers decoded, by (Next Header, their option octets): a mobile node's
+packets all carry the same Home Address option, and the value is immutable and a pure function of the octets
+(the Next Header field after them is not part of it)."""
+_DECODED_OPTIONS_LIMIT = 4096
 _EXT_LAYER = {NH_HOPOPTS: "Hop-by-Hop", NH_DSTOPTS: "Destination Options", NH_ROUTING: "Routing"}
 
 
-def _decode_ipv6(buf: bytes, start: int, end: int) -> IPv6:
+def _decode_ipv6(buf: bytes, start: int, end: int, keep: bool = True) -> IPv6:
     if end - start < 40:
         raise DecodeError("IPv6", start, f"{end - start} octets, the IPv6 header needs 40")
     vtf, plen, nh, hlim, src, dst = _IP6.unpack_from(buf, start)
@@ -914,7 +966,7 @@ def _decode_ipv6(buf: bytes, start: int, end: int) -> IPv6:
         ext_t, payload, unh, upos = shared
         if unh in _CHECKSUMMED:
             _remember_upper(payload, unh, buf, pos + upos, end)
-        return IPv6(from_packed(src), from_packed(dst), payload, ext_t, hlim, (vtf >> 20) & 0xFF, vtf & 0xFFFFF)
+        return _new_ipv6(from_packed(src), from_packed(dst), payload, ext_t, hlim, (vtf >> 20) & 0xFF, vtf & 0xFFFFF)
     body = pos
     ext: list[ExtHeader] = []
     while nh in (NH_HOPOPTS, NH_DSTOPTS, NH_ROUTING, NH_FRAGMENT):
@@ -951,19 +1003,26 @@ def _decode_ipv6(buf: bytes, start: int, end: int) -> IPv6:
             else:
                 ext.append(RoutingHeader(rtype, sl, buf[pos + 4 : stop]))
         else:
-            opts = _decode_ip_options(buf, pos + 2, stop, layer)
-            ext.append(HopByHopOptions(opts) if nh == NH_HOPOPTS else DestinationOptions(opts))
+            okey = (nh, buf[pos + 2 : stop])
+            header = _DECODED_OPTIONS.get(okey)
+            if header is None:
+                opts = _decode_ip_options(buf, pos + 2, stop, layer)
+                header = HopByHopOptions(opts) if nh == NH_HOPOPTS else DestinationOptions(opts)
+                if len(_DECODED_OPTIONS) >= _DECODED_OPTIONS_LIMIT:
+                    _DECODED_OPTIONS.clear()
+                _DECODED_OPTIONS[okey] = header
+            ext.append(header)
         pos = stop
         nh = nxt
     payload = _decode_upper(nh, buf, pos, end)
     if nh in _CHECKSUMMED:
         _remember_upper(payload, nh, buf, pos, end)
     ext_t = tuple(ext)
-    if key is not None:
+    if key is not None and keep:
         if len(_DECODED_BODIES) >= _DECODED_BODIES_LIMIT:
             _DECODED_BODIES.clear()
         _DECODED_BODIES[key] = (ext_t, payload, nh, pos - body)
-    return IPv6(
+    return _new_ipv6(
         from_packed(src),
         from_packed(dst),
         payload,
@@ -1012,6 +1071,23 @@ def decode_frame(data: bytes) -> Ethernet:
     else:
         payload = data[14:]
     return Ethernet(dst.hex(":"), src.hex(":"), payload, et)
+
+
+def decode_frame_ipv6(frame: bytes, keep: bool = True) -> IPv6:
+    """The IPv6 packet of an Ethernet frame whose EtherType the caller has read as IPv6: what
+    ``decode_frame(frame).payload`` is, without building the Ethernet value (a host's receive path
+    reads the MAC addresses from the octets). Raises :class:`DecodeError` as :func:`decode_frame` does.
+
+    ``keep=False``: the packet's body is looked up among the bodies decoded before but not added to them - for
+    the node a packet is addressed to, usually its last reader (keeping every body it receives would only cost)."""
+    if type(frame) is not bytes:
+        frame = bytes(frame)
+    try:
+        return _decode_ipv6(frame, 14, len(frame), keep)
+    except DecodeError:
+        raise
+    except Exception as e:  # pragma: no cover - a bug; keep the contract
+        raise DecodeError("IPv6", 14, f"internal decoder error: {e!r}") from e
 
 
 def decode_frame_transit(data: bytes) -> Ethernet:
@@ -1077,7 +1153,7 @@ def upper_checksum_ok(pkt: IPv6) -> bool:
         if nh == NH_UDP and ck == 0:
             return False
         src, dst = pseudo_addresses(pkt) if pkt.ext else (pkt.src, pkt.dst)
-        return verify_upper_layer(src.packed, dst.packed, nh, buf[pos:end])
+        return upper_layer_sum(src._ip, dst._ip, nh, buf[pos:end]) == 0xFFFF
     nh, raw, off = _upper_unchecked(p)
     if off < 0:
         return True
@@ -1085,4 +1161,4 @@ def upper_checksum_ok(pkt: IPv6) -> bool:
         return False
     raw = raw[:off] + ck.to_bytes(2, "big") + raw[off + 2 :]
     src, dst = pseudo_addresses(pkt) if pkt.ext else (pkt.src, pkt.dst)
-    return verify_upper_layer(src.packed, dst.packed, nh, raw)
+    return upper_layer_sum(src._ip, dst._ip, nh, raw) == 0xFFFF

@@ -230,3 +230,55 @@ def test_world_hands_its_trace_to_nodes_that_want_one(fakes):
     n.trace = None
     w.add_node(n)
     assert n.trace is w.trace
+
+
+def test_frames_in_flight_reach_an_interface_that_left_and_came_back(fakes):
+    """A receiver that detaches and attaches again before the frame arrives gets it (membership is
+    looked up on arrival whenever the link lost an end meanwhile); the others' frames are untouched."""
+    w, mn, ha, ar = _world(fakes)
+    w.attach("mn", "eth0", "home")
+    w.run_until_idle()
+    w.call("ha", lambda n: n.send("eth0", fakes.MAC_A, b"in flight"))
+    w.detach("mn", "eth0")
+    w.attach("mn", "eth0", "home")
+    w.run_until_idle()
+    assert [f[14:] for _, _, f in mn.rx] == [b"in flight"]
+    w.call("ha", lambda n: n.send("eth0", fakes.MAC_A, b"no change"))
+    w.run_until_idle()
+    assert [f[14:] for _, _, f in mn.rx] == [b"in flight", b"no change"]
+
+
+def test_transmit_follows_the_interface_to_its_new_link(fakes):
+    """The World's per-node table of ends follows move(): frames go out on the link the interface is
+    on now, and nowhere once it is detached."""
+    w, mn, ha, ar = _world(fakes)
+    w.attach("mn", "eth0", "home")
+    w.run_until_idle()
+    w.perform(mn, [Transmit("eth0", fakes.eth_frame(fakes.BCAST, fakes.MAC_A, b"on home"))])
+    w.move("mn", "eth0", "foreign")
+    w.perform(mn, [Transmit("eth0", fakes.eth_frame(fakes.BCAST, fakes.MAC_A, b"on foreign"))])
+    w.detach("mn", "eth0")
+    w.perform(mn, [Transmit("eth0", fakes.eth_frame(fakes.BCAST, fakes.MAC_A, b"nowhere"))])
+    w.run_until_idle()
+    assert [f[14:] for _, _, f in ha.rx] == [b"on home"]
+    assert [f[14:] for _, _, f in ar.rx] == [b"on foreign"]
+    assert w.unattached_drops == 1
+
+
+def test_actions_are_frozen_values():
+    """Transmit, SetTimer and CancelTimer (built without dataclass's __init__) are still immutable,
+    compare and hash by value, and reject wrong arguments naming the class."""
+    import dataclasses
+
+    t = Transmit("eth0", b"frame")
+    assert t == Transmit(ifname="eth0", frame=b"frame", trace_id=0) and t.trace_id == 0
+    assert hash(t) == hash(Transmit("eth0", b"frame", 0)) and t != Transmit("eth0", b"frame", 1)
+    assert dataclasses.replace(t, trace_id=7) == Transmit("eth0", b"frame", 7)
+    assert repr(SetTimer(("nud", 1), 2.5)) == "SetTimer(key=('nud', 1), at=2.5)"
+    assert CancelTimer("k") == CancelTimer(key="k") != CancelTimer("j")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        t.frame = b"other"  # type: ignore[misc]
+    with pytest.raises(TypeError, match="Transmit.__init__"):
+        Transmit("eth0")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="SetTimer.__init__"):
+        SetTimer("k", 1.0, when=2)  # type: ignore[call-arg]

@@ -181,3 +181,34 @@ def test_cancelled_events_are_swept_from_a_big_heap_without_changing_the_order()
     )
     sim.run()
     assert ran == [e[3] for e in expected]
+
+
+def test_push_numbers_and_orders_events_as_schedule_does():
+    """push() (the World's unchecked schedule) takes the next sequence number: pushed and scheduled
+    events due at the same time run in the order they were made, and a pushed event can be cancelled."""
+    sim = Simulator()
+    log = []
+    sim.schedule(1.0, log.append, "scheduled-1")
+    a = sim.push(1.0, log.append, ("pushed-1",))
+    sim.schedule(1.0, log.append, "scheduled-2")
+    sim.push(0.5, log.append, ("pushed-early",), "early")
+    gone = sim.push(1.0, log.append, ("cancelled",))
+    gone.cancel()
+    assert (a.time, a.priority, a.seq, a.args) == (1.0, 0, 2, ("pushed-1",))
+    sim.run()
+    assert log == ["pushed-early", "scheduled-1", "pushed-1", "scheduled-2"]
+    assert sim.events_run == 4
+
+
+def test_an_event_past_until_waits_in_its_place():
+    """run(until) leaves the first event past ``until`` where it was: it runs later, before anything
+    scheduled after it for the same time."""
+    sim = Simulator()
+    log = []
+    sim.schedule(2.0, log.append, "first at 2")
+    sim.schedule(1.0, log.append, "at 1")
+    sim.run(until=1.5)
+    assert log == ["at 1"] and sim.pending == 1 and sim.now == 1.5
+    sim.schedule(2.0, log.append, "second at 2")
+    sim.run()
+    assert log == ["at 1", "first at 2", "second at 2"]

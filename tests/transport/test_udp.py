@@ -67,3 +67,21 @@ def test_sendto_fails_without_source_address(pair: tuple[FakeNet, FakeHost, Fake
     a.addresses = [IPv6Address("2001:db8:3::a")]  # the bound address is gone
     assert not sock.sendto(b"x", B, 1)
     assert sock.send_failures == 1 and net.log == []
+
+
+def test_a_socket_bound_to_the_address_takes_precedence(pair: tuple[FakeNet, FakeHost, FakeHost]) -> None:
+    net, a, b = pair
+    ua, ub = UDPLayer(a), UDPLayer(b)
+    anyone: list[bytes] = []
+    bound: list[bytes] = []
+    ub.bind(5000, lambda src, sport, data: anyone.append(data))
+    client = ua.bind(6000)
+    client.sendto(b"1", B, 5000)
+    net.sim.run()
+    specific = ub.bind(5000, lambda src, sport, data: bound.append(data), addr=B)
+    client.sendto(b"2", B, 5000)
+    net.sim.run()
+    specific.close()
+    client.sendto(b"3", B, 5000)
+    net.sim.run()
+    assert (anyone, bound) == ([b"1", b"3"], [b"2"])
