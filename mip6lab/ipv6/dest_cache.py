@@ -38,6 +38,11 @@ class DestinationCache:
         self.routes_version = -1
         self.limit = limit  # at most this many destinations; the oldest makes room for a new one
         self.evicted = 0
+        # next hop -> destinations whose entry went to it (some since replaced or gone, checked when
+        # used): a neighbor found unreachable drops its entries without visiting the whole cache (a
+        # router's holds two per mobile node; issue 13). Rebuilt from ``entries`` when it outgrows them.
+        self._via: dict[Addr, dict[Addr, None]] = {}
+        self._via_size = 0
 
     def lookup(self, dst: Addr) -> DestinationEntry | None:
         return self.entries.get(dst)
@@ -50,7 +55,21 @@ class DestinationCache:
             self.evicted += 1
         e = DestinationEntry(dst, next_hop, ifname, route, old.binding if old else None)
         self.entries[dst] = e
+        via = self._via.get(next_hop)
+        if via is None:
+            via = self._via[next_hop] = {}
+        if dst not in via:
+            via[dst] = None
+            self._via_size += 1
+            if self._via_size > 2 * len(self.entries) + 64:
+                self._reindex()
         return e
+
+    def _reindex(self) -> None:
+        self._via = {}
+        for d, e in self.entries.items():
+            self._via.setdefault(e.next_hop, {})[d] = None
+        self._via_size = len(self.entries)
 
     def set_binding(self, dst: Addr, binding: Any) -> None:
         e = self.entries.get(dst)
@@ -59,17 +78,27 @@ class DestinationCache:
 
     def invalidate(self, ifname: str | None = None, next_hop: Addr | None = None) -> int:
         """Drop entries using ``ifname`` and/or ``next_hop`` (both None: everything)."""
-        gone = [
-            d
-            for d, e in self.entries.items()
-            if (ifname is None or e.ifname == ifname) and (next_hop is None or e.next_hop == next_hop)
-        ]
+        entries = self.entries
+        if next_hop is None:
+            gone = [d for d, e in entries.items() if ifname is None or e.ifname == ifname]
+        else:
+            via = self._via.pop(next_hop, {})
+            self._via_size -= len(via)
+            gone = [d for d in via if (e := entries.get(d)) is not None and e.next_hop == next_hop]
+            if ifname is not None:
+                kept = [d for d in gone if entries[d].ifname != ifname]
+                if kept:
+                    self._via[next_hop] = dict.fromkeys(kept)
+                    self._via_size += len(kept)
+                    gone = [d for d in gone if entries[d].ifname == ifname]
         for d in gone:
-            del self.entries[d]
+            del entries[d]
         return len(gone)
 
     def sync(self, routes_version: int) -> None:
         """Flush when the routing table changed since the entries were made."""
         if routes_version != self.routes_version:
             self.entries.clear()
+            self._via.clear()
+            self._via_size = 0
             self.routes_version = routes_version

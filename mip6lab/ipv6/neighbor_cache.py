@@ -101,6 +101,9 @@ class NeighborCache:
         self.entries: dict[Addr, NeighborEntry] = {}
         self.limit = C.NEIGHBOR_CACHE_LIMIT  # entries in all; a new one replaces the oldest STALE one
         self.incomplete_limit = C.NEIGHBOR_INCOMPLETE_LIMIT  # address resolutions in progress at once
+        # the INCOMPLETE entries (resolve() creates them; _enter and the deletions drop them): resolutions
+        # in progress are counted without visiting the whole cache (a router's holds thousands; issue 13)
+        self._resolving: dict[Addr, NeighborEntry] = {}
         self.retrans_timer = C.RETRANS_TIMER
         self.base_reachable_time = C.REACHABLE_TIME
         self.reachable_time = self._random_reachable_time()
@@ -130,6 +133,8 @@ class NeighborCache:
     def _enter(self, e: NeighborEntry, state: NudState, now: float) -> None:
         old = e.state
         e.state = state
+        if old is NudState.INCOMPLETE:
+            self._resolving.pop(e.addr, None)
         key = self.timer_key(e.addr)
         if state == NudState.REACHABLE:
             e.probes_sent = 0
@@ -158,9 +163,14 @@ class NeighborCache:
                 return True
         return False
 
+    def _incomplete(self) -> int:
+        """How many cached entries are INCOMPLETE (resolutions in progress)."""
+        return len(self._resolving)
+
     def delete(self, addr: Addr) -> NeighborEntry | None:
         e = self.entries.pop(addr, None)
         if e is not None:
+            self._resolving.pop(addr, None)
             self._cancel_timer(self.timer_key(addr))
         return e
 
@@ -170,6 +180,7 @@ class NeighborCache:
         for e in out:
             self._cancel_timer(self.timer_key(e.addr))
         self.entries.clear()
+        self._resolving.clear()
         return out
 
     # ---------------------------------------------------------------- events
@@ -182,8 +193,7 @@ class NeighborCache:
         e = self.entries.get(addr)
         if e is None:
             e = NeighborEntry(addr, self.ifname, NudState.INCOMPLETE)
-            incomplete = sum(1 for x in self.entries.values() if x.state is NudState.INCOMPLETE)
-            if incomplete >= self.incomplete_limit or not self._make_room():
+            if self._incomplete() >= self.incomplete_limit or not self._make_room():
                 # RFC 6583 §7.1: bound resolutions in progress; this one fails at once (the owner
                 # answers as for a failed resolution) instead of filling memory during a scan.
                 self._on_event(
@@ -192,6 +202,7 @@ class NeighborCache:
                 self._on_failure(e, [packet])
                 return e
             self.entries[addr] = e
+            self._resolving[addr] = e
             self._on_event(f"{addr}: address resolution started", addr=addr, old=None, new=e.state)
             e.queue.append(packet)
             e.probes_sent = 1
@@ -217,6 +228,7 @@ class NeighborCache:
                 self._set_timer(self.timer_key(addr), now + self.retrans_timer)
             else:
                 del self.entries[addr]
+                self._resolving.pop(addr, None)
                 self._on_event(f"{addr}: address resolution failed", addr=addr, old=e.state, new=None)
                 queued, e.queue = e.queue, []
                 self._on_failure(e, queued)

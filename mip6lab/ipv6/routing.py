@@ -75,8 +75,10 @@ class RoutingTable:
     ) -> Route:
         """Add a route, or update the one with the same prefix, next hop and interface."""
         prefix = IPv6Network(prefix) if isinstance(prefix, str) else prefix
+        # ``is`` first: an RA's prefixes are parsed once and shared (router_discovery.prefix_network), and
+        # IPv6Network's == is slow Python; every host refreshes its routes on every RA (issue 13)
         for r in self.routes:
-            if r.prefix == prefix and r.next_hop == next_hop and r.ifname == ifname:
+            if (r.prefix is prefix or r.prefix == prefix) and r.next_hop == next_hop and r.ifname == ifname:
                 r.metric, r.origin, r.expires = metric, origin, expires
                 self.version += 1
                 CONFIG_EPOCH[0] += 1
@@ -103,7 +105,7 @@ class RoutingTable:
 
     def find(self, prefix: IPv6Network, next_hop: Addr | None, ifname: str) -> Route | None:
         for r in self.routes:
-            if r.prefix == prefix and r.next_hop == next_hop and r.ifname == ifname:
+            if (r.prefix is prefix or r.prefix == prefix) and r.next_hop == next_hop and r.ifname == ifname:
                 return r
         return None
 

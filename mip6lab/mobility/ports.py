@@ -25,6 +25,9 @@ from typing import Any
 __all__ = ["UnitPort", "unit_port"]
 
 
+_NAME_SETS: dict[tuple[str, ...], frozenset[str]] = {}
+
+
 class UnitPort:
     """``node`` (a role, or a plain node) as ``unit`` may see it: the attributes in ``names`` only. A name
     the role does not have is read from the role's node (``role.node``)."""
@@ -39,7 +42,11 @@ class UnitPort:
     def __init__(self, node: Any, unit: str, names: tuple[str, ...]) -> None:
         object.__setattr__(self, "_node", node)
         object.__setattr__(self, "_unit", unit)
-        object.__setattr__(self, "_names", frozenset(names))
+        names = tuple(names)
+        shared = _NAME_SETS.get(names)  # one set per unit class, shared by every node's ports (issue 13)
+        if shared is None:
+            shared = _NAME_SETS[names] = frozenset(names)
+        object.__setattr__(self, "_names", shared)
 
     def __getattr__(self, name: str) -> Any:
         if name in self._names:  # declared, but its property found no such attribute on the role: the node's

@@ -73,9 +73,14 @@ class Link:
         self._watchers: dict[tuple[str, str], Callable[[str, bool], None]] = {}
         self.sniffers: list[tuple[str, str]] = []  # promiscuous ends: they receive every frame
         # Who receives a frame depends only on its destination MAC and the sending end while no end
-        # attaches, detaches or changes its groups: the answer is kept (``deliveries``) and the cache is
-        # emptied on any such change. Group frames are not kept while an unindexed end is attached.
+        # attaches, detaches or changes its groups: the answer is kept (``deliveries``). An end that
+        # attaches or detaches changes the answers for frames to its MAC and for group frames only, so
+        # just those are dropped (with thousands of mobile nodes moving, emptying the whole cache on
+        # every move meant recomputing nearly every frame's receivers; issue 13); a group change drops
+        # the group frames'. Group frames are not kept while an unindexed end is attached.
         self._deliveries: dict[tuple[bytes, tuple[str, str] | None], tuple[list[tuple[Any, str]], tuple[str, ...]]] = {}
+        self._kept_by_dst: dict[bytes, list[tuple[bytes, tuple[str, str] | None]]] = {}  # unicast keys by MAC
+        self._kept_groups: list[tuple[bytes, tuple[str, str] | None]] = []  # group frames' keys
         self.frames_sent = 0
         self.frames_dropped = 0
         self.detaches = 0  # ends detached so far: a frame in flight checks its receivers only if it changed
@@ -93,12 +98,13 @@ class Link:
             raise LinkError(f"point-to-point link {self.name} already has two ends")
         iface = node.interfaces[ifname]
         self.ends[key] = (node, iface)
-        self._deliveries.clear()
+        self._forget(iface.mac)
         self._attached += 1
         self._seq[key] = self._attached
         self._by_mac.setdefault(str(iface.mac).lower(), []).append(key)
         if getattr(iface, "promiscuous", False):
             self.sniffers.append(key)
+            self._forget(None)  # a sniffer receives every frame
         watchers = getattr(iface, "mac_watchers", None)
         macs = getattr(iface, "_macs", None)
         if watchers is None or macs is None:
@@ -108,7 +114,7 @@ class Link:
             self._by_group.setdefault(mac, set()).add(key)
 
         def watch(mac: str, joined: bool) -> None:
-            self._deliveries.clear()
+            self._forget_groups()
             if joined:
                 self._by_group.setdefault(mac, set()).add(key)
             else:
@@ -126,7 +132,7 @@ class Link:
             raise LinkError(f"{node_name}:{ifname} is not attached to {self.name}")
         iface = end[1]
         self.detaches += 1
-        self._deliveries.clear()
+        self._forget(None if key in self.sniffers else iface.mac)
         self._seq.pop(key, None)
         same = self._by_mac.get(str(iface.mac).lower())
         if same is not None and key in same:
@@ -141,6 +147,34 @@ class Link:
                 members = self._by_group.get(mac)
                 if members is not None:
                     members.discard(key)
+
+    def _forget(self, mac: Any) -> None:
+        """An end with ``mac`` attached or detached: drop the kept answers it may change (frames to its
+        MAC, group frames); ``None``: all of them."""
+        if mac is None:
+            self._deliveries.clear()
+            self._kept_by_dst.clear()
+            self._kept_groups = []
+            return
+        try:
+            octets = bytes.fromhex(str(mac).replace(":", "").replace("-", ""))
+        except ValueError:  # not a MAC a frame can carry: forget everything rather than guess
+            octets = None
+        if octets is None or len(octets) != 6:
+            self._forget(None)
+            return
+        self._forget_groups()
+        keys = self._kept_by_dst.pop(octets, None)
+        if keys:
+            deliveries = self._deliveries
+            for k in keys:
+                deliveries.pop(k, None)
+
+    def _forget_groups(self) -> None:
+        deliveries = self._deliveries
+        for k in self._kept_groups:
+            deliveries.pop(k, None)
+        self._kept_groups = []
 
     def is_attached(self, node_name: str, ifname: str) -> bool:
         return (node_name, ifname) in self.ends
@@ -182,8 +216,12 @@ class Link:
         hit = (targets, tuple([n.name for n, _ in targets]))
         if not (group and self._unindexed and dst_octets != b"\xff" * 6):
             if len(self._deliveries) >= 4096 + 4 * len(self.ends):  # bounded (a scan of MACs), yet a link
-                self._deliveries.clear()  # with thousands of ends keeps each end's both directions
+                self._forget(None)  # with thousands of ends keeps each end's both directions
             self._deliveries[key] = hit
+            if group:
+                self._kept_groups.append(key)
+            else:
+                self._kept_by_dst.setdefault(dst_octets, []).append(key)
         return hit
 
     def receivers(self, dst_mac: str, group: bool, sender: tuple[str, str] | None) -> list[tuple[Any, str]]:
