@@ -78,7 +78,7 @@ def make_mobile_node(lab: Lab, spec: NodeSpec) -> IPv6Node:
         node,
         config=cfg,
         esp=lab.esp,
-        esp_rng=lab.world.sim.child_rng(f"esp/{spec.name}"),
+        esp_rng=lab.world.sim.lazy_child_rng(f"esp/{spec.name}"),  # type: ignore[arg-type]
         parts=lab.seams.parts(spec.name, "mn"),
     )
     mn.ipsec.secret = esp_secret(lab)

@@ -33,6 +33,7 @@ from enum import StrEnum
 from ipaddress import IPv6Address
 from typing import Any, Literal
 
+from mip6lab.sim.kernel import LazyRandom
 from mip6lab.wire.esp import EspError, SecurityAssociation, esp_decrypt, esp_open, esp_protect
 from mip6lab.wire.icmp import MOBILE_PREFIX_ADVERT, MOBILE_PREFIX_SOLICIT
 from mip6lab.wire.ip import ESP, NH_ICMPV6, NH_MOBILITY, Addr
@@ -412,8 +413,9 @@ def manual_sa_pair(
     """
     hoa, ha = _addr(mn_home_address), _addr(ha_address)
     assert hoa is not None and ha is not None
-    mn_db = SecurityPolicyDatabase(name=f"MN {hoa}", iv_rng=random.Random(rng.getrandbits(64)))
-    ha_iv = random.Random(rng.getrandbits(64))
+    # IV generators: drawn from only with AES (lazy: no 2.5 KB state per mobile node otherwise)
+    mn_db = SecurityPolicyDatabase(name=f"MN {hoa}", iv_rng=LazyRandom(rng.getrandbits(64)))  # type: ignore[arg-type]
+    ha_iv: Any = LazyRandom(rng.getrandbits(64))
     ha_db = ha_sad if ha_sad is not None else SecurityPolicyDatabase(name=f"HA {ha}", iv_rng=ha_iv)
     mode = parse_esp_mode(mode)  # a public function: its callers (tests, readers) may pass a plain string
     if mode == EspMode.OFF:

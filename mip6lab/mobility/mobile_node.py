@@ -71,6 +71,7 @@ from mip6lab.mobility.mn_movement import MovementDetector
 from mip6lab.mobility.ports import unit_port
 from mip6lab.mobility.registration import BAResult, is_unicast_routable, process_ba_at_mn
 from mip6lab.mobility.seqno import seq_gt
+from mip6lab.sim.kernel import LazyRandom
 from mip6lab.wire import icmp as I
 from mip6lab.wire.codec import upper_checksum_ok
 from mip6lab.wire.ip import (
@@ -208,7 +209,7 @@ class MobileNodeRole(NodeRole):
         self._pending_coa: Addr | None = None
         self._awaiting_home_agent = False
         self.bul = parts["binding_update_list"]() if "binding_update_list" in parts else BindingUpdateList()
-        self.ipsec = MobileNodeIPsec(esp, esp_rng if esp_rng is not None else Random(f"esp/{node.name}"))  # type: ignore[arg-type]
+        self.ipsec = MobileNodeIPsec(esp, esp_rng if esp_rng is not None else LazyRandom(f"esp/{node.name}"))  # type: ignore[arg-type]
         self.ha_selector = HomeAgentSelector()
         port = MovementPort(self)  # the detector sees only this, not the node
         self.movement = parts["movement_detection"](port) if "movement_detection" in parts else MovementDetector(port)

@@ -53,6 +53,68 @@ class Event:
         self.cancelled = True
 
 
+class LazyRandom:
+    """``random.Random(seed)``'s exact draws without holding its ~2.5 KB Mersenne state while it is rarely used.
+
+    A big lab has one ESP generator (and one IV generator per SA pair) per mobile node, drawn from once or
+    never in a run; thousands of idle states only spread the heap that every packet walks. The first
+    ``REPLAY_LIMIT`` draws each rebuild ``Random(seed)`` and replay the earlier ones (a few microseconds);
+    after that, or on any method not listed here, the generator is kept. The sequence is the same as a
+    plain ``random.Random(seed)`` called in the same order."""
+
+    __slots__ = ("seed", "_rng", "_log")
+    REPLAY_LIMIT = 4
+
+    def __init__(self, seed: int | str) -> None:
+        self.seed = seed
+        self._rng: random.Random | None = None
+        self._log: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+
+    def _state(self) -> random.Random:
+        rng = random.Random(self.seed)
+        for name, args in self._log:
+            getattr(rng, name)(*args)
+        return rng
+
+    def _draw(self, name: str, *args: Any) -> Any:
+        rng = self._rng
+        if rng is not None:
+            return getattr(rng, name)(*args)
+        rng = self._state()
+        out = getattr(rng, name)(*args)
+        if len(self._log) + 1 >= self.REPLAY_LIMIT:
+            self._rng, self._log = rng, ()
+        else:
+            self._log += ((name, args),)
+        return out
+
+    def random(self) -> float:
+        return self._draw("random")  # type: ignore[no-any-return]
+
+    def uniform(self, a: float, b: float) -> float:
+        return self._draw("uniform", a, b)  # type: ignore[no-any-return]
+
+    def getrandbits(self, k: int) -> int:
+        return self._draw("getrandbits", k)  # type: ignore[no-any-return]
+
+    def randbytes(self, n: int) -> bytes:
+        return self._draw("randbytes", n)  # type: ignore[no-any-return]
+
+    def randint(self, a: int, b: int) -> int:
+        return self._draw("randint", a, b)  # type: ignore[no-any-return]
+
+    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:
+        return self._draw("randrange", start, stop, step)  # type: ignore[no-any-return]
+
+    def __getattr__(self, name: str) -> Any:
+        """Anything else (``choice``, ``getstate``, ``seed``, ...): keep the generator from now on."""
+        if name.startswith("__") or name in LazyRandom.__slots__:
+            raise AttributeError(name)  # copy/pickle probing an instance being rebuilt
+        if self._rng is None:
+            self._rng, self._log = self._state(), ()
+        return getattr(self._rng, name)
+
+
 class Simulator:
     """Simulated clock + event heap + one seeded random generator for the whole scenario."""
 
@@ -122,6 +184,10 @@ class Simulator:
         """A generator for one component, derived from the scenario seed and the component's name,
         so that adding a node does not shift every other node's random choices."""
         return random.Random(f"{self.seed}/{name}")
+
+    def lazy_child_rng(self, name: str) -> LazyRandom:
+        """:meth:`child_rng`'s draws for a component that draws a few times at most (its state is not kept)."""
+        return LazyRandom(f"{self.seed}/{name}")
 
     # ---------------------------------------------------------------- running
     def peek(self) -> float | None:
