@@ -19,7 +19,6 @@ each). Separately, no more than ``MAX_UPDATE_RATE`` messages of one type go to o
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Hashable
 
 from mip6lab.mobility.constants import (
@@ -112,23 +111,36 @@ class RateLimiter:
             raise ValueError("rate must be >= 1 and window > 0")
         self.rate = rate
         self.window = float(window)
-        self._sent: dict[Hashable, deque[float]] = {}
+        # key -> send times inside the window (at most ``rate``); a key with none has no entry: a big lab's
+        # mobile nodes each rate-limit several peers and message types, almost always with nothing recent
+        self._sent: dict[Hashable, list[float]] = {}
 
-    def _recent(self, now: float, key: Hashable) -> deque[float]:
+    def _recent(self, now: float, key: Hashable) -> list[float] | None:
         q = self._sent.get(key)
-        if q is None:  # (not setdefault: that builds a deque on every call)
-            q = self._sent[key] = deque()
-        while q and q[0] <= now - self.window:
-            q.popleft()
+        if q is None:
+            return None
+        cut = now - self.window
+        old = 0
+        while old < len(q) and q[old] <= cut:
+            old += 1
+        if old:
+            del q[:old]
+            if not q:
+                del self._sent[key]
+                return None
         return q
 
     def allowed(self, now: float, key: Hashable) -> bool:
         """Would a message for ``key`` be within the rate at ``now``? (Does not record it.)"""
-        return len(self._recent(now, key)) < self.rate
+        q = self._recent(now, key)
+        return q is None or len(q) < self.rate
 
     def try_send(self, now: float, key: Hashable) -> bool:
         """Record a message at ``now`` if allowed; return whether it was."""
         q = self._recent(now, key)
+        if q is None:
+            self._sent[key] = [now]
+            return True
         if len(q) >= self.rate:
             return False
         q.append(now)
@@ -137,7 +149,7 @@ class RateLimiter:
     def next_allowed(self, now: float, key: Hashable) -> float:
         """The earliest time >= ``now`` at which a message for ``key`` is allowed."""
         q = self._recent(now, key)
-        if len(q) < self.rate:
+        if q is None or len(q) < self.rate:
             return now
         oldest = q[len(q) - self.rate]
         at = oldest + self.window

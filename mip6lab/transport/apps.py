@@ -189,6 +189,9 @@ class StreamReceiver(_App):
         self._max_gap = 0.0
         self.connections: list[TCPConnection] = []
         self.closed_reasons: list[str] = []
+        # counters seen: all of 0 .. _seen_below - 1, and those in _seen (kept small: an in-order stream
+        # leaves it empty instead of one set entry per chunk ever received)
+        self._seen_below = 0
         self._seen: set[int] = set()
         self._buffers: dict[int, bytearray] = {}
         if isinstance(layer, TCPLayer):
@@ -249,10 +252,18 @@ class StreamReceiver(_App):
         self._last = now
         if self.keep_history:
             self.history.append((now, n))
-        if n in self._seen:
+        seen = self._seen
+        if n < self._seen_below or n in seen:
             self.duplicated += 1
             return
-        self._seen.add(n)
+        if n == self._seen_below:
+            below = n + 1
+            while below in seen:
+                seen.discard(below)
+                below += 1
+            self._seen_below = below
+        else:
+            seen.add(n)
         self.received += 1
         if n < self.highest:
             self.out_of_order += 1

@@ -123,3 +123,27 @@ def test_udp_request_response_with_a_lost_request(pair: tuple[FakeNet, FakeHost,
     assert [e.lost for e in client.exchanges] == [False, True, False]
     assert client.rtts == pytest.approx([0.1, 0.1]) and client.lost == 1
     assert client.responses == [b"ping", b"ping"]
+
+
+def test_stream_receiver_duplicate_detection_matches_a_set_of_everything_seen(
+    pair: tuple[FakeNet, FakeHost, FakeHost],
+) -> None:
+    """The receiver keeps only the counters above its in-order prefix; it must still call exactly the
+    repeats duplicates, however the arrivals are lost, repeated and reordered."""
+    import random
+
+    _net, _a, b = pair
+    rng = random.Random(5)
+    arrivals = [n for n in range(300) if rng.random() > 0.1]
+    arrivals += rng.sample(arrivals, 40)  # repeats
+    for i in range(0, len(arrivals) - 8, 7):  # local reordering
+        arrivals[i : i + 8] = rng.sample(arrivals[i : i + 8], 8)
+    rx = StreamReceiver(UDPLayer(b), 9000, chunk=20)
+    seen: set[int] = set()
+    duplicated = 0
+    for n in arrivals:
+        duplicated += n in seen
+        seen.add(n)
+        rx._count(n)
+    assert (rx.received, rx.duplicated, rx.highest) == (len(seen), duplicated, max(seen))
+    assert duplicated > 0 and len(rx._seen) < len(seen)
