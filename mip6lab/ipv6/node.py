@@ -129,10 +129,66 @@ def _option(options: tuple, kind: type) -> Any:
     return None
 
 
+class _Seldom:
+    """The node state that few events touch (listeners, ping replies, proxy ND, RS and unsolicited-NA
+    bookkeeping, MLD, the ICMP error limiter), kept out of the node's own attributes: CPython keeps an
+    object's attributes in a compact shared-key array only up to 30 names; past that each node had a
+    dictionary of its own (~1.6 KB), and every attribute read of a packet's path went through it."""
+
+    __slots__ = (
+        "link_change_listeners",
+        "ra_listeners",
+        "dad_listeners",
+        "echo_replies",
+        "proxies",
+        "solicitors",
+        "mld_up",
+        "una_left",
+        "icmp_limiter",
+    )
+
+    def __init__(self) -> None:
+        self.link_change_listeners: list[LinkChangeListener] = []
+        self.ra_listeners: list[RAListener] = []
+        self.dad_listeners: list[DadCallback] = []
+        self.echo_replies: list[tuple[float, Addr, int, int]] = []  # (time, from, ident, seq)
+        self.proxies: dict[tuple[str, Addr], bool] = {}  # proxy ND (a home agent's home addresses)
+        self.solicitors: dict[str, RouterSolicitor] = {}
+        self.mld_up: dict[str, bool] = {}  # interfaces whose memberships were reported since link up
+        self.una_left: dict[tuple[str, Addr], int] = {}
+        self.icmp_limiter = TokenBucket()
+
+
+class _InSeldom:
+    """A node attribute kept in its :class:`_Seldom` (read and set as if it were the node's own)."""
+
+    __slots__ = ("field",)
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+
+    def __get__(self, node: Any, owner: type | None = None) -> Any:
+        if node is None:
+            return self
+        return getattr(node._seldom, self.field)
+
+    def __set__(self, node: Any, value: Any) -> None:
+        setattr(node._seldom, self.field, value)
+
+
 class IPv6Node(SansIONode):
     """An IPv6 host (a :class:`Router` when ``is_router``)."""
 
     is_router = False
+    link_change_listeners: list[LinkChangeListener] = _InSeldom("link_change_listeners")  # type: ignore[assignment]
+    ra_listeners: list[RAListener] = _InSeldom("ra_listeners")  # type: ignore[assignment]
+    dad_listeners: list[DadCallback] = _InSeldom("dad_listeners")  # type: ignore[assignment]
+    echo_replies: list[tuple[float, Addr, int, int]] = _InSeldom("echo_replies")  # type: ignore[assignment]
+    proxies: dict[tuple[str, Addr], bool] = _InSeldom("proxies")  # type: ignore[assignment]
+    _solicitors: dict[str, RouterSolicitor] = _InSeldom("solicitors")  # type: ignore[assignment]
+    _mld_up: dict[str, bool] = _InSeldom("mld_up")  # type: ignore[assignment]
+    _una_left: dict[tuple[str, Addr], int] = _InSeldom("una_left")  # type: ignore[assignment]
+    icmp_limiter: TokenBucket = _InSeldom("icmp_limiter")  # type: ignore[assignment]
 
     def __init__(self, name: str, rng: Random | None = None, trace: Trace | None = None) -> None:
         super().__init__(name)
@@ -150,18 +206,11 @@ class IPv6Node(SansIONode):
         self.send_algorithm: Callable[[IPv6Node, IPv6], bool] = sending.send
         self.receive_algorithm: Callable[..., Any] = receiving.receive
         self.autoconfigure = not self.is_router  # SLAAC from RAs (RFC 4862 §5.5)
-        self.icmp_limiter = TokenBucket()
         self.current_run: Any = None  # the receive run whose upper layer is running (step 11)
         self.received: tuple[IPv6, bytes] | None = None  # the packet being received, and its frame
-        self.link_change_listeners: list[LinkChangeListener] = []
-        self.ra_listeners: list[RAListener] = []
-        self.dad_listeners: list[DadCallback] = []
-        self.echo_replies: list[tuple[float, Addr, int, int]] = []  # (time, from, ident, seq)
-        self.proxies: dict[tuple[str, Addr], bool] = {}  # proxy ND (a home agent's home addresses)
-        self._solicitors: dict[str, RouterSolicitor] = {}
+        # listeners, echo replies, proxies, RS/UNA/MLD bookkeeping, the ICMP limiter: see _Seldom
+        self._seldom = _Seldom()
         self._mld_on = False
-        self._mld_up: dict[str, bool] = {}  # interfaces whose memberships were reported since link up
-        self._una_left: dict[tuple[str, Addr], int] = {}
         self.dad = DuplicateAddressDetector(
             self.rng,
             send_probe=self._send_dad_probe,
