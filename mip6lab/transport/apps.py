@@ -24,6 +24,7 @@ from mip6lab.transport.udp import UDPLayer, UDPSocket
 from mip6lab.wire.ip import Addr
 
 COUNTER_BYTES = 4
+_GAP_LIMIT = 1024  # a StreamReceiver tracks at most this many lost counters per jump
 LENGTH_BYTES = 4
 
 Layer = TCPLayer | UDPLayer
@@ -189,9 +190,10 @@ class StreamReceiver(_App):
         self._max_gap = 0.0
         self.connections: list[TCPConnection] = []
         self.closed_reasons: list[str] = []
-        # counters seen: all of 0 .. _seen_below - 1, and those in _seen (kept small: an in-order stream
-        # leaves it empty instead of one set entry per chunk ever received)
-        self._seen_below = 0
+        # counters seen: 0 .. _top except those in _missing (the lost ones: few), so an arrival touches no
+        # growing set; after a jump of more than _GAP_LIMIT (a garbage counter) every seen one in _seen
+        self._top = -1
+        self._missing: set[int] | None = set()
         self._seen: set[int] = set()
         self._buffers: dict[int, bytearray] = {}
         if isinstance(layer, TCPLayer):
@@ -245,6 +247,30 @@ class StreamReceiver(_App):
         if len(data) >= COUNTER_BYTES:
             self._count(int.from_bytes(data[:COUNTER_BYTES], "big"))
 
+    def _repeat(self, n: int) -> bool:
+        """Was counter ``n`` seen before? (If not, it is now.)"""
+        missing = self._missing
+        if missing is None:
+            if n in self._seen:
+                return True
+            self._seen.add(n)
+            return False
+        top = self._top
+        if n <= top:
+            if n in missing:
+                missing.discard(n)
+                return False
+            return True
+        if n - top > _GAP_LIMIT:
+            self._seen = set(range(top + 1)).difference(missing)
+            self._seen.add(n)
+            self._missing = None
+            return False
+        if n > top + 1:
+            missing.update(range(top + 1, n))
+        self._top = n
+        return False
+
     def _count(self, n: int) -> None:
         now = self.host.now
         if self._last is not None and now - self._last > self._max_gap:
@@ -252,18 +278,9 @@ class StreamReceiver(_App):
         self._last = now
         if self.keep_history:
             self.history.append((now, n))
-        seen = self._seen
-        if n < self._seen_below or n in seen:
+        if self._repeat(n):
             self.duplicated += 1
             return
-        if n == self._seen_below:
-            below = n + 1
-            while below in seen:
-                seen.discard(below)
-                below += 1
-            self._seen_below = below
-        else:
-            seen.add(n)
         self.received += 1
         if n < self.highest:
             self.out_of_order += 1

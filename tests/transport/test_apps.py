@@ -146,4 +146,12 @@ def test_stream_receiver_duplicate_detection_matches_a_set_of_everything_seen(
         seen.add(n)
         rx._count(n)
     assert (rx.received, rx.duplicated, rx.highest) == (len(seen), duplicated, max(seen))
-    assert duplicated > 0 and len(rx._seen) < len(seen)
+    assert duplicated > 0 and not rx._seen and rx._missing is not None and len(rx._missing) < len(seen)
+    rx._count(10**9)  # a garbage counter far ahead: from now on every counter is kept, same answers
+    rx._count(10**9)
+    assert rx.duplicated == duplicated + 1 and rx._missing is None
+    for n in (5, 299, 10**9 - 1, 10**9 - 1):
+        duplicated += n in seen
+        seen.add(n)
+        rx._count(n)
+    assert (rx.received, rx.duplicated) == (len(seen) + 1, duplicated + 1)
