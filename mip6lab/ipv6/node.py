@@ -131,9 +131,10 @@ def _option(options: tuple, kind: type) -> Any:
 
 class _Seldom:
     """The node state that few events touch (listeners, ping replies, proxy ND, RS and unsolicited-NA
-    bookkeeping, MLD, the ICMP error limiter), kept out of the node's own attributes: CPython keeps an
-    object's attributes in a compact shared-key array only up to 30 names; past that each node had a
-    dictionary of its own (~1.6 KB), and every attribute read of a packet's path went through it."""
+    bookkeeping, MLD, the ICMP error limiter, DAD, SLAAC's switch, the random generator), kept out of the
+    node's own attributes: CPython 3.11 keeps an object's attributes in a compact shared-key array only up
+    to 29 names; past that each node (32) and router (40) had a dictionary of its own (~1.6 KB), and every
+    attribute read on a packet's path went through it. Now 21 and 29."""
 
     __slots__ = (
         "link_change_listeners",
@@ -145,6 +146,9 @@ class _Seldom:
         "mld_up",
         "una_left",
         "icmp_limiter",
+        "dad",
+        "autoconfigure",
+        "rng",
     )
 
     def __init__(self) -> None:
@@ -189,9 +193,15 @@ class IPv6Node(SansIONode):
     _mld_up: dict[str, bool] = _InSeldom("mld_up")  # type: ignore[assignment]
     _una_left: dict[tuple[str, Addr], int] = _InSeldom("una_left")  # type: ignore[assignment]
     icmp_limiter: TokenBucket = _InSeldom("icmp_limiter")  # type: ignore[assignment]
+    dad: DuplicateAddressDetector = _InSeldom("dad")  # type: ignore[assignment]
+    autoconfigure: bool = _InSeldom("autoconfigure")  # type: ignore[assignment]
+    rng: Random = _InSeldom("rng")  # type: ignore[assignment]
 
     def __init__(self, name: str, rng: Random | None = None, trace: Trace | None = None) -> None:
         super().__init__(name)
+        # listeners, echo replies, proxies, RS/UNA/MLD bookkeeping, the ICMP limiter, DAD, SLAAC's switch and
+        # the generator: see _Seldom
+        self._seldom = _Seldom()
         self.rng = rng if rng is not None else Random(name)
         self.trace = trace if trace is not None else Trace()
         self.interfaces: dict[str, Interface] = {}
@@ -208,8 +218,6 @@ class IPv6Node(SansIONode):
         self.autoconfigure = not self.is_router  # SLAAC from RAs (RFC 4862 §5.5)
         self.current_run: Any = None  # the receive run whose upper layer is running (step 11)
         self.received: tuple[IPv6, bytes] | None = None  # the packet being received, and its frame
-        # listeners, echo replies, proxies, RS/UNA/MLD bookkeeping, the ICMP limiter: see _Seldom
-        self._seldom = _Seldom()
         self._mld_on = False
         self.dad = DuplicateAddressDetector(
             self.rng,

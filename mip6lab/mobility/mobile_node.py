@@ -166,7 +166,7 @@ class MovementPort:
 class _Seldom:
     """The role's state that only signalling touches (the seams' RR keys, BA processing and home agent
     choice, the home agent list, the Binding Error rate, a prefix advertisement's deadline), out of the
-    role's own attributes: CPython 3.11 keeps those compact (shared keys) only up to 30 names, and the role
+    role's own attributes: CPython 3.11 keeps those compact (shared keys) only up to 29 names, and the role
     had 33, so each mobile node carried a ~1.5 KB dictionary that every packet's attribute reads went through."""
 
     __slots__ = ("rr_keys", "process_ba", "select_home_agent", "ha_selector", "be_rate", "home_address_valid_until")
