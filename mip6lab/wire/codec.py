@@ -1090,6 +1090,28 @@ def decode_frame_ipv6(frame: bytes, keep: bool = True) -> IPv6:
         raise DecodeError("IPv6", 14, f"internal decoder error: {e!r}") from e
 
 
+_UNSEEN = object()
+
+
+def frame_upper(frame: bytes) -> object:
+    """The upper-layer payload of an Ethernet frame carrying IPv6: ``decode_frame(frame).payload.payload``
+    when that decodes, read from the bodies decoded before when it can be (a traced router asks for every
+    packet it forwards, only to know it decodes and what it carries; the hops before it mostly decoded the
+    same body). Raises :class:`DecodeError` as :func:`decode_frame` does; the caller has checked the
+    EtherType. Adds the body to those decoded when it has to decode it (as :func:`decode_frame` does)."""
+    if (
+        type(frame) is bytes
+        and len(frame) >= 54
+        and frame[14] >> 4 == 6
+        and len(frame) == 54 + (frame[18] << 8 | frame[19])
+    ):
+        # the fixed header's checks done here; the rest of _decode_ipv6's are its body's, cached
+        shared = _DECODED_BODIES.get((frame[20], frame[54:]), _UNSEEN)
+        if shared is not _UNSEEN:
+            return shared[1]
+    return decode_frame_ipv6(frame).payload
+
+
 def decode_frame_transit(data: bytes) -> Ethernet:
     """What a router reads of a packet it forwards (RFC 8200 §4): the Ethernet header, the IPv6
     header and a Hop-by-Hop Options header; everything after them stays opaque (a ``RawPayload``
