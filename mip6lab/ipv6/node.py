@@ -66,6 +66,7 @@ from mip6lab.wire.codec import (
     decode_frame_transit,
     encode_frame,
     encode_ipv6,
+    frame_carries_transport,
     frame_upper,
     mac_to_bytes,
     upper_checksum_ok,
@@ -1027,10 +1028,11 @@ class Router(IPv6Node):
             ):
                 out = None  # not for the fast hop (Hop-by-Hop options and ICMPv6 never are): no need to decode
             else:
-                # what the full path would decode, for its verdict only (most often from the bodies decoded
-                # before: the hop that sent it here decoded the same one)
+                # what the full path would decode, for its verdict only: from the octets (a datagram or a
+                # segment behind headers like those decoded before), else from the bodies decoded before (the
+                # hop that sent it here may have decoded the same one), else decoded now
                 try:
-                    upper = frame_upper(frame)
+                    upper = None if frame_carries_transport(frame) else frame_upper(frame)
                 except DecodeError:
                     out = None
                 else:

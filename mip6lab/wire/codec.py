@@ -1090,6 +1090,33 @@ def decode_frame_ipv6(frame: bytes, keep: bool = True) -> IPv6:
         raise DecodeError("IPv6", 14, f"internal decoder error: {e!r}") from e
 
 
+def frame_carries_transport(frame: bytes) -> bool:
+    """True when ``decode_frame(frame)`` surely decodes whole and carries UDP or TCP, read from the octets
+    alone: the checks :func:`_decode_ipv6` would make on them, for Routing headers and Destination Options
+    headers already decoded (their option octets among those decoded before) in front of a UDP datagram or
+    TCP segment. False means "not sure": decode it to know. (A traced router asks this of every packet it
+    forwards, only for the verdict; the caller has checked the EtherType.)"""
+    end = len(frame)
+    if type(frame) is not bytes or end < 54 or frame[14] >> 4 != 6 or end != 54 + (frame[18] << 8 | frame[19]):
+        return False
+    nh, pos = frame[20], 54
+    while nh in (NH_DSTOPTS, NH_ROUTING):
+        if end - pos < 8:
+            return False
+        stop = pos + (frame[pos + 1] + 1) * 8
+        if stop > end:
+            return False
+        # a Routing header of any type and length decodes; options only when these octets decoded before
+        if nh == NH_DSTOPTS and (nh, frame[pos + 2 : stop]) not in _DECODED_OPTIONS:
+            return False
+        nh, pos = frame[pos], stop
+    if nh == NH_UDP:  # _decode_udp's checks
+        return end - pos >= 8 and (frame[pos + 4] << 8 | frame[pos + 5]) == end - pos
+    if nh == NH_TCP:  # _decode_tcp's checks
+        return end - pos >= 20 and frame[pos + 12] >> 4 >= 5 and pos + (frame[pos + 12] >> 4) * 4 <= end
+    return False
+
+
 _UNSEEN = object()
 
 

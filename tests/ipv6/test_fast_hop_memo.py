@@ -116,14 +116,16 @@ def _traced_hop(r: Router, now: float, ifname: str, frame: bytes, handle) -> tup
     return out, recorded
 
 
-@pytest.mark.parametrize("body", ["decodes", "udp-length-wrong", "seen-before"])
+@pytest.mark.parametrize("body", ["decodes", "udp-length-wrong", "seen-before", "tcp-offset-wrong"])
 def test_a_traced_hop_records_what_the_full_path_records(hop, body: str) -> None:
-    """Tracing on, a router decides from the bodies decoded before whether a frame decodes (only then the
-    fast hop, with its run): a frame whose UDP Length disagrees takes the full path and its trace."""
+    """Tracing on, a router decides from the octets or the bodies decoded before whether a frame decodes (only
+    then the fast hop, with its run): a UDP Length or a TCP Data Offset that disagrees takes the full path."""
     lab, r1, ifname, frame = hop
     lab.trace.enabled = True
     if body == "udp-length-wrong":
         frame = frame[:58] + bytes([frame[58] ^ 1]) + frame[59:]  # the UDP Length field
+    elif body == "tcp-offset-wrong":  # a UDP datagram read as a TCP segment: Data Offset 0
+        frame = frame[:20] + bytes([6]) + frame[21:66] + bytes([0]) + frame[67:]
     elif body == "seen-before":
         frame = frame[:21] + bytes([frame[21] - 3]) + frame[22:]  # the same body under another header
         Router.handle_frame(r1, lab.now, ifname, frame)
@@ -133,5 +135,6 @@ def test_a_traced_hop_records_what_the_full_path_records(hop, body: str) -> None
     run = fast[1][0]
     assert run[4] == "forwarded" and len(fast[0]) == 1
     # malformed: read as transit (RFC 8200 §4), the payload kept raw, and a "decode" event says so
-    assert isinstance(run[2].payload, RawPayload) == (body == "udp-length-wrong")
-    assert [x[0] for x in fast[1][1:]] == (["decode"] if body == "udp-length-wrong" else [])
+    malformed = body in ("udp-length-wrong", "tcp-offset-wrong")
+    assert isinstance(run[2].payload, RawPayload) == malformed
+    assert [x[0] for x in fast[1][1:]] == (["decode"] if malformed else [])
