@@ -20,6 +20,8 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from mip6lab.wire.values import constructor
+
 
 @dataclass(slots=True)
 class Step:
@@ -183,6 +185,9 @@ class TraceEvent:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+_new_event = constructor(TraceEvent)  # TraceEvent(...) without the frozen dataclass's per-field setattr calls
+
+
 class Trace:
     """The shared, append-only record of a simulation run."""
 
@@ -255,7 +260,7 @@ class Trace:
 
     def event(self, time: float, node: str, category: str, message: str, **details: Any) -> None:
         if self.enabled:
-            self.events.append(TraceEvent(time, node, category, message, details))
+            self.events.append(_new_event(time, node, category, message, details))
 
     def runs_for(self, node: str | None = None, algorithm: str | None = None) -> list[AlgorithmRun]:
         return [
