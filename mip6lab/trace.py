@@ -20,6 +20,8 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from mip6lab.wire.values import constructor
+
 
 @dataclass(slots=True)
 class Step:
@@ -156,6 +158,7 @@ class AlgorithmRun:
         return f"AlgorithmRun({', '.join(f'{n}={v!r}' for n, v in zip(names, self._fields(), strict=True))})"
 
 
+_new_run = object.__new__
 _FORWARDED: Any = object()  # AlgorithmRun.output: the packet as forwarded, not made yet
 
 
@@ -182,6 +185,9 @@ class TraceEvent:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+_new_event = constructor(TraceEvent)  # TraceEvent(...) without the frozen dataclass's per-field setattr calls
+
+
 class Trace:
     """The shared, append-only record of a simulation run."""
 
@@ -189,7 +195,7 @@ class Trace:
         self.enabled = enabled
         self.runs: list[AlgorithmRun] | deque[AlgorithmRun] = []
         self.events: list[TraceEvent] | deque[TraceEvent] = []
-        self._ids = itertools.count(1)
+        self._next_id = itertools.count(1).__next__
         self.receiving_record: int | None = None  # set by the World while a captured frame is delivered
         self._by_record: dict[int, list[AlgorithmRun]] = {}
         self._by_id: dict[int, AlgorithmRun] = {}
@@ -212,19 +218,34 @@ class Trace:
         """Open a run record; returns None when tracing is off (callers guard with ``if run:``)."""
         if not self.enabled:
             return None
-        run = AlgorithmRun(next(self._ids), algorithm, node, time, packet)
-        if algorithm == "receive" and self.receiving_record is not None:
-            run.record = self.receiving_record
-            self._by_record.setdefault(run.record, []).append(run)
+        # AlgorithmRun(...) without the call to its __init__ (every packet at every node passes here)
+        run = _new_run(AlgorithmRun)
+        run.id = run_id = self._next_id()
+        run.algorithm = algorithm
+        run.node = node
+        run.time = time
+        run._packet = packet
+        run._steps = run._pending = run._output = None
+        run.result = ""
+        record = self.receiving_record
+        if record is not None and algorithm == "receive":
+            run.record = record
+            stamped = self._by_record.get(record)
+            if stamped is None:
+                self._by_record[record] = [run]
+            else:
+                stamped.append(run)
+        else:
+            run.record = None
         runs = self.runs
-        if isinstance(runs, deque) and runs.maxlen is not None:  # a retention limit (limit())
+        if runs.__class__ is not list and isinstance(runs, deque) and runs.maxlen is not None:  # limit()'s ring
             if runs.maxlen == 0:
                 self._forget(run)
                 return run
             if len(runs) == runs.maxlen:
                 self._forget(runs[0])  # the oldest leaves the ring, and the indexes with it
         runs.append(run)
-        self._by_id[run.id] = run
+        self._by_id[run_id] = run
         return run
 
     def _forget(self, run: AlgorithmRun) -> None:
@@ -239,7 +260,7 @@ class Trace:
 
     def event(self, time: float, node: str, category: str, message: str, **details: Any) -> None:
         if self.enabled:
-            self.events.append(TraceEvent(time, node, category, message, details))
+            self.events.append(_new_event(time, node, category, message, details))
 
     def runs_for(self, node: str | None = None, algorithm: str | None = None) -> list[AlgorithmRun]:
         return [

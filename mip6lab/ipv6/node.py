@@ -51,7 +51,7 @@ from mip6lab.ipv6.router_adv import RAConfig, RouterAdvertiser, build_ra, prefix
 from mip6lab.ipv6.router_discovery import RouterSolicitor
 from mip6lab.ipv6.routing import Route, RouteOrigin, RoutingTable
 from mip6lab.ipv6.sending import NO_RUN
-from mip6lab.ipv6.steps import receive_step, send_step
+from mip6lab.ipv6.steps import RECEIVE, receive_step, send_step
 from mip6lab.ipv6.upper import Delivery, UpperHandler
 from mip6lab.sansio import Action, SansIONode, Transmit
 from mip6lab.trace import Trace
@@ -66,6 +66,8 @@ from mip6lab.wire.codec import (
     decode_frame_transit,
     encode_frame,
     encode_ipv6,
+    frame_carries_transport,
+    frame_upper,
     mac_to_bytes,
     upper_checksum_ok,
     with_hop_limit,
@@ -1045,6 +1047,7 @@ _UNSPECIFIED_OCTETS = bytes(16)
 _HOP_LIMIT_OCTET = tuple(bytes((h,)) for h in range(256))
 _FAST_HOP_LIMIT = 4 * C.DEST_CACHE_LIMIT  # headers a router's fast hop remembers (flows through it)
 _INCOMPLETE, _STALE = NudState.INCOMPLETE, NudState.STALE
+_FORWARDS_LABEL = RECEIVE[1].short  # what receive_step records step 1 under
 
 
 class Router(IPv6Node):
@@ -1070,25 +1073,30 @@ class Router(IPv6Node):
     # ---------------------------------------------------------------- the fast hop
     def handle_frame(self, now: float, ifname: str, frame: bytes) -> list[Action]:
         """Transit traffic goes through :meth:`fast_forward` (the fixed header only); everything else,
-        and anything it is not sure about, takes the full path. With tracing on the packet is decoded
-        first (a frame the full path could not decode, or an ICMPv6 Redirect, takes the full path and
-        its trace) and the fast hop records the very receiving run the full path would."""
+        and anything it is not sure about, takes the full path. With tracing on the frame's body is checked
+        first, from the bodies decoded before when it can be (a frame the full path could not decode, or an
+        ICMPv6 Redirect, takes the full path and its trace) and the fast hop records the very receiving run
+        the full path would."""
         if self.role is None and self.receive_algorithm is receiving.receive:
             if not self.trace.enabled:
                 out = self.fast_forward(now, ifname, frame)
-            elif "forward" in self.__dict__:
-                out = None
+            elif (
+                "forward" in self.__dict__ or len(frame) < 54 or frame[12:14] != _ETHERTYPE_IPV6 or frame[20] in (0, 58)
+            ):
+                out = None  # not for the fast hop (Hop-by-Hop options and ICMPv6 never are): no need to decode
             else:
+                # what the full path would decode, for its verdict only: from the octets (a datagram or a
+                # segment behind headers like those decoded before), else from the bodies decoded before (the
+                # hop that sent it here may have decoded the same one), else decoded now
                 try:
-                    pkt = decode_frame(frame).payload
+                    upper = None if frame_carries_transport(frame) else frame_upper(frame)
                 except DecodeError:
-                    pkt = None
-                if isinstance(pkt, IPv6) and not (
-                    isinstance(pkt.payload, I.UnknownICMPv6) and pkt.payload.type == I.REDIRECT
-                ):
-                    out = self.fast_forward(now, ifname, frame, pkt)
-                else:
                     out = None
+                else:
+                    if isinstance(upper, I.UnknownICMPv6) and upper.type == I.REDIRECT:
+                        out = None
+                    else:
+                        out = self.fast_forward(now, ifname, frame, True)
             if out is not None:
                 return out
         return super().handle_frame(now, ifname, frame)
@@ -1099,7 +1107,7 @@ class Router(IPv6Node):
             b = self._mac_octets[mac] = bytes.fromhex(mac.replace(":", ""))
         return b
 
-    def fast_forward(self, now: float, ifname: str, frame: bytes, packet: IPv6 | None = None) -> list[Action] | None:
+    def fast_forward(self, now: float, ifname: str, frame: bytes, traced: bool = False) -> list[Action] | None:
         """Forward a unicast transit packet on its fixed header alone: the Hop Limit octet rewritten,
         the rest as it came - what the full path sends (:meth:`forwarded_octets`), without decoding
         the packet or running Figure 36 on it. None (take the full path) for anything else: ICMPv6,
@@ -1114,8 +1122,8 @@ class Router(IPv6Node):
         against and the destination cache and the neighbor cache still hold those very entries (any
         route, link or neighbor change replaces or drops them).
 
-        ``packet``: the frame decoded, when tracing is on: the hop then records its receiving run
-        (:meth:`_record_fast_hop`) and stamps the frame with it, as :meth:`forward` would."""
+        ``traced``: tracing is on and the frame decodes (the caller checked): the hop then records its
+        receiving run (:meth:`_record_fast_hop`) and stamps the frame with it, as :meth:`forward` would."""
         key = frame[:54]
         hit = self._forwarding.get(key)
         iface = self.interfaces.get(ifname)
@@ -1148,7 +1156,7 @@ class Router(IPv6Node):
             hit[5], hit[6] = e.mac, out_iface.mac
             head = self._octets_of(e.mac) + self._octets_of(out_iface.mac) + b"\x86\xdd"
             hit[7] = head + key[14:21] + _HOP_LIMIT_OCTET[key[21] - 1] + key[22:54]  # Hop Limit one less
-        trace_id = 0 if packet is None else self._record_fast_hop(packet, frame, route[1].route)
+        trace_id = self._record_fast_hop(route[0], frame, route[1].route) if traced else 0
         out = Transmit(out_iface.name, hit[7] + frame[54:], trace_id)
         if self._outbox:
             self._emit(out)
@@ -1224,24 +1232,25 @@ class Router(IPv6Node):
         rec = memo[dst_octets] = [dst, cached, out_iface, out_iface.neighbors.entries, e.addr, e]
         return rec
 
-    def _record_fast_hop(self, packet: IPv6, frame: bytes, route: Route) -> int:
-        """The receiving run of a forwarded packet, step for step what :func:`receiving.receive`,
+    def _record_fast_hop(self, dst: Addr, frame: bytes, route: Route) -> int:
+        """The receiving run of a forwarded packet to ``dst``, step for step what :func:`receiving.receive`,
         :meth:`forward` and ``resolve_and_send`` record on the full path (step 1 with the route, the
         result, the packet as sent); returns its id for the frame's capture record. The run keeps
-        ``frame`` (bytes, which the garbage collector never walks) and decodes it again when read:
-        the same value as ``packet``."""
+        ``frame`` (bytes, which the garbage collector never walks) and decodes it when read."""
         run = self.trace.start_run("receive", self.name, self.now, frame)
         if run is None:
             return 0
-        next_hop = route.next_hop if route.next_hop is not None else packet.dst
-        receive_step(
-            run,
+        next_hop = route.next_hop
+        run.record_step(
             1,
+            _FORWARDS_LABEL,
             "no: router forwards",
-            destination=packet.dst,
-            route=route,
-            next_hop=next_hop,
-            interface=route.ifname,
+            {
+                "destination": dst,
+                "route": route,
+                "next_hop": dst if next_hop is None else next_hop,
+                "interface": route.ifname,
+            },
         )
         run.forwarded()
         return run.id

@@ -218,7 +218,7 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
             return _result(run, "discarded: Type 2 Routing header rejected")
         logical_dst = home
         if run is not NO_RUN:  # trace text only when tracing
-            receive_step(run, 2, f"yes: destination is now {home}", home_address=home)
+            receive_step(run, 2, f"yes: destination is now {home!s}", home_address=home)
 
     # Steps 3-7
     tunneled, outer = False, None
@@ -266,7 +266,7 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
             if run is not NO_RUN:
                 receive_step(run, 6, "yes" if started else "no: initiated now", initiated=started)
         if run is not NO_RUN:  # trace text only when tracing
-            receive_step(run, 7, f"inner {inner.src} -> {inner.dst}", outer_src=packet.src, outer_dst=packet.dst)
+            receive_step(run, 7, f"inner {inner.src!s} -> {inner.dst!s}", outer_src=packet.src, outer_dst=packet.dst)
         outer, packet, tunneled = packet, inner, True
         logical_dst = inner.dst
 
@@ -297,7 +297,7 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
             return _result(run, "discarded: Home Address option rejected")
         logical_src = home
         if run is not NO_RUN:  # trace text only when tracing
-            receive_step(run, 8, f"yes: source is now {home}", home_address=home)
+            receive_step(run, 8, f"yes: source is now {home!s}", home_address=home)
 
     # Step 9: remaining extension headers in order, checksum, protocol.
     for idx, h in enumerate(packet.ext):
@@ -341,7 +341,11 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
             return _result(run, "discarded: fragment (no reassembly)")
     payload = packet.payload
     nh = _NEXT_HEADER_BY_TYPE.get(type(payload)) or next_header_of(payload)
-    headers = [type(h).__name__ for h in packet.ext if not isinstance(h, RoutingType2)] if run is not NO_RUN else []
+    headers = (
+        [type(h).__name__ for h in packet.ext if not isinstance(h, RoutingType2)]
+        if run is not NO_RUN and packet.ext
+        else []
+    )
     if nh == NH_NONE:
         if run is not NO_RUN:
             receive_step(run, 9, "No Next Header: nothing to deliver", headers=headers)

@@ -72,6 +72,7 @@ def _readdressed(packet: IPv6, src: Addr, dst: Addr, ext: tuple[ExtHeader, ...])
 
 
 _new_ipv6 = constructor(IPv6)
+_STATE_TEXT = {s: f"{s.value}" for s in NudState}  # step 16's decision (Enum.value is a property call)
 _HAO_HEADERS: dict[Addr, DestinationOptions] = {}
 
 
@@ -96,7 +97,7 @@ def route_to(node: IPv6Node, dst: Addr, run: Any) -> DestinationEntry | None:
         ifname = route.ifname
         decision = "on-link: next hop is the destination" if route.next_hop is None else "via"
         if run is not NO_RUN and route.next_hop is not None:
-            decision = f"via {next_hop}"
+            decision = f"via {next_hop!s}"
     else:
         # "If no route is found, IPv6 assumes that the destination is directly reachable" - but
         # only when the node has exactly one way to guess the interface (RFC 4861 §5.2 dropped
@@ -113,7 +114,7 @@ def route_to(node: IPv6Node, dst: Addr, run: Any) -> DestinationEntry | None:
         send_step(run, 14, decision, next_hop=next_hop, interface=ifname)
     entry = node.dest_cache.update(dst, next_hop, ifname, route)
     if run is not NO_RUN:  # trace text only when tracing
-        send_step(run, 15, f"{dst} -> {next_hop} on {ifname}", entry=entry)
+        send_step(run, 15, f"{dst!s} -> {next_hop!s} on {ifname}", entry=entry)
     return entry
 
 
@@ -177,7 +178,7 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
                 send_step(
                     run,
                     4,
-                    f"destination {coa}, home address {dst} in the Type 2 Routing header",
+                    f"destination {coa!s}, home address {dst!s} in the Type 2 Routing header",
                     care_of_address=coa,
                     home_address=dst,
                     next_hop=coa_entry.next_hop,
@@ -190,7 +191,7 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
         else:
             next_hop, ifname = entry.next_hop, entry.ifname
             if run is not NO_RUN:  # formatting an address costs more than the step itself
-                send_step(run, 5, f"{next_hop} on {ifname}", next_hop=next_hop, interface=ifname)
+                send_step(run, 5, f"{next_hop!s} on {ifname}", next_hop=next_hop, interface=ifname)
 
         # Step 6: the outer packet of a reverse tunnel goes straight to the neighbor cache.
         if tunneled:
@@ -239,7 +240,7 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
             hao = home_address_header(home)
             packet = _readdressed(packet, coa, packet.dst, insert_ext(packet.ext, hao))
             if run is not NO_RUN:  # trace text only when tracing
-                send_step(run, 9, f"source {coa}, home address {home}", care_of_address=coa, home_address=home)
+                send_step(run, 9, f"source {coa!s}, home address {home!s}", care_of_address=coa, home_address=home)
             break
 
         if not is_mh:
@@ -266,7 +267,7 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
             send_step(
                 run,
                 12,
-                f"encapsulated {outer.src} -> {outer.dst}; go to step 1",
+                f"encapsulated {outer.src!s} -> {outer.dst!s}; go to step 1",
                 home_agent=outer.dst,
                 care_of_address=outer.src,
             )
@@ -302,7 +303,7 @@ def resolve_and_send(
     nc = iface.neighbors
     e = nc.get(next_hop)
     if record and r is not NO_RUN:  # trace text only when tracing
-        send_step(r, 16, f"{e.state.value}" if e else "no entry", next_hop=next_hop, state=e.state if e else None)
+        send_step(r, 16, _STATE_TEXT[e.state] if e else "no entry", next_hop=next_hop, state=e.state if e else None)
     if e is not None and e.state is not NudState.INCOMPLETE:
         if e.state is NudState.STALE:
             nc.resolve(next_hop, packet, node.now)  # STALE -> DELAY starts NUD (other states: nothing to do)
@@ -324,6 +325,6 @@ def resolve_and_send(
 
 def _finish(run: Any, packet: IPv6, result: str, ok: bool) -> bool:
     run.result = result
-    if isinstance(run, AlgorithmRun) and ok:
+    if ok and isinstance(run, AlgorithmRun):
         run.output = packet
     return ok

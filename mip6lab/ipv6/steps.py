@@ -393,15 +393,23 @@ _RECEIVE_SHORT: dict[Key, str] = {k: s.short for k, s in RECEIVE.items()}
 
 def send_step(run: Any, number: int, decision: str = "", /, **inputs: Any) -> None:
     """Record sending step ``number`` on ``run`` under the table's label (nothing when tracing is off)."""
-    if type(run) is AlgorithmRun:  # the common case, appended directly (every packet passes here)
-        run.record_step(number, _SEND_SHORT[number], decision, inputs)
+    if type(run) is AlgorithmRun:  # the common case: AlgorithmRun.record_step, inlined (every packet passes here)
+        pending = run._pending
+        if pending is None:
+            run._pending = [number, _SEND_SHORT[number], decision, inputs]
+        else:
+            pending += (number, _SEND_SHORT[number], decision, inputs)
     elif run is not NO_RUN:
         run.step(number, SEND[number].short, decision, **inputs)
 
 
 def receive_step(run: Any, number: int, decision: str = "", /, **inputs: Any) -> None:
     """Record receiving step ``number`` on ``run`` under the table's label (nothing when tracing is off)."""
-    if type(run) is AlgorithmRun:
-        run.record_step(number, _RECEIVE_SHORT[number], decision, inputs)
+    if type(run) is AlgorithmRun:  # AlgorithmRun.record_step, inlined
+        pending = run._pending
+        if pending is None:
+            run._pending = [number, _RECEIVE_SHORT[number], decision, inputs]
+        else:
+            pending += (number, _RECEIVE_SHORT[number], decision, inputs)
     elif run is not NO_RUN:
         run.step(number, RECEIVE[number].short, decision, **inputs)

@@ -1090,6 +1090,55 @@ def decode_frame_ipv6(frame: bytes, keep: bool = True) -> IPv6:
         raise DecodeError("IPv6", 14, f"internal decoder error: {e!r}") from e
 
 
+def frame_carries_transport(frame: bytes) -> bool:
+    """True when ``decode_frame(frame)`` surely decodes whole and carries UDP or TCP, read from the octets
+    alone: the checks :func:`_decode_ipv6` would make on them, for Routing headers and Destination Options
+    headers already decoded (their option octets among those decoded before) in front of a UDP datagram or
+    TCP segment. False means "not sure": decode it to know. (A traced router asks this of every packet it
+    forwards, only for the verdict; the caller has checked the EtherType.)"""
+    end = len(frame)
+    if type(frame) is not bytes or end < 54 or frame[14] >> 4 != 6 or end != 54 + (frame[18] << 8 | frame[19]):
+        return False
+    nh, pos = frame[20], 54
+    while nh in (NH_DSTOPTS, NH_ROUTING):
+        if end - pos < 8:
+            return False
+        stop = pos + (frame[pos + 1] + 1) * 8
+        if stop > end:
+            return False
+        # a Routing header of any type and length decodes; options only when these octets decoded before
+        if nh == NH_DSTOPTS and (nh, frame[pos + 2 : stop]) not in _DECODED_OPTIONS:
+            return False
+        nh, pos = frame[pos], stop
+    if nh == NH_UDP:  # _decode_udp's checks
+        return end - pos >= 8 and (frame[pos + 4] << 8 | frame[pos + 5]) == end - pos
+    if nh == NH_TCP:  # _decode_tcp's checks
+        return end - pos >= 20 and frame[pos + 12] >> 4 >= 5 and pos + (frame[pos + 12] >> 4) * 4 <= end
+    return False
+
+
+_UNSEEN = object()
+
+
+def frame_upper(frame: bytes) -> object:
+    """The upper-layer payload of an Ethernet frame carrying IPv6: ``decode_frame(frame).payload.payload``
+    when that decodes, read from the bodies decoded before when it can be (a traced router asks for every
+    packet it forwards, only to know it decodes and what it carries; the hops before it mostly decoded the
+    same body). Raises :class:`DecodeError` as :func:`decode_frame` does; the caller has checked the
+    EtherType. Adds the body to those decoded when it has to decode it (as :func:`decode_frame` does)."""
+    if (
+        type(frame) is bytes
+        and len(frame) >= 54
+        and frame[14] >> 4 == 6
+        and len(frame) == 54 + (frame[18] << 8 | frame[19])
+    ):
+        # the fixed header's checks done here; the rest of _decode_ipv6's are its body's, cached
+        shared = _DECODED_BODIES.get((frame[20], frame[54:]), _UNSEEN)
+        if shared is not _UNSEEN:
+            return shared[1]
+    return decode_frame_ipv6(frame).payload
+
+
 def decode_frame_transit(data: bytes) -> Ethernet:
     """What a router reads of a packet it forwards (RFC 8200 §4): the Ethernet header, the IPv6
     header and a Hop-by-Hop Options header; everything after them stays opaque (a ``RawPayload``

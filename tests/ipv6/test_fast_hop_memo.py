@@ -13,6 +13,7 @@ from mip6lab.bench import chain_topology
 from mip6lab.ipv6.node import IPv6Node, Router
 from mip6lab.ipv6.routing import RouteOrigin
 from mip6lab.sansio import Transmit
+from mip6lab.wire.ip import RawPayload
 
 
 @pytest.fixture
@@ -24,8 +25,8 @@ def hop(monkeypatch: pytest.MonkeyPatch):
     seen: list[tuple[str, bytes]] = []
     original = Router.fast_forward
 
-    def spy(self, now, ifname, frame, packet=None):  # type: ignore[no-untyped-def]
-        out = original(self, now, ifname, frame, packet)
+    def spy(self, now, ifname, frame, traced=False):  # type: ignore[no-untyped-def]
+        out = original(self, now, ifname, frame, traced)
         if self.name == "r1" and out is not None:
             seen.append((ifname, frame))
         return out
@@ -103,3 +104,37 @@ def test_a_new_header_to_a_known_destination_reuses_its_route(hop) -> None:
     assert out is not None and out[0].frame[21] == frame[21] - 8
     assert len(r1._forwarding_routes) == 1 and len(r1._forwarding) == 2
     assert out == full_path(r1, lab.now, ifname, other)
+
+
+def _traced_hop(r: Router, now: float, ifname: str, frame: bytes, handle) -> tuple[list[bytes], list[tuple]]:
+    """The frames ``handle`` sends for ``frame`` and the runs and events it records (without ids)."""
+    trace = r.trace
+    runs, events = len(trace.runs), len(trace.events)
+    out = [a.frame for a in handle(r, now, ifname, frame) if isinstance(a, Transmit)]
+    recorded = [(x.algorithm, x.node, x.packet, x.steps, x.result, x.output) for x in list(trace.runs)[runs:]]
+    recorded += [(e.category, e.message) for e in list(trace.events)[events:]]
+    return out, recorded
+
+
+@pytest.mark.parametrize("body", ["decodes", "udp-length-wrong", "seen-before", "tcp-offset-wrong"])
+def test_a_traced_hop_records_what_the_full_path_records(hop, body: str) -> None:
+    """Tracing on, a router decides from the octets or the bodies decoded before whether a frame decodes (only
+    then the fast hop, with its run): a UDP Length or a TCP Data Offset that disagrees takes the full path."""
+    lab, r1, ifname, frame = hop
+    lab.trace.enabled = True
+    if body == "udp-length-wrong":
+        frame = frame[:58] + bytes([frame[58] ^ 1]) + frame[59:]  # the UDP Length field
+    elif body == "tcp-offset-wrong":  # a UDP datagram read as a TCP segment: Data Offset 0
+        frame = frame[:20] + bytes([6]) + frame[21:66] + bytes([0]) + frame[67:]
+    elif body == "seen-before":
+        frame = frame[:21] + bytes([frame[21] - 3]) + frame[22:]  # the same body under another header
+        Router.handle_frame(r1, lab.now, ifname, frame)
+    fast = _traced_hop(r1, lab.now, ifname, frame, Router.handle_frame)
+    full = _traced_hop(r1, lab.now, ifname, frame, IPv6Node.handle_frame)
+    assert fast == full
+    run = fast[1][0]
+    assert run[4] == "forwarded" and len(fast[0]) == 1
+    # malformed: read as transit (RFC 8200 §4), the payload kept raw, and a "decode" event says so
+    malformed = body in ("udp-length-wrong", "tcp-offset-wrong")
+    assert isinstance(run[2].payload, RawPayload) == malformed
+    assert [x[0] for x in fast[1][1:]] == (["decode"] if malformed else [])

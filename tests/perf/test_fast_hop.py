@@ -50,15 +50,15 @@ def test_traced_fast_hop_records_what_the_full_path_records(scenario: str, monke
     calls = {"traced": 0}
     original = Router.fast_forward
 
-    def counting(self, now, ifname, frame, packet=None):  # type: ignore[no-untyped-def]
-        out = original(self, now, ifname, frame, packet)
-        calls["traced"] += out is not None and packet is not None
+    def counting(self, now, ifname, frame, traced=False):  # type: ignore[no-untyped-def]
+        out = original(self, now, ifname, frame, traced)
+        calls["traced"] += out is not None and traced
         return out
 
     monkeypatch.setattr(Router, "fast_forward", counting)
     fast = _trace_and_capture(scenario, 20.0)
     assert calls["traced"] > 0  # the traced fast hop really carried traffic
-    monkeypatch.setattr(Router, "fast_forward", lambda self, now, ifname, frame, packet=None: None)
+    monkeypatch.setattr(Router, "fast_forward", lambda self, now, ifname, frame, traced=False: None)
     full = _trace_and_capture(scenario, 20.0)
     assert full[3] > 0
     assert fast == full
