@@ -318,8 +318,8 @@ class World:
         if targets:
             at = now + link.delay
             args = (link, targets, frame, index, link.detaches)
-            if type(at) is float and at >= now:  # what schedule() would check: push() does not
-                sim.push(at, self._deliver, args)
+            if type(at) is float and at >= now:  # what schedule() would check: deliver() does not
+                sim.deliver(at, self._deliver, args)
             else:  # a delay changed by hand to something odd: schedule() says what is wrong
                 sim.schedule(at, self._deliver, *args)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from heapq import heappush
@@ -123,6 +124,11 @@ class Simulator:
         self.seed = seed
         self.rng = random.Random(seed)
         self._heap: list[tuple[float, int, int, Event]] = []  # (time, priority, seq, event)
+        # Frames in flight (:meth:`deliver`): ``(time, 0, seq, callback, args)`` in the order they were
+        # sent, which is their (time, priority, seq) order while every one is due no earlier than the one
+        # before (a link's delay added to a clock that never goes back). Kept out of the heap, a hop costs
+        # no heap push or pop (each walks log2(heap) scattered entries; a big lab's heap holds its timers).
+        self._lane: deque[tuple[float, int, int, Callable[..., Any], tuple[Any, ...]]] = deque()
         self._seq = 0
         self.events_run = 0
         self.max_events_per_instant = MAX_EVENTS_PER_INSTANT
@@ -161,6 +167,20 @@ class Simulator:
             self._compact()
         return ev
 
+    def deliver(self, at: float, callback: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        """:meth:`push` for an event nobody cancels (a frame in flight): the same sequence number and the
+        same place in the order, without an :class:`Event` object; due no earlier than the last event given
+        to this method, it waits in a FIFO instead of the heap."""
+        self._seq = seq = self._seq + 1
+        lane = self._lane
+        if not lane or at >= lane[-1][0]:
+            lane.append((at, 0, seq, callback, args))
+        else:  # due before a frame already in flight (links with different delays): the heap orders it
+            heap = self._heap
+            heappush(heap, (at, 0, seq, Event(at, 0, seq, callback, args, "")))
+            if len(heap) >= self._compact_at:
+                self._compact()
+
     def _compact(self) -> None:
         """Drop cancelled events from the heap when they are more than half of it. A restarted timer
         leaves its old event behind (cancelled, skipped when due); in a big lab they piled up (half
@@ -190,72 +210,111 @@ class Simulator:
         return LazyRandom(f"{self.seed}/{name}")
 
     # ---------------------------------------------------------------- running
-    def peek(self) -> float | None:
-        """Time of the next live event, or None when idle."""
-        heap = self._heap
+    def _next(self) -> tuple[Any, ...] | None:
+        """The entry due first (heap or lane, cancelled heap entries dropped), left in place; None when idle."""
+        heap, lane = self._heap, self._lane
         while heap and heap[0][3].cancelled:
             heapq.heappop(heap)
-        return heap[0][0] if heap else None
+        if lane and not (heap and heap[0] < lane[0]):
+            return lane[0]
+        return heap[0] if heap else None
+
+    def peek(self) -> float | None:
+        """Time of the next live event, or None when idle."""
+        entry = self._next()
+        return None if entry is None else entry[0]
 
     def step(self) -> Event | None:
         """Run exactly one event; return it, or None if nothing is left."""
-        while self._heap:
+        entry = self._next()
+        if entry is None:
+            return None
+        if len(entry) == 4:
             ev = heapq.heappop(self._heap)[3]
-            if ev.cancelled:
-                continue
-            if ev.time == self.now:
-                self._instant_events += 1
-                if self._instant_events > self.max_events_per_instant:
-                    self._instant_events = 0
-                    raise Livelock(
-                        f"simulated time is stuck at {self.now:g} s: {self.max_events_per_instant} events ran "
-                        f"without the clock advancing; the looping event: {self.describe(ev)}"
-                    )
-            else:
-                self._instant_events = 1
-            self.now = ev.time
-            self.events_run += 1
-            ev.callback(*ev.args)
-            return ev
-        return None
+        else:
+            self._lane.popleft()
+            ev = Event(entry[0], 0, entry[2], entry[3], entry[4])
+        if ev.time == self.now:
+            self._instant_events += 1
+            if self._instant_events > self.max_events_per_instant:
+                self._instant_events = 0
+                raise Livelock(
+                    f"simulated time is stuck at {self.now:g} s: {self.max_events_per_instant} events ran "
+                    f"without the clock advancing; the looping event: {self.describe(ev)}"
+                )
+        else:
+            self._instant_events = 1
+        self.now = ev.time
+        self.events_run += 1
+        ev.callback(*ev.args)
+        return ev
 
     def run(self, until: float | None = None, max_events: int | None = None) -> None:
         """Run events up to and including time ``until`` (then set the clock to it), or until idle.
 
         The loop is :meth:`peek` + :meth:`step` written out once (same order, same livelock guard):
-        it is the innermost loop of every run, and two method calls per event were a tenth of a hop."""
+        it is the innermost loop of every run, and two method calls per event were a tenth of a hop.
+        Each turn takes the earlier of the heap's first entry and the lane's (:meth:`deliver`): both are
+        in (time, priority, seq) order, so the merge runs events in exactly that order."""
         if until is not None and (not isinstance(until, (int, float)) or math.isnan(until) or until < self.now):
             raise SimulationError(f"cannot run until {until!r} (now is {self.now} s)")
         heap = self._heap
+        lane = self._lane
         pop = heapq.heappop
+        popleft = lane.popleft
         limit = math.inf if until is None else until
         left = -1 if max_events is None else max(max_events, 1)
         cap = self.max_events_per_instant
         now = self.now
         instant = self._instant_events
-        while heap and left:
-            entry = pop(heap)
-            ev = entry[3]
-            if ev.cancelled:
-                continue
-            t = entry[0]
-            if t > limit:
-                heappush(heap, entry)  # not due yet: back where it was (entries are totally ordered)
+        while left:
+            if lane:
+                entry = lane[0]
+                if heap and heap[0] < entry:
+                    entry = heap[0]
+                    ev = entry[3]
+                    if ev.cancelled:
+                        pop(heap)
+                        continue
+                    t = entry[0]
+                    if t > limit:
+                        break
+                    pop(heap)
+                    callback, args = ev.callback, ev.args
+                else:
+                    t = entry[0]
+                    if t > limit:
+                        break
+                    popleft()
+                    callback, args = entry[3], entry[4]
+            elif heap:
+                entry = heap[0]
+                ev = entry[3]
+                if ev.cancelled:
+                    pop(heap)
+                    continue
+                t = entry[0]
+                if t > limit:
+                    break
+                pop(heap)
+                callback, args = ev.callback, ev.args
+            else:
                 break
             if t == now:
                 instant += 1
                 if instant > cap:
                     self._instant_events = 0
+                    looping = entry[3] if len(entry) == 4 else Event(t, 0, entry[2], callback, args)
                     raise Livelock(
                         f"simulated time is stuck at {now:g} s: {cap} events ran "
-                        f"without the clock advancing; the looping event: {self.describe(ev)}"
+                        f"without the clock advancing; the looping event: {self.describe(looping)}"
                     )
             else:
                 instant = 1
                 self.now = now = t
             self.events_run += 1
             self._instant_events = instant
-            ev.callback(*ev.args)
+            callback(*args)
             left -= 1
             now = self.now  # a callback may have run the kernel itself (a scripted inject)
             instant = self._instant_events
@@ -270,4 +329,4 @@ class Simulator:
 
     @property
     def pending(self) -> int:
-        return sum(1 for e in self._heap if not e[3].cancelled)
+        return sum(1 for e in self._heap if not e[3].cancelled) + len(self._lane)

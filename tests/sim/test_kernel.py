@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from mip6lab.sim.kernel import SimulationError, Simulator
+from mip6lab.sim.kernel import Livelock, SimulationError, Simulator
 
 
 def test_events_run_in_time_order():
@@ -212,3 +212,56 @@ def test_an_event_past_until_waits_in_its_place():
     sim.schedule(2.0, log.append, "second at 2")
     sim.run()
     assert log == ["at 1", "first at 2", "second at 2"]
+
+
+def test_delivered_events_run_in_time_then_sequence_order_with_the_rest():
+    """deliver() (frames in flight, kept in a FIFO beside the heap) numbers its events as push() does:
+    merged with scheduled events they run in (time, priority, seq) order, also when one is due before a
+    frame already in flight (it goes to the heap)."""
+    sim = Simulator()
+    log: list[str] = []
+    sim.schedule(1.0, log.append, "scheduled-1.0")
+    sim.deliver(1.0, log.append, ("delivered-1.0",))
+    sim.push(1.0, log.append, ("pushed-1.0",))
+    sim.deliver(2.0, log.append, ("delivered-2.0",))
+    sim.deliver(1.5, log.append, ("delivered-1.5-late",))  # before the lane's tail: heap
+    sim.schedule(0.5, log.append, "scheduled-0.5", priority=5)
+    sim.deliver(2.0, log.append, ("delivered-2.0-b",))
+    sim.schedule(2.0, log.append, "scheduled-2.0", priority=-1)
+    assert sim.pending == 8 and sim.peek() == 0.5
+    sim.run()
+    assert log == [
+        "scheduled-0.5",
+        "scheduled-1.0",
+        "delivered-1.0",
+        "pushed-1.0",
+        "delivered-1.5-late",
+        "scheduled-2.0",
+        "delivered-2.0",
+        "delivered-2.0-b",
+    ]
+    assert sim.events_run == 8 and sim.pending == 0 and sim.peek() is None
+
+
+def test_delivered_events_respect_until_max_events_step_and_the_livelock_guard():
+    sim = Simulator()
+    log: list[int] = []
+    for i in range(5):
+        sim.deliver(float(i), log.append, (i,))
+    sim.run(until=2.0)
+    assert log == [0, 1, 2] and sim.now == 2.0 and sim.pending == 2
+    sim.run(max_events=1)
+    assert log == [0, 1, 2, 3] and sim.now == 3.0
+    ev = sim.step()
+    assert ev is not None and (ev.time, ev.args) == (4.0, (4,)) and log == [0, 1, 2, 3, 4]
+    assert sim.step() is None
+
+    loop = Simulator()
+    loop.max_events_per_instant = 50
+
+    def again() -> None:
+        loop.deliver(loop.now, again, ())
+
+    loop.deliver(1.0, again, ())
+    with pytest.raises(Livelock, match="again"):
+        loop.run()
