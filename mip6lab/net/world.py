@@ -69,6 +69,9 @@ class World:
         # builds no key; the inner dicts change in place (perform holds one across its actions).
         self._ends: dict[str, dict[str, tuple[Link, tuple[str, str]]]] = {}
         self._timers: dict[tuple[str, Hashable], Event] = {}
+        # The kernel callbacks of every hop and timer, bound once (not a new bound method per event)
+        self._deliver_cb = self._deliver
+        self._fire_timer_cb = self._fire_timer
 
     @property
     def now(self) -> float:
@@ -267,22 +270,24 @@ class World:
                         frame = bytes(frame)
                     self._send(end[0], frame, name, end[1], a.trace_id)
                 elif t is SetTimer or isinstance(a, SetTimer):
-                    tk = (name, a.key)
-                    old = self._timers.get(tk)
+                    key = a.key
+                    tk = (name, key)
+                    timers = self._timers
+                    old = timers.get(tk)
                     if old is not None:
-                        old.cancel()
+                        old.cancelled = True  # Event.cancel(), inline
                     now = self.sim.now
                     at = a.at
                     if type(at) is float and at > now:
-                        self._timers[tk] = self.sim.push(at, self._fire_timer, (node, a.key), "timer")
+                        timers[tk] = self.sim.push(at, self._fire_timer_cb, (node, key), "timer")
                     else:  # now, an int, or something the kernel refuses with its own error
-                        self._timers[tk] = self.sim.schedule(
-                            at if at > now else now, self._fire_timer, node, a.key, label="timer"
+                        timers[tk] = self.sim.schedule(
+                            at if at > now else now, self._fire_timer_cb, node, key, label="timer"
                         )
                 elif t is CancelTimer or isinstance(a, CancelTimer):
-                    old = self._timers.pop((node.name, a.key), None)
+                    old = self._timers.pop((name, a.key), None)
                     if old is not None:
-                        old.cancel()
+                        old.cancelled = True
                 else:
                     raise WorldError(f"{node.name} returned {a!r}, which is not an Action")
             except Exception as exc:
@@ -319,9 +324,14 @@ class World:
             at = now + link.delay
             args = (link, targets, frame, index, link.detaches)
             if type(at) is float and at >= now:  # what schedule() would check: deliver() does not
-                sim.deliver(at, self._deliver, args)
+                lane = sim._lane  # Simulator.deliver() written out (every hop): due no earlier than the lane's tail
+                if lane and at < lane[-1][0]:
+                    sim.deliver(at, self._deliver_cb, args)
+                else:
+                    sim._seq = seq = sim._seq + 1
+                    lane.append((at, 0, seq, self._deliver_cb, args))
             else:  # a delay changed by hand to something odd: schedule() says what is wrong
-                sim.schedule(at, self._deliver, *args)
+                sim.schedule(at, self._deliver_cb, *args)
 
     # ------------------------------------------------------------------------------ kernel events
     def _deliver(
