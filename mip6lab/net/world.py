@@ -274,10 +274,13 @@ class World:
                     tk = (name, key)
                     timers = self._timers
                     old = timers.get(tk)
-                    if old is not None:
-                        old.cancelled = True  # Event.cancel(), inline
                     now = self.sim.now
                     at = a.at
+                    if old is not None:
+                        if type(at) is float and at > now:  # restarted: moved (same order as cancel + push)
+                            timers[tk] = self.sim.postpone(old, at)
+                            continue
+                        old.cancelled = True  # Event.cancel(), inline
                     if type(at) is float and at > now:
                         timers[tk] = self.sim.push(at, self._fire_timer_cb, (node, key), "timer")
                     else:  # now, an int, or something the kernel refuses with its own error

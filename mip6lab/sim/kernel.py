@@ -54,6 +54,11 @@ class Event:
         self.cancelled = True
 
 
+def _entry(ev: Event) -> tuple[float, int, int, Event]:
+    """``ev``'s heap entry for its current time and number (after :meth:`Simulator.postpone`)."""
+    return (ev.time, ev.priority, ev.seq, ev)
+
+
 class LazyRandom:
     """``random.Random(seed)``'s exact draws without holding its ~2.5 KB Mersenne state while it is rarely used.
 
@@ -181,6 +186,26 @@ class Simulator:
             if len(heap) >= self._compact_at:
                 self._compact()
 
+    def postpone(self, ev: Event, at: float) -> Event:
+        """Move pending ``ev`` to ``at``: the same as cancelling it and :meth:`push`-ing its callback anew (the
+        next sequence number, the same place in the order), made without a new heap entry when ``at`` is no
+        earlier than ``ev``'s time: its entry stays where it is, and when it comes up it goes back in under
+        the new time and number (:meth:`run` checks ``ev.seq``). A timer restarted on every Router
+        Advertisement (thousands per second in a big lab) left a cancelled entry per restart; now it leaves
+        none. Returns the event that will run (``ev`` itself, or a new one when ``at`` is earlier)."""
+        self._seq = seq = self._seq + 1
+        if at >= ev.time and not ev.cancelled:
+            ev.time = at
+            ev.seq = seq
+            return ev
+        ev.cancelled = True
+        new = Event(at, ev.priority, seq, ev.callback, ev.args, ev.label)
+        heap = self._heap
+        heappush(heap, (at, new.priority, seq, new))
+        if len(heap) >= self._compact_at:
+            self._compact()
+        return new
+
     def _compact(self) -> None:
         """Drop cancelled events from the heap when they are more than half of it. A restarted timer
         leaves its old event behind (cancelled, skipped when due); in a big lab they piled up (half
@@ -189,6 +214,7 @@ class Simulator:
         heap = self._heap
         live = [e for e in heap if not e[3].cancelled]
         if 2 * len(live) < len(heap):
+            live = [e if e[2] == e[3].seq else _entry(e[3]) for e in live]  # postponed: their own keys
             heapq.heapify(live)
             heap[:] = live  # the same list: run() holds it
         self._compact_at = len(heap) + max(COMPACT_MIN, len(heap) // 2)  # amortized: 2 entries per push
@@ -213,8 +239,10 @@ class Simulator:
     def _next(self) -> tuple[Any, ...] | None:
         """The entry due first (heap or lane, cancelled heap entries dropped), left in place; None when idle."""
         heap, lane = self._heap, self._lane
-        while heap and heap[0][3].cancelled:
-            heapq.heappop(heap)
+        while heap and (heap[0][3].cancelled or heap[0][2] != heap[0][3].seq):
+            ev = heapq.heappop(heap)[3]
+            if not ev.cancelled:  # postponed: back in under its own key
+                heapq.heappush(heap, _entry(ev))
         if lane and not (heap and heap[0] < lane[0]):
             return lane[0]
         return heap[0] if heap else None
@@ -276,6 +304,9 @@ class Simulator:
                     if ev.cancelled:
                         pop(heap)
                         continue
+                    if entry[2] != ev.seq:  # postponed (its entry is due before its time): back in under its key
+                        heapq.heapreplace(heap, (ev.time, ev.priority, ev.seq, ev))
+                        continue
                     t = entry[0]
                     if t > limit:
                         break
@@ -292,6 +323,9 @@ class Simulator:
                 ev = entry[3]
                 if ev.cancelled:
                     pop(heap)
+                    continue
+                if entry[2] != ev.seq:
+                    heapq.heapreplace(heap, (ev.time, ev.priority, ev.seq, ev))
                     continue
                 t = entry[0]
                 if t > limit:

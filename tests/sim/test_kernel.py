@@ -265,3 +265,60 @@ def test_delivered_events_respect_until_max_events_step_and_the_livelock_guard()
     loop.deliver(1.0, again, ())
     with pytest.raises(Livelock, match="again"):
         loop.run()
+
+
+def test_postponed_events_run_where_cancel_and_push_would_put_them():
+    """postpone() keeps a later-moved event's heap entry and re-files it when it comes up: the events run
+    in the same order, with the same sequence numbers, as after cancel() + push() (a restarted timer)."""
+
+    def scenario(move: str) -> tuple[list[str], int]:
+        sim = Simulator()
+        log: list[str] = []
+        timer = sim.push(1.0, log.append, ("timer",))
+        sim.push(2.0, log.append, ("other-2.0",))
+        sim.deliver(1.5, log.append, ("frame-1.5",))
+
+        def restart(at: float) -> None:
+            nonlocal timer
+            if move == "postpone":
+                timer = sim.postpone(timer, at)
+            else:
+                timer.cancel()
+                timer = sim.push(at, log.append, ("timer",))
+            sim.push(at, log.append, (f"after-restart-{at}",))
+
+        sim.push(0.5, restart, (2.0,))  # later: stays in the heap, re-filed at 1.0
+        sim.push(0.7, restart, (3.0,))  # later again
+        sim.push(0.8, restart, (2.5,))  # earlier than the last move: a new event
+        sim.push(0.9, lambda: sim.schedule(2.5, log.append, "scheduled-2.5", priority=-1), ())
+        assert sim.pending == 7
+        sim.run()
+        return log, sim._seq
+
+    eager, eager_seq = scenario("cancel")
+    lazy, lazy_seq = scenario("postpone")
+    assert lazy == eager and lazy_seq == eager_seq
+    assert eager == [
+        "frame-1.5",
+        "other-2.0",
+        "after-restart-2.0",
+        "scheduled-2.5",
+        "timer",
+        "after-restart-2.5",
+        "after-restart-3.0",
+    ]
+
+
+def test_postpone_to_an_earlier_time_or_a_cancelled_event_makes_a_new_event():
+    sim = Simulator()
+    log: list[str] = []
+    ev = sim.push(2.0, log.append, ("x",))
+    moved = sim.postpone(ev, 1.0)
+    assert moved is not ev and ev.cancelled and (moved.time, moved.seq) == (1.0, 2)
+    later = sim.postpone(moved, 4.0)
+    assert later is moved and (later.time, later.seq) == (4.0, 3) and sim.peek() == 4.0 and sim.pending == 1
+    later.cancel()
+    again = sim.postpone(later, 5.0)
+    assert again is not later and sim.pending == 1
+    ev = sim.step()
+    assert ev is again and log == ["x"] and sim.now == 5.0
