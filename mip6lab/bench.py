@@ -19,7 +19,10 @@ so that a burst of load hits both. Figures (the JSON keys):
                            "cpu_us_per_hop", "cpu_setup_s"}]``: the ``scale`` scenario at each N, each in a
                            fresh process; ``peak_mb`` is its resident high-water mark (``base_mb`` of it
                            is the interpreter and imports); ``cpu_*`` are its CPU times (a busy machine
-                           inflates wall times, much less these)
+                           inflates wall times, much less these). Two extra figures say whether the N compare
+                           the same traffic: ``events_per_hop`` (kernel events run per hop) and ``hops_by_link``
+                           (frames sent on each link: reverse-tunnelled data crosses the backbone twice, route-
+                           optimized data once; Router Advertisements are one hop each however many hear them)
 
 This is a benchmark, not a test: it asserts nothing about speed (``--quick`` only checks it runs).
 """
@@ -444,6 +447,9 @@ def _scale_point(n: int, until: float) -> dict[str, Any]:
         "cpu_us_per_hop": 1e6 * (cpu - cpu_setup) / max(hops, 1),
         "cpu_setup_s": cpu_setup,
         "simulated_s": until,
+        # extra: is the traffic the same mix at every N? (not part of us_per_hop)
+        "events_per_hop": lab.world.sim.events_run / max(hops, 1),
+        "hops_by_link": {name: link.frames_sent for name, link in lab.world.links.items()},
     }
 
 

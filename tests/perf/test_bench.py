@@ -42,6 +42,7 @@ def test_quick_bench_writes_every_figure(tmp_path: Path, capsys) -> None:  # typ
     for p in r["scale"]:
         assert {"mobile_nodes", "wall_s", "peak_mb", "us_per_hop"} <= set(p)
         assert _positive(p["wall_s"]) and _positive(p["peak_mb"]) and _positive(p["us_per_hop"])
+        assert sum(p["hops_by_link"].values()) == p["hops"] and p["events_per_hop"] >= 1
     assert r["scale"][1]["hops"] > r["scale"][0]["hops"]
     assert "packet-hops/s" in capsys.readouterr().out
 
