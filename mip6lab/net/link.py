@@ -83,6 +83,7 @@ class Link:
         self._kept_groups: list[tuple[bytes, tuple[str, str] | None]] = []  # group frames' keys
         self.frames_sent = 0
         self.frames_dropped = 0
+        self.frames_delivered = 0  # receptions: a frame counts once per receiver (the World counts them)
         self.detaches = 0  # ends detached so far: a frame in flight checks its receivers only if it changed
 
     def __repr__(self) -> str:

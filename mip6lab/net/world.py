@@ -351,12 +351,14 @@ class World:
         receiver can have left, and their membership is not looked up."""
         ends = link.ends
         check = detaches is None or detaches != link.detaches
+        link.frames_delivered += len(targets)
         trace = self.trace
         trace.receiving_record = record
         now = self.sim.now
         try:
             for node, ifname in targets:
                 if check and (node.name, ifname) not in ends:
+                    link.frames_delivered -= 1
                     continue  # detached while the frame was in flight
                 try:  # _enter(node, "handle_frame", ...) written out: this is every hop
                     actions = node.handle_frame(now, ifname, frame)

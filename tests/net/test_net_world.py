@@ -282,3 +282,34 @@ def test_actions_are_frozen_values():
         Transmit("eth0")  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="SetTimer.__init__"):
         SetTimer("k", 1.0, when=2)  # type: ignore[call-arg]
+
+
+def test_restarted_timers_fire_once_at_their_last_time_earlier_or_later(fakes):
+    """A timer set again (later: the kernel postpones its event; earlier: a new event) fires once, at the
+    last time it was given, in the order the SetTimers were performed when two fall due together."""
+    w, mn, ha, ar = _world(fakes)
+    w.run(until=0.5)  # the attachments' link changes
+    w.call("mn", lambda n: n.set_timer(("tick", 1), 2.0))
+    w.call("mn", lambda n: n.set_timer(("tick", 2), 2.0))
+    w.call("mn", lambda n: n.set_timer(("tick", 1), 3.0))  # later
+    w.call("mn", lambda n: n.set_timer(("tick", 1), 2.5))  # earlier than that
+    w.call("mn", lambda n: n.set_timer(("tick", 2), 2.5))  # later, set after t1's last: fires after it
+    assert w.sim.pending == 2
+    w.run_until_idle()
+    assert mn.fired == [(2.5, ("tick", 1)), (2.5, ("tick", 2))]
+    assert w.sim.pending == 0 and w._timers == {}
+
+
+def test_links_count_receptions_once_per_receiver(fakes):
+    w, mn, ha, ar = _world(fakes)
+    w.attach("mn", "eth0", "home")
+    w.move("ar", "eth0", "home")
+    w.run_until_idle()
+    home = w.links["home"]
+    w.call("ha", lambda n: n.send("eth0", fakes.BCAST, b"to all"))  # mn and ar, not the sender
+    w.run_until_idle()
+    assert (home.frames_sent, home.frames_delivered) == (1, 2)
+    w.call("ha", lambda n: n.send("eth0", fakes.BCAST, b"one leaves"))
+    w.detach("mn", "eth0")  # while the frame is in flight: only ar receives it
+    w.run_until_idle()
+    assert (home.frames_sent, home.frames_delivered) == (2, 3) and len(ar.rx) == 2

@@ -13,3 +13,5 @@ def test_scale_point_says_which_links_carried_the_hops() -> None:
     assert sum(links.values()) == p["hops"] > 0
     assert {"home", "backbone", "foreign1", "cn-link"} <= set(links) and links["foreign1"] > 0
     assert p["events_per_hop"] >= 1
+    # Router Advertisements and Neighbor Solicitations reach several receivers, a lost frame none
+    assert p["receptions"] > 0 and p["cpu_us_per_reception"] > 0
