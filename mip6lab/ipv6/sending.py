@@ -74,6 +74,7 @@ def _readdressed(packet: IPv6, src: Addr, dst: Addr, ext: tuple[ExtHeader, ...])
 _new_ipv6 = constructor(IPv6)
 _STATE_TEXT = {s: f"{s.value}" for s in NudState}  # step 16's decision (Enum.value is a property call)
 _HAO_HEADERS: dict[Addr, DestinationOptions] = {}
+_HAO_HEADERS_LIMIT = 1 << 16  # a home address per mobile node: 4,096 was emptied over and over at N = 10,000
 
 
 def home_address_header(home: Addr) -> DestinationOptions:
@@ -81,7 +82,7 @@ def home_address_header(home: Addr) -> DestinationOptions:
     home address serves every packet: it is immutable, and equal to a new one (the same octets, the same trace)."""
     h = _HAO_HEADERS.get(home)
     if h is None:
-        if len(_HAO_HEADERS) >= 4096:
+        if len(_HAO_HEADERS) >= _HAO_HEADERS_LIMIT:
             _HAO_HEADERS.clear()
         h = _HAO_HEADERS[home] = DestinationOptions((HomeAddressOption(home),))
     return h
