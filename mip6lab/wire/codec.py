@@ -1025,7 +1025,7 @@ _DECODED_OPTIONS_LIMIT = 1 << 16  # a Home Address option per mobile node (4,096
 _EXT_LAYER = {NH_HOPOPTS: "Hop-by-Hop", NH_DSTOPTS: "Destination Options", NH_ROUTING: "Routing"}
 
 
-def _decode_ipv6(buf: bytes, start: int, end: int, keep: bool = True) -> IPv6:
+def _decode_ipv6(buf: bytes, start: int, end: int, keep: bool = True, look: bool = True) -> IPv6:
     if end - start < 40:
         raise DecodeError("IPv6", start, f"{end - start} octets, the IPv6 header needs 40")
     vtf, plen, nh, hlim, src, dst = _IP6.unpack_from(buf, start)
@@ -1034,8 +1034,8 @@ def _decode_ipv6(buf: bytes, start: int, end: int, keep: bool = True) -> IPv6:
     if start + 40 + plen != end:
         raise DecodeError("IPv6", start + 4, f"Payload Length {plen} but {end - start - 40} octets follow the header")
     pos = start + 40
-    key = (nh, bytes(buf[pos:end])) if end - pos <= _DECODED_BODY_MAX else None
-    shared = _DECODED_BODIES.get(key) if key is not None else None
+    key = (nh, bytes(buf[pos:end])) if (keep or look) and end - pos <= _DECODED_BODY_MAX else None
+    shared = _DECODED_BODIES.get(key) if key is not None and look else None
     if shared is not None:  # the same octets after the fixed header were decoded before: the same values
         ext_t, payload, unh, upos = shared
         if unh in _CHECKSUMMED:
@@ -1147,17 +1147,19 @@ def decode_frame(data: bytes) -> Ethernet:
     return Ethernet(dst.hex(":"), src.hex(":"), payload, et)
 
 
-def decode_frame_ipv6(frame: bytes, keep: bool = True) -> IPv6:
+def decode_frame_ipv6(frame: bytes, keep: bool = True, look: bool = True) -> IPv6:
     """The IPv6 packet of an Ethernet frame whose EtherType the caller has read as IPv6: what
     ``decode_frame(frame).payload`` is, without building the Ethernet value (a host's receive path
     reads the MAC addresses from the octets). Raises :class:`DecodeError` as :func:`decode_frame` does.
 
     ``keep=False``: the packet's body is looked up among the bodies decoded before but not added to them - for
-    the node a packet is addressed to, usually its last reader (keeping every body it receives would only cost)."""
+    the node a packet is addressed to, usually its last reader (keeping every body it receives would only cost).
+    ``look=False``: nor looked up among them - for that node when no traced router has kept the bodies it
+    forwards (the values are equal either way: a decoding is a pure function of the octets)."""
     if type(frame) is not bytes:
         frame = bytes(frame)
     try:
-        return _decode_ipv6(frame, 14, len(frame), keep)
+        return _decode_ipv6(frame, 14, len(frame), keep, look)
     except DecodeError:
         raise
     except Exception as e:  # pragma: no cover - a bug; keep the contract

@@ -294,3 +294,14 @@ def test_a_body_not_kept_is_still_looked_up() -> None:
     assert len(codec._DECODED_BODIES) == 1 and kept == first and kept.payload is not first.payload
     again = codec.decode_frame_ipv6(frame, keep=False)
     assert again == kept and again.payload is kept.payload  # found among the bodies decoded before
+
+
+def test_a_body_not_looked_up_is_decoded_to_the_same_value() -> None:
+    a, b = IPv6Address("2001:db8::1"), IPv6Address("2001:db8::2")
+    frame = codec.encode_frame(Ethernet("02:00:00:00:00:01", "02:00:00:00:00:02", IPv6(a, b, UDP(1, 2, b"looked?"))))
+    codec._DECODED_BODIES.clear()
+    kept = codec.decode_frame_ipv6(frame)
+    fresh = codec.decode_frame_ipv6(frame, keep=False, look=False)
+    assert fresh == kept and fresh.payload is not kept.payload  # decoded again, not found among those kept
+    assert len(codec._DECODED_BODIES) == 1
+    assert codec.upper_checksum_ok(fresh)
