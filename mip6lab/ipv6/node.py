@@ -516,7 +516,8 @@ class IPv6Node(SansIONode):
     def send_upper(self, payload: Any, dst: Addr, src: Addr | None = None, hlim: int | None = None) -> bool:
         """Originate ``payload`` to ``dst``: source selection, then the sending algorithm.
         True if sent or queued for address resolution."""
-        dst = _addr(dst)
+        if type(dst) is not FastAddress:  # _addr(dst)
+            dst = intern_address(dst)
         if dst.is_multicast:
             return self._send_multicast(payload, dst, src, hlim)
         if src is None:
@@ -535,7 +536,8 @@ class IPv6Node(SansIONode):
     def source_address_for(self, dst: Addr) -> Addr | None:
         """RFC 6724, in short: same scope, a mobile node's home address (rule 4), the outgoing
         interface (rule 5), preferred over deprecated (rule 3), longest matching prefix (rule 8)."""
-        dst = _addr(dst)
+        if type(dst) is not FastAddress:  # _addr(dst)
+            dst = intern_address(dst)
         hooks = self.mobility
         if hooks is not None:
             link_scope = dst.is_link_local or (dst.is_multicast and (dst.packed[1] & 0x0F) <= 2)
@@ -1163,7 +1165,7 @@ class Router(IPv6Node):
             head = self._octets_of(e.mac) + self._octets_of(out_iface.mac) + b"\x86\xdd"
             hit[7] = head + key[14:21] + _HOP_LIMIT_OCTET[key[21] - 1] + key[22:54]  # Hop Limit one less
         trace_id = self._record_fast_hop(route[0], frame, route[1].route) if traced else 0
-        out = Transmit(out_iface.name, hit[7] + frame[54:], trace_id)
+        out = _new_transmit(out_iface.name, hit[7] + frame[54:], trace_id)
         if self._outbox:
             self._emit(out)
             return self.drain()

@@ -124,7 +124,9 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
     run: Any = node.trace.start_run("send", node.name, node.now, packet) or NO_RUN
     hooks = node.mobility
     tunneled = False
-    node.dest_cache.sync(node.routes.version)
+    version = node.routes.version
+    if node.dest_cache.routes_version != version:  # DestinationCache.sync, asked only when it has work
+        node.dest_cache.sync(version)
     if hooks is None and run is NO_RUN:
         # A plain node, untraced: what the loop below does for it (steps 1-2, 13-15, 5, then 16), without the
         # mobility questions it never asks and the step records it does not keep.
@@ -377,7 +379,10 @@ def resolve_and_send(
         node.transmit(ifname, e.mac or "", packet, run.id, octets)
         if record and r is not NO_RUN:  # trace text only when tracing
             send_step(r, 19, f"to {e.mac} on {ifname}", mac=e.mac, interface=ifname)
-        return _finish(run, packet, "sent" if steps else "forwarded", True)
+        run.result = "sent" if steps else "forwarded"  # _finish(run, packet, ..., True), written out
+        if run is not NO_RUN and isinstance(run, AlgorithmRun):
+            run.output = packet
+        return True
     nc.resolve(next_hop, (packet, run, steps), node.now)
     send_step(
         r,

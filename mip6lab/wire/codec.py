@@ -1088,9 +1088,11 @@ def _decode_ipv6(buf: bytes, start: int, end: int, keep: bool = True, look: bool
             ext.append(header)
         pos = stop
         nh = nxt
-    payload = _decode_upper(nh, buf, pos, end)
-    if nh in _CHECKSUMMED:
-        _remember_upper(payload, nh, buf, pos, end)
+    payload = _decode_udp(buf, pos, end) if nh == NH_UDP else _decode_upper(nh, buf, pos, end)
+    if nh in _CHECKSUMMED:  # _remember_upper, written out (every packet a host reads passes here)
+        if len(_RECEIVED_UPPER) >= _RECEIVED_UPPER_LIMIT:
+            _RECEIVED_UPPER.clear()
+        _RECEIVED_UPPER[id(payload)] = (payload, nh, buf, pos, end)
     ext_t = tuple(ext)
     if key is not None and keep:
         if len(_DECODED_BODIES) >= _DECODED_BODIES_LIMIT:
