@@ -31,6 +31,10 @@ import nbformat
 __all__ = ["GradeError", "NotebookGrade", "TaskGrade", "build_graded_notebook", "grade", "grade_notebook"]
 
 CELL_TIMEOUT = 60.0  # seconds per cell before the kernel is interrupted
+START_ATTEMPTS = 3
+"""Kernels a notebook gets when one dies before running any cell: jupyter_client picks free ports, then
+the kernel binds them, and another process (nbgrader, a second grader) can take one in between - a
+reader's score must not depend on that race."""
 REFRESH = (
     "import sys as _mip6lab_sys\n"
     "for _m in [_m for _m in list(_mip6lab_sys.modules) if _m.startswith('mip6lab.grading')]:\n"
@@ -195,6 +199,10 @@ def _blame_answer(answer: Any, task: TaskGrade, cell_timeout: float) -> None:
         task.reason = f"your answer cell raised {ename}: {err.get('evalue', '')}"[:300]
 
 
+def _any_cell_ran(nb: nbformat.NotebookNode) -> bool:
+    return any(c.cell_type == "code" and (c.get("execution_count") or c.get("outputs")) for c in nb.cells)
+
+
 def grade_notebook(
     path: str | Path,
     *,
@@ -225,25 +233,29 @@ def grade_notebook(
     result = NotebookGrade(str(path), str(src_path), [t for _, t in graded])
     env_path = os.pathsep.join(p for p in (str(repo_root()), os.environ.get("PYTHONPATH", "")) if p)
     with tempfile.TemporaryDirectory(prefix="mip6lab-grade-") as tmp:
-        client = NotebookClient(
-            nb,
-            timeout=cell_timeout,
-            interrupt_on_timeout=True,
-            allow_errors=True,
-            kernel_name=kernel_name,
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-            shutdown_kernel="immediate",
-            resources={"metadata": {"path": str(src_path.parent)}},
-        )
         env = {**os.environ, "PYTHONPATH": env_path, "MPLBACKEND": "agg", "HOME": os.environ.get("HOME", tmp)}
-        try:
-            client.execute(env=env)
-        except DeadKernelError:
-            result.reason = "the kernel died (crashed or was killed) while running the notebook"
-        except CellTimeoutError:
-            result.reason = f"a cell ran longer than {cell_timeout:g} s and could not be interrupted"
-        except Exception as e:  # a kernel that cannot start, ...
-            result.reason = f"the notebook could not be run: {type(e).__name__}: {e}"[:300]
+        for attempt in range(1, START_ATTEMPTS + 1):
+            client = NotebookClient(
+                nb,
+                timeout=cell_timeout,
+                interrupt_on_timeout=True,
+                allow_errors=True,
+                kernel_name=kernel_name,
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                shutdown_kernel="immediate",
+                resources={"metadata": {"path": str(src_path.parent)}},
+            )
+            try:
+                client.execute(env=env)
+            except DeadKernelError:
+                result.reason = "the kernel died (crashed or was killed) while running the notebook"
+            except CellTimeoutError:
+                result.reason = f"a cell ran longer than {cell_timeout:g} s and could not be interrupted"
+            except Exception as e:  # a kernel that cannot start, ...
+                if attempt < START_ATTEMPTS and not _any_cell_ran(nb):
+                    continue  # it never started (a port taken by another process, ...): no cell ran, so a fresh one
+                result.reason = f"the notebook could not be run: {type(e).__name__}: {e}"[:300]
+            break
     last_answer: Any = None
     for cell in nb.cells:
         if is_answer_cell(cell) and cell.cell_type == "code":

@@ -386,9 +386,11 @@ class IPv6Node(SansIONode):
             # The common frame - IPv6 to this interface's own MAC, not Neighbor Discovery - read from the octets
             # without building the Ethernet value; anything else, an undecodable packet included, takes the
             # full path below (which decodes it again: the same packet, the same error). A host is the packet's
-            # last reader: its body is not kept for later decodings (a router's is, for the next traced hop).
+            # last reader: its body is not kept for later decodings (a router's is, for the next traced hop), and
+            # looked up among them only when traced (untraced routers forward without decoding: nothing to find).
+            router = self.is_router
             try:
-                pkt = decode_frame_ipv6(frame, self.is_router)
+                pkt = decode_frame_ipv6(frame, router, router or self.trace.enabled)
             except DecodeError:
                 pkt = None
             if pkt is not None and not isinstance(pkt.payload, _SHORT_PATH_TYPES):
@@ -514,7 +516,8 @@ class IPv6Node(SansIONode):
     def send_upper(self, payload: Any, dst: Addr, src: Addr | None = None, hlim: int | None = None) -> bool:
         """Originate ``payload`` to ``dst``: source selection, then the sending algorithm.
         True if sent or queued for address resolution."""
-        dst = _addr(dst)
+        if type(dst) is not FastAddress:  # _addr(dst)
+            dst = intern_address(dst)
         if dst.is_multicast:
             return self._send_multicast(payload, dst, src, hlim)
         if src is None:
@@ -533,8 +536,15 @@ class IPv6Node(SansIONode):
     def source_address_for(self, dst: Addr) -> Addr | None:
         """RFC 6724, in short: same scope, a mobile node's home address (rule 4), the outgoing
         interface (rule 5), preferred over deprecated (rule 3), longest matching prefix (rule 8)."""
-        dst = _addr(dst)
+        if type(dst) is not FastAddress:  # _addr(dst)
+            dst = intern_address(dst)
         hooks = self.mobility
+        if hooks is not None:
+            link_scope = dst.is_link_local or (dst.is_multicast and (dst.packed[1] & 0x0F) <= 2)
+            if not link_scope and hooks.is_mobile_node():
+                home = hooks.home_address
+                if home is not None:
+                    return home  # rule 4 decides before any route lookup (the common case, cheaply)
         # What follows rule 4 reads only the address table, the routes and the interfaces' carrier (route_usable),
         # all of which bump CONFIG_EPOCH when they change: cache per destination while it stands still (issue 13).
         # A route_usable overridden by a subclass or an instance may read other state: then nothing is cached.
@@ -544,8 +554,6 @@ class IPv6Node(SansIONode):
             if known is not _NOT_CACHED:
                 return known
         link_scope = dst.is_link_local or (dst.is_multicast and (dst.packed[1] & 0x0F) <= 2)
-        if not link_scope and hooks is not None and hooks.is_mobile_node() and hooks.home_address is not None:
-            return hooks.home_address  # rule 4 decides before any route lookup (the common case, cheaply)
         if cacheable:
             if self._source_epoch != CONFIG_EPOCH[0]:
                 self._source_cache.clear()
@@ -1157,7 +1165,7 @@ class Router(IPv6Node):
             head = self._octets_of(e.mac) + self._octets_of(out_iface.mac) + b"\x86\xdd"
             hit[7] = head + key[14:21] + _HOP_LIMIT_OCTET[key[21] - 1] + key[22:54]  # Hop Limit one less
         trace_id = self._record_fast_hop(route[0], frame, route[1].route) if traced else 0
-        out = Transmit(out_iface.name, hit[7] + frame[54:], trace_id)
+        out = _new_transmit(out_iface.name, hit[7] + frame[54:], trace_id)
         if self._outbox:
             self._emit(out)
             return self.drain()

@@ -157,13 +157,23 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
     ext = packet.ext  # most packets have none: the header walks below are skipped then
     payload = packet.payload
     kind = type(payload)
-    if run is NO_RUN and hooks is None and not ext and (kind is UDP or kind is TCP):
-        # A plain node, untraced, a datagram or segment without extension headers: what steps 2-12 below do
-        # for it (no header to walk, no mobility to ask, no step to record): checksum, then the transport.
+    if run is NO_RUN and (kind is UDP or kind is TCP):
+        # Untraced, a datagram or segment without extension headers, or (at a node with mobility) behind a
+        # Destination Options header holding only a Home Address option and padding: what steps 2-12 below do
+        # for it (no Type 2 Routing header, no tunnel, no other option to judge, no step to record): step 8's
+        # question to the mobility code, the checksum, then the transport.
+        src = packet.src
+        if ext:
+            hao = _plain_home_address_option(ext) if hooks is not None else None
+            if hao is None:
+                return _receive_general(node, packet, ifname, run, hooks, dst, link_multicast, depth)
+            src = hooks.process_home_address_option(packet, hao)  # type: ignore[union-attr]
+            if src is None:
+                return _result(run, "discarded: Home Address option rejected")
         if not upper_checksum_ok(packet):
             return _result(run, "discarded: bad checksum")
         nh = NH_UDP if kind is UDP else NH_TCP
-        delivery = new_delivery(packet.src, dst, payload, packet, ifname, False, None)
+        delivery = new_delivery(src, dst, payload, packet, ifname, False, None)
         run.output = delivery
         handlers = node.upper.get(nh)
         if not handlers:
@@ -173,6 +183,31 @@ def receive(node: IPv6Node, packet: IPv6, ifname: str, *, link_multicast: bool =
         if not run.result:
             run.result = "delivered to UDP" if kind is UDP else "delivered to TCP"
         return run
+    return _receive_general(node, packet, ifname, run, hooks, dst, link_multicast, depth)
+
+
+def _plain_home_address_option(ext: tuple) -> HomeAddressOption | None:
+    """The Home Address option of extension headers that are one Destination Options header holding it and
+    padding only (what a route-optimized packet from a mobile node carries), else None: then nothing but
+    step 8 has anything to do with the headers (no Type 2 Routing header, no option for step 9 to judge)."""
+    if len(ext) != 1 or type(ext[0]) is not DestinationOptions:
+        return None
+    hao = None
+    for o in ext[0].options:
+        t = type(o)
+        if t is HomeAddressOption:
+            if hao is None:
+                hao = o
+        elif t is not PadN and t is not Pad1:
+            return None
+    return hao
+
+
+def _receive_general(
+    node: IPv6Node, packet: IPv6, ifname: str, run: Any, hooks: Any, dst: Any, link_multicast: bool, depth: int
+) -> Any:
+    """Steps 2-12 of :func:`receive` for a packet that is ours, whatever it carries."""
+    ext = packet.ext
     for idx in range(1, len(ext)):
         if isinstance(ext[idx], HopByHopOptions):
             # RFC 8200 §4: Hop-by-Hop Options only right after the IPv6 header; elsewhere its Next

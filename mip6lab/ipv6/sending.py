@@ -74,6 +74,7 @@ def _readdressed(packet: IPv6, src: Addr, dst: Addr, ext: tuple[ExtHeader, ...])
 _new_ipv6 = constructor(IPv6)
 _STATE_TEXT = {s: f"{s.value}" for s in NudState}  # step 16's decision (Enum.value is a property call)
 _HAO_HEADERS: dict[Addr, DestinationOptions] = {}
+_HAO_HEADERS_LIMIT = 1 << 16  # a home address per mobile node: 4,096 was emptied over and over at N = 10,000
 
 
 def home_address_header(home: Addr) -> DestinationOptions:
@@ -81,7 +82,7 @@ def home_address_header(home: Addr) -> DestinationOptions:
     home address serves every packet: it is immutable, and equal to a new one (the same octets, the same trace)."""
     h = _HAO_HEADERS.get(home)
     if h is None:
-        if len(_HAO_HEADERS) >= 4096:
+        if len(_HAO_HEADERS) >= _HAO_HEADERS_LIMIT:
             _HAO_HEADERS.clear()
         h = _HAO_HEADERS[home] = DestinationOptions((HomeAddressOption(home),))
     return h
@@ -123,7 +124,9 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
     run: Any = node.trace.start_run("send", node.name, node.now, packet) or NO_RUN
     hooks = node.mobility
     tunneled = False
-    node.dest_cache.sync(node.routes.version)
+    version = node.routes.version
+    if node.dest_cache.routes_version != version:  # DestinationCache.sync, asked only when it has work
+        node.dest_cache.sync(version)
     if hooks is None and run is NO_RUN:
         # A plain node, untraced: what the loop below does for it (steps 1-2, 13-15, 5, then 16), without the
         # mobility questions it never asks and the step records it does not keep.
@@ -131,6 +134,8 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
         if entry is None:
             return _finish(run, packet, "discarded: no route to destination", False)
         return resolve_and_send(node, packet, entry.next_hop, entry.ifname, run)
+    if run is NO_RUN:
+        return _send_untraced(node, packet, hooks)
     while True:
         dst = packet.dst
         entry = node.dest_cache.lookup(dst)
@@ -277,6 +282,68 @@ def send(node: IPv6Node, packet: IPv6) -> bool:
     return resolve_and_send(node, packet, next_hop, ifname, run)
 
 
+def _send_untraced(node: IPv6Node, packet: IPv6, hooks: Any) -> bool:
+    """:func:`send`'s loop for a node with mobility when nothing is traced: the same questions to the same hooks in
+    the same order, the same packets and results, without the step records (every data packet a mobile node or a
+    correspondent sends passes here)."""
+    tunneled = False
+    dest_cache = node.dest_cache
+    while True:
+        dst = packet.dst
+        entry = dest_cache.lookup(dst)
+        if entry is None:
+            entry = route_to(node, dst, NO_RUN)
+            if entry is None:
+                return _finish(NO_RUN, packet, "discarded: no route to destination", False)
+
+        # Step 3
+        binding = None
+        payload_is_mh = isinstance(packet.payload, MobilityHeader)
+        if not payload_is_mh and not tunneled and (not packet.ext or packet.routing_type2 is None):
+            binding = hooks.binding_cache_lookup(dst)
+            entry.binding = binding
+        if binding is not None:
+            coa = binding.care_of_address
+            packet = _readdressed(packet, packet.src, coa, insert_ext(packet.ext, RoutingType2(dst)))
+            coa_entry = dest_cache.lookup(coa) or route_to(node, coa, NO_RUN)
+            if coa_entry is None:
+                return _finish(NO_RUN, packet, "discarded: no route to care-of address", False)
+            next_hop, ifname = coa_entry.next_hop, coa_entry.ifname
+            use = getattr(binding, "note_use", None)
+            if use is not None:
+                use(node.now)
+        else:
+            next_hop, ifname = entry.next_hop, entry.ifname
+
+        # Steps 6-7
+        if tunneled or not hooks.is_mobile_node() or not hooks.away_from_home():
+            break
+        home = hooks.home_address
+        if packet.src is not home and packet.src != home:
+            break
+
+        # Steps 8-9
+        bul = None if payload_is_mh else hooks.bul_lookup(dst)
+        if bul is not None:
+            packet = _readdressed(
+                packet, hooks.care_of_address, packet.dst, insert_ext(packet.ext, home_address_header(home))
+            )
+            break
+
+        # Steps 10-12
+        if not payload_is_mh:
+            capable = hooks.is_mipv6_capable(dst)
+            if capable is not False and not hooks.registration_initiated(dst):
+                hooks.initiate_registration(dst)
+        outer = hooks.tunnel_to_home_agent(packet)
+        if outer is None:
+            return _finish(NO_RUN, packet, "discarded: no home agent to tunnel to", False)
+        packet = outer
+        tunneled = True
+
+    return resolve_and_send(node, packet, next_hop, ifname, NO_RUN)
+
+
 def resolve_and_send(
     node: IPv6Node,
     packet: IPv6,
@@ -312,7 +379,10 @@ def resolve_and_send(
         node.transmit(ifname, e.mac or "", packet, run.id, octets)
         if record and r is not NO_RUN:  # trace text only when tracing
             send_step(r, 19, f"to {e.mac} on {ifname}", mac=e.mac, interface=ifname)
-        return _finish(run, packet, "sent" if steps else "forwarded", True)
+        run.result = "sent" if steps else "forwarded"  # _finish(run, packet, ..., True), written out
+        if run is not NO_RUN and isinstance(run, AlgorithmRun):
+            run.output = packet
+        return True
     nc.resolve(next_hop, (packet, run, steps), node.now)
     send_step(
         r,

@@ -101,6 +101,7 @@ class StreamSender(_App):
         self._ticks = 0
         self._t0 = 0.0
         self._payload = _filler(chunk - COUNTER_BYTES)
+        self._tick_key = (self.kind, "tick")  # the tick's timer key, made once (every chunk sets it)
         self.conn: TCPConnection | None = None
         self.socket: UDPSocket | None = None
         if isinstance(layer, TCPLayer):
@@ -166,7 +167,7 @@ class StreamSender(_App):
             self.sent += 1
         self._ticks += 1
         if self.running:
-            self._set_timer("tick", self._t0 + self._ticks / self.rate)
+            self.host.set_timer(self._tick_key, self._t0 + self._ticks / self.rate)  # _set_timer("tick", ...)
 
 
 class StreamReceiver(_App):

@@ -34,6 +34,7 @@ from __future__ import annotations
 import functools
 import struct
 from ipaddress import IPv6Address, IPv6Network
+from typing import Any
 
 from mip6lab.wire import icmp as I
 from mip6lab.wire import mh as M
@@ -877,6 +878,39 @@ def encode_ipv6(pkt: IPv6) -> bytes:
                     )
                     + data
                 )
+            if len(ext) == 1:
+                # one header (a Home Address option, a Type 2 Routing header): its octets, Next Header and
+                # pseudo-header addresses kept by identity, the fixed header, it and the UDP header packed at once
+                h = ext[0]
+                one = _ONE_EXT.get(id(h))
+                if one is None or one[0] is not h:
+                    one = _one_ext(h)
+                if one is not None and one[4] is not None and n + one[5] <= 0xFFFF:
+                    if ck is None:
+                        psrc, pdst = one[1], one[2]
+                        ck = udp_checksum(
+                            src._ip if psrc is None else psrc._ip,
+                            dst._ip if pdst is None else pdst._ip,
+                            u.sport,  # type: ignore[union-attr]
+                            u.dport,  # type: ignore[union-attr]
+                            data,
+                        )
+                    return (
+                        one[4].pack(
+                            0x60000000 | (pkt.tc << 20) | pkt.fl,
+                            n + one[5],
+                            one[3],
+                            pkt.hlim,
+                            src.packed,
+                            dst.packed,
+                            one[6],
+                            u.sport,  # type: ignore[union-attr]
+                            u.dport,  # type: ignore[union-attr]
+                            n,
+                            ck,
+                        )
+                        + data
+                    )
             if ck is None:
                 psrc, pdst = pseudo_addresses(pkt)
                 ck = udp_checksum(psrc._ip, pdst._ip, u.sport, u.dport, data)  # type: ignore[union-attr]
@@ -884,6 +918,46 @@ def encode_ipv6(pkt: IPv6) -> bytes:
     psrc, pdst = pseudo_addresses(pkt) if ext else (pkt.src, pkt.dst)
     nh, body = encode_upper(u, psrc, pdst)
     return _assemble(pkt, nh, body)
+
+
+_ONE_EXT: dict[int, tuple[Any, ...]] = {}
+"""What a packet whose only extension header is a given value needs, by the value's ``id`` (the value is kept in
+the entry, so the id cannot be reused while it lives): (the header, the pseudo-header's source and destination
+it sets or None (:func:`pseudo_addresses`), its Next Header value, the struct packing the fixed header, it and a
+UDP header, its length, its octets before a UDP datagram) - or None when it is no value to keep (unhashable:
+built with a list, which may change). A mobile node sends every datagram with the same Home Address option
+header, and a correspondent with one Type 2 Routing header per binding: looked up on identity, without hashing
+the header's fields."""
+_ONE_EXT_LIMIT = 1 << 16  # as the encoded extension headers' memo (a Home Address option per mobile node)
+_UDP_BEHIND: dict[int, struct.Struct] = {}  # header length -> fixed header, that header, UDP header packed at once
+
+
+def _one_ext(h: ExtHeader) -> tuple[Any, ...] | None:
+    """The :data:`_ONE_EXT` entry for ``h`` (made now), or None for a header not to keep."""
+    try:
+        hash(h)
+    except TypeError:
+        return None
+    keep_src, keep_dst = IPv6Address("::1"), IPv6Address("::2")
+    psrc, pdst = pseudo_addresses(_new_ipv6(keep_src, keep_dst, None, (h,), 0, 0, 0))
+    nh = _EXT_NH.get(type(h))
+    octets = _encode_ext(h, NH_UDP) if nh is not None else b""
+    packer = _UDP_BEHIND.get(len(octets)) if nh is not None else None
+    if packer is None and nh is not None:
+        packer = _UDP_BEHIND[len(octets)] = struct.Struct(f"!IHBB16s16s{len(octets)}sHHHH")
+    one = (
+        h,
+        None if psrc is keep_src else psrc,
+        None if pdst is keep_dst else pdst,
+        nh,
+        packer,
+        len(octets),
+        octets,
+    )
+    if len(_ONE_EXT) >= _ONE_EXT_LIMIT:
+        _ONE_EXT.clear()
+    _ONE_EXT[id(h)] = one
+    return one
 
 
 def _assemble(pkt: IPv6, nh: int, body: bytes) -> bytes:
@@ -947,11 +1021,11 @@ _DECODED_OPTIONS: dict[tuple[int, bytes], ExtHeader] = {}
 """Hop-by-Hop and Destination Options headers decoded, by (Next Header, their option octets): a mobile node's
 packets all carry the same Home Address option, and the value is immutable and a pure function of the octets
 (the Next Header field after them is not part of it)."""
-_DECODED_OPTIONS_LIMIT = 4096
+_DECODED_OPTIONS_LIMIT = 1 << 16  # a Home Address option per mobile node (4,096: emptied again and again at N = 10,000)
 _EXT_LAYER = {NH_HOPOPTS: "Hop-by-Hop", NH_DSTOPTS: "Destination Options", NH_ROUTING: "Routing"}
 
 
-def _decode_ipv6(buf: bytes, start: int, end: int, keep: bool = True) -> IPv6:
+def _decode_ipv6(buf: bytes, start: int, end: int, keep: bool = True, look: bool = True) -> IPv6:
     if end - start < 40:
         raise DecodeError("IPv6", start, f"{end - start} octets, the IPv6 header needs 40")
     vtf, plen, nh, hlim, src, dst = _IP6.unpack_from(buf, start)
@@ -960,8 +1034,8 @@ def _decode_ipv6(buf: bytes, start: int, end: int, keep: bool = True) -> IPv6:
     if start + 40 + plen != end:
         raise DecodeError("IPv6", start + 4, f"Payload Length {plen} but {end - start - 40} octets follow the header")
     pos = start + 40
-    key = (nh, bytes(buf[pos:end])) if end - pos <= _DECODED_BODY_MAX else None
-    shared = _DECODED_BODIES.get(key) if key is not None else None
+    key = (nh, bytes(buf[pos:end])) if (keep or look) and end - pos <= _DECODED_BODY_MAX else None
+    shared = _DECODED_BODIES.get(key) if key is not None and look else None
     if shared is not None:  # the same octets after the fixed header were decoded before: the same values
         ext_t, payload, unh, upos = shared
         if unh in _CHECKSUMMED:
@@ -1014,9 +1088,11 @@ def _decode_ipv6(buf: bytes, start: int, end: int, keep: bool = True) -> IPv6:
             ext.append(header)
         pos = stop
         nh = nxt
-    payload = _decode_upper(nh, buf, pos, end)
-    if nh in _CHECKSUMMED:
-        _remember_upper(payload, nh, buf, pos, end)
+    payload = _decode_udp(buf, pos, end) if nh == NH_UDP else _decode_upper(nh, buf, pos, end)
+    if nh in _CHECKSUMMED:  # _remember_upper, written out (every packet a host reads passes here)
+        if len(_RECEIVED_UPPER) >= _RECEIVED_UPPER_LIMIT:
+            _RECEIVED_UPPER.clear()
+        _RECEIVED_UPPER[id(payload)] = (payload, nh, buf, pos, end)
     ext_t = tuple(ext)
     if key is not None and keep:
         if len(_DECODED_BODIES) >= _DECODED_BODIES_LIMIT:
@@ -1073,17 +1149,19 @@ def decode_frame(data: bytes) -> Ethernet:
     return Ethernet(dst.hex(":"), src.hex(":"), payload, et)
 
 
-def decode_frame_ipv6(frame: bytes, keep: bool = True) -> IPv6:
+def decode_frame_ipv6(frame: bytes, keep: bool = True, look: bool = True) -> IPv6:
     """The IPv6 packet of an Ethernet frame whose EtherType the caller has read as IPv6: what
     ``decode_frame(frame).payload`` is, without building the Ethernet value (a host's receive path
     reads the MAC addresses from the octets). Raises :class:`DecodeError` as :func:`decode_frame` does.
 
     ``keep=False``: the packet's body is looked up among the bodies decoded before but not added to them - for
-    the node a packet is addressed to, usually its last reader (keeping every body it receives would only cost)."""
+    the node a packet is addressed to, usually its last reader (keeping every body it receives would only cost).
+    ``look=False``: nor looked up among them - for that node when no traced router has kept the bodies it
+    forwards (the values are equal either way: a decoding is a pure function of the octets)."""
     if type(frame) is not bytes:
         frame = bytes(frame)
     try:
-        return _decode_ipv6(frame, 14, len(frame), keep)
+        return _decode_ipv6(frame, 14, len(frame), keep, look)
     except DecodeError:
         raise
     except Exception as e:  # pragma: no cover - a bug; keep the contract
@@ -1201,7 +1279,21 @@ def upper_checksum_ok(pkt: IPv6) -> bool:
         _, nh, buf, pos, end = received
         if nh == NH_UDP and ck == 0:
             return False
-        src, dst = pseudo_addresses(pkt) if pkt.ext else (pkt.src, pkt.dst)
+        ext = pkt.ext
+        if not ext:
+            src, dst = pkt.src, pkt.dst
+        elif len(ext) == 1 and type(ext[0]) is DestinationOptions:  # decoded once per option octets: kept
+            h = ext[0]
+            one = _ONE_EXT.get(id(h))
+            if one is None or one[0] is not h:
+                one = _one_ext(h)
+            if one is None:
+                src, dst = pseudo_addresses(pkt)
+            else:
+                src = pkt.src if one[1] is None else one[1]
+                dst = pkt.dst if one[2] is None else one[2]
+        else:
+            src, dst = pseudo_addresses(pkt)
         return upper_layer_sum(src._ip, dst._ip, nh, buf[pos:end]) == 0xFFFF
     nh, raw, off = _upper_unchecked(p)
     if off < 0:

@@ -1,13 +1,10 @@
-"""A coarse guard on per-frame overhead: an echo pair must move frames far faster than scapy could.
+"""Ten thousand frames ping-ponged by an echo pair: every frame delivered once, one link delay each.
 
-On the development machine this runs at roughly 180,000 frames/s with the capture on; the bound here
-is ten times lower so that a slow CI box does not fail it, while an accidental per-frame deep copy or
-log object would.
+How fast is measured by `mip6lab bench` (its chain figure), not here: a wall-clock bound in a test fails
+on a loaded machine without anything being wrong.
 """
 
 from __future__ import annotations
-
-import time
 
 from mip6lab.net import World
 from mip6lab.sansio import SansIONode, Transmit
@@ -50,10 +47,7 @@ def test_echo_pair_throughput():
     w.attach("b", "eth0", "l")
     w.run_until_idle()
     frame = bytes.fromhex("02000000000b02000000000a86dd") + bytes(100)
-    t0 = time.perf_counter()
     w.perform(a, [Transmit("eth0", frame)])
     w.run_until_idle()
-    elapsed = time.perf_counter() - t0
     assert a.received + b.received == len(w.capture) == 2 * n - 1
     assert abs(w.now - len(w.capture) * 0.001) < 1e-6  # one link delay per frame
-    assert len(w.capture) / elapsed > 18_000, f"{len(w.capture) / elapsed:.0f} frames/s"

@@ -20,7 +20,17 @@ from mip6lab.ipv6.upper import Delivery, new_delivery
 from mip6lab.wire import codec
 from mip6lab.wire.addr import intern
 from mip6lab.wire.checksum import ones_complement_sum, udp_checksum, upper_layer_sum
-from mip6lab.wire.ip import DestinationOptions, Ethernet, HomeAddressOption, IPv6, RoutingType2
+from mip6lab.wire.ip import (
+    DestinationOptions,
+    Ethernet,
+    Fragment,
+    HomeAddressOption,
+    IPv6,
+    Pad1,
+    PadN,
+    RoutingHeader,
+    RoutingType2,
+)
 from mip6lab.wire.transport import TCP, UDP
 from mip6lab.wire.values import constructor
 
@@ -86,7 +96,7 @@ def test_plain_udp_encoding_is_the_general_one(src, dst, sport, dport, data, ck,
     addresses,
     st.binary(max_size=100),
     st.one_of(st.none(), st.integers(0, 0xFFFF)),
-    st.sampled_from(["hao", "rh2", "both", "two-hao", "rh2-sl0"]),
+    st.sampled_from(["hao", "rh2", "both", "two-hao", "rh2-sl0", "padded-hao", "pad-only", "rh0", "rh0-sl0", "frag"]),
     st.sampled_from(["udp", "tcp"]),
 )
 def test_extension_headers_encoding_is_the_general_one(src, dst, home, data, ck, case, upper) -> None:
@@ -97,11 +107,20 @@ def test_extension_headers_encoding_is_the_general_one(src, dst, home, data, ck,
         "both": (RoutingType2(home), hao),
         "two-hao": (hao, DestinationOptions((HomeAddressOption(dst),))),
         "rh2-sl0": (RoutingType2(home, 0),),
+        "padded-hao": (DestinationOptions((PadN(b"\0\0"), HomeAddressOption(home), Pad1(), PadN(b"\0\0\0"))),),
+        "pad-only": (DestinationOptions((PadN(b"\0\0\0\0"),)),),
+        "rh0": (RoutingHeader(0, 1, bytes(4) + home.packed),),
+        "rh0-sl0": (RoutingHeader(0, 0, bytes(4) + home.packed),),
+        "frag": (Fragment(0, False, 7),),
     }[case]
     payload = UDP(40000, 40001, data, ck) if upper == "udp" else TCP(1, 2, 3, 4, 0x10, data=data, checksum=ck)
     pkt = IPv6(src, dst, payload, ext)
     octets = codec.encode_ipv6(pkt)
     assert octets == _general_encoding(pkt)
+    assert codec.encode_ipv6(pkt) == octets  # the header's octets now kept by identity: the same
+    if len(ext) == 1:  # another packet with the very same header object (a mobile node's next datagram)
+        again = IPv6(dst, src, dataclasses.replace(payload, data=data + b"!"), ext, hlim=7)
+        assert codec.encode_ipv6(again) == _general_encoding(again)
     decoded = codec.decode_ipv6(octets)
     assert codec.encode_ipv6(decoded) == octets
     assert codec.decode_ipv6(octets) == decoded  # the second decoding (options from the table) is the same value
@@ -127,6 +146,29 @@ def test_decoded_options_are_shared_only_for_the_same_octets() -> None:
     bad[47] = 40  # the Home Address option's length now runs past its header
     with pytest.raises(codec.DecodeError):
         codec.decode_ipv6(bytes(bad))
+
+
+def test_a_header_built_with_a_list_is_encoded_as_it_is_now() -> None:
+    a, b = IPv6Address("2001:db8::1"), IPv6Address("2001:db8::2")
+    options = [HomeAddressOption(a)]
+    pkt = IPv6(a, b, UDP(1, 2, b"x"), (DestinationOptions(options),))  # type: ignore[arg-type]
+    first = codec.encode_ipv6(pkt)
+    options[0] = HomeAddressOption(b)  # unhashable, so never kept: the change is seen
+    assert codec.encode_ipv6(pkt) == _general_encoding(pkt) != first
+
+
+def test_received_checksum_under_one_destination_options_header() -> None:
+    a, b, home = IPv6Address("2001:db8::1"), IPv6Address("2001:db8::2"), IPv6Address("2001:db8:1::9")
+    hao = DestinationOptions((HomeAddressOption(home),))
+    octets = codec.encode_ipv6(IPv6(a, b, UDP(1, 2, b"checked"), (hao,)))
+    for _ in range(2):  # the header's pseudo-header source found, then kept
+        assert codec.upper_checksum_ok(codec.decode_ipv6(octets))
+    wrong = octets[:-1] + bytes([octets[-1] ^ 1])
+    assert not codec.upper_checksum_ok(codec.decode_ipv6(wrong))
+    # summed under the care-of address instead of the home address, the checksum is wrong
+    plain = codec.encode_ipv6(IPv6(a, b, UDP(1, 2, b"checked")))
+    unsubstituted = octets[:40] + octets[40:64] + plain[40:48] + octets[72:]
+    assert not codec.upper_checksum_ok(codec.decode_ipv6(unsubstituted))
 
 
 def test_plain_udp_computed_zero_is_sent_as_all_ones() -> None:
@@ -252,3 +294,14 @@ def test_a_body_not_kept_is_still_looked_up() -> None:
     assert len(codec._DECODED_BODIES) == 1 and kept == first and kept.payload is not first.payload
     again = codec.decode_frame_ipv6(frame, keep=False)
     assert again == kept and again.payload is kept.payload  # found among the bodies decoded before
+
+
+def test_a_body_not_looked_up_is_decoded_to_the_same_value() -> None:
+    a, b = IPv6Address("2001:db8::1"), IPv6Address("2001:db8::2")
+    frame = codec.encode_frame(Ethernet("02:00:00:00:00:01", "02:00:00:00:00:02", IPv6(a, b, UDP(1, 2, b"looked?"))))
+    codec._DECODED_BODIES.clear()
+    kept = codec.decode_frame_ipv6(frame)
+    fresh = codec.decode_frame_ipv6(frame, keep=False, look=False)
+    assert fresh == kept and fresh.payload is not kept.payload  # decoded again, not found among those kept
+    assert len(codec._DECODED_BODIES) == 1
+    assert codec.upper_checksum_ok(fresh)
