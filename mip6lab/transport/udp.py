@@ -67,8 +67,8 @@ class UDPSocket:
     def close(self) -> None:
         self.open = False
         layer = self.layer
-        layer._sockets.pop((self.addr, self.port), None)
-        layer._bound_to_address = any(a is not None for a, _ in layer._sockets)
+        if layer._sockets.get((self.addr, self.port)) is self:  # closing twice never closes a later socket
+            layer._forget(self)
 
 
 class UDPLayer:
@@ -78,6 +78,10 @@ class UDPLayer:
         self.host = host
         self._sockets: dict[tuple[Addr | None, int], UDPSocket] = {}
         self._bound_to_address = False  # any socket bound to one address (else a datagram needs one look-up)
+        # kept as sockets come and go, not found by scanning them: a correspondent of the `scale` scenario
+        # binds a port per mobile node, and scanning on every bind was quadratic in N
+        self._address_bound = 0
+        self._port_use: dict[int, int] = {}
         self.port_unreachable_sent = 0
         host.register_upper(IPPROTO_UDP, self._on_delivery)
 
@@ -89,8 +93,22 @@ class UDPLayer:
             raise UDPError(f"UDP port {port} already bound")
         sock = UDPSocket(self, port, addr, on_datagram)
         self._sockets[(addr, port)] = sock
-        self._bound_to_address = any(a is not None for a, _ in self._sockets)
+        self._port_use[port] = self._port_use.get(port, 0) + 1
+        if addr is not None:
+            self._address_bound += 1
+            self._bound_to_address = True
         return sock
+
+    def _forget(self, sock: UDPSocket) -> None:
+        del self._sockets[(sock.addr, sock.port)]
+        left = self._port_use[sock.port] - 1
+        if left:
+            self._port_use[sock.port] = left
+        else:
+            del self._port_use[sock.port]
+        if sock.addr is not None:
+            self._address_bound -= 1
+            self._bound_to_address = self._address_bound > 0
 
     @property
     def sockets(self) -> list[UDPSocket]:
@@ -100,7 +118,7 @@ class UDPLayer:
         lo, hi = EPHEMERAL_PORTS
         for _ in range(1000):
             port = self.host.rng.randint(lo, hi)
-            if not any(p == port for _, p in self._sockets):
+            if port not in self._port_use:
                 return port
         raise UDPError("no free ephemeral port")
 

@@ -85,3 +85,39 @@ def test_a_socket_bound_to_the_address_takes_precedence(pair: tuple[FakeNet, Fak
     client.sendto(b"3", B, 5000)
     net.sim.run()
     assert (anyone, bound) == ([b"1", b"3"], [b"2"])
+
+
+def test_port_bookkeeping_matches_the_socket_table_through_binds_and_closes(
+    pair: tuple[FakeNet, FakeHost, FakeHost],
+) -> None:
+    """The layer keeps which ports are in use and whether any socket is bound to one address as sockets
+    come and go (no scan per bind); a random walk of binds and closes, including closing a socket twice
+    after its (address, port) was bound again, checks both against the socket table."""
+    import random
+
+    _, a, _ = pair
+    u = UDPLayer(a)
+    rng = random.Random(7)
+    live: list = []
+    closed: list = []
+    for _ in range(600):
+        r = rng.random()
+        if r < 0.5 or not live:
+            addr = rng.choice([None, A])
+            port = rng.choice([0, 5000, 5001, 5002])
+            try:
+                live.append(u.bind(port, addr=addr))
+            except UDPError:
+                continue
+        elif r < 0.85:
+            s = live.pop(rng.randrange(len(live)))
+            s.close()
+            closed.append(s)
+        elif closed:
+            rng.choice(closed).close()  # a second close must not close whatever is bound there now
+        assert set(u._sockets.values()) == set(live)
+        assert u._port_use == {p: sum(1 for _, q in u._sockets if q == p) for _, p in u._sockets}
+        assert u._bound_to_address == any(ad is not None for ad, _ in u._sockets)
+    assert closed and any(s.addr is not None for s in live)
+    port = u.bind(0).port
+    assert EPHEMERAL_PORTS[0] <= port <= EPHEMERAL_PORTS[1] and port not in {s.port for s in live}
