@@ -58,6 +58,22 @@ class Route:
         return f"{self.prefix} {via} dev {self.ifname} metric {self.metric}"
 
 
+_set = object.__setattr__
+
+
+def _same(r: Route, prefix: IPv6Network, next_hop: Addr | None, ifname: str) -> bool:
+    """``r`` has this prefix, next hop and interface. The next hop and the interface first, on identity before
+    equality (addresses are interned, an RA's prefixes shared: router_discovery.prefix_network), so that a host
+    refreshing its routes on every RA compares with Python-level ``__eq__`` only where it must (issue 13)."""
+    nh = r.next_hop
+    if nh is not next_hop and (nh is None or next_hop is None or nh != next_hop):
+        return False
+    if r.ifname != ifname:
+        return False
+    rp = r.prefix
+    return rp is prefix or rp == prefix
+
+
 class RoutingTable:
     def __init__(self) -> None:
         self.routes: list[Route] = []
@@ -78,8 +94,12 @@ class RoutingTable:
         # ``is`` first: an RA's prefixes are parsed once and shared (router_discovery.prefix_network), and
         # IPv6Network's == is slow Python; every host refreshes its routes on every RA (issue 13)
         for r in self.routes:
-            if (r.prefix is prefix or r.prefix == prefix) and r.next_hop == next_hop and r.ifname == ifname:
-                r.metric, r.origin, r.expires = metric, origin, expires
+            if _same(r, prefix, next_hop, ifname):
+                # the refresh every RA makes: the three fields set past Route.__setattr__, whose epoch bump is
+                # made once below (the version bump is kept: a trace's sending step 1 shows it)
+                _set(r, "metric", metric)
+                _set(r, "origin", origin)
+                _set(r, "expires", expires)
                 self.version += 1
                 CONFIG_EPOCH[0] += 1
                 return r
@@ -105,7 +125,7 @@ class RoutingTable:
 
     def find(self, prefix: IPv6Network, next_hop: Addr | None, ifname: str) -> Route | None:
         for r in self.routes:
-            if (r.prefix is prefix or r.prefix == prefix) and r.next_hop == next_hop and r.ifname == ifname:
+            if _same(r, prefix, next_hop, ifname):
                 return r
         return None
 

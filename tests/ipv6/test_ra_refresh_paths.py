@@ -1,0 +1,107 @@
+"""The shortcuts a host's Router Advertisement refresh and a mobile node's send take (issue 13) answer what the
+general code answers: route matching on identity before equality, the one-loop expiry schedule, the inline prefix
+test of ``AddressTable.with_prefix``, the Home Address option header memo and the codec's octets read from
+interned addresses."""
+
+from __future__ import annotations
+
+import math
+from ipaddress import IPv6Address as A
+from ipaddress import IPv6Network
+
+from mip6lab.ipv6.addresses import CONFIG_EPOCH, AddressEntry, AddressTable, AddrState, Origin
+from mip6lab.ipv6.node import IPv6Node
+from mip6lab.ipv6.router_discovery import DEFAULT_PREFIX, prefix_network
+from mip6lab.ipv6.routing import RouteOrigin, RoutingTable
+from mip6lab.ipv6.sending import home_address_header
+from mip6lab.wire.addr import intern
+from mip6lab.wire.codec import encode_ipv6
+from mip6lab.wire.ip import IPv6
+from mip6lab.wire.transport import UDP
+
+R1 = A("fe80::1")
+R2 = A("fe80::2")
+
+
+def test_find_and_add_match_on_value_not_only_identity() -> None:
+    table = RoutingTable()
+    net = prefix_network(intern("2001:db8:1::"), 64)
+    onlink = table.add(net, None, "eth0", 0, RouteOrigin.RA_PREFIX, 10.0)
+    default = table.add(DEFAULT_PREFIX, intern(R1), "eth0", 0, RouteOrigin.RA_DEFAULT, 10.0)
+    # equal values that are other objects: a plain network and address, a plain default prefix
+    assert table.find(IPv6Network("2001:db8:1::/64"), None, "eth0") is onlink
+    assert table.find(IPv6Network("::/0"), A(str(R1)), "eth0") is default
+    # a next hop is not "on-link", nor the other way round; another router or interface is another route
+    assert table.find(net, intern(R1), "eth0") is None
+    assert table.find(DEFAULT_PREFIX, None, "eth0") is None
+    assert table.find(DEFAULT_PREFIX, intern(R2), "eth0") is None
+    assert table.find(DEFAULT_PREFIX, intern(R1), "eth1") is None
+    # a refresh: the same route, its fields set, the version and the configuration epoch moved
+    version, epoch = table.version, CONFIG_EPOCH[0]
+    again = table.add(IPv6Network("::/0"), A(str(R1)), "eth0", 5, RouteOrigin.MANUAL, 99.0)
+    assert again is default and (again.metric, again.origin, again.expires) == (5, RouteOrigin.MANUAL, 99.0)
+    assert table.version == version + 1 and CONFIG_EPOCH[0] > epoch
+    assert len(table.routes) == 2
+    table.add(DEFAULT_PREFIX, intern(R2), "eth0", 0, RouteOrigin.RA_DEFAULT, 10.0)
+    assert len(table.routes) == 3
+
+
+def test_with_prefix_inline_test_is_containment() -> None:
+    table = AddressTable()
+    addrs = ["2001:db8:1::a", "2001:db8:1:0:ffff::1", "2001:db8:2::a", "fe80::a"]
+    for i, a in enumerate(addrs):
+        table.add(AddressEntry(intern(a), 64, "eth0" if i != 1 else "eth1", AddrState.PREFERRED, Origin.SLAAC))
+    for text in ("2001:db8:1::/64", "2001:db8::/32", "2001:db8:2::/64", "fe80::/10", "::/0"):
+        fast = prefix_network(intern(text.split("/")[0]), int(text.split("/")[1]))
+        for ifname in ("eth0", "eth1", "eth2"):
+            assert table.with_prefix(ifname, fast) == table.with_prefix(ifname, IPv6Network(text))
+            assert table.with_prefix(ifname, fast) == [
+                e for e in table.for_interface(ifname) if e.addr in IPv6Network(text)
+            ]
+
+
+def _expected_expiry(node: IPv6Node) -> float:
+    """The schedule as AddressTable.next_deadline and the routes' lifetimes give it."""
+    times = [node.addresses.next_deadline(e.ifname, e.addr) for e in node.addresses.all()]
+    times += [r.expires for r in node.routes.routes]
+    return min((t for t in times if t > node.now - 1e-9), default=math.inf)
+
+
+def test_schedule_expiry_is_the_earliest_deadline_ahead() -> None:
+    node = IPv6Node("h")
+    node.add_interface("eth0", "02:00:00:00:00:0a")
+    node.handle_link_change(0.0, "eth0", True)
+    node.add_address("eth0", A("2001:db8:1::a"), 64, dad=False)
+    node.drain()
+    cases = [
+        (AddrState.PREFERRED, 30.0, 50.0),  # preferred lifetime first
+        (AddrState.PREFERRED, 80.0, 50.0),  # preferred past valid: valid counts
+        (AddrState.DEPRECATED, 20.0, 60.0),  # deprecated: only the valid lifetime
+        (AddrState.PREFERRED, math.inf, math.inf),
+    ]
+    for state, preferred, valid in cases:
+        entry = node.addresses.all()[-1]
+        entry.state, entry.preferred_until, entry.valid_until = state, preferred, valid
+        for route_expiry in (math.inf, 40.0, 10.0, -5.0):
+            node.routes.add(DEFAULT_PREFIX, intern(R1), "eth0", 0, RouteOrigin.RA_DEFAULT, route_expiry)
+            node.schedule_expiry()
+            want = _expected_expiry(node)
+            assert node.timers.get(("expiry",)) == (None if math.isinf(want) else want)
+
+
+def test_home_address_option_header_is_one_value_per_home_address() -> None:
+    fast, plain = intern("2001:db8:1::100"), A("2001:db8:1::100")
+    h = home_address_header(fast)
+    assert home_address_header(fast) is h
+    assert home_address_header(plain) == h
+    assert home_address_header(intern("2001:db8:1::101")) != h
+
+
+def test_encode_reads_octets_of_plain_and_interned_addresses_alike() -> None:
+    src, dst = "2001:db8:1::a", "2001:db8:2::b"
+    hao = home_address_header(intern("2001:db8:1::100"))
+    for ext in ((), (hao,)):
+        fast = IPv6(intern(src), intern(dst), UDP(1000, 2000, b"x" * 20), ext)
+        plain = IPv6(A(src), A(dst), UDP(1000, 2000, b"x" * 20), ext)
+        assert encode_ipv6(fast) == encode_ipv6(plain)
+        assert encode_ipv6(fast)[8:24] == A(src).packed and encode_ipv6(fast)[24:40] == A(dst).packed
