@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from ipaddress import IPv6Network
+from ipaddress import IPv6Address, IPv6Network
 
 from mip6lab.ipv6.addresses import CONFIG_EPOCH
 from mip6lab.wire.ip import Addr
@@ -59,6 +59,10 @@ class Route:
 
 
 _set = object.__setattr__
+
+
+def _by_seq(r: Route) -> int:
+    return r.seq
 
 
 def _same(r: Route, prefix: IPv6Network, next_hop: Addr | None, ifname: str) -> bool:
@@ -143,11 +147,31 @@ class RoutingTable:
         reachable: Callable[[Route], bool] | None = None,
     ) -> Route | None:
         """Step 13: longest match, then lowest metric; among equals prefer ``reachable`` next hops."""
-        cands = self.candidates(dst, usable)
-        if not cands:
+        # :meth:`candidates` and its sort, in one pass (a host asks again after every RA that refreshes its routes):
+        # ``usable`` asked of every matching route in table order, as there; an RA's prefixes (FastNetwork) matched
+        # on their integers inline
+        ip = dst._ip if isinstance(dst, IPv6Address) else None
+        best: list[Route] = []
+        top = (-1, 0)
+        for r in self.routes:
+            net = r.prefix
+            mask = getattr(net, "_mask", None)
+            if mask is not None and ip is not None:
+                if ip & mask != net._net:  # type: ignore[attr-defined]
+                    continue
+            elif not r.matches(dst):
+                continue
+            if usable is not None and not usable(r):
+                continue
+            key = (net._prefixlen, -r.metric)
+            if not best or key > top:
+                top, best = key, [r]
+            elif key == top:
+                best.append(r)
+        if not best:
             return None
-        top = (cands[0].prefix.prefixlen, cands[0].metric)
-        best = [r for r in cands if (r.prefix.prefixlen, r.metric) == top]
+        if len(best) > 1:
+            best.sort(key=_by_seq)
         if reachable is not None and len(best) > 1:
             for r in best:
                 if reachable(r):

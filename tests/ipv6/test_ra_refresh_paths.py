@@ -105,3 +105,57 @@ def test_encode_reads_octets_of_plain_and_interned_addresses_alike() -> None:
         plain = IPv6(A(src), A(dst), UDP(1000, 2000, b"x" * 20), ext)
         assert encode_ipv6(fast) == encode_ipv6(plain)
         assert encode_ipv6(fast)[8:24] == A(src).packed and encode_ipv6(fast)[24:40] == A(dst).packed
+
+
+def _reference_lookup(table: RoutingTable, dst: A, usable, reachable) -> object:  # noqa: ANN001
+    """Step 13 as :meth:`RoutingTable.candidates` sorts it."""
+    cands = table.candidates(dst, usable)
+    if not cands:
+        return None
+    top = (cands[0].prefix.prefixlen, cands[0].metric)
+    best = [r for r in cands if (r.prefix.prefixlen, r.metric) == top]
+    if reachable is not None and len(best) > 1:
+        for r in best:
+            if reachable(r):
+                return r
+    return best[0]
+
+
+def test_lookup_in_one_pass_is_the_sorted_candidates_choice() -> None:
+    table = RoutingTable()
+    fast = prefix_network(intern("2001:db8:1::"), 64)
+    table.add(DEFAULT_PREFIX, intern(R2), "eth0", 5, RouteOrigin.RA_DEFAULT)
+    table.add(IPv6Network("2001:db8::/32"), intern(R1), "eth1", 0, RouteOrigin.MANUAL)
+    table.add(fast, None, "eth0", 0, RouteOrigin.RA_PREFIX)
+    table.add(DEFAULT_PREFIX, intern(R1), "eth0", 1, RouteOrigin.RA_DEFAULT)
+    table.add(IPv6Network("2001:db8:1::/64"), intern(R2), "eth1", 0, RouteOrigin.MANUAL)  # ties with ``fast``
+    table.add(IPv6Network("::/0"), intern("fe80::3"), "eth1", 1, RouteOrigin.MANUAL)  # ties with R1's default
+    table.routes.reverse()  # table order is not insertion (seq) order
+    dsts = [intern(a) for a in ("2001:db8:1::9", "2001:db8:7::1", "2001:db9::1", "fe80::9")] + [A("2001:db8:1::8")]
+    asked: list[tuple] = []
+
+    def usable_not(ifname: str | None):  # noqa: ANN202
+        def usable(r):  # noqa: ANN001, ANN202
+            asked.append(("usable", r.seq))
+            return r.ifname != ifname
+
+        return usable
+
+    def reachable_is(hop: A | None):  # noqa: ANN202
+        def reachable(r):  # noqa: ANN001, ANN202
+            asked.append(("reachable", r.seq))
+            return r.next_hop == hop
+
+        return reachable
+
+    for dst in dsts:
+        for ifname in (None, "eth0", "eth1"):
+            for hop in (None, intern(R1), intern("fe80::3"), intern(R2)):
+                for usable in (None, usable_not(ifname)):
+                    for reachable in (None, reachable_is(hop)):
+                        asked.clear()
+                        got = table.lookup(dst, usable, reachable)
+                        asked_fast = list(asked)
+                        asked.clear()
+                        assert got is _reference_lookup(table, dst, usable, reachable)
+                        assert asked_fast == asked  # the same questions, in the same order
