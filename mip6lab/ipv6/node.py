@@ -592,6 +592,18 @@ class IPv6Node(SansIONode):
 
         return min(cands, key=rank).addr
 
+    def own_source_for(self, dst: Addr) -> Addr | None:
+        """:meth:`source_address_for` ``dst`` if :meth:`has_address` accepts it, else None: what a transport asks
+        before every datagram from an unbound socket. A mobile node's home address chosen by rule 4 is its own by
+        :meth:`has_address`'s own test (``home is a``), answered without the address table (issue 13)."""
+        src = self.source_address_for(dst)
+        if src is None:
+            return None
+        hooks = self.mobility
+        if hooks is not None and type(self).has_address is IPv6Node.has_address and src is hooks.home_address:
+            return src
+        return src if self.has_address(src) else None
+
     def has_address(self, addr: Addr) -> bool:
         a = addr if type(addr) is FastAddress else intern_address(addr)
         if self.addresses.is_assigned(a):

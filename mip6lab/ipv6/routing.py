@@ -148,16 +148,15 @@ class RoutingTable:
     ) -> Route | None:
         """Step 13: longest match, then lowest metric; among equals prefer ``reachable`` next hops."""
         # :meth:`candidates` and its sort, in one pass (a host asks again after every RA that refreshes its routes):
-        # ``usable`` asked of every matching route in table order, as there; an RA's prefixes (FastNetwork) matched
-        # on their integers inline
+        # ``usable`` asked of every matching route in table order, as there; :meth:`Route.matches` inline, on the
+        # integers the addresses hold (``int()`` of an address is a Python call)
         ip = dst._ip if isinstance(dst, IPv6Address) else None
         best: list[Route] = []
         top = (-1, 0)
         for r in self.routes:
             net = r.prefix
-            mask = getattr(net, "_mask", None)
-            if mask is not None and ip is not None:
-                if ip & mask != net._net:  # type: ignore[attr-defined]
+            if ip is not None and isinstance(net, IPv6Network):
+                if ip & net.netmask._ip != net.network_address._ip:
                     continue
             elif not r.matches(dst):
                 continue

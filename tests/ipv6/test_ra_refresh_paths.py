@@ -159,3 +159,25 @@ def test_lookup_in_one_pass_is_the_sorted_candidates_choice() -> None:
                         asked.clear()
                         assert got is _reference_lookup(table, dst, usable, reachable)
                         assert asked_fast == asked  # the same questions, in the same order
+
+
+def test_own_source_is_source_selection_then_has_address() -> None:
+    """IPv6Node.own_source_for (UDP's one question per datagram) == source_address_for, kept if has_address."""
+    from mip6lab import SCENARIOS, Lab
+
+    lab = Lab(SCENARIOS["returning-home"], trace=False)
+    dsts = [intern(a) for a in ("2001:db8:5::1", "fe80::1", "ff02::1", "ff0e::1")]
+    checked = 0
+    for until in (0.5, 3.0, 8.0, 15.0, 30.0):
+        lab.run(until=until)
+        for node in lab.world.nodes.values():
+            dsts_here = dsts + [e.addr for e in node.addresses.all()]
+            hooks = getattr(node, "mobility", None)
+            if hooks is not None and hooks.home_address is not None:
+                dsts_here.append(hooks.home_address)
+            for dst in dsts_here:
+                src = node.source_address_for(dst)
+                want = src if src is not None and node.has_address(src) else None
+                assert node.own_source_for(dst) is want
+                checked += 1
+    assert checked > 50
