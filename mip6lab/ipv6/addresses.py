@@ -123,6 +123,10 @@ class AddressTable:
         return None
 
     def with_prefix(self, ifname: str, network: IPv6Network) -> list[AddressEntry]:
+        mask = getattr(network, "_mask", None)
+        if mask is not None:  # router_discovery.FastNetwork (an RA's prefixes): its __contains__, inline
+            net = network._net  # type: ignore[attr-defined]
+            return [e for e in self._entries.values() if e.ifname == ifname and e.addr._ip & mask == net]
         return [e for e in self.for_interface(ifname) if e.addr in network]
 
     def update_lifetimes(self, now: float) -> tuple[list[AddressEntry], list[AddressEntry]]:

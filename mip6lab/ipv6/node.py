@@ -518,7 +518,7 @@ class IPv6Node(SansIONode):
         True if sent or queued for address resolution."""
         if type(dst) is not FastAddress:  # _addr(dst)
             dst = intern_address(dst)
-        if dst.is_multicast:
+        if dst._packed[0] == 0xFF:  # dst.is_multicast, without the property call (every packet a host sends)
             return self._send_multicast(payload, dst, src, hlim)
         if src is None:
             src = self.source_address_for(dst)
@@ -540,7 +540,9 @@ class IPv6Node(SansIONode):
             dst = intern_address(dst)
         hooks = self.mobility
         if hooks is not None:
-            link_scope = dst.is_link_local or (dst.is_multicast and (dst.packed[1] & 0x0F) <= 2)
+            # link scope (is_link_local, or a multicast scope <= 2) from the interned fields, without property calls
+            octets = dst._packed
+            link_scope = dst._ip >> 118 == 0x3FA or (octets[0] == 0xFF and (octets[1] & 0x0F) <= 2)
             if not link_scope and hooks.is_mobile_node():
                 home = hooks.home_address
                 if home is not None:
@@ -589,6 +591,18 @@ class IPv6Node(SansIONode):
             return (e.ifname != out, e.state != AddrState.PREFERRED, -common)
 
         return min(cands, key=rank).addr
+
+    def own_source_for(self, dst: Addr) -> Addr | None:
+        """:meth:`source_address_for` ``dst`` if :meth:`has_address` accepts it, else None: what a transport asks
+        before every datagram from an unbound socket. A mobile node's home address chosen by rule 4 is its own by
+        :meth:`has_address`'s own test (``home is a``), answered without the address table (issue 13)."""
+        src = self.source_address_for(dst)
+        if src is None:
+            return None
+        hooks = self.mobility
+        if hooks is not None and type(self).has_address is IPv6Node.has_address and src is hooks.home_address:
+            return src
+        return src if self.has_address(src) else None
 
     def has_address(self, addr: Addr) -> bool:
         a = addr if type(addr) is FastAddress else intern_address(addr)
@@ -1023,9 +1037,21 @@ class IPv6Node(SansIONode):
     # ---------------------------------------------------------------- lifetimes
     def schedule_expiry(self) -> None:
         """One timer for the next address or route lifetime event."""
-        times = [self.addresses.next_deadline(e.ifname, e.addr) for e in self.addresses.all()]
-        times += [r.expires for r in self.routes.routes]
-        nxt = min((t for t in times if t > self.now - 1e-9), default=math.inf)
+        # the earliest of AddressTable.next_deadline for every address and every route's expiry still ahead,
+        # in one loop (every RA a host hears reschedules)
+        after = self.now - 1e-9
+        nxt = math.inf
+        preferred = AddrState.PREFERRED
+        for e in self.addresses.all():
+            t = e.preferred_until
+            if e.state is not preferred or t >= e.valid_until:
+                t = e.valid_until
+            if after < t < nxt:
+                nxt = t
+        for r in self.routes.routes:
+            t = r.expires
+            if after < t < nxt:
+                nxt = t
         if math.isinf(nxt):
             self.cancel_timer(("expiry",))
         elif self.timers.get(("expiry",)) != nxt:

@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from ipaddress import IPv6Network
+from ipaddress import IPv6Address, IPv6Network
 
 from mip6lab.ipv6.addresses import CONFIG_EPOCH
 from mip6lab.wire.ip import Addr
@@ -58,6 +58,26 @@ class Route:
         return f"{self.prefix} {via} dev {self.ifname} metric {self.metric}"
 
 
+_set = object.__setattr__
+
+
+def _by_seq(r: Route) -> int:
+    return r.seq
+
+
+def _same(r: Route, prefix: IPv6Network, next_hop: Addr | None, ifname: str) -> bool:
+    """``r`` has this prefix, next hop and interface. The next hop and the interface first, on identity before
+    equality (addresses are interned, an RA's prefixes shared: router_discovery.prefix_network), so that a host
+    refreshing its routes on every RA compares with Python-level ``__eq__`` only where it must (issue 13)."""
+    nh = r.next_hop
+    if nh is not next_hop and (nh is None or next_hop is None or nh != next_hop):
+        return False
+    if r.ifname != ifname:
+        return False
+    rp = r.prefix
+    return rp is prefix or rp == prefix
+
+
 class RoutingTable:
     def __init__(self) -> None:
         self.routes: list[Route] = []
@@ -78,8 +98,12 @@ class RoutingTable:
         # ``is`` first: an RA's prefixes are parsed once and shared (router_discovery.prefix_network), and
         # IPv6Network's == is slow Python; every host refreshes its routes on every RA (issue 13)
         for r in self.routes:
-            if (r.prefix is prefix or r.prefix == prefix) and r.next_hop == next_hop and r.ifname == ifname:
-                r.metric, r.origin, r.expires = metric, origin, expires
+            if _same(r, prefix, next_hop, ifname):
+                # the refresh every RA makes: the three fields set past Route.__setattr__, whose epoch bump is
+                # made once below (the version bump is kept: a trace's sending step 1 shows it)
+                _set(r, "metric", metric)
+                _set(r, "origin", origin)
+                _set(r, "expires", expires)
                 self.version += 1
                 CONFIG_EPOCH[0] += 1
                 return r
@@ -105,7 +129,7 @@ class RoutingTable:
 
     def find(self, prefix: IPv6Network, next_hop: Addr | None, ifname: str) -> Route | None:
         for r in self.routes:
-            if (r.prefix is prefix or r.prefix == prefix) and r.next_hop == next_hop and r.ifname == ifname:
+            if _same(r, prefix, next_hop, ifname):
                 return r
         return None
 
@@ -123,11 +147,30 @@ class RoutingTable:
         reachable: Callable[[Route], bool] | None = None,
     ) -> Route | None:
         """Step 13: longest match, then lowest metric; among equals prefer ``reachable`` next hops."""
-        cands = self.candidates(dst, usable)
-        if not cands:
+        # :meth:`candidates` and its sort, in one pass (a host asks again after every RA that refreshes its routes):
+        # ``usable`` asked of every matching route in table order, as there; :meth:`Route.matches` inline, on the
+        # integers the addresses hold (``int()`` of an address is a Python call)
+        ip = dst._ip if isinstance(dst, IPv6Address) else None
+        best: list[Route] = []
+        top = (-1, 0)
+        for r in self.routes:
+            net = r.prefix
+            if ip is not None and isinstance(net, IPv6Network):
+                if ip & net.netmask._ip != net.network_address._ip:
+                    continue
+            elif not r.matches(dst):
+                continue
+            if usable is not None and not usable(r):
+                continue
+            key = (net._prefixlen, -r.metric)
+            if not best or key > top:
+                top, best = key, [r]
+            elif key == top:
+                best.append(r)
+        if not best:
             return None
-        top = (cands[0].prefix.prefixlen, cands[0].metric)
-        best = [r for r in cands if (r.prefix.prefixlen, r.metric) == top]
+        if len(best) > 1:
+            best.sort(key=_by_seq)
         if reachable is not None and len(best) > 1:
             for r in best:
                 if reachable(r):

@@ -32,6 +32,7 @@ from mip6lab.ipv6.dest_cache import DestinationEntry
 from mip6lab.ipv6.neighbor_cache import NudState
 from mip6lab.ipv6.steps import send_step
 from mip6lab.trace import NO_RUN, AlgorithmRun
+from mip6lab.wire.addr import FastAddress
 from mip6lab.wire.ip import (
     Addr,
     DestinationOptions,
@@ -73,18 +74,20 @@ def _readdressed(packet: IPv6, src: Addr, dst: Addr, ext: tuple[ExtHeader, ...])
 
 _new_ipv6 = constructor(IPv6)
 _STATE_TEXT = {s: f"{s.value}" for s in NudState}  # step 16's decision (Enum.value is a property call)
-_HAO_HEADERS: dict[Addr, DestinationOptions] = {}
+_HAO_HEADERS: dict[Addr | bytes, DestinationOptions] = {}
 _HAO_HEADERS_LIMIT = 1 << 16  # a home address per mobile node: 4,096 was emptied over and over at N = 10,000
 
 
 def home_address_header(home: Addr) -> DestinationOptions:
     """The Destination Options header carrying ``home`` in a Home Address option (step 9). One value per
     home address serves every packet: it is immutable, and equal to a new one (the same octets, the same trace)."""
-    h = _HAO_HEADERS.get(home)
+    # keyed by an interned address's octets: bytes keep their hash (an address's is a Python call) - every packet
+    key = home._packed if type(home) is FastAddress else home
+    h = _HAO_HEADERS.get(key)
     if h is None:
         if len(_HAO_HEADERS) >= _HAO_HEADERS_LIMIT:
             _HAO_HEADERS.clear()
-        h = _HAO_HEADERS[home] = DestinationOptions((HomeAddressOption(home),))
+        h = _HAO_HEADERS[key] = DestinationOptions((HomeAddressOption(home),))
     return h
 
 
@@ -121,7 +124,8 @@ def route_to(node: IPv6Node, dst: Addr, run: Any) -> DestinationEntry | None:
 
 def send(node: IPv6Node, packet: IPv6) -> bool:
     """Run Figure 35 for ``packet``. True if it was sent or is waiting for address resolution."""
-    run: Any = node.trace.start_run("send", node.name, node.now, packet) or NO_RUN
+    trace = node.trace
+    run: Any = (trace.start_run("send", node.name, node.now, packet) or NO_RUN) if trace.enabled else NO_RUN
     hooks = node.mobility
     tunneled = False
     version = node.routes.version
@@ -288,9 +292,10 @@ def _send_untraced(node: IPv6Node, packet: IPv6, hooks: Any) -> bool:
     correspondent sends passes here)."""
     tunneled = False
     dest_cache = node.dest_cache
+    entries = dest_cache.entries  # DestinationCache.lookup, inline
     while True:
         dst = packet.dst
-        entry = dest_cache.lookup(dst)
+        entry = entries.get(dst)
         if entry is None:
             entry = route_to(node, dst, NO_RUN)
             if entry is None:
@@ -368,7 +373,7 @@ def resolve_and_send(
             send_step(r, 16, f"interface {ifname} is down")
         return _finish(run, packet, f"discarded: interface {ifname} down", False)
     nc = iface.neighbors
-    e = nc.get(next_hop)
+    e = nc.entries.get(next_hop)  # NeighborCache.get, inline (every packet sent)
     if record and r is not NO_RUN:  # trace text only when tracing
         send_step(r, 16, _STATE_TEXT[e.state] if e else "no entry", next_hop=next_hop, state=e.state if e else None)
     if e is not None and e.state is not NudState.INCOMPLETE:

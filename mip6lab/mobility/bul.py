@@ -264,12 +264,21 @@ class BindingUpdateList:
     _entries: dict[tuple[Addr, Addr], BindingUpdateListEntry] = field(default_factory=dict, repr=False)
     sequence_numbers: SequenceNumbers = field(default_factory=SequenceNumbers, repr=False)
 
+    def __post_init__(self) -> None:
+        # the last (destination, home address) objects looked up and the answer, while the table is unchanged: a
+        # mobile node asks for the same pair before every packet it sends, and hashing the pair is two Python calls
+        self._last: tuple[object, object, BindingUpdateListEntry | None] | None = None
+
     def lookup(self, destination: Addr | str, home_address: Addr | str | None = None) -> BindingUpdateListEntry | None:
         """The entry for ``destination`` (and ``home_address`` if the node has several)."""
         if home_address is not None:
+            last = self._last
+            if last is not None and last[0] is destination and last[1] is home_address:
+                return last[2]
             # addresses hash as their value: the pair as given hits (a text form misses and is parsed)
             e = self._entries.get((destination, home_address))  # type: ignore[arg-type]
             if e is not None or (isinstance(destination, IPv6Address) and isinstance(home_address, IPv6Address)):
+                self._last = (destination, home_address, e)
                 return e
             return self._entries.get((_addr(destination), _addr(home_address)))
         dst = _addr(destination)
@@ -291,6 +300,7 @@ class BindingUpdateList:
         if entry.key in self._entries:
             raise KeyError(f"BUL entry for {entry.destination} / {entry.home_address} exists")
         self._entries[entry.key] = entry
+        self._last = None
         return entry
 
     def get_or_add(
@@ -321,6 +331,7 @@ class BindingUpdateList:
         e = self.lookup(destination, home_address)
         if e is not None:
             del self._entries[e.key]
+            self._last = None
         return e
 
     def expire(self, now: float) -> list[BindingUpdateListEntry]:
@@ -329,6 +340,8 @@ class BindingUpdateList:
         gone = [e for e in self._entries.values() if e.expired(now)]
         for e in gone:
             del self._entries[e.key]
+        if gone:
+            self._last = None
         return gone
 
     def entries(self) -> list[BindingUpdateListEntry]:

@@ -50,6 +50,9 @@ class LinkView:
     router_lost: bool = False
 
 
+_UNHEARD = object()
+
+
 class MovementDetector:
     """Per-interface link view; decides home / foreign / moved."""
 
@@ -100,9 +103,18 @@ class MovementDetector:
             if adv is not None and adv.interval_ms > 0:
                 v.adv_interval = adv.interval_ms / 1000
                 mn.set_timer(("mn-ra-miss", ifname), now + MISSED_RA_INTERVALS * v.adv_interval)
-        new = [n for n in nets if n not in v.prefixes]
+        # new = the prefixes not heard before; every prefix now maps to src (one look-up per prefix: each RA)
+        new = []
+        prefixes = v.prefixes
         for n in nets:
-            v.prefixes[n] = src
+            heard = prefixes.get(n, _UNHEARD)
+            if heard is _UNHEARD:
+                new.append(n)
+                prefixes[n] = src
+            elif heard is not src:
+                prefixes[n] = src
+            elif new and n in new:  # the same prefix twice in one RA, new the first time: new both times
+                new.append(n)
         if not nets:
             return
         # read once: nothing below changes them before the decision (attached_home / attached_foreign) is told

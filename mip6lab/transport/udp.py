@@ -52,10 +52,16 @@ class UDPSocket:
         if not self.open:
             raise UDPError("socket is closed")
         host = self.layer.host
+        own = None
         if src is None:
-            src = self.addr if self.addr is not None else host.source_address_for(dst)
+            if self.addr is not None:
+                src = self.addr
+            else:
+                # an IPv6Node answers source selection and has_address in one question (every datagram)
+                own = getattr(host, "own_source_for", None)
+                src = host.source_address_for(dst) if own is None else own(dst)
         self.datagrams_sent += 1
-        if src is None or not host.has_address(src):
+        if src is None or (own is None and not host.has_address(src)):
             self.send_failures += 1
             host.trace.event(host.now, host.name, "udp", f"cannot send to [{dst}]:{dport}: no source address")
             return False

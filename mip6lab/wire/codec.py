@@ -38,7 +38,7 @@ from typing import Any
 
 from mip6lab.wire import icmp as I
 from mip6lab.wire import mh as M
-from mip6lab.wire.addr import from_packed
+from mip6lab.wire.addr import FastAddress, from_packed
 from mip6lab.wire.addr import intern as intern_address
 from mip6lab.wire.checksum import udp_checksum, upper_layer_sum
 from mip6lab.wire.ip import (
@@ -860,6 +860,9 @@ def encode_ipv6(pkt: IPv6) -> bytes:
         ck = u.checksum  # type: ignore[union-attr]
         if n <= 0xFFFF and (ck is None or 0 <= ck <= 0xFFFF):
             src, dst = pkt.src, pkt.dst
+            # interned addresses keep their octets: read them without the property call (every datagram sent)
+            s16 = src._packed if type(src) is FastAddress else src.packed
+            d16 = dst._packed if type(dst) is FastAddress else dst.packed
             if not ext:
                 if ck is None:
                     ck = udp_checksum(src._ip, dst._ip, u.sport, u.dport, data)  # type: ignore[union-attr]
@@ -869,8 +872,8 @@ def encode_ipv6(pkt: IPv6) -> bytes:
                         n,
                         NH_UDP,
                         pkt.hlim,
-                        src.packed,
-                        dst.packed,
+                        s16,
+                        d16,
                         u.sport,  # type: ignore[union-attr]
                         u.dport,  # type: ignore[union-attr]
                         n,
@@ -901,8 +904,8 @@ def encode_ipv6(pkt: IPv6) -> bytes:
                             n + one[5],
                             one[3],
                             pkt.hlim,
-                            src.packed,
-                            dst.packed,
+                            s16,
+                            d16,
                             one[6],
                             u.sport,  # type: ignore[union-attr]
                             u.dport,  # type: ignore[union-attr]
