@@ -296,42 +296,27 @@ class Simulator:
         now = self.now
         instant = self._instant_events
         while left:
-            if lane:
-                entry = lane[0]
-                if heap and heap[0] < entry:
-                    entry = heap[0]
-                    ev = entry[3]
-                    if ev.cancelled:
-                        pop(heap)
-                        continue
-                    if entry[2] != ev.seq:  # postponed (its entry is due before its time): back in under its key
-                        heapq.heapreplace(heap, (ev.time, ev.priority, ev.seq, ev))
-                        continue
-                    t = entry[0]
-                    if t > limit:
-                        break
-                    pop(heap)
-                    callback, args = ev.callback, ev.args
-                else:
-                    t = entry[0]
-                    if t > limit:
-                        break
-                    popleft()
-                    callback, args = entry[3], entry[4]
-            elif heap:
+            if heap and (not lane or heap[0] < lane[0]):
                 entry = heap[0]
                 ev = entry[3]
                 if ev.cancelled:
                     pop(heap)
                     continue
-                if entry[2] != ev.seq:
-                    heapq.heapreplace(heap, (ev.time, ev.priority, ev.seq, ev))
+                if entry[2] != ev.seq:  # postponed (its entry is due before its time): back in under its key
+                    heapq.heapreplace(heap, _entry(ev))
                     continue
                 t = entry[0]
                 if t > limit:
                     break
                 pop(heap)
                 callback, args = ev.callback, ev.args
+            elif lane:
+                entry = lane[0]
+                t = entry[0]
+                if t > limit:
+                    break
+                popleft()
+                callback, args = entry[3], entry[4]
             else:
                 break
             if t == now:
