@@ -23,10 +23,15 @@ ALL_ROUTERS = intern("ff02::2")
 UNSPECIFIED = intern("::")
 LINK_LOCAL_PREFIX = IPv6Network("fe80::/64")
 
-# Bumped by every change source-address selection can depend on - any address entry's field, any address
-# or routing table change, any route's field, any interface's carrier - in every node at once (these change
-# rarely; packets are many). ``IPv6Node.source_address_for`` drops its per-destination cache when it moves.
+# Bumped by every change source-address selection can depend on - an address entry's address, prefix length,
+# interface, state or origin, any address or routing table change, a route's prefix, next hop, interface, metric
+# or origin, any interface's carrier - in every node at once (these change rarely; packets are many).
+# ``IPv6Node.source_address_for`` drops its per-destination cache when it moves. Lifetimes are not among them:
+# selection reads an entry's state and a route's presence, which their expiry timers change (and bump); a
+# lifetime refreshed by every Router Advertisement moved it thousands of times a second in a big lab, emptying
+# every node's cache between two of its packets (issue 13).
 CONFIG_EPOCH = [0]
+LIFETIME_FIELDS = frozenset({"preferred_until", "valid_until", "expires"})
 
 
 class AddrState(Enum):
@@ -53,7 +58,8 @@ class AddressEntry:
     valid_until: float = math.inf
 
     def __setattr__(self, name: str, value: object) -> None:
-        CONFIG_EPOCH[0] += 1  # a state or lifetime change may change the source address choice
+        if name not in LIFETIME_FIELDS:
+            CONFIG_EPOCH[0] += 1  # a state change may change the source address choice (a lifetime does not)
         object.__setattr__(self, name, value)
 
     @property

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from ipaddress import IPv6Address, IPv6Network
 
-from mip6lab.ipv6.addresses import CONFIG_EPOCH
+from mip6lab.ipv6.addresses import CONFIG_EPOCH, LIFETIME_FIELDS
 from mip6lab.wire.ip import Addr
 
 
@@ -41,7 +41,8 @@ class Route:
     seq: int = field(default=0, compare=False)  # insertion order, the last tie-break
 
     def __setattr__(self, name: str, value: object) -> None:
-        CONFIG_EPOCH[0] += 1  # source address selection caches route lookups (see addresses.CONFIG_EPOCH)
+        if name not in LIFETIME_FIELDS:
+            CONFIG_EPOCH[0] += 1  # source address selection caches route lookups (see addresses.CONFIG_EPOCH)
         object.__setattr__(self, name, value)
 
     @property
@@ -99,13 +100,15 @@ class RoutingTable:
         # IPv6Network's == is slow Python; every host refreshes its routes on every RA (issue 13)
         for r in self.routes:
             if _same(r, prefix, next_hop, ifname):
-                # the refresh every RA makes: the three fields set past Route.__setattr__, whose epoch bump is
-                # made once below (the version bump is kept: a trace's sending step 1 shows it)
-                _set(r, "metric", metric)
-                _set(r, "origin", origin)
+                # the refresh every RA makes: the three fields set past Route.__setattr__. The epoch moves only if
+                # the metric or the origin did (a new expiry changes no lookup); the version always (the
+                # destination cache is flushed, and a trace's sending step 1 shows that)
+                if r.metric != metric or r.origin is not origin:
+                    _set(r, "metric", metric)
+                    _set(r, "origin", origin)
+                    CONFIG_EPOCH[0] += 1
                 _set(r, "expires", expires)
                 self.version += 1
-                CONFIG_EPOCH[0] += 1
                 return r
         r = Route(prefix, next_hop, ifname, metric, origin, expires, next(self._seq))
         self.routes.append(r)
