@@ -17,9 +17,11 @@ so that a burst of load hits both. Figures (the JSON keys):
 ``cn_bu_per_second``       correspondent Binding Update verification (HMAC-SHA1 with Kbm included) and BA
 ``scale``                  ``[{"mobile_nodes", "wall_s", "peak_mb", "us_per_hop", "setup_s", "hops", "base_mb",
                            "cpu_us_per_hop", "cpu_setup_s"}]``: the ``scale`` scenario at each N, each in a
-                           fresh process; ``peak_mb`` is its resident high-water mark (``base_mb`` of it
-                           is the interpreter and imports); ``cpu_*`` are its CPU times (a busy machine
-                           inflates wall times, much less these). Two extra figures say whether the N compare
+                           fresh process, the N taking turns to run each slice of simulated time (so that
+                           their per-hop costs are compared on the same machine speed); ``peak_mb`` is its
+                           resident high-water mark (``base_mb`` of it is the interpreter and imports);
+                           ``cpu_*`` are its CPU times (a busy machine inflates wall times, much less these).
+                           Two extra figures say whether the N compare
                            the same traffic: ``events_per_hop`` (kernel events run per hop) and ``hops_by_link``
                            (frames sent on each link: reverse-tunnelled data crosses the backbone twice, route-
                            optimized data once; Router Advertisements are one hop each however many hear them);
@@ -416,61 +418,116 @@ def _reset_peak_rss() -> bool:
         return False
 
 
+class _ScalePoint:
+    """One N of the scale scenario, run in slices of simulated time by the process that holds it.
+
+    ``peak_mb`` is the process's resident high-water mark from just before the lab is built to the end of the
+    run (``VmHWM`` after resetting it; the interpreter and the imports, ``base_mb``, are included).
+    ``ru_maxrss`` is not used where ``/proc`` is there: Linux carries it across ``exec``, so a child of a big
+    benchmark process reported its parent's peak."""
+
+    def __init__(self, n: int) -> None:
+        import mip6lab.lab  # noqa: F401  # imports before the baseline
+
+        gc.collect()
+        self.n = n
+        self.reset = _reset_peak_rss()
+        self.base = _proc_status_mb("VmRSS")
+        start, cpu_start = time.perf_counter(), time.process_time()
+        self.lab = _scale_lab(n, trace=False)
+        self.setup, self.cpu_setup = time.perf_counter() - start, time.process_time() - cpu_start
+        self.wall = self.cpu = 0.0  # of the run, set-up excluded
+
+    def run(self, until: float) -> None:
+        start, cpu_start = time.perf_counter(), time.process_time()
+        self.lab.run(until=until)
+        self.wall += time.perf_counter() - start
+        self.cpu += time.process_time() - cpu_start
+
+    def figures(self) -> dict[str, Any]:
+        import resource
+
+        lab, wall, cpu = self.lab, self.wall, self.cpu
+        hops = _hops(lab)
+        receptions = sum(link.frames_delivered for link in lab.world.links.values())
+        peak = _proc_status_mb("VmHWM") if self.reset else None
+        if peak is None:
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return {
+            "mobile_nodes": self.n,
+            "wall_s": self.setup + wall,
+            "setup_s": self.setup,
+            "peak_mb": peak,
+            "base_mb": self.base,
+            "hops": hops,
+            "us_per_hop": 1e6 * wall / max(hops, 1),
+            # CPU time (this process only): what a busy machine's other processes do not inflate
+            "cpu_us_per_hop": 1e6 * cpu / max(hops, 1),
+            "cpu_setup_s": self.cpu_setup,
+            "simulated_s": lab.now,
+            # extra: is the traffic the same mix at every N? (not part of us_per_hop)
+            "events_per_hop": lab.world.sim.events_run / max(hops, 1),
+            # a multicast frame is one hop however many receive it: per reception, N=10,000's 2,500 mobile
+            # nodes hearing each Router Advertisement on a foreign link are counted as the work they are
+            "receptions": receptions,
+            "cpu_us_per_reception": 1e6 * cpu / max(receptions, 1),
+            "hops_by_link": {name: link.frames_sent for name, link in lab.world.links.items()},
+        }
+
+
 def _scale_point(n: int, until: float) -> dict[str, Any]:
-    """One N in this (fresh) process. ``peak_mb`` is the process's resident high-water mark from just
-    before the lab is built to the end of the run (``VmHWM`` after resetting it; the interpreter and
-    the imports, ``base_mb``, are included). ``ru_maxrss`` is not used where ``/proc`` is there: Linux
-    carries it across ``exec``, so a child of a big benchmark process reported its parent's peak."""
-    import resource
-
-    import mip6lab.lab  # noqa: F401  # imports before the baseline
-
-    gc.collect()
-    reset = _reset_peak_rss()
-    base = _proc_status_mb("VmRSS")
-    start, cpu_start = time.perf_counter(), time.process_time()
-    lab = _scale_lab(n, trace=False)
-    setup, cpu_setup = time.perf_counter() - start, time.process_time() - cpu_start
-    lab.run(until=until)
-    wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-    hops = _hops(lab)
-    receptions = sum(link.frames_delivered for link in lab.world.links.values())
-    peak = _proc_status_mb("VmHWM") if reset else None
-    if peak is None:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {
-        "mobile_nodes": n,
-        "wall_s": wall,
-        "setup_s": setup,
-        "peak_mb": peak,
-        "base_mb": base,
-        "hops": hops,
-        "us_per_hop": 1e6 * (wall - setup) / max(hops, 1),
-        # CPU time (this process only): what a busy machine's other processes do not inflate
-        "cpu_us_per_hop": 1e6 * (cpu - cpu_setup) / max(hops, 1),
-        "cpu_setup_s": cpu_setup,
-        "simulated_s": until,
-        # extra: is the traffic the same mix at every N? (not part of us_per_hop)
-        "events_per_hop": lab.world.sim.events_run / max(hops, 1),
-        # a multicast frame is one hop however many receive it: per reception, N=10,000's 2,500 mobile
-        # nodes hearing each Router Advertisement on a foreign link are counted as the work they are
-        "receptions": receptions,
-        "cpu_us_per_reception": 1e6 * (cpu - cpu_setup) / max(receptions, 1),
-        "hops_by_link": {name: link.frames_sent for name, link in lab.world.links.items()},
-    }
+    """One N in this (fresh) process, in one go."""
+    point = _ScalePoint(n)
+    point.run(until)
+    return point.figures()
 
 
-def scale_points(sizes: tuple[int, ...], until: float) -> list[dict[str, float]]:
-    """Each N in a fresh process (spawned), so that its peak memory is its own."""
+_POINT: _ScalePoint | None = None  # the scale point a worker process holds between slices
+
+
+def _worker_build(n: int) -> None:
+    global _POINT
+    _POINT = _ScalePoint(n)
+
+
+def _worker_run(until: float) -> None:
+    assert _POINT is not None
+    _POINT.run(until)
+
+
+def _worker_figures() -> dict[str, Any]:
+    assert _POINT is not None
+    return _POINT.figures()
+
+
+SCALE_SLICES = 30
+"""Slices of simulated time each scale point runs in, the points taking turns (see :func:`scale_points`)."""
+
+
+def scale_points(sizes: tuple[int, ...], until: float, slices: int = SCALE_SLICES) -> list[dict[str, float]]:
+    """Each N in a process of its own (spawned), so that its peak memory is its own; the points run in turns.
+
+    The per-hop costs are compared, so they are measured as the scapy ratio is: interleaved. Every point runs
+    the same slice of simulated time, one point at a time (the others wait, idle), then the next slice, so
+    that a machine whose speed drifts (a shared VM's drifted by a third within minutes, and N = 100 and
+    N = 10,000 run one after the other once measured 1.71x and then 0.97x) slows every N alike. A slice of
+    N = 100 takes milliseconds and one of N = 10,000 seconds: the small N are sampled all along the big one."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    out = []
     ctx = multiprocessing.get_context("spawn")
-    for n in sizes:
-        with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as ex:
-            out.append(ex.submit(_scale_point, n, until).result())
-    return out
+    workers = [ProcessPoolExecutor(max_workers=1, mp_context=ctx) for _ in sizes]
+    try:
+        for ex, n in zip(workers, sizes):  # set-up one at a time too: its time is a figure
+            ex.submit(_worker_build, n).result()
+        for k in range(1, slices + 1):
+            t = until * k / slices
+            for ex in workers:
+                ex.submit(_worker_run, t).result()
+        return [ex.submit(_worker_figures).result() for ex in workers]
+    finally:
+        for ex in workers:
+            ex.shutdown()
 
 
 # ------------------------------------------------------------------------------ all of it
