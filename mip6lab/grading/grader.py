@@ -200,6 +200,8 @@ def _blame_answer(answer: Any, task: TaskGrade, cell_timeout: float) -> None:
 
 
 def _any_cell_ran(nb: nbformat.NotebookNode) -> bool:
+    """Did the kernel run anything at all? A notebook that comes back with no cell run means the kernel never
+    started (a busy machine), not that the reader's answer failed: the grader tries again."""
     return any(c.cell_type == "code" and (c.get("execution_count") or c.get("outputs")) for c in nb.cells)
 
 

@@ -600,7 +600,12 @@ class IPv6Node(SansIONode):
         if src is None:
             return None
         hooks = self.mobility
-        if hooks is not None and type(self).has_address is IPv6Node.has_address and src is hooks.home_address:
+        if (
+            hooks is not None
+            and src is hooks.home_address
+            and type(self).has_address is IPv6Node.has_address
+            and "has_address" not in self.__dict__  # an instance's own has_address is asked, as a subclass's is
+        ):
             return src
         return src if self.has_address(src) else None
 

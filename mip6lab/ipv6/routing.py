@@ -136,13 +136,6 @@ class RoutingTable:
                 return r
         return None
 
-    def candidates(self, dst: Addr, usable: Callable[[Route], bool] | None = None) -> list[Route]:
-        """Every matching route, best first."""
-        return sorted(
-            (r for r in self.routes if r.matches(dst) and (usable is None or usable(r))),
-            key=lambda r: (-r.prefix.prefixlen, r.metric, r.seq),
-        )
-
     def lookup(
         self,
         dst: Addr,
@@ -150,9 +143,10 @@ class RoutingTable:
         reachable: Callable[[Route], bool] | None = None,
     ) -> Route | None:
         """Step 13: longest match, then lowest metric; among equals prefer ``reachable`` next hops."""
-        # :meth:`candidates` and its sort, in one pass (a host asks again after every RA that refreshes its routes):
-        # ``usable`` asked of every matching route in table order, as there; :meth:`Route.matches` inline, on the
-        # integers the addresses hold (``int()`` of an address is a Python call)
+        # every matching route sorted (longest prefix, lowest metric, oldest) and the first taken, in one pass (a host
+        # asks again after every RA that refreshes its routes): ``usable`` asked of every matching route in table
+        # order; :meth:`Route.matches` inline, on the integers the addresses hold (``int()`` of an address is a
+        # Python call)
         ip = dst._ip if isinstance(dst, IPv6Address) else None
         best: list[Route] = []
         top = (-1, 0)

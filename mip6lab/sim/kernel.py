@@ -162,8 +162,8 @@ class Simulator:
 
     def push(self, at: float, callback: Callable[..., Any], args: tuple[Any, ...], label: str = "") -> Event:
         """:meth:`schedule` for a caller that has checked that ``at`` is a float not before ``now`` (the
-        World: ``now`` plus a link's delay, a timer set for later): the same event, sequence number and
-        heap entry, without the checks and keyword handling - every hop and timer is scheduled this way."""
+        World: a timer set for later): the same event, sequence number and heap entry, without the checks and
+        keyword handling - every timer is scheduled this way (a frame in flight: :meth:`deliver`)."""
         self._seq = seq = self._seq + 1
         ev = Event(at, 0, seq, callback, args, label)
         heap = self._heap

@@ -108,8 +108,11 @@ def test_encode_reads_octets_of_plain_and_interned_addresses_alike() -> None:
 
 
 def _reference_lookup(table: RoutingTable, dst: A, usable, reachable) -> object:  # noqa: ANN001
-    """Step 13 as :meth:`RoutingTable.candidates` sorts it."""
-    cands = table.candidates(dst, usable)
+    """Step 13 the plain way: every matching usable route, sorted longest prefix, lowest metric, oldest first."""
+    cands = sorted(
+        (r for r in table.routes if r.matches(dst) and (usable is None or usable(r))),
+        key=lambda r: (-r.prefix.prefixlen, r.metric, r.seq),
+    )
     if not cands:
         return None
     top = (cands[0].prefix.prefixlen, cands[0].metric)
