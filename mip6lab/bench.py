@@ -17,8 +17,9 @@ so that a burst of load hits both. Figures (the JSON keys):
 ``cn_bu_per_second``       correspondent Binding Update verification (HMAC-SHA1 with Kbm included) and BA
 ``scale``                  ``[{"mobile_nodes", "wall_s", "peak_mb", "us_per_hop", "setup_s", "hops", "base_mb",
                            "cpu_us_per_hop", "cpu_setup_s"}]``: the ``scale`` scenario at each N, each in a
-                           fresh process, the N taking turns to run each slice of simulated time (so that
-                           their per-hop costs are compared on the same machine speed); ``peak_mb`` is its
+                           fresh process, the N taking turns at the machine (so that their per-hop costs
+                           are compared at the same machine speed; a small N runs again and again while the
+                           biggest makes its run, ``runs`` says how often); ``peak_mb`` is its
                            resident high-water mark (``base_mb`` of it is the interpreter and imports);
                            ``cpu_*`` are its CPU times (a busy machine inflates wall times, much less these).
                            Two extra figures say whether the N compare
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import os
 import time
 import tracemalloc
@@ -419,80 +421,116 @@ def _reset_peak_rss() -> bool:
 
 
 class _ScalePoint:
-    """One N of the scale scenario, run in slices of simulated time by the process that holds it.
+    """One N of the scale scenario, run ``until`` simulated seconds, in turns of wall time, again and again.
 
-    ``peak_mb`` is the process's resident high-water mark from just before the lab is built to the end of the
-    run (``VmHWM`` after resetting it; the interpreter and the imports, ``base_mb``, are included).
-    ``ru_maxrss`` is not used where ``/proc`` is there: Linux carries it across ``exec``, so a child of a big
-    benchmark process reported its parent's peak."""
+    ``peak_mb`` is the process's resident high-water mark from just before the first lab is built to the end
+    (``VmHWM`` after resetting it; the interpreter and the imports, ``base_mb``, are included; a lab is dropped
+    before the next is built). ``ru_maxrss`` is not used where ``/proc`` is there: Linux carries it across
+    ``exec``, so a child of a big benchmark process reported its parent's peak."""
 
-    def __init__(self, n: int) -> None:
+    STEP = 0.05  # simulated seconds run at a time between looks at the wall clock
+
+    def __init__(self, n: int, until: float) -> None:
         import mip6lab.lab  # noqa: F401  # imports before the baseline
 
         gc.collect()
-        self.n = n
+        self.n, self.until = n, until
         self.reset = _reset_peak_rss()
         self.base = _proc_status_mb("VmRSS")
+        self.runs = 0  # complete runs so far
+        self.wall = self.cpu = 0.0  # of the complete runs, set-ups excluded
+        self.hops = 0  # of the complete runs
+        self.first: dict[str, Any] = {}  # the first complete run's own figures
+        self._build()
+
+    def _build(self) -> None:
+        self.lab = None  # the last run's lab goes before the next is built (peak_mb is one lab's)
+        gc.collect()
         start, cpu_start = time.perf_counter(), time.process_time()
-        self.lab = _scale_lab(n, trace=False)
+        self.lab = _scale_lab(self.n, trace=False)
         self.setup, self.cpu_setup = time.perf_counter() - start, time.process_time() - cpu_start
-        self.wall = self.cpu = 0.0  # of the run, set-up excluded
+        self.run_wall = self.run_cpu = 0.0
 
-    def run(self, until: float) -> None:
-        start, cpu_start = time.perf_counter(), time.process_time()
-        self.lab.run(until=until)
-        self.wall += time.perf_counter() - start
-        self.cpu += time.process_time() - cpu_start
+    def work(self, seconds: float | None = None, again: bool = True) -> int:
+        """Run for about ``seconds`` of wall time (None: to the end of this run); a run that reaches ``until``
+        is counted and, ``again``, the next one built and run. Returns the number of complete runs."""
+        if self.lab.now >= self.until:  # the last turn ended with a run
+            self._build()
+        lab = self.lab
+        deadline = math.inf if seconds is None else time.perf_counter() + seconds
+        while True:
+            start, cpu_start = time.perf_counter(), time.process_time()
+            lab.run(until=self.until if seconds is None else min(self.until, lab.now + self.STEP))
+            self.run_wall += time.perf_counter() - start
+            self.run_cpu += time.process_time() - cpu_start
+            if lab.now >= self.until:
+                self._complete()
+                if seconds is None or not again or time.perf_counter() >= deadline:
+                    return self.runs
+                self._build()
+                lab = self.lab
+            elif time.perf_counter() >= deadline:
+                return self.runs
 
-    def figures(self) -> dict[str, Any]:
-        import resource
-
-        lab, wall, cpu = self.lab, self.wall, self.cpu
+    def _complete(self) -> None:
+        lab = self.lab
         hops = _hops(lab)
-        receptions = sum(link.frames_delivered for link in lab.world.links.values())
-        peak = _proc_status_mb("VmHWM") if self.reset else None
-        if peak is None:
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        return {
-            "mobile_nodes": self.n,
-            "wall_s": self.setup + wall,
+        self.runs += 1
+        self.wall += self.run_wall
+        self.cpu += self.run_cpu
+        self.hops += hops
+        if self.first:
+            return
+        self.first = {
+            "wall_s": self.setup + self.run_wall,
             "setup_s": self.setup,
-            "peak_mb": peak,
-            "base_mb": self.base,
-            "hops": hops,
-            "us_per_hop": 1e6 * wall / max(hops, 1),
-            # CPU time (this process only): what a busy machine's other processes do not inflate
-            "cpu_us_per_hop": 1e6 * cpu / max(hops, 1),
             "cpu_setup_s": self.cpu_setup,
+            "hops": hops,
             "simulated_s": lab.now,
             # extra: is the traffic the same mix at every N? (not part of us_per_hop)
             "events_per_hop": lab.world.sim.events_run / max(hops, 1),
             # a multicast frame is one hop however many receive it: per reception, N=10,000's 2,500 mobile
             # nodes hearing each Router Advertisement on a foreign link are counted as the work they are
-            "receptions": receptions,
-            "cpu_us_per_reception": 1e6 * cpu / max(receptions, 1),
+            "receptions": sum(link.frames_delivered for link in lab.world.links.values()),
+            "cpu_us_per_reception": 0.0,  # set below, from the runs' CPU time
             "hops_by_link": {name: link.frames_sent for name, link in lab.world.links.items()},
         }
 
+    def figures(self) -> dict[str, Any]:
+        """The complete runs' figures: per-hop costs over all of them, the rest from the first."""
+        import resource
+
+        if not self.runs:
+            raise RuntimeError(f"no complete run of N = {self.n} to report")
+        peak = _proc_status_mb("VmHWM") if self.reset else None
+        if peak is None:
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        out = {"mobile_nodes": self.n, **self.first, "peak_mb": peak, "base_mb": self.base, "runs": self.runs}
+        out["us_per_hop"] = 1e6 * self.wall / max(self.hops, 1)
+        # CPU time (this process only): what a busy machine's other processes do not inflate
+        out["cpu_us_per_hop"] = 1e6 * self.cpu / max(self.hops, 1)
+        out["cpu_us_per_reception"] = 1e6 * self.cpu / max(self.runs * self.first["receptions"], 1)
+        return out
+
 
 def _scale_point(n: int, until: float) -> dict[str, Any]:
-    """One N in this (fresh) process, in one go."""
-    point = _ScalePoint(n)
-    point.run(until)
+    """One N in this (fresh) process, one run in one go."""
+    point = _ScalePoint(n, until)
+    point.work()
     return point.figures()
 
 
-_POINT: _ScalePoint | None = None  # the scale point a worker process holds between slices
+_POINT: _ScalePoint | None = None  # the scale point a worker process holds between turns
 
 
-def _worker_build(n: int) -> None:
+def _worker_build(n: int, until: float) -> None:
     global _POINT
-    _POINT = _ScalePoint(n)
+    _POINT = _ScalePoint(n, until)
 
 
-def _worker_run(until: float) -> None:
+def _worker_turn(seconds: float | None, again: bool = True) -> int:
     assert _POINT is not None
-    _POINT.run(until)
+    return _POINT.work(seconds, again)
 
 
 def _worker_figures() -> dict[str, Any]:
@@ -500,30 +538,37 @@ def _worker_figures() -> dict[str, Any]:
     return _POINT.figures()
 
 
-SCALE_SLICES = 30
-"""Slices of simulated time each scale point runs in, the points taking turns (see :func:`scale_points`)."""
+def scale_points(
+    sizes: tuple[int, ...], until: float, turn_s: float = 0.5, big_turn_s: float = 2.0
+) -> list[dict[str, float]]:
+    """Each N in a process of its own (spawned), so that its peak memory is its own; the N take turns.
 
-
-def scale_points(sizes: tuple[int, ...], until: float, slices: int = SCALE_SLICES) -> list[dict[str, float]]:
-    """Each N in a process of its own (spawned), so that its peak memory is its own; the points run in turns.
-
-    The per-hop costs are compared, so they are measured as the scapy ratio is: interleaved. Every point runs
-    the same slice of simulated time, one point at a time (the others wait, idle), then the next slice, so
-    that a machine whose speed drifts (a shared VM's drifted by a third within minutes, and N = 100 and
-    N = 10,000 run one after the other once measured 1.71x and then 0.97x) slows every N alike. A slice of
-    N = 100 takes milliseconds and one of N = 10,000 seconds: the small N are sampled all along the big one."""
+    The per-hop costs are compared, so they are measured as the scapy ratio is: interleaved. A shared VM's
+    speed drifted by a third within minutes (N = 100 and N = 10,000 run one after the other once measured
+    1.71x, and 0.97x straight after), so the points take turns at the machine, one at a time, the others idle:
+    ``big_turn_s`` of wall time for the biggest N, ``turn_s`` for each other, round after round until the
+    biggest has made its run. A smaller N, done sooner, runs again (a fresh lab, the same run: the scenario is
+    deterministic), so that its runs are spread over the whole measurement; its per-hop cost is over every
+    complete run. Turns are long next to the time a process takes to refill the processor's caches the others
+    emptied (slices of milliseconds made a small N look a quarter slower)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("spawn")
+    order = sorted(range(len(sizes)), key=lambda i: sizes[i])
+    big = order[-1]
     workers = [ProcessPoolExecutor(max_workers=1, mp_context=ctx) for _ in sizes]
     try:
         for ex, n in zip(workers, sizes):  # set-up one at a time too: its time is a figure
-            ex.submit(_worker_build, n).result()
-        for k in range(1, slices + 1):
-            t = until * k / slices
-            for ex in workers:
-                ex.submit(_worker_run, t).result()
+            ex.submit(_worker_build, n, until).result()
+        done = [0] * len(sizes)
+        while not done[big]:
+            for i in order:  # the biggest last
+                turn = (big_turn_s, False) if i == big else (turn_s, True)
+                done[i] = workers[i].submit(_worker_turn, *turn).result()
+        for i in order:  # a small N the biggest outran (a big turn_s): one complete run at least
+            if not done[i]:
+                workers[i].submit(_worker_turn, None).result()
         return [ex.submit(_worker_figures).result() for ex in workers]
     finally:
         for ex in workers:

@@ -18,15 +18,20 @@ def test_scale_point_says_which_links_carried_the_hops() -> None:
 
 
 def test_points_taking_turns_run_what_one_run_runs() -> None:
-    """``scale_points`` runs each N in slices, the N taking turns: each point is still the same run (the same
-    frames on the same links) as the point run in one go, up to the same simulated time."""
+    """``scale_points`` runs each N in turns of wall time, the smaller N again and again while the biggest makes its
+    run: every run is still the run made in one go (the same frames on the same links, to the same simulated time),
+    and the per-hop cost is over every complete run."""
     from mip6lab.bench import _scale_point, scale_points
 
     one = _scale_point(3, 3.0)
-    turns = scale_points((3, 2), 3.0, slices=4)
-    assert [p["mobile_nodes"] for p in turns] == [3, 2]
+    turns = scale_points((3, 1), 3.0, turn_s=0.3, big_turn_s=0.05)
+    assert [p["mobile_nodes"] for p in turns] == [3, 1]
     assert turns[0]["simulated_s"] == turns[1]["simulated_s"] == 3.0
     for key in ("hops", "hops_by_link", "receptions"):
         assert turns[0][key] == one[key], key
-    assert 0 < turns[1]["hops"] < turns[0]["hops"]
-    assert turns[0]["wall_s"] > turns[0]["setup_s"] > 0
+    big, small = turns
+    assert big["runs"] == 1 and small["runs"] > 1  # turns of 0.3 s hold several runs of one mobile node
+    assert 0 < small["hops"] < big["hops"]
+    assert big["wall_s"] > big["setup_s"] > 0
+    # per hop over the complete runs: a cost of the order of one run's own
+    assert 0.2 < small["cpu_us_per_hop"] / (1e6 * (small["wall_s"] - small["setup_s"]) / small["hops"]) < 5
