@@ -467,6 +467,7 @@ class _ScalePoint:
                 self._complete()
                 if seconds is None or not again or time.perf_counter() >= deadline:
                     return self.runs
+                lab = None  # noqa: F841  # the finished lab goes before the next is built
                 self._build()
                 lab = self.lab
             elif time.perf_counter() >= deadline:
