@@ -9,7 +9,7 @@ from typing import Any
 
 def capture_figures(n: int, until: float) -> dict[str, Any]:
     """``hops``, ``hops_by_link`` (links that carried a frame) and ``receptions`` of ``n`` mobile nodes' scale
-    lab run to ``until``, from its capture, plus the records themselves (``records``)."""
+    lab run to ``until``, from its capture, plus the records themselves (``records``) and the lab."""
     from mip6lab.bench import _scale_lab
 
     lab = _scale_lab(n, trace=False, capture=True)
@@ -24,6 +24,7 @@ def capture_figures(n: int, until: float) -> dict[str, Any]:
         "hops_by_link": dict(Counter(r.link for r in records)),
         "receptions": sum(len(r.receivers) for r in delivered),
         "records": records,
+        "lab": lab,
     }
 
 
