@@ -10,10 +10,15 @@ import pytest
 
 from mip6lab import Lab, Scenario
 from mip6lab.bench import chain_topology
+from mip6lab.ipv6 import node as node_module
 from mip6lab.ipv6.node import IPv6Node, Router
 from mip6lab.ipv6.routing import RouteOrigin
 from mip6lab.sansio import Transmit
-from mip6lab.wire.ip import RawPayload
+from mip6lab.wire import codec
+from mip6lab.wire.addr import from_packed
+from mip6lab.wire.codec import decode_frame, encode_ipv6, frame_carries_transport
+from mip6lab.wire.ip import IPv6, RawPayload
+from mip6lab.wire.mh import HomeTestInit, MobilityHeader
 
 
 @pytest.fixture
@@ -116,20 +121,54 @@ def _traced_hop(r: Router, now: float, ifname: str, frame: bytes, handle) -> tup
     return out, recorded
 
 
+def _mobility_header_frame(frame: bytes) -> bytes:
+    """``frame``'s Ethernet header, addresses and Hop Limit around a Mobility Header (a HoTI from a to b): a body
+    frame_carries_transport cannot vouch for from the octets, so a traced router asks frame_upper about it."""
+    packet = IPv6(from_packed(frame[22:38]), from_packed(frame[38:54]), MobilityHeader(HomeTestInit(bytes(range(8)))))
+    octets = encode_ipv6(packet)
+    return frame[:14] + octets[:7] + frame[21:22] + octets[8:]
+
+
 @pytest.mark.parametrize("body", ["decodes", "udp-length-wrong", "seen-before", "tcp-offset-wrong"])
-def test_a_traced_hop_records_what_the_full_path_records(hop, body: str) -> None:
+def test_a_traced_hop_records_what_the_full_path_records(hop, body: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tracing on, a router decides from the octets or the bodies decoded before whether a frame decodes (only
-    then the fast hop, with its run): a UDP Length or a TCP Data Offset that disagrees takes the full path."""
+    then the fast hop, with its run): a UDP Length or a TCP Data Offset that disagrees takes the full path.
+    "seen-before": a Mobility Header whose body was decoded at another Hop Limit: frame_upper answers from the
+    bodies decoded before, without decoding again, what the full decoding gives."""
     lab, r1, ifname, frame = hop
     lab.trace.enabled = True
+    answers: list[tuple[str, object]] = []
+    decodes: list[bytes] = []
     if body == "udp-length-wrong":
         frame = frame[:58] + bytes([frame[58] ^ 1]) + frame[59:]  # the UDP Length field
     elif body == "tcp-offset-wrong":  # a UDP datagram read as a TCP segment: Data Offset 0
         frame = frame[:20] + bytes([6]) + frame[21:66] + bytes([0]) + frame[67:]
     elif body == "seen-before":
-        frame = frame[:21] + bytes([frame[21] - 3]) + frame[22:]  # the same body under another header
-        Router.handle_frame(r1, lab.now, ifname, frame)
+        frame = _mobility_header_frame(frame)
+        assert not frame_carries_transport(frame)  # the verdict has to come from frame_upper
+        earlier = frame[:21] + bytes([frame[21] - 3]) + frame[22:]  # the same body under another header
+        Router.handle_frame(r1, lab.now, ifname, earlier)  # decoded (and kept) here
+        real_upper, real_decode = node_module.frame_upper, codec.decode_frame_ipv6
+
+        def upper(f: bytes) -> object:
+            try:
+                got = real_upper(f)
+            except Exception as exc:
+                answers.append(("raised", exc))
+                raise
+            answers.append(("answered", got))
+            return got
+
+        def decode(f: bytes, *a: object, **k: object) -> IPv6:
+            decodes.append(f)
+            return real_decode(f, *a, **k)
+
+        monkeypatch.setattr(node_module, "frame_upper", upper)
+        monkeypatch.setattr(codec, "decode_frame_ipv6", decode)  # what frame_upper decodes with when it must
     fast = _traced_hop(r1, lab.now, ifname, frame, Router.handle_frame)
+    if body == "seen-before":
+        assert answers == [("answered", decode_frame(frame).payload.payload)]
+        assert isinstance(answers[0][1], MobilityHeader) and decodes == []  # not decoded a second time
     full = _traced_hop(r1, lab.now, ifname, frame, IPv6Node.handle_frame)
     assert fast == full
     run = fast[1][0]

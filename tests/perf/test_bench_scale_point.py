@@ -4,17 +4,28 @@ from __future__ import annotations
 
 
 def test_scale_point_says_which_links_carried_the_hops() -> None:
-    """The extra figures of a scale point: hops per link add up to the hops the per-hop cost divides by,
-    and every hop received (a frame on a link with a receiver) was a kernel event."""
+    """The extra figures of a scale point, counted independently from the capture of the same run: every frame
+    sent is a hop on its link, and a frame counts as a reception once per receiver (a lost one none)."""
+    from bench_capture import assert_point_counts_its_traffic
+
     from mip6lab.bench import _scale_point
+    from mip6lab.wire.icmp import RouterAdvertisement
 
     p = _scale_point(2, 4.0)
     links = p["hops_by_link"]
-    assert sum(links.values()) == p["hops"] > 0
     assert {"home", "backbone", "foreign1", "cn-link"} <= set(links) and links["foreign1"] > 0
-    assert p["events_per_hop"] >= 1
-    # Router Advertisements and Neighbor Solicitations reach several receivers, a lost frame none
-    assert p["receptions"] > 0 and p["cpu_us_per_reception"] > 0
+    assert p["events_per_hop"] >= 1 and p["cpu_us_per_reception"] > 0
+    counted = assert_point_counts_its_traffic(p)
+    records = counted["records"]
+    # the capture can tell per receiver from per frame: a Router Advertisement on the correspondents' link is one
+    # hop heard by every other node there, and frames nobody hears (an empty foreign link's RAs) are hops too
+    ras = [r for r in records if r.decoded is not None and isinstance(r.decoded.payload.payload, RouterAdvertisement)]
+    heard = [r for r in ras if r.link == "cn-link"]
+    on_cn_link = {name for name, _ in counted["lab"].world.links["cn-link"].ends}
+    assert len(on_cn_link) > 2
+    assert heard and all(set(r.receivers) == on_cn_link - {r.sender} for r in heard)
+    assert any(not r.receivers for r in ras)
+    assert sum(len(r.receivers) for r in records) != sum(1 for r in records if r.receivers)
 
 
 def test_points_taking_turns_run_what_one_run_runs() -> None:
