@@ -116,11 +116,15 @@ class AddressTable:
         return list(self._entries.values())
 
     def is_assigned(self, addr: Addr) -> bool:
+        """Assigned on any interface (the weak host model): a tentative or duplicate entry on one interface does
+        not hide the address assigned on another."""
         e = self._first.get(addr)  # find() and usable, inline: every packet sent and received asks
         if e is None:
             return False
         state = e.state
-        return state is AddrState.PREFERRED or state is AddrState.DEPRECATED
+        if state is AddrState.PREFERRED or state is AddrState.DEPRECATED:
+            return True
+        return any(o is not e and o.addr == addr and o.usable for o in self._entries.values())  # rare: a scan
 
     def link_local(self, ifname: str) -> AddressEntry | None:
         for e in self.for_interface(ifname):

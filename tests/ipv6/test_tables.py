@@ -154,6 +154,24 @@ def test_address_table_lifetimes() -> None:
     assert not t.is_assigned(A("2001:db8::2"))  # tentative
 
 
+def test_an_address_assigned_on_any_interface_is_assigned() -> None:
+    """The weak host model: the same address tentative (or duplicate) on one interface and preferred on another is
+    assigned; the first entry added does not decide alone. Tentative everywhere, it is not."""
+    t = AddressTable()
+    a = A("2001:db8::7")
+    first = t.add(AddressEntry(a, 64, "eth0", AddrState.TENTATIVE))
+    second = t.add(AddressEntry(a, 64, "eth1", AddrState.TENTATIVE))
+    assert t.find(a) is first and not t.is_assigned(a)
+    second.state = AddrState.PREFERRED
+    assert t.is_assigned(a)
+    first.state = AddrState.DUPLICATE
+    assert t.is_assigned(a)
+    second.state = AddrState.DEPRECATED
+    assert t.is_assigned(a)
+    t.remove("eth1", a)
+    assert not t.is_assigned(a)
+
+
 def test_address_arithmetic() -> None:
     mac = "00:1b:21:aa:bb:cc"
     assert interface_id_from_mac(mac) == 0x021B21FFFEAABBCC
