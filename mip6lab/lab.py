@@ -116,6 +116,7 @@ class Lab:
         self.mld = bool(mld)  # None: off until mip6lab.live attaches a link (see set_mld)
         self.live: Any = None  # the mip6lab.live.LiveLink driving this lab, while one is attached
         self.esp = esp_mode
+        collector.release()  # an earlier big lab nobody holds is reclaimed before this one is built
         try:
             with collector.paused():
                 self.topology = topology if topology is not None else scenario.topology()

@@ -11,8 +11,10 @@ changes what runs, only when memory is reclaimed):
   permanent generation (``gc.freeze``), so that collections during the run walk only what the run
   allocated. Frozen objects are reclaimed only by reference counting, so before freezing (and before
   building any later lab) what an earlier lab froze is handed back to the collector and collected
-  once (``gc.unfreeze`` + ``gc.collect``): building labs one after another (a sweep, a notebook)
-  keeps at most the latest big lab frozen. Small labs (the chapters) freeze nothing.
+  once (``gc.unfreeze`` + ``gc.collect``, :func:`release`): building labs one after another (a sweep, a
+  notebook) keeps at most the latest big lab frozen, and an earlier big lab nobody holds any more is
+  reclaimed before the next is built, not after (two labs' worth of memory at the peak otherwise).
+  Small labs (the chapters) freeze nothing, and building one after them collects nothing.
 
 A third, for the run itself: :func:`running` - while a lab runs, the youngest generation is collected
 after :data:`RUN_THRESHOLD` new objects instead of 700. A run allocates packets, runs and steps at a
@@ -49,13 +51,22 @@ paused) is frozen: the ``scale`` scenario with about 200 mobile nodes (~250 obje
 labs stay far below it."""
 
 
+def release() -> bool:
+    """Before a build: give what an earlier lab froze back to the collector and collect it, so that a big lab
+    no longer referenced is reclaimed now. Nothing (no collection) when nothing is frozen. Returns whether it
+    released anything."""
+    if not gc.get_freeze_count():
+        return False
+    gc.unfreeze()
+    gc.collect()
+    return True
+
+
 def settle(threshold: int = BIG_BUILD) -> bool:
     """After a build under :func:`paused`: give back what an earlier lab froze, then freeze this
     build if it is big. Returns whether it froze."""
     big = gc.get_count()[0] > threshold
-    if gc.get_freeze_count():
-        gc.unfreeze()
-        gc.collect()
+    release()
     if big:
         gc.freeze()
         return True

@@ -45,3 +45,33 @@ def test_the_run_is_the_same_with_the_collector_tuned_or_not() -> None:
         collector.RUN_THRESHOLD = saved
     assert len(tuned.capture) > 20
     assert [(r.time, r.link, r.frame) for r in tuned.capture] == [(r.time, r.link, r.frame) for r in plain.capture]
+
+
+def test_an_earlier_big_lab_is_reclaimed_before_the_next_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big lab's objects are frozen (out of the collector's scans); dropped, it is reclaimed when the next lab
+    starts building - not after that lab is built, which held two labs' worth of memory at the peak."""
+    import weakref
+
+    from mip6lab import SCENARIOS
+    from mip6lab import lab as lab_module
+
+    big = SCENARIOS["scale"].with_parameters(mobile_nodes=250)
+    first = Lab(big, trace=False)
+    assert gc.get_freeze_count() > 0  # it was big enough to freeze
+    world = weakref.ref(first.world)
+    gc.collect()
+    assert world() is not None  # frozen, and still referenced
+    del first
+    gc.collect()
+    assert world() is not None  # a frozen cycle: an ordinary collection does not reclaim it
+    seen: list[bool] = []
+    paused = collector.paused
+
+    def watching(*args: object, **kwargs: object) -> object:
+        seen.append(world() is None)
+        return paused(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lab_module.collector, "paused", watching)
+    Lab("first-foreign-link", trace=False)
+    assert seen and seen[0]  # gone when the next build began
+    assert gc.get_freeze_count() == 0  # a small lab freezes nothing; nothing is left frozen
