@@ -456,20 +456,17 @@ class _ScalePoint:
         is counted and, ``again``, the next one built and run. Returns the number of complete runs."""
         if self.lab.now >= self.until:  # the last turn ended with a run
             self._build()
-        lab = self.lab
         deadline = math.inf if seconds is None else time.perf_counter() + seconds
         while True:
             start, cpu_start = time.perf_counter(), time.process_time()
-            lab.run(until=self.until if seconds is None else min(self.until, lab.now + self.STEP))
+            self.lab.run(until=self.until if seconds is None else min(self.until, self.lab.now + self.STEP))
             self.run_wall += time.perf_counter() - start
             self.run_cpu += time.process_time() - cpu_start
-            if lab.now >= self.until:
+            if self.lab.now >= self.until:
                 self._complete()
                 if seconds is None or not again or time.perf_counter() >= deadline:
                     return self.runs
-                lab = None  # noqa: F841  # the finished lab goes before the next is built
                 self._build()
-                lab = self.lab
             elif time.perf_counter() >= deadline:
                 return self.runs
 
@@ -493,7 +490,6 @@ class _ScalePoint:
             # a multicast frame is one hop however many receive it: per reception, N=10,000's 2,500 mobile
             # nodes hearing each Router Advertisement on a foreign link are counted as the work they are
             "receptions": sum(link.frames_delivered for link in lab.world.links.values()),
-            "cpu_us_per_reception": 0.0,  # set below, from the runs' CPU time
             "hops_by_link": {name: link.frames_sent for name, link in lab.world.links.items()},
         }
 
