@@ -60,7 +60,7 @@ def receiver_kind(node: Any) -> str:
     return name
 
 
-def measure(n: int, start: float, until: float) -> tuple[float, int, dict[str, list[int]]]:
+def measure(n: int, start: float, until: float, trace: bool = False) -> tuple[float, int, dict[str, list[int]]]:
     """Run the scale scenario with ``n`` mobile nodes to ``start``, then time it to ``until``. Returns
     (wall seconds, hops, {part: [nanoseconds, receptions]})."""
     parts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -112,7 +112,7 @@ def measure(n: int, start: float, until: float) -> tuple[float, int, dict[str, l
     World._fire_timer = timed_fire_timer  # type: ignore[method-assign]
     World.perform = timed_perform  # type: ignore[method-assign]
     try:
-        lab = _scale_lab(n, trace=False)
+        lab = _scale_lab(n, trace=trace)
         if start > 0:
             lab.run(until=start)
         parts.clear()
@@ -130,10 +130,11 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=100, help="mobile nodes")
     ap.add_argument("--start", type=float, default=0.0, help="simulated s run before timing starts")
     ap.add_argument("--until", type=float, default=15.0, help="simulated s to time to (bench: 15)")
+    ap.add_argument("--trace", action="store_true", help="traces on (bench's trace cost: -n 50 --until 20)")
     args = ap.parse_args()
-    wall, hops, parts = measure(args.n, args.start, args.until)
+    wall, hops, parts = measure(args.n, args.start, args.until, args.trace)
     hops = max(hops, 1)
-    print(f"N = {args.n}: {hops} hops, {wall / hops * 1e6:.1f} µs per hop")
+    print(f"N = {args.n}{', traced' if args.trace else ''}: {hops} hops, {wall / hops * 1e6:.1f} µs per hop")
     print(f"  {'part':16s} {'per hop':>8s} {'µs each':>8s} {'µs/hop':>7s}")
     shown = 0.0
     for name, (ns, count) in sorted(parts.items(), key=lambda kv: -kv[1][0]):
