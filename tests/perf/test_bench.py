@@ -39,6 +39,9 @@ def test_quick_bench_writes_every_figure(tmp_path: Path, capsys) -> None:  # typ
     assert 100 < r["bytes_per_binding"] < 10_000
     assert set(r["ha_bu_per_second"]) == {"1000", "2000"} and all(map(_positive, r["ha_bu_per_second"].values()))
     assert set(r["decisions_per_second"]) == {"traces_on", "traces_off"}
+    rounds = r["trace_cost_rounds"]  # the quick bench's two rounds; the figure is their median
+    assert len(rounds) == 2 and all(map(_positive, rounds)) and _positive(r["trace_cost_total"])
+    assert r["trace_cost"] == pytest.approx(sum(rounds) / 2)
     assert [p["mobile_nodes"] for p in r["scale"]] == [3, 6]
     for p in r["scale"]:
         assert {"mobile_nodes", "wall_s", "peak_mb", "us_per_hop"} <= set(p)
@@ -54,3 +57,16 @@ def test_bench_bad_arguments_are_one_line(capsys) -> None:  # type: ignore[no-un
     assert "--mobile-nodes" in capsys.readouterr().err
     assert main(["bench", "--json", "/no/such/dir/b.json"]) == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+def test_trace_cost_is_the_median_round() -> None:
+    from mip6lab.bench import trace_cost
+
+    r = trace_cost(n_mobile=3, until=5.0, rounds=3)
+    rounds = r["trace_cost_rounds"]
+    assert len(rounds) == 3 and all(map(_positive, rounds))
+    assert r["trace_cost"] == sorted(rounds)[1]
+    assert _positive(r["decisions_per_second"]["traces_on"])
+    # the same decisions in fewer seconds with traces off: the two rates differ exactly as the summed times do
+    on, off = r["decisions_per_second"]["traces_on"], r["decisions_per_second"]["traces_off"]
+    assert off / on == pytest.approx(r["trace_cost_total"])
