@@ -125,7 +125,7 @@ def hops_vs_scapy(n_mobile: int, sim_until: float, rounds: int) -> dict[str, flo
 def trace_cost(n_mobile: int, until: float, rounds: int = 5) -> dict[str, Any]:
     """The same run with traces off and on, ``rounds`` times: the median of the rounds' wall-time ratios, and
     decisions per second. One round's ratio is noise-prone on a shared VM (the same pair measured 1.40x to
-    1.91x within minutes), so ``trace_cost`` is the median round; ``trace_cost_rounds`` lists every round's
+    1.99x within minutes), so ``trace_cost`` is the median round; ``trace_cost_rounds`` lists every round's
     ratio and ``trace_cost_total`` is the ratio of the summed times (what one figure over all rounds says).
     A round runs the two modes in turn, off first in even rounds and on first in odd ones (a drifting
     machine favours neither)."""
