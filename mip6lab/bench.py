@@ -129,6 +129,8 @@ def trace_cost(n_mobile: int, until: float, rounds: int = 5) -> dict[str, Any]:
     ratio and ``trace_cost_total`` is the ratio of the summed times (what one figure over all rounds says).
     A round runs the two modes in turn, off first in even rounds and on first in odd ones (a drifting
     machine favours neither)."""
+    if rounds < 1:
+        raise ValueError(f"trace_cost needs at least one round, not {rounds}")
     walls: dict[bool, float] = {False: 0.0, True: 0.0}
     ratios: list[float] = []
     decisions = 0

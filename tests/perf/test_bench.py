@@ -62,6 +62,9 @@ def test_bench_bad_arguments_are_one_line(capsys) -> None:  # type: ignore[no-un
 def test_trace_cost_is_the_median_round() -> None:
     from mip6lab.bench import trace_cost
 
+    with pytest.raises(ValueError, match="at least one round"):
+        trace_cost(n_mobile=3, until=5.0, rounds=0)
+
     r = trace_cost(n_mobile=3, until=5.0, rounds=3)
     rounds = r["trace_cost_rounds"]
     assert len(rounds) == 3 and all(map(_positive, rounds))
