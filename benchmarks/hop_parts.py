@@ -70,22 +70,23 @@ def measure(n: int, start: float, until: float, trace: bool = False) -> tuple[fl
     fast_forward, handle_frame = Router.fast_forward, IPv6Node.handle_frame
     fire_timer, perform = World._fire_timer, World.perform
 
+    def add(name: str, elapsed: int) -> None:
+        part = parts[name]
+        part[0] += elapsed
+        part[1] += 1
+
     def timed_fast_forward(self: Router, *args: Any) -> Any:
         t = clock()
         out = fast_forward(self, *args)
-        elapsed = clock() - t
-        part = parts["ff:" + self.name]
-        part[0] += elapsed
-        part[1] += 1
+        elapsed = clock() - t  # before the part is named
+        add("ff:" + self.name, elapsed)
         return out
 
     def timed_handle_frame(self: IPv6Node, now: float, ifname: str, frame: bytes) -> Any:
         t = clock()
         out = handle_frame(self, now, ifname, frame)
-        elapsed = clock() - t
-        part = parts[f"{receiver_kind(self)}:{frame_kind(frame)}"]
-        part[0] += elapsed
-        part[1] += 1
+        elapsed = clock() - t  # before the part is named
+        add(f"{receiver_kind(self)}:{frame_kind(frame)}", elapsed)
         return out
 
     in_timer = [False]
@@ -97,10 +98,8 @@ def measure(n: int, start: float, until: float, trace: bool = False) -> tuple[fl
             fire_timer(self, node, key)
         finally:
             in_timer[0] = False
-        elapsed = clock() - t
-        part = parts[f"timer {receiver_kind(node)}:{timer_kind(key)}"]
-        part[0] += elapsed
-        part[1] += 1
+        elapsed = clock() - t  # before the part is named
+        add(f"timer {receiver_kind(node)}:{timer_kind(key)}", elapsed)
 
     def timed_perform(self: World, node: Any, actions: list[Any]) -> None:
         if in_timer[0]:  # a timer's own actions: part of the timer
@@ -108,10 +107,8 @@ def measure(n: int, start: float, until: float, trace: bool = False) -> tuple[fl
             return
         t = clock()
         perform(self, node, actions)
-        elapsed = clock() - t
-        part = parts[f"perform {receiver_kind(node)}"]
-        part[0] += elapsed
-        part[1] += 1
+        elapsed = clock() - t  # before the part is named
+        add(f"perform {receiver_kind(node)}", elapsed)
 
     Router.fast_forward = timed_fast_forward  # type: ignore[method-assign]
     IPv6Node.handle_frame = timed_handle_frame  # type: ignore[method-assign]
